@@ -1,0 +1,243 @@
+"""The frozen program model: what `engine.loader` produces from YAML + Markdown.
+
+Everything here is immutable (frozen dataclasses, tuples, read-only mappings) so a loaded
+program can be shared between requests and threads, and a running moment can keep the
+exact version it was started on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .errors import Location
+
+QUESTION_TYPES = (
+    "short_text",
+    "long_text",
+    "number",
+    "single_choice",
+    "multiple_choice",
+    "scale",
+    "yes_no",
+    "date",
+    "time",
+)
+#: question types whose answer is one of the question's option ids
+CHOICE_TYPES = ("single_choice", "multiple_choice")
+MODULE_KINDS = ("mandatory", "individual")
+SCORING_METHODS = ("sum", "mean")
+#: how scoring treats unanswered scored items
+MISSING_RULES = ("error", "zero", "prorate")
+
+
+def frozen_map(d: Mapping | None = None) -> Mapping:
+    """A read-only view of a fresh dict copy."""
+    return MappingProxyType(dict(d or {}))
+
+
+@dataclass(frozen=True)
+class Option:
+    """One choice of a single/multiple choice question; `id` is stable, `label` is shown."""
+
+    id: str
+    label: str
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Validation:
+    """An author-written rule (expression that must be true) with the Swedish message shown when it is not."""
+
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question of a form. Answers are typed per `type` (see engine.forms)."""
+
+    id: str
+    type: str
+    text: str
+    required: bool = False
+    help: str | None = None
+    options: tuple[Option, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    min_label: str | None = None
+    max_label: str | None = None
+    show_if: str | None = None
+    validations: tuple[Validation, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+    def option(self, option_id: str) -> Option | None:
+        return next((o for o in self.options if o.id == option_id), None)
+
+
+@dataclass(frozen=True)
+class Band:
+    """An interpretation band of a score: min ≤ score ≤ max gives `label` (and optional feedback)."""
+
+    min: float
+    max: float
+    label: str
+    feedback: str | None = None
+
+
+@dataclass(frozen=True)
+class Subscale:
+    id: str
+    title: str
+    items: tuple[str, ...]
+    method: str = "sum"
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """How a form's answers become a score: option scores / scale values, summed or averaged."""
+
+    method: str = "sum"
+    #: question ids that count; empty = every question that can carry a score
+    items: tuple[str, ...] = ()
+    #: reverse-keyed items: score becomes (min + max - score) over the item's possible range
+    reverse: tuple[str, ...] = ()
+    missing: str = "error"
+    subscales: tuple[Subscale, ...] = ()
+    bands: tuple[Band, ...] = ()
+    #: optional expression replacing the sum/mean (may use question ids and sum())
+    expression: str | None = None
+
+
+@dataclass(frozen=True)
+class FormTest:
+    """A golden test: these answers must give this score (and band)."""
+
+    name: str
+    answers: Mapping[str, Any]
+    score: float | None = None
+    band: str | None = None
+    subscales: Mapping[str, float] = field(default_factory=frozen_map)
+    valid: bool = True
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Form:
+    """A formulär, shown inside one or more steps."""
+
+    id: str
+    title: str
+    questions: tuple[Question, ...]
+    intro: str | None = None
+    scoring: Scoring | None = None
+    #: Markdown shown to the patient after submission (in addition to the score band's feedback)
+    feedback: str | None = None
+    #: whether a submitted form may be submitted again
+    resubmit: bool = False
+    tests: tuple[FormTest, ...] = ()
+    location: Location | None = field(default=None, compare=False)
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+@dataclass(frozen=True)
+class Step:
+    """An avsnitt: one page inside a module."""
+
+    id: str
+    number: str
+    title: str
+    #: content file path relative to the program's content folder
+    content: str | None
+    #: the Markdown text of the content file (already read by the loader)
+    text: str = ""
+    forms: tuple[str, ...] = ()
+    audio: bool = True
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Module:
+    """A modul: Inledning, Bra att veta, Steg 1–7, individual modules, Avslutningsfrågor."""
+
+    id: str
+    title: str
+    kind: str
+    default_days: int
+    starts_with_moment: bool
+    steps: tuple[Step, ...]
+    description: str | None = None
+    location: Location | None = field(default=None, compare=False)
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)
+
+
+@dataclass(frozen=True)
+class EndReason:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Battery:
+    """A mätbatteri: a set of forms opened together (e.g. a follow-up)."""
+
+    id: str
+    title: str
+    forms: tuple[str, ...]
+    module: str | None = None
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """An authored reminder to the patient: N days after the moment starts or before a module's deadline."""
+
+    id: str
+    title: str
+    module: str | None = None
+    days_after_start: int | None = None
+    days_before_deadline: int | None = None
+
+
+@dataclass(frozen=True)
+class Program:
+    """A whole treatment program, frozen. Identity = id + version + digest."""
+
+    id: str
+    title: str
+    version: str
+    language: str
+    recommended_days: int
+    welcome_text: str
+    end_reasons: tuple[EndReason, ...]
+    modules: tuple[Module, ...]
+    forms: Mapping[str, Form]
+    batteries: tuple[Battery, ...] = ()
+    reminders: tuple[Reminder, ...] = ()
+    #: sha256 over the YAML source and every content file it uses
+    digest: str = ""
+    source_path: str = ""
+    content_dir: str = ""
+
+    def module(self, module_id: str) -> Module | None:
+        return next((m for m in self.modules if m.id == module_id), None)
+
+    def form(self, form_id: str) -> Form | None:
+        return self.forms.get(form_id)
+
+    def step(self, module_id: str, step_id: str) -> Step | None:
+        m = self.module(module_id)
+        return m.step(step_id) if m else None
+
+    def battery(self, battery_id: str) -> Battery | None:
+        return next((b for b in self.batteries if b.id == battery_id), None)
+
+    def end_reason(self, reason_id: str) -> EndReason | None:
+        return next((r for r in self.end_reasons if r.id == reason_id), None)
+
+    def modules_with_form(self, form_id: str) -> tuple[Module, ...]:
+        """Modules having a step that shows this form."""
+        return tuple(m for m in self.modules if any(form_id in s.forms for s in m.steps))
