@@ -1,0 +1,140 @@
+"""Build the frozen model (engine.model) from program data that passed the schema and cross checks."""
+from __future__ import annotations
+
+from typing import Any
+
+from .expressions import parse_date_literal, parse_time_literal
+from .model import (CHOICE_TYPES, Band, Battery, EndReason, Form, FormTest, Module, Option, Question,
+                    Reminder, Scoring, Step, Subscale, Validation, frozen_map)
+from .yamlpos import Path, YamlDocument, is_plain, location_for
+
+
+class ModelBuilder:
+    """Turns validated raw dicts into model objects, attaching source locations."""
+
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+
+    def where(self, path: Path):
+        """The Location of the value at `path` (nearest parent as a fallback)."""
+        return location_for(self.doc.values, path)
+
+    def form(self, raw: dict, path: Path) -> Form:
+        """A Form from a schema-valid `forms[i]` mapping."""
+        questions = tuple(self.question(q, path + ("questions", i)) for i, q in enumerate(raw["questions"]))
+        tests = tuple(self.test(t, path + ("tests", i), questions) for i, t in enumerate(raw.get("tests", [])))
+        return Form(
+            id=raw["id"],
+            title=raw["title"],
+            questions=questions,
+            intro=raw.get("intro"),
+            scoring=self.scoring(raw["scoring"]) if "scoring" in raw else None,
+            feedback=raw.get("feedback"),
+            resubmit=raw.get("resubmit", False),
+            tests=tests,
+            location=self.where(path),
+        )
+
+    def question(self, raw: dict, path: Path) -> Question:
+        return Question(
+            id=raw["id"],
+            type=raw["type"],
+            text=raw["text"],
+            required=raw.get("required", False),
+            help=raw.get("help"),
+            options=tuple(Option(o["id"], o["label"], o.get("score")) for o in raw.get("options", [])),
+            min=raw.get("min"),
+            max=raw.get("max"),
+            min_label=raw.get("min_label"),
+            max_label=raw.get("max_label"),
+            show_if=raw.get("show_if"),
+            validations=tuple(Validation(v["rule"], v["message"]) for v in raw.get("validate", [])),
+            location=self.where(path),
+        )
+
+    @staticmethod
+    def scoring(raw: dict) -> Scoring:
+        return Scoring(
+            method=raw.get("method", "sum"),
+            items=tuple(raw.get("items", [])),
+            reverse=tuple(raw.get("reverse", [])),
+            missing=raw.get("missing", "error"),
+            subscales=tuple(Subscale(s["id"], s["title"], tuple(s["items"]), s.get("method", "sum"))
+                            for s in raw.get("subscales", [])),
+            bands=tuple(Band(b["min"], b["max"], b["label"], b.get("feedback")) for b in raw.get("bands", [])),
+            expression=raw.get("expression"),
+        )
+
+    def test(self, raw: dict, path: Path, questions: tuple[Question, ...]) -> FormTest:
+        by_id = {q.id: q for q in questions}
+        answers = {qid: self.answer(by_id.get(qid), value, path + ("answers", qid))
+                   for qid, value in raw["answers"].items()}
+        return FormTest(
+            name=raw["name"],
+            answers=frozen_map(answers),
+            score=raw.get("score"),
+            band=raw.get("band"),
+            subscales=frozen_map(raw.get("subscales", {})),
+            valid=raw.get("valid", True),
+            location=self.where(path),
+        )
+
+    def answer(self, question: Question | None, value: Any, path: Path) -> Any:
+        """A golden-test answer read by the question's type, so `12:30` is a time and `no` an option id."""
+        if question is None:
+            return value
+        if question.type == "multiple_choice" and isinstance(value, list):
+            return [self.raw_text(item, path + (i,)) for i, item in enumerate(value)]
+        if question.type in CHOICE_TYPES or question.type in ("short_text", "long_text"):
+            return self.raw_text(value, path)
+        if question.type in ("date", "time"):
+            text = self.raw_text(value, path)
+            if isinstance(text, str):
+                parse = parse_date_literal if question.type == "date" else parse_time_literal
+                parsed = parse(text)
+                return text if parsed is None else parsed
+        return value
+
+    def raw_text(self, value: Any, path: Path) -> Any:
+        """The source text of a plain scalar that YAML read as something else (bool, number, date)."""
+        node = self.doc.scalars.get(path)
+        if not isinstance(value, str) and node is not None and is_plain(node) and value is not None:
+            return node.value
+        return value
+
+    def step(self, raw: dict, path: Path, text: str) -> Step:
+        return Step(
+            id=raw["id"],
+            number=raw["number"],
+            title=raw["title"],
+            content=raw.get("content"),
+            text=text,
+            forms=tuple(raw.get("forms", [])),
+            audio=raw.get("audio", True),
+            location=self.where(path),
+        )
+
+    def module(self, raw: dict, path: Path, steps: tuple[Step, ...]) -> Module:
+        return Module(
+            id=raw["id"],
+            title=raw["title"],
+            kind=raw["kind"],
+            default_days=raw["default_days"],
+            starts_with_moment=raw.get("starts_with_moment", False),
+            steps=steps,
+            description=raw.get("description"),
+            location=self.where(path),
+        )
+
+    @staticmethod
+    def end_reason(raw: dict) -> EndReason:
+        return EndReason(raw["id"], raw["title"])
+
+    @staticmethod
+    def battery(raw: dict) -> Battery:
+        return Battery(raw["id"], raw["title"], tuple(raw["forms"]), raw.get("module"))
+
+    @staticmethod
+    def reminder(raw: dict) -> Reminder:
+        return Reminder(raw["id"], raw["title"], raw.get("module"), raw.get("days_after_start"),
+                        raw.get("days_before_deadline"))

@@ -1,0 +1,202 @@
+"""Cross-reference checks on program data: unique ids per level, references that must exist, and rules
+between fields of one question or reminder that JSON Schema cannot express readably.
+
+Every check is total on any data (it runs even where the schema found errors), so an author sees
+all problems in one pass: wrong shapes are simply skipped here.
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any, Iterator, Mapping
+
+from . import expressions
+from .errors import ExpressionError, Location, Problem
+from .model import CHOICE_TYPES
+from .yamlpos import Path, YamlDocument, is_plain, location_for
+
+
+def items(data: Any, key: str, base: Path) -> Iterator[tuple[Path, dict]]:
+    """(path, mapping) for each mapping in the list `data[key]`; anything else is skipped."""
+    value = data.get(key) if isinstance(data, Mapping) else None
+    if isinstance(value, list):
+        for i, item in enumerate(value):
+            if isinstance(item, dict):
+                yield base + (key, i), item
+
+
+def text(item: Any, key: str) -> str | None:
+    """`item[key]` when it is a string, else None."""
+    value = item.get(key) if isinstance(item, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def did_you_mean(word: str, candidates: Any) -> str:
+    """'; did you mean 'x'?' for the closest candidate, or ''."""
+    close = difflib.get_close_matches(word, [c for c in candidates if isinstance(c, str)], n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+class CrossChecker:
+    """Runs the structural cross-reference checks and collects (path, problem) pairs."""
+
+    def __init__(self, doc: YamlDocument):
+        self.doc = doc
+        self.data = doc.data if isinstance(doc.data, dict) else {}
+        self.found: list[tuple[Path, Problem]] = []
+
+    def error(self, path: Path, message: str, severity: str = "error") -> None:
+        """Record a problem located at the value at `path` (or its nearest parent)."""
+        self.found.append((path, Problem(location_for(self.doc.values, path), message, severity)))
+
+    def run(self) -> list[tuple[Path, Problem]]:
+        """All cross-reference problems of the document."""
+        data = self.data
+        modules = self.unique(items(data, "modules", ()), "module id")
+        forms = self.unique(items(data, "forms", ()), "form id")
+        self.unique(items(data, "end_reasons", ()), "end reason id")
+        for path, module in items(data, "modules", ()):
+            label = text(module, "id") or "?"
+            self.unique(items(module, "steps", path), "step id", f" in module '{label}'")
+            for step_path, step in items(module, "steps", path):
+                self.references(step, "forms", step_path, forms, "form", f"step '{text(step, 'id')}'")
+        for path, form in items(data, "forms", ()):
+            self.check_form(path, form)
+        for path, battery in self.unique_items("batteries", "battery id"):
+            where = f"battery '{text(battery, 'id')}'"
+            self.references(battery, "forms", path, forms, "form", where)
+            self.reference(battery, "module", path, modules, "module", where)
+        for path, reminder in self.unique_items("reminders", "reminder id"):
+            self.check_reminder(path, reminder, modules)
+        return self.found
+
+    def unique_items(self, key: str, what: str) -> list[tuple[Path, dict]]:
+        listed = list(items(self.data, key, ()))
+        self.unique(iter(listed), what)
+        return listed
+
+    def unique(self, entries: Iterator[tuple[Path, dict]], what: str, where: str = "",
+               key: str = "id") -> dict[str, Path]:
+        """Report repeated ids among `entries`; return id → path of its first use."""
+        first: dict[str, Path] = {}
+        for path, item in entries:
+            value = item.get(key)
+            if not isinstance(value, str):
+                continue
+            if value in first:
+                line = location_for(self.doc.values, first[value] + (key,))
+                line_text = f" (first used on line {line.line})" if line else ""
+                self.error(path + (key,), f"duplicate {what} '{value}'{where}{line_text}")
+            else:
+                first[value] = path
+        return first
+
+    def references(self, item: dict, key: str, path: Path, known: Mapping[str, Path], noun: str,
+                   where: str) -> None:
+        """Each id in the list `item[key]` must be one of `known`."""
+        values = item.get(key)
+        if not isinstance(values, list):
+            return
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value not in known:
+                self.error(path + (key, i), f"unknown {noun} '{value}' in {where}{did_you_mean(value, known)}")
+
+    def reference(self, item: dict, key: str, path: Path, known: Mapping[str, Path], noun: str,
+                  where: str) -> None:
+        """The id `item[key]`, when given, must be one of `known`."""
+        value = item.get(key)
+        if isinstance(value, str) and value not in known:
+            self.error(path + (key,), f"unknown {noun} '{value}' in {where}{did_you_mean(value, known)}")
+
+    def check_form(self, path: Path, form: dict) -> None:
+        """Unique ids inside a form and the rules between a question's fields."""
+        form_id = text(form, "id") or "?"
+        self.unique(items(form, "questions", path), "question id", f" in form '{form_id}'")
+        scoring = form.get("scoring")
+        if isinstance(scoring, dict):
+            self.unique(items(scoring, "subscales", path + ("scoring",)), "subscale id", f" in form '{form_id}'")
+        self.unique(items(form, "tests", path), "golden test name", f" in form '{form_id}'", key="name")
+        for q_path, question in items(form, "questions", path):
+            self.check_question(q_path, question)
+
+    def check_question(self, path: Path, question: dict) -> None:
+        """Options only on choice questions, min/max only on number and scale, labels only on scale."""
+        qid, qtype = text(question, "id"), text(question, "type")
+        if qid is not None and not _usable_in_expressions(qid):
+            self.error(path + ("id",), f"question id '{qid}' is a word of the expression language; "
+                                       "choose another id")
+        self.unique(items(question, "options", path), "option id", f" in question '{qid}'")
+        if qtype is None:
+            return
+        if qtype in CHOICE_TYPES and "options" not in question:
+            self.error(path, f"missing required key 'options' in question '{qid}' of type {qtype}")
+        if qtype not in CHOICE_TYPES and "options" in question:
+            self.error(path + ("options",), f"'options' is only for single_choice and multiple_choice "
+                                            f"questions, not {qtype}; remove it or change the type")
+        for key in ("min", "max"):
+            if key in question and qtype not in ("number", "scale"):
+                self.error(path + (key,), f"'{key}' is only for number and scale questions, not {qtype}")
+            elif qtype == "scale" and key not in question:
+                self.error(path, f"missing required key '{key}' in question '{qid}' of type scale")
+            elif qtype == "scale" and _is_number(question.get(key)) and question[key] != int(question[key]):
+                self.error(path + (key,), f"{key}: expected a whole number for a scale, received {question[key]}")
+        for key in ("min_label", "max_label"):
+            if key in question and qtype != "scale":
+                self.error(path + (key,), f"'{key}' is only for scale questions, not {qtype}")
+        low, high = question.get("min"), question.get("max")
+        if _is_number(low) and _is_number(high) and low > high:
+            self.error(path + ("min",), f"min ({low}) is greater than max ({high})")
+
+    def check_reminder(self, path: Path, reminder: dict, modules: Mapping[str, Path]) -> None:
+        """A reminder has exactly one timing; one before a deadline needs the module."""
+        rid = text(reminder, "id")
+        self.reference(reminder, "module", path, modules, "module", f"reminder '{rid}'")
+        timings = [k for k in ("days_after_start", "days_before_deadline") if k in reminder]
+        if not timings:
+            self.error(path, f"reminder '{rid}' needs days_after_start or days_before_deadline")
+        elif len(timings) == 2:
+            self.error(path + ("days_before_deadline",), f"reminder '{rid}' has both days_after_start "
+                                                         "and days_before_deadline; keep one")
+        if "days_before_deadline" in reminder and "module" not in reminder:
+            self.error(path + ("days_before_deadline",),
+                       f"reminder '{rid}': days_before_deadline needs a module")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _usable_in_expressions(qid: str) -> bool:
+    """Whether the id parses as a plain name (not a keyword such as `in` or `true`)."""
+    try:
+        node = expressions.parse(qid)
+    except ExpressionError:
+        return False
+    return isinstance(node, expressions.Name) and node.id == qid
+
+
+def expression_location(doc: YamlDocument, path: Path, offset: int) -> Location | None:
+    """Where character `offset` of the expression at `path` is in the file (the value start if unsure)."""
+    start = location_for(doc.values, path)
+    node = doc.scalars.get(path)
+    if node is None or start is None or node.start_mark.line != node.end_mark.line:
+        return start
+    raw = doc.text[node.start_mark.index:node.end_mark.index]
+    if is_plain(node):
+        return Location(start.file, start.line, start.col + max(0, min(offset, len(raw))))
+    if node.style not in ("'", '"'):
+        return start
+    return Location(start.file, start.line, start.col + 1 + _raw_offset(raw[1:], offset, node.style))
+
+
+def _raw_offset(raw: str, offset: int, style: str) -> int:
+    """Map an offset in a quoted scalar's value to an offset in its source (escapes take more room)."""
+    i = decoded = 0
+    while decoded < offset and i < len(raw):
+        if style == "'" and raw.startswith("''", i):
+            i += 2
+        elif style == '"' and raw[i] == "\\" and i + 1 < len(raw):
+            i += {"x": 4, "u": 6, "U": 10}.get(raw[i + 1], 2)
+        else:
+            i += 1
+        decoded += 1
+    return i
