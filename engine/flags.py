@@ -1,0 +1,422 @@
+"""Flaggor: the manual's 11 flag types as declarative rules, plus the missed-activity flag.
+
+A clinician subscribes to rules (with parameters); `due_flags` answers, for a moment's state and
+events at `now`, which flags have become due and not been raised yet. It is pure and idempotent:
+every flag has a stable `cause` key, and a cause that already has a `flag_raised` event in
+`events` never fires again — the caller stores `flag_event(flag)` for each returned flag (the web
+can put a unique constraint on the cause).
+
+Event-driven rules fire from the events themselves (at the event's time). Time-driven rules fire at
+the instant their condition became true, so it does not matter how often they are evaluated:
+- ``patient_inactivity`` (days): a stretch of `days` calendar days (Stockholm wall clock) without any
+  patient event, counted from the start or from the patient's latest action; once per stretch;
+- ``module_reminder`` (module, days_before): at midnight of the day the current module has
+  `days_before` days left (never before its activation); once per activation and deadline;
+- ``moment_ending_soon`` (days): `days` before the program's recommended length runs out;
+- ``date_reminder`` (date, note): at midnight starting that date.
+Time-driven flags stop when the moment ends. A rule never fires for causes before its `since`
+(when the clinician subscribed), so a new subscription does not flood the clinician with history.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import MISSING, dataclass, fields
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar, Iterable, Iterator, Mapping, Sequence
+
+from .errors import EngineError
+from .localtime import add_local_days, at_local, fmt, iso, local_date
+from .model import Program, frozen_map
+from .moment import deadline
+from .schedule import ActivityPlan, missed_occurrences, window_end
+from .state import SYSTEM, Event, MomentState
+
+__all__ = [
+    "Flag", "FlagRule", "SubscriptionError", "RULES", "LABELS", "due_flags", "flag_event",
+    "parse_subscription",
+    "FormSaved", "FormReview", "BatteryFormSaved", "BatteryStarted", "ActivitySaved",
+    "ModuleReminder", "DateReminder", "PatientInactivity", "MomentEndingSoon",
+    "ClinicianChanged", "NewMessage",
+]
+
+
+class SubscriptionError(EngineError):
+    """A flag subscription with an unknown type or bad parameters."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A flag that has become due: what, when, why (Swedish sentence) and its unique cause key."""
+
+    type: str
+    at: datetime
+    cause: str
+    text: str
+    module: str | None = None
+    form: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The manual's name of the flag type, e.g. "Invånare inaktivitet"."""
+        return LABELS[self.type]
+
+
+@dataclass(frozen=True)
+class _Context:
+    program: Program
+    state: MomentState
+    events: tuple[Event, ...]
+    now: datetime
+
+
+@dataclass(frozen=True, kw_only=True)
+class FlagRule:
+    """A subscription to one flag type; subclasses add parameters and say when they fire."""
+
+    #: when the clinician subscribed; causes before this never fire (None = all history)
+    since: datetime | None = None
+    type: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    #: time-driven rules stop at the end of the moment; event-driven ones follow their events
+    time_driven: ClassVar[bool] = False
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:  # pragma: no cover - every subclass overrides
+        """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later)."""
+        raise NotImplementedError
+
+    def params(self) -> dict[str, Any]:
+        """The rule's parameters as plain data (for storage and `parse_subscription`)."""
+        out = {"flag": self.type}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name != "since" and value is not None:
+                out[f.name] = value.isoformat() if isinstance(value, date) else value
+        return out
+
+
+def _events(ctx: _Context, *types: str) -> Iterator[Event]:
+    return (e for e in ctx.events if e.type in types)
+
+
+def _form_title(ctx: _Context, form_id: str | None) -> str:
+    form = ctx.program.form(form_id) if form_id else None
+    return form.title if form else str(form_id)
+
+
+# --- Formulär ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormSaved(FlagRule):
+    """The patient submitted a form (outside batteries); optionally only one form."""
+
+    form: str | None = None
+    type: ClassVar[str] = "form_saved"
+    label: ClassVar[str] = "Formulär sparat"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "form_submitted"):
+            if not e.data.get("battery") and self.form in (None, e.form):
+                yield Flag(self.type, e.at, f"form_saved:{e.form}:{iso(e.at)}",
+                           f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} {fmt(e.at)}.",
+                           e.module, e.form)
+
+
+@dataclass(frozen=True, kw_only=True)
+class FormReview(FlagRule):
+    """A submitted form has not been opened by a clinician within `days` days (0 = at once)."""
+
+    form: str | None = None
+    days: int = 0
+    type: ClassVar[str] = "form_review"
+    label: ClassVar[str] = "Granska formulär"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "form_submitted"):
+            if self.form not in (None, e.form):
+                continue
+            due = add_local_days(e.at, self.days)
+            opened = any(o.form == e.form and e.at <= o.at <= due for o in _events(ctx, "form_opened"))
+            if opened:
+                continue
+            waited = f" och har inte öppnats på {self.days} dagar" if self.days else ""
+            yield Flag(self.type, due, f"form_review:{self.days}:{e.form}:{iso(e.at)}",
+                       f"Formuläret {_form_title(ctx, e.form)} skickades in {fmt(e.at)}{waited}"
+                       " – granska svaren.", e.module, e.form)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatteryFormSaved(FlagRule):
+    """The patient submitted a form of a started battery; optionally only one battery."""
+
+    battery: str | None = None
+    type: ClassVar[str] = "battery_form_saved"
+    label: ClassVar[str] = "Formulär i mätbatteri sparat"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "form_submitted"):
+            battery_id = e.data.get("battery")
+            if battery_id and self.battery in (None, battery_id):
+                battery = ctx.program.battery(battery_id)
+                title = battery.title if battery else battery_id
+                yield Flag(self.type, e.at, f"battery_form_saved:{e.form}:{iso(e.at)}",
+                           f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} "
+                           f"i mätbatteriet {title} {fmt(e.at)}.", e.module, e.form)
+
+
+@dataclass(frozen=True, kw_only=True)
+class BatteryStarted(FlagRule):
+    """A battery was started in the moment."""
+
+    battery: str | None = None
+    type: ClassVar[str] = "battery_started"
+    label: ClassVar[str] = "Nytt mätbatteri startat"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "battery_started"):
+            battery_id = e.data.get("battery")
+            if self.battery in (None, battery_id):
+                battery = ctx.program.battery(battery_id)
+                title = battery.title if battery else battery_id
+                yield Flag(self.type, e.at, f"battery_started:{battery_id}:{iso(e.at)}",
+                           f"Mätbatteriet {title} startades {fmt(e.at)} av {e.actor.name}.", e.module)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ActivitySaved(FlagRule):
+    """The patient registered an activity; optionally only one plan."""
+
+    plan: str | None = None
+    type: ClassVar[str] = "activity_saved"
+    label: ClassVar[str] = "Aktivitet sparat"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "activity_registered"):
+            if self.plan in (None, e.data.get("plan")):
+                yield Flag(self.type, e.at,
+                           f"activity_saved:{e.data.get('plan')}:{e.data.get('occurrence')}",
+                           f"Invånaren registrerade aktiviteten ({e.text}).")
+
+
+# --- Modul ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ModuleReminder(FlagRule):
+    """A current module has `days_before` days left before its deadline."""
+
+    module: str
+    days_before: int
+    type: ClassVar[str] = "module_reminder"
+    label: ClassVar[str] = "Påminnelse på modul"
+    time_driven: ClassVar[bool] = True
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        ms = ctx.state.modules.get(self.module)
+        last_day = deadline(ctx.state, self.module)
+        if ms is None or last_day is None:
+            return
+        at = max(ms.activated_at, at_local(last_day - timedelta(days=self.days_before)))
+        module = ctx.program.module(self.module)
+        title = module.title if module else self.module
+        yield Flag(self.type, at,
+                   f"module_reminder:{self.module}:{self.days_before}:{iso(ms.activated_at)}:{last_day}",
+                   f"Modul {title} har {self.days_before} dagar kvar (dagar kvar tar slut {last_day}).",
+                   self.module)
+
+
+# --- Moment -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class DateReminder(FlagRule):
+    """A reminder the clinician set for a date, with a note."""
+
+    date: date
+    note: str = ""
+    type: ClassVar[str] = "date_reminder"
+    label: ClassVar[str] = "Påminnelse på datum"
+    time_driven: ClassVar[bool] = True
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        digest = hashlib.sha256(self.note.encode()).hexdigest()[:12]
+        note = f": {self.note}" if self.note else ""
+        yield Flag(self.type, at_local(self.date), f"date_reminder:{self.date}:{digest}",
+                   f"Påminnelse {self.date}{note}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class PatientInactivity(FlagRule):
+    """The patient has done nothing for `days` days (since the start or their latest action)."""
+
+    days: int
+    type: ClassVar[str] = "patient_inactivity"
+    label: ClassVar[str] = "Invånare inaktivitet"
+    time_driven: ClassVar[bool] = True
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        start = ctx.state.started_at
+        actions = sorted(e.at for e in ctx.events if e.actor.kind == "patient" and e.at >= start)
+        marks = [start, *actions]
+        for i, since in enumerate(marks):
+            due = add_local_days(since, self.days)
+            following = marks[i + 1] if i + 1 < len(marks) else None
+            if following is not None and following <= due:
+                continue
+            if i == 0:
+                text = (f"Invånaren har inte varit aktiv sedan momentet startade {fmt(since)} "
+                        f"({self.days} dagar).")
+            else:
+                text = f"Invånaren har inte varit aktiv på {self.days} dagar (senast aktiv {fmt(since)})."
+            yield Flag(self.type, due, f"patient_inactivity:{self.days}:{iso(since)}", text)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MomentEndingSoon(FlagRule):
+    """The program's recommended length runs out in `days` days."""
+
+    days: int
+    type: ClassVar[str] = "moment_ending_soon"
+    label: ClassVar[str] = "Moment snart slut"
+    time_driven: ClassVar[bool] = True
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        recommended = ctx.program.recommended_days
+        if not recommended:
+            return
+        ends = add_local_days(ctx.state.started_at, recommended)
+        at = max(ctx.state.started_at, add_local_days(ends, -self.days))
+        yield Flag(self.type, at, f"moment_ending_soon:{self.days}:{iso(ctx.state.started_at)}",
+                   f"Momentet når rekommenderad längd ({recommended} dagar) om {self.days} dagar, "
+                   f"{local_date(ends)}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ClinicianChanged(FlagRule):
+    """Another clinician became responsible for the moment."""
+
+    type: ClassVar[str] = "clinician_changed"
+    label: ClassVar[str] = "Byte av behandlare"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "clinician_changed"):
+            yield Flag(self.type, e.at, f"clinician_changed:{e.data.get('to')}:{iso(e.at)}", f"{e.text}.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class NewMessage(FlagRule):
+    """The patient sent a message or comment."""
+
+    type: ClassVar[str] = "new_message"
+    label: ClassVar[str] = "Nytt meddelande/kommentar"
+
+    def flags(self, ctx: _Context) -> Iterator[Flag]:
+        for e in _events(ctx, "message_sent"):
+            if e.actor.kind == "patient":
+                new = " i en ny konversation" if e.data.get("conversation") is None else ""
+                yield Flag(self.type, e.at, f"new_message:{iso(e.at)}",
+                           f"Invånaren skickade ett nytt meddelande{new} {fmt(e.at)}.")
+
+
+#: flag type id → rule class, in the manual's order
+RULES: Mapping[str, type[FlagRule]] = frozen_map({cls.type: cls for cls in (
+    FormSaved, FormReview, BatteryFormSaved, BatteryStarted, ActivitySaved, ModuleReminder,
+    DateReminder, PatientInactivity, MomentEndingSoon, ClinicianChanged, NewMessage,
+)})
+#: flag type id → the manual's label (plus the activity plan's own missed-activity flag)
+LABELS: Mapping[str, str] = frozen_map(
+    {**{k: v.label for k, v in RULES.items()}, "activity_missed": "Missad aktivitet"}
+)
+
+
+# --- evaluation -------------------------------------------------------------------------------
+
+
+def due_flags(program: Program, state: MomentState, events: Iterable[Event],
+              subscriptions: Sequence[FlagRule], now: datetime, *,
+              plans: Sequence[ActivityPlan] = ()) -> list[Flag]:
+    """Flags due at `now` whose cause has no flag_raised event yet, oldest first (pure, idempotent)."""
+    events = tuple(events)
+    raised = {e.data.get("cause") for e in events if e.type == "flag_raised"}
+    ctx = _Context(program, state, events, now)
+    ended = state.ended_at
+    found: dict[str, Flag] = {}
+
+    def offer(flag: Flag, since: datetime | None, time_driven: bool) -> None:
+        if flag.at > now or flag.cause in raised or flag.cause in found:
+            return
+        if since is not None and flag.at < since:
+            return
+        if time_driven and ended is not None and flag.at > ended:
+            return
+        found[flag.cause] = flag
+
+    for rule in subscriptions:
+        for flag in rule.flags(ctx):
+            offer(flag, rule.since, rule.time_driven)
+    for plan in plans:
+        if plan.flag_missed and plan.active:
+            for t in missed_occurrences(plan, events, now, since=state.started_at, until=ended):
+                offer(Flag("activity_missed", window_end(plan, t),
+                           f"activity_missed:{plan.id}:{iso(t)}",
+                           f"Invånaren missade aktiviteten {plan.name} {fmt(t)} "
+                           f"(kunde fyllas i till {fmt(window_end(plan, t))})."),
+                      None, True)
+    return sorted(found.values(), key=lambda f: (f.at, f.cause))
+
+
+def flag_event(flag: Flag) -> Event:
+    """The flag_raised event to store for a flag (its cause makes the next due_flags skip it)."""
+    return Event(type="flag_raised", at=flag.at, actor=SYSTEM, module=flag.module, form=flag.form,
+                 data=frozen_map({"flag": flag.type, "cause": flag.cause}),
+                 text=f"{flag.label}: {flag.text}")
+
+
+def parse_subscription(program: Program, data: Mapping[str, Any], *,
+                       since: datetime | None = None) -> FlagRule:
+    """Build a rule from plain data such as {flag: patient_inactivity, days: 7}; SubscriptionError if bad."""
+    data = dict(data)
+    kind = data.pop("flag", None)
+    cls = RULES.get(kind) if isinstance(kind, str) else None
+    if cls is None:
+        raise SubscriptionError(f"Okänd flaggtyp {kind!r}; välj en av {', '.join(RULES)}.")
+    params = {f.name: f for f in fields(cls) if f.name != "since"}
+    unknown = sorted(set(data) - set(params))
+    if unknown:
+        allowed = ", ".join(params) or "inga"
+        raise SubscriptionError(f"Flaggtypen {kind} har ingen parameter {unknown[0]!r} (tillåtna: {allowed}).")
+    values: dict[str, Any] = {}
+    for name, f in params.items():
+        if name in data:
+            values[name] = _param(kind, name, data[name])
+        elif f.default is MISSING and f.default_factory is MISSING:
+            raise SubscriptionError(f"Flaggtypen {kind} behöver parametern {name!r}.")
+    _check_refs(program, kind, values)
+    return cls(since=since, **values)
+
+
+def _param(kind: str, name: str, value: Any) -> Any:
+    if name in ("days", "days_before"):
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise SubscriptionError(f"{kind}: {name} måste vara ett heltal ≥ 0, fick {value!r}.")
+        return value
+    if name == "date":
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise SubscriptionError(f"{kind}: ogiltigt datum {value!r}; skriv ÅÅÅÅ-MM-DD.") from None
+    if not isinstance(value, str):
+        raise SubscriptionError(f"{kind}: {name} måste vara text, fick {value!r}.")
+    return value
+
+
+def _check_refs(program: Program, kind: str, values: Mapping[str, Any]) -> None:
+    """Module, form and battery parameters must name things the program has."""
+    if "module" in values and program.module(values["module"]) is None:
+        raise SubscriptionError(f"{kind}: okänd modul {values['module']!r}.")
+    if "form" in values and program.form(values["form"]) is None:
+        raise SubscriptionError(f"{kind}: okänt formulär {values['form']!r}.")
+    if "battery" in values and program.battery(values["battery"]) is None:
+        raise SubscriptionError(f"{kind}: okänt mätbatteri {values['battery']!r}.")

@@ -1,0 +1,67 @@
+"""Local time in Europe/Stockholm: the calendar every rule of a moment counts in.
+
+Days left, days in the moment, reminders and activity plans are all counted in calendar days
+and wall-clock times in Sweden, never in 24-hour blocks of UTC, so they stay right across the
+daylight-saving changes (last Sunday of March and of October).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Europe/Stockholm")
+
+
+def require_aware(at: datetime) -> datetime:
+    """Return `at` unchanged, or raise ValueError when it has no time zone (a programming error)."""
+    if not isinstance(at, datetime) or at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError(f"expected a timezone-aware datetime, received {at!r}")
+    return at
+
+
+def to_local(at: datetime) -> datetime:
+    """The same instant as a Europe/Stockholm datetime."""
+    return require_aware(at).astimezone(TZ)
+
+
+def local_date(at: datetime) -> date:
+    """The Swedish calendar date of an instant."""
+    return to_local(at).date()
+
+
+def localize(naive: datetime) -> datetime:
+    """A Stockholm wall-clock time as an aware datetime.
+
+    A time that does not exist (02:00–02:59 on the last Sunday of March) moves one hour
+    forward; an ambiguous time (02:00–02:59 on the last Sunday of October) is the first,
+    summer-time one (fold=0).
+    """
+    aware = naive.replace(tzinfo=TZ, fold=0)
+    # The round trip through UTC normalises non-existent wall times to real ones.
+    return aware.astimezone(timezone.utc).astimezone(TZ)
+
+
+def at_local(day: date, clock: time = time(0, 0)) -> datetime:
+    """The aware instant of a Stockholm date and wall-clock time."""
+    return localize(datetime.combine(day, clock))
+
+
+def add_local_days(at: datetime, days: int) -> datetime:
+    """The same wall-clock time `days` calendar days later in Stockholm (not days × 24 hours)."""
+    local = to_local(at)
+    return localize(local.replace(tzinfo=None) + timedelta(days=days))
+
+
+def days_between(earlier: datetime, later: datetime) -> int:
+    """Calendar days from the Stockholm date of `earlier` to that of `later`."""
+    return (local_date(later) - local_date(earlier)).days
+
+
+def fmt(at: datetime) -> str:
+    """`2026-03-02 09:00` in Stockholm time, as the timeline shows it."""
+    return to_local(at).strftime("%Y-%m-%d %H:%M")
+
+
+def iso(at: datetime) -> str:
+    """ISO 8601 in Stockholm time with its offset (`2026-03-02T09:00:00+01:00`); stable in cause keys."""
+    return to_local(at).isoformat()

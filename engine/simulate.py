@@ -1,0 +1,219 @@
+"""`stegvis simulate`: run a scripted moment through the engine, with time passing day by day.
+
+The clinician starts the moment at the scenario's `start`; each action is applied at its time;
+the subscribed flag rules (and the missed-activity flag of activity plans) are evaluated at every
+midnight, just before every action and at the end of the `until` day. A rejected action stops the
+run with a located ProgramError unless it says `expect_error: true`, in which case it is recorded
+as an `action_rejected` event and the run goes on (an expected rejection that succeeds is an error).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from . import forms
+from . import lifecycle as lc
+from . import schedule
+from .batteries import start_battery
+from .errors import AnswerError, Problem, ProgramError, TransitionError
+from .flags import LABELS, Flag, due_flags, flag_event
+from .localtime import at_local, fmt, iso
+from .model import frozen_map
+from .scenario import PATIENT, Action, Scenario, load_scenario
+from .state import Event, MomentState, Transition
+
+__all__ = ["Simulation", "simulate_file", "run", "to_data", "to_text"]
+
+_MOMENT_LABELS = {"active": "aktivt", "maintenance": "vidmakthålls", "ended": "avslutat"}
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """The outcome of a scenario: final state, every event (flags included), rejected actions, flags."""
+
+    scenario: Scenario
+    state: MomentState
+    events: tuple[Event, ...]
+    rejected: tuple[Event, ...]
+    flags: tuple[Flag, ...]
+
+
+def simulate_file(path: str | os.PathLike) -> Simulation:
+    """Load a scenario file and run it; ProgramError for any problem or unexpected rejection."""
+    return run(load_scenario(path))
+
+
+def run(scenario: Scenario) -> Simulation:
+    """Run a loaded scenario day by day up to the end of its `until` day."""
+    return _Run(scenario).go()
+
+
+class _Run:
+    def __init__(self, scenario: Scenario):
+        self.sc = scenario
+        self.program = scenario.program
+        t = lc.start(self.program, now=scenario.start, clinician=scenario.clinician,
+                     care_unit=scenario.care_unit)
+        self.state = t.state
+        self.events: list[Event] = list(t.events)
+        self.rejected: list[Event] = []
+        self.flags: list[Flag] = []
+        self.plans: dict[str, schedule.ActivityPlan] = {}
+        self.next_midnight = at_local(scenario.start.date() + timedelta(days=1))
+
+    def go(self) -> Simulation:
+        for action in self.sc.actions:
+            self.pass_time(action.at)
+            self.apply(action)
+        self.pass_time(self.sc.end)
+        return Simulation(self.sc, self.state, tuple(self.events), tuple(self.rejected), tuple(self.flags))
+
+    def pass_time(self, until: datetime) -> None:
+        """Evaluate flags at every midnight up to `until`, then at `until` itself."""
+        while self.next_midnight <= until:
+            self.evaluate(self.next_midnight)
+            self.next_midnight = at_local(self.next_midnight.date() + timedelta(days=1))
+        self.evaluate(until)
+
+    def evaluate(self, now: datetime) -> None:
+        due = due_flags(self.program, self.state, self.events, self.sc.subscriptions, now,
+                        plans=tuple(self.plans.values()))
+        self.flags.extend(due)
+        self.events.extend(flag_event(f) for f in due)
+
+    def apply(self, action: Action) -> None:
+        actor = PATIENT if action.actor == "patient" else self.state.clinician
+        try:
+            transition = _VERBS[action.verb](self, action, actor)
+        except (TransitionError, AnswerError) as exc:
+            message = _message(exc)
+            if not action.expect_error:
+                raise ProgramError([Problem(action.location, f"{action.verb} was rejected: {message}")]) from None
+            args = action.args
+            self.rejected.append(Event(
+                type="action_rejected", at=action.at, actor=actor, module=args.get("module"),
+                step=args.get("step"), form=args.get("form"),
+                data=frozen_map({"verb": action.verb, "error": message}),
+                text=f"Avvisad åtgärd {action.verb}: {message}"))
+            return
+        if action.expect_error:
+            raise ProgramError([Problem(action.location, f"{action.verb} was expected to be rejected "
+                                                         "(expect_error: true) but it succeeded")])
+        self.state = transition.state
+        self.events.extend(transition.events)
+        if action.verb == "add_activity_plan":
+            plan = action.args["plan"]
+            self.plans[plan.id] = plan
+
+    def plan(self, plan_id: str) -> schedule.ActivityPlan:
+        if plan_id not in self.plans:  # its add_activity_plan action was rejected
+            raise TransitionError(f"Aktivitetsplan {plan_id} finns inte i momentet.")
+        return self.plans[plan_id]
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, AnswerError):
+        return "ogiltiga svar: " + "; ".join(f"{k}: {v}" for k, v in exc.errors.items())
+    return str(exc)
+
+
+def _answers(run: _Run, a: Action) -> dict[str, Any]:
+    form = run.program.form(a.args["form"])
+    answers = a.args.get("answers") or {}
+    return forms.from_json(form, answers) if form else dict(answers)
+
+
+def _form_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any], Transition]:
+    return lambda r, a, who: fn(r.program, r.state, a.args["form"], _answers(r, a), now=a.at, actor=who,
+                                module_id=a.args.get("module"))
+
+
+def _module_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any], Transition]:
+    return lambda r, a, who: fn(r.program, r.state, a.args["module"], now=a.at, actor=who)
+
+
+_VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
+    "view_step": lambda r, a, who: lc.view_step(r.program, r.state, a.args["module"], a.args["step"],
+                                                now=a.at, actor=who),
+    "save_form": _form_action(lc.save_form),
+    "submit_form": _form_action(lc.submit_form),
+    "open_form": lambda r, a, who: lc.open_form(r.program, r.state, a.args["form"], now=a.at, actor=who),
+    "send_message": lambda r, a, who: lc.send_message(r.program, r.state, now=a.at, actor=who,
+                                                      conversation=a.args.get("conversation"),
+                                                      notify=a.args.get("notify", False)),
+    "activate_module": lambda r, a, who: lc.activate_module(r.program, r.state, a.args["module"], now=a.at,
+                                                            actor=who, days=a.args.get("days")),
+    "complete_module": _module_action(lc.complete_module),
+    "set_upcoming": _module_action(lc.set_upcoming),
+    "set_days_left": lambda r, a, who: lc.set_days_left(r.program, r.state, a.args["module"], a.args["days"],
+                                                        now=a.at, actor=who),
+    "set_status": lambda r, a, who: lc.set_status(r.program, r.state, a.args["module"], a.args["status"],
+                                                  now=a.at, actor=who),
+    "end": lambda r, a, who: lc.end(r.program, r.state, a.args["reason"], now=a.at, actor=who),
+    "maintain": lambda r, a, who: lc.maintain(r.program, r.state, a.args["until"], now=a.at, actor=who),
+    "change_clinician": lambda r, a, who: lc.change_clinician(r.program, r.state, now=a.at, actor=who,
+                                                              new=a.args["clinician"]),
+    "hand_over": lambda r, a, who: lc.hand_over(r.program, r.state, a.args["unit"], now=a.at, actor=who),
+    "link": lambda r, a, who: lc.link(r.program, r.state, a.args["moment"], now=a.at, actor=who),
+    "start_battery": lambda r, a, who: start_battery(r.program, r.state, a.args["battery"], now=a.at, actor=who),
+    "add_activity_plan": lambda r, a, who: schedule.add_activity_plan(r.program, r.state, a.args["plan"],
+                                                                      now=a.at, actor=who),
+    "register_activity": lambda r, a, who: schedule.register_activity(
+        r.program, r.state, r.plan(a.args["plan"]), r.events, now=a.at, actor=who,
+        occurrence=a.args.get("occurrence"), values=a.args.get("values"), comment=a.args.get("comment")),
+    "skip_activity": lambda r, a, who: schedule.skip_activity(
+        r.program, r.state, r.plan(a.args["plan"]), r.events, now=a.at, actor=who,
+        occurrence=a.args.get("occurrence")),
+}
+
+
+# --- output ----------------------------------------------------------------------------------------
+
+
+def _timeline(sim: Simulation) -> list[Event]:
+    """Every event except flag_raised (flags are listed separately), rejected actions included."""
+    kept = [e for e in sim.events if e.type != "flag_raised"]
+    return sorted([*kept, *sim.rejected], key=lambda e: e.at)
+
+
+def to_data(sim: Simulation) -> dict[str, Any]:
+    """The JSON output: events, flags, modules and the moment as of the end of `until`."""
+    end, state, program = sim.scenario.end, sim.state, sim.scenario.program
+    done, total = lc.modules_completed(state)
+    return {
+        "events": [{"at": iso(e.at), "type": e.type, "actor": e.actor.kind, "module": e.module, "text": e.text}
+                   for e in _timeline(sim)],
+        "flags": [{"at": iso(f.at), "type": f.type, "text": f.text} for f in sim.flags],
+        "modules": [{"id": ms.id, "state": ms.state, "status": ms.status,
+                     "days_left": lc.days_left(program, state, ms.id, end)} for ms in state.modules.values()],
+        "moment": {"state": lc.moment_status(state, end), "days_in_moment": lc.days_in_moment(state, end),
+                   "modules_completed": done, "modules_total": total},
+    }
+
+
+def to_text(sim: Simulation) -> str:
+    """A readable report: timeline with flags and rejections, module table, moment summary."""
+    sc, state, program = sim.scenario, sim.state, sim.scenario.program
+    lines = [f"{program.title} {program.version} — {fmt(sc.start)} till {sc.until} ({sc.path})", "", "Tidslinje"]
+    entries = [(e.at, e.actor.name, e.text) for e in _timeline(sim) if e.type != "action_rejected"]
+    entries += [(e.at, "AVVISAD", e.text) for e in sim.rejected]
+    entries += [(f.at, "FLAGGA", f"{LABELS[f.type]}: {f.text}") for f in sim.flags]
+    width = max((len(who) for _, who, _ in entries), default=0)
+    for at, who, text in sorted(entries, key=lambda x: x[0]):
+        lines.append(f"  {fmt(at)}  {who:<{width}}  {text}")
+    lines += ["", "Moduler"]
+    title_width = max(len(m.title) for m in program.modules)
+    for m in program.modules:
+        ms = state.modules[m.id]
+        left = lc.days_left(program, state, m.id, sc.end)
+        lines.append(f"  {m.title:<{title_width}}  {lc.STATE_LABELS[ms.state]:<9}  "
+                     f"{lc.STATUS_LABELS[ms.status]:<9}  Dagar kvar: {'–' if left is None else left}")
+    done, total = lc.modules_completed(state)
+    last = state.last_active
+    lines += ["", f"Moment {_MOMENT_LABELS[lc.moment_status(state, sc.end)]} {sc.until}: "
+                  f"Dagar i momentet: {lc.days_in_moment(state, sc.end)} (rek. {program.recommended_days} dagar), "
+                  f"Moduler avklarade: {done} av {total}, Senast aktiv: {fmt(last) if last else 'Aldrig'}, "
+                  f"Flaggor: {len(sim.flags)}"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,235 @@
+"""Flag rules: the manual's 11 flag types, idempotent evaluation, explanations."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from engine import flags as fl
+from engine import lifecycle as lc
+from engine.batteries import start_battery
+from moment_builders import CLINICIAN, OTHER_CLINICIAN, PATIENT, sthlm
+
+START = sthlm(2026, 3, 2, 9)
+
+
+class Moment:
+    """A moment plus its event log, evaluating flags the way the web worker and simulate do."""
+
+    def __init__(self, program, started, subscriptions):
+        self.program = program
+        self.state, self.events = started[0], list(started[1])
+        self.subscriptions = [fl.parse_subscription(program, s, since=START) for s in subscriptions]
+        self.flags = []
+
+    def do(self, transition):
+        self.state = transition.state
+        self.events.extend(transition.events)
+
+    def evaluate(self, now):
+        due = fl.due_flags(self.program, self.state, self.events, self.subscriptions, now)
+        self.flags.extend(due)
+        self.events.extend(fl.flag_event(f) for f in due)
+        return due
+
+    def run_days(self, until):
+        day = START
+        while day <= until:
+            self.evaluate(day)
+            day += timedelta(hours=6)
+
+
+def test_the_eleven_flag_types_carry_the_manuals_labels():
+    assert {k: v.label for k, v in fl.RULES.items()} == {
+        "form_saved": "Formulär sparat",
+        "form_review": "Granska formulär",
+        "battery_form_saved": "Formulär i mätbatteri sparat",
+        "battery_started": "Nytt mätbatteri startat",
+        "activity_saved": "Aktivitet sparat",
+        "module_reminder": "Påminnelse på modul",
+        "date_reminder": "Påminnelse på datum",
+        "patient_inactivity": "Invånare inaktivitet",
+        "moment_ending_soon": "Moment snart slut",
+        "clinician_changed": "Byte av behandlare",
+        "new_message": "Nytt meddelande/kommentar",
+    }
+
+
+def test_a_patient_who_never_logs_in_gets_exactly_one_inactivity_flag_seven_days_after_start(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}])
+    m.run_days(sthlm(2026, 4, 1))
+    assert [(f.type, f.at) for f in m.flags] == [("patient_inactivity", sthlm(2026, 3, 9, 9))]
+    assert m.flags[0].text == ("Invånaren har inte varit aktiv sedan momentet startade 2026-03-02 09:00 "
+                               "(7 dagar).")
+    assert m.flags[0].label == "Invånare inaktivitet"
+
+
+def test_inactivity_counts_from_the_latest_patient_action(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}])
+    m.do(lc.view_step(program, m.state, "steg-1", "motivation", now=sthlm(2026, 3, 6, 20), actor=PATIENT))
+    m.run_days(sthlm(2026, 3, 20))
+    assert [f.at for f in m.flags] == [sthlm(2026, 3, 13, 20)]
+    assert m.flags[0].text == "Invånaren har inte varit aktiv på 7 dagar (senast aktiv 2026-03-06 20:00)."
+
+
+def test_inactivity_is_counted_in_wall_clock_days_across_the_clock_change(program):
+    started = lc.start(program, now=sthlm(2026, 3, 25, 9), clinician=CLINICIAN)
+    rule = fl.PatientInactivity(days=7)
+    due = fl.due_flags(program, started.state, started.events, [rule], sthlm(2026, 4, 2))
+    assert [f.at.isoformat() for f in due] == ["2026-04-01T09:00:00+02:00"]
+
+
+def test_a_new_inactivity_period_after_activity_flags_again(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}])
+    m.run_days(sthlm(2026, 3, 10))
+    m.do(lc.view_step(program, m.state, "steg-1", "motivation", now=sthlm(2026, 3, 10, 12), actor=PATIENT))
+    m.run_days(sthlm(2026, 3, 25))
+    assert [f.at for f in m.flags] == [sthlm(2026, 3, 9, 9), sthlm(2026, 3, 17, 12)]
+    assert len({f.cause for f in m.flags}) == 2
+
+
+def test_due_flags_is_idempotent(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}])
+    first = m.evaluate(sthlm(2026, 3, 20))
+    assert len(first) == 1
+    assert m.evaluate(sthlm(2026, 3, 20)) == []
+    assert m.evaluate(sthlm(2026, 3, 21)) == []
+
+
+def test_evaluating_late_still_gives_the_instant_the_flag_became_due(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 3}])
+    m.do(lc.view_step(program, m.state, "steg-1", "motivation", now=sthlm(2026, 3, 8, 9), actor=PATIENT))
+    due = m.evaluate(sthlm(2026, 3, 8, 10))
+    assert [f.at for f in due] == [sthlm(2026, 3, 5, 9)]
+
+
+def test_form_saved_fires_once_per_submission_and_not_for_drafts(program, started):
+    m = Moment(program, started, [{"flag": "form_saved"}])
+    m.do(lc.save_form(program, m.state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3, 10), actor=PATIENT))
+    assert m.evaluate(sthlm(2026, 3, 3, 11)) == []
+    m.do(lc.submit_form(program, m.state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3, 12), actor=PATIENT))
+    due = m.evaluate(sthlm(2026, 3, 3, 13))
+    assert [(f.type, f.at, f.form) for f in due] == [("form_saved", sthlm(2026, 3, 3, 12), "vanor")]
+    assert due[0].text == "Invånaren skickade in formuläret 1.2 Dina tobaksvanor 2026-03-03 12:00."
+    assert m.evaluate(sthlm(2026, 3, 4)) == []
+
+
+def test_form_saved_can_watch_a_single_form(program, started):
+    m = Moment(program, started, [{"flag": "form_saved", "form": "ftnd"}])
+    m.do(lc.submit_form(program, m.state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3, 12), actor=PATIENT))
+    assert m.evaluate(sthlm(2026, 3, 4)) == []
+
+
+def test_form_review_fires_when_a_submission_stays_unopened(program, started):
+    m = Moment(program, started, [{"flag": "form_review", "days": 2}])
+    m.do(lc.submit_form(program, m.state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3, 12), actor=PATIENT))
+    m.do(lc.submit_form(program, m.state, "skal", {"viktigt": 3}, now=sthlm(2026, 3, 3, 12), actor=PATIENT))
+    m.do(lc.open_form(program, m.state, "skal", now=sthlm(2026, 3, 4, 8), actor=CLINICIAN))
+    due = m.evaluate(sthlm(2026, 3, 6))
+    assert [(f.form, f.at) for f in due] == [("vanor", sthlm(2026, 3, 5, 12))]
+    assert due[0].text == ("Formuläret 1.2 Dina tobaksvanor skickades in 2026-03-03 12:00 och har inte "
+                           "öppnats på 2 dagar – granska svaren.")
+
+
+def test_battery_flags(program, started):
+    m = Moment(program, started, [{"flag": "battery_started"}, {"flag": "battery_form_saved"},
+                                  {"flag": "form_saved"}])
+    m.do(start_battery(program, m.state, "uppfoljning-3m", now=sthlm(2026, 3, 5, 9), actor=CLINICIAN))
+    m.do(lc.submit_form(program, m.state, "uppfoljning", {"rokfri": True}, now=sthlm(2026, 3, 6, 9),
+                        actor=PATIENT))
+    due = m.evaluate(sthlm(2026, 3, 7))
+    assert [(f.type, f.text) for f in due] == [
+        ("battery_started", "Mätbatteriet Uppföljning 3 månader startades 2026-03-05 09:00 av Sanna Eriksson."),
+        ("battery_form_saved", "Invånaren skickade in formuläret Uppföljning efter 3 månader i mätbatteriet "
+                               "Uppföljning 3 månader 2026-03-06 09:00."),
+    ]
+
+
+def test_module_reminder_fires_on_the_day_the_module_has_that_many_days_left(program, started):
+    m = Moment(program, started, [{"flag": "module_reminder", "module": "steg-1", "days_before": 2}])
+    m.run_days(sthlm(2026, 3, 20))
+    assert [f.at for f in m.flags] == [sthlm(2026, 3, 7, 0)]
+    assert m.flags[0].text == "Modul Steg 1 Uppvärmning har 2 dagar kvar (dagar kvar tar slut 2026-03-09)."
+    assert lc.days_left(program, m.state, "steg-1", m.flags[0].at) == 2
+
+
+def test_extending_a_module_gives_a_new_reminder(program, started):
+    m = Moment(program, started, [{"flag": "module_reminder", "module": "steg-1", "days_before": 1}])
+    m.run_days(sthlm(2026, 3, 9))
+    m.do(lc.set_days_left(program, m.state, "steg-1", 5, now=sthlm(2026, 3, 9, 10), actor=CLINICIAN))
+    m.run_days(sthlm(2026, 3, 20))
+    assert [f.at for f in m.flags] == [sthlm(2026, 3, 8, 0), sthlm(2026, 3, 13, 0)]
+
+
+def test_a_completed_module_is_not_reminded(program, started):
+    m = Moment(program, started, [{"flag": "module_reminder", "module": "steg-1", "days_before": 1}])
+    m.do(lc.complete_module(program, m.state, "steg-1", now=sthlm(2026, 3, 5), actor=CLINICIAN))
+    m.run_days(sthlm(2026, 3, 20))
+    assert m.flags == []
+
+
+def test_date_reminder_and_moment_ending_soon(program, started):
+    m = Moment(program, started, [{"flag": "date_reminder", "date": "2026-03-16", "note": "Ring invånaren"},
+                                  {"flag": "moment_ending_soon", "days": 7}])
+    m.run_days(sthlm(2026, 5, 20))
+    assert [(f.type, f.at, f.text) for f in m.flags] == [
+        ("date_reminder", sthlm(2026, 3, 16), "Påminnelse 2026-03-16: Ring invånaren"),
+        ("moment_ending_soon", sthlm(2026, 5, 4, 9),
+         "Momentet når rekommenderad längd (70 dagar) om 7 dagar, 2026-05-11."),
+    ]
+
+
+def test_clinician_change_and_patient_messages_flag(program, started):
+    m = Moment(program, started, [{"flag": "clinician_changed"}, {"flag": "new_message"}])
+    m.do(lc.send_message(program, m.state, now=sthlm(2026, 3, 3, 9), actor=CLINICIAN, conversation=None,
+                         notify=False))
+    m.do(lc.send_message(program, m.state, now=sthlm(2026, 3, 3, 10), actor=PATIENT, conversation="k1",
+                         notify=False))
+    m.do(lc.change_clinician(program, m.state, now=sthlm(2026, 3, 4), actor=CLINICIAN, new=OTHER_CLINICIAN))
+    assert [(f.type, f.text) for f in m.evaluate(sthlm(2026, 3, 5))] == [
+        ("new_message", "Invånaren skickade ett nytt meddelande 2026-03-03 10:00."),
+        ("clinician_changed", "Ansvarig behandlare byttes från Sanna Eriksson till Marita Andersson."),
+    ]
+
+
+def test_a_later_subscription_does_not_fire_for_earlier_history(program, started):
+    state, events = started
+    t = lc.submit_form(program, state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3), actor=PATIENT)
+    rule = fl.parse_subscription(program, {"flag": "form_saved"}, since=sthlm(2026, 3, 10))
+    assert fl.due_flags(program, t.state, [*events, *t.events], [rule], sthlm(2026, 3, 11)) == []
+
+
+def test_time_driven_flags_stop_when_the_moment_ends(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}])
+    m.do(lc.end(program, m.state, "avbruten", now=sthlm(2026, 3, 5), actor=CLINICIAN))
+    m.run_days(sthlm(2026, 4, 1))
+    assert m.flags == []
+
+
+def test_flag_events_are_system_events_with_the_cause(program, started):
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}])
+    (flag,) = m.evaluate(sthlm(2026, 3, 10))
+    event = fl.flag_event(flag)
+    assert event.type == "flag_raised" and event.actor.kind == "system" and event.at == flag.at
+    assert dict(event.data) == {"flag": "patient_inactivity", "cause": flag.cause}
+    assert event.text.startswith("Invånare inaktivitet: Invånaren har inte varit aktiv")
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"flag": "inactivity"}, "Okänd flaggtyp 'inactivity'"),
+    ({"flag": "patient_inactivity"}, "behöver parametern 'days'"),
+    ({"flag": "patient_inactivity", "days": -1}, "days måste vara ett heltal ≥ 0"),
+    ({"flag": "new_message", "days": 3}, "ingen parameter 'days'"),
+    ({"flag": "module_reminder", "module": "steg-9", "days_before": 2}, "okänd modul 'steg-9'"),
+    ({"flag": "date_reminder", "date": "16 mars"}, "ogiltigt datum '16 mars'"),
+])
+def test_bad_subscriptions_are_rejected_with_a_clear_message(program, data, message):
+    with pytest.raises(fl.SubscriptionError, match=message):
+        fl.parse_subscription(program, data)
+
+
+def test_subscription_parameters_round_trip(program):
+    data = {"flag": "date_reminder", "date": "2026-03-16", "note": "Ring"}
+    rule = fl.parse_subscription(program, data)
+    assert rule.date == date(2026, 3, 16)
+    assert rule.params() == data
