@@ -1,0 +1,249 @@
+"""The `stegvis` command line: thin click commands over engine and web.services.
+
+Each command catches EngineError and prints clean `file:line:col: error: …` lines; exit codes:
+0 success, 1 problems found / action rejected, 2 usage error.
+"""
+from __future__ import annotations
+
+import click
+
+
+@click.group()
+@click.version_option(package_name="stegvis")
+def main() -> None:
+    """Stegvis — guided digital treatment programs as plain YAML."""
+
+
+# Commands are added below, one section per concern (validate/outline, simulate, audio, db/demo, worker).
+
+
+# --- validate / outline ------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def validate(paths: tuple[str, ...], strict: bool, fmt: str) -> None:
+    """Check program files: every problem as file:line:col, golden tests run (exit 1 on errors)."""
+    import json
+
+    from engine.loader import check_program
+
+    results = [(path, *check_program(path, strict=strict)) for path in paths]
+    errors = sum(p.severity == "error" for _, _, problems in results for p in problems)
+    warnings = sum(p.severity == "warning" for _, _, problems in results for p in problems)
+    if fmt == "json":
+        files = [{"path": path, "ok": program is not None,
+                  "program": None if program is None else _program_summary(program),
+                  "problems": [p.to_dict() for p in problems]} for path, program, problems in results]
+        click.echo(json.dumps({"files": files, "errors": errors, "warnings": warnings},
+                              ensure_ascii=False, indent=2))
+    else:
+        for path, program, problems in results:
+            for problem in problems:
+                click.echo(problem.format())
+            if program is not None:
+                s = _program_summary(program)
+                click.echo(f"OK {path} ({s['id']} {s['version']}, {_plural(s['modules'], 'module')}, "
+                           f"{_plural(s['steps'], 'step')}, {_plural(s['forms'], 'form')})")
+        if errors or warnings:
+            click.echo(f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')} "
+                       f"in {_plural(len(paths), 'file')}")
+    if errors:
+        raise SystemExit(1)
+
+
+def _program_summary(program) -> dict:
+    return {"id": program.id, "version": program.version, "digest": program.digest,
+            "modules": len(program.modules), "steps": sum(len(m.steps) for m in program.modules),
+            "forms": len(program.forms)}
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+@main.command()
+@click.argument("program", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def outline(program: str, fmt: str) -> None:
+    """Print a plain-language outline of PROGRAM for clinical review (or JSON with --format json)."""
+    import json
+
+    from engine.errors import ProgramError
+    from engine.loader import load_program
+    from engine.outline import outline_data, outline_text
+
+    try:
+        loaded = load_program(program)
+    except ProgramError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        raise SystemExit(1)
+    if fmt == "json":
+        click.echo(json.dumps(outline_data(loaded), ensure_ascii=False, indent=2))
+    else:
+        click.echo(outline_text(loaded), nl=False)
+
+
+# --- simulate ---------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("scenario", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def simulate(scenario: str, fmt: str) -> None:
+    """Run SCENARIO (a scripted moment) day by day: events, flags and the final state (exit 1 if rejected)."""
+    import json
+
+    from engine.errors import ProgramError
+    from engine.simulate import simulate_file, to_data, to_text
+
+    try:
+        result = simulate_file(scenario)
+    except ProgramError as exc:
+        for problem in exc.problems:
+            click.echo(problem.format(), err=True)
+        raise SystemExit(1)
+    if fmt == "json":
+        click.echo(json.dumps(to_data(result), ensure_ascii=False, indent=2))
+    else:
+        click.echo(to_text(result), nl=False)
+
+
+# --- audio ------------------------------------------------------------------------------------
+
+
+@main.group()
+def audio() -> None:
+    """Text-to-speech audio for program pages, built ahead of time."""
+
+
+@audio.command("build")
+@click.argument("program", default="programs/tobakshjalpen.yaml",
+                type=click.Path(exists=True, dir_okay=False))
+@click.option("--backend", type=click.Choice(["auto", "gtts", "espeak"]), default="auto", show_default=True,
+              help="auto tries gTTS (online) and falls back to espeak-ng + lame (offline).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Audio folder [default: $STEGVIS_DATA_DIR/audio, STEGVIS_DATA_DIR defaults to ./instance].")
+@click.option("--timeout", type=float, default=10.0, show_default=True, help="Seconds to wait for gTTS.")
+def audio_build(program: str, backend: str, out: str | None, timeout: float) -> None:
+    """Render every step of PROGRAM to speech; files already built are kept, not redone."""
+    import os
+
+    from engine.errors import EngineError
+    from engine.loader import load_program
+    from web.audio import AudioCache, AudioError, audio_items, build_program_audio, make_backend
+
+    try:
+        loaded = load_program(program)
+    except EngineError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(1)
+    folder = out or os.path.join(os.environ.get("STEGVIS_DATA_DIR") or "instance", "audio")
+    cache = AudioCache(folder)
+    try:
+        with click.progressbar(length=len(audio_items(loaded)), label="Syntetiserar tal",
+                               show_pos=True) as bar:
+            report = build_program_audio(loaded, cache, make_backend(backend, timeout),
+                                         progress=lambda item, outcome: bar.update(1))
+    except AudioError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1)
+    produced = ", ".join(f"{name}: {n}" for name, n in sorted(report.produced.items()))
+    click.echo(f"{report.synthesized} syntetiserade, {report.cached} fanns redan"
+               + (f", {report.skipped} utan ljud" if report.skipped else "")
+               + (f" ({produced})" if produced else "") + f" → {cache.folder}")
+
+
+# --- db / demo -----------------------------------------------------------------------------------
+
+
+def _web_app(test_config: dict | None = None):
+    """The web app, or a clean exit listing every configuration problem."""
+    from web import create_app
+    from web.config import ConfigError
+
+    try:
+        return create_app(test_config)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise SystemExit(1)
+
+
+@main.group()
+def db() -> None:
+    """Database migrations (Alembic through Flask-Migrate)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the database to REVISION (default: the newest)."""
+    from web import manage
+
+    manage.upgrade(_web_app(), revision)
+    click.echo(f"Databasen är uppgraderad till {revision}.")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Revert the database to REVISION (e.g. base)."""
+    from web import manage
+
+    manage.downgrade(_web_app(), revision)
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the database's revision."""
+    from web import manage
+
+    manage.current(_web_app())
+
+
+@db.command("migrate")
+@click.option("-m", "--message", required=True, help="What changed, e.g. 'add notice priority'.")
+def db_migrate(message: str) -> None:
+    """Generate a migration from the models (read and edit it before committing)."""
+    from web import manage
+
+    manage.autogenerate(_web_app(), message)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--seed-only", is_flag=True, help="Create the database and demo data, then exit.")
+def demo(host: str, port: int, seed_only: bool) -> None:
+    """Create the demo database (idempotent), print the logins and serve the app."""
+    import os
+    from datetime import UTC, datetime
+
+    from web import demo as demo_data, manage
+    from web.config import defaults
+
+    data_dir = defaults(os.environ)["DATA_DIR"]
+    app = _web_app({"DEMO": True, "SECRET_KEY": demo_data.secret_key(data_dir)})
+    manage.upgrade(app)
+    summary = demo_data.seed(app, datetime.now(UTC))
+    url = f"http://{host}:{port}/"
+    click.echo("Stegvis demo")
+    click.echo(f"  Databas:     {app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"  Vårdenheter: {'; '.join(summary['units'])}")
+    click.echo(f"  Behandlarvy: {url}")
+    click.echo(f"  Logga in:    marita.andersson / {demo_data.PASSWORD}  (Behandlare)")
+    click.echo(f"               admin / {demo_data.PASSWORD}  (alla roller, två vårdenheter)")
+    click.echo("  Invånare:    Jane Doe 19610831-2460 (pågående Tobakshjälpen), Anna Andersson, Erik Svensson")
+    if seed_only:
+        return
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+if __name__ == "__main__":
+    main()
