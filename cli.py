@@ -238,11 +238,102 @@ def demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"  Logga in:    marita.andersson / {demo_data.PASSWORD}  (Behandlare)")
     click.echo(f"               admin / {demo_data.PASSWORD}  (alla roller, två vårdenheter)")
     click.echo("  Invånare:    Jane Doe 19610831-2460 (pågående Tobakshjälpen), Anna Andersson, Erik Svensson")
+    click.echo(f"  Invånarvy:   {url}invanare/logga-in  (Jane Doe 19610831-2460 / {demo_data.PASSWORD})")
+    from web.services.patient_accounts import pending_activations
+
+    with app.app_context():
+        for patient, path in pending_activations(datetime.now(UTC)):
+            click.echo(f"  Aktivering:  {patient.full_name}: {url.rstrip('/')}{path}")
+    click.echo(f"  Förhandsvisning för författare: {url}author/")
     if seed_only:
         return
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+# --- notices: tick / worker ----------------------------------------------------------------------
+
+
+def _worker_app():
+    """The app for tick/worker: they sign no sessions, so a missing SECRET_KEY is not an error here."""
+    import os
+    import secrets
+
+    return _web_app(None if os.environ.get("SECRET_KEY") else {"SECRET_KEY": secrets.token_hex(32)})
+
+
+def _parse_now(value: str | None):
+    """--now as an aware datetime (no offset = Stockholm time), or None for the clock."""
+    if value is None:
+        return None
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"expected a time such as 2026-06-01T09:00, received {value!r}",
+                                 param_hint="--now") from None
+    return at if at.tzinfo else at.replace(tzinfo=ZoneInfo("Europe/Stockholm"))
+
+
+@main.command()
+@click.option("--now", "at", default=None, metavar="TIME",
+              help="Evaluate as if it were TIME (e.g. 2026-06-01T09:00, Stockholm time) instead of the clock.")
+@click.option("--no-deliver", is_flag=True, help="Raise flags and queue reminders, but leave notices queued.")
+def tick(at: str | None, no_deliver: bool) -> None:
+    """One pass: raise time-based flags, queue reminders, deliver due notices (run it from cron)."""
+    from web import clock
+    from web.services.tick import run_tick
+
+    from web.extensions import db as database
+
+    given = _parse_now(at)
+    app = _worker_app()
+    with app.app_context():
+        try:
+            report = run_tick(given or clock.now(), deliver=not no_deliver)
+        finally:
+            database.engine.dispose()  # a one-shot command closes its connections
+    click.echo(report.summary())
+    for problem in report.errors:
+        click.echo(f"warning: {problem}", err=True)
+
+
+@main.command()
+@click.option("--poll", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds between passes [default: STEGVIS_WORKER_POLL_SECONDS or 30].")
+def worker(poll: float | None) -> None:
+    """Run the tick every poll interval until SIGTERM or Ctrl-C; several may run against PostgreSQL."""
+    import threading
+
+    from web import clock
+    from web.extensions import db as database
+    from web.notify.transports import describe
+    from web.notify.worker import run_loop, stop_on_signals
+    from web.services.tick import run_tick
+
+    app = _worker_app()
+    seconds = poll or app.config["WORKER_POLL_SECONDS"]
+    sqlite = app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite")
+    stop = threading.Event()
+
+    def one_pass() -> None:
+        with app.app_context():
+            now = clock.now()
+            report = run_tick(now)
+            if report.changed:
+                click.echo(f"{clock.format_datetime(now)} {report.summary()}")
+
+    click.echo(f"Stegvis worker startad: ett varv var {seconds:g}:e sekund; {describe(app.config)}."
+               + (" SQLite: kör bara en worker." if sqlite else ""))
+    with stop_on_signals(stop):
+        passes = run_loop(one_pass, poll_seconds=seconds, stop=stop,
+                          on_error=lambda exc: click.echo(f"error: {exc}", err=True))
+    with app.app_context():
+        database.engine.dispose()
+    click.echo(f"Stegvis worker stoppad efter {passes} varv.")
 
 
 if __name__ == "__main__":

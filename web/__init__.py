@@ -1,0 +1,85 @@
+"""The Stegvis web app: `create_app()` builds a fresh, fully configured Flask app."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask, render_template
+
+from .config import build_config
+from .extensions import csrf, db, login_manager, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: validated config, extensions, programs, blueprints, template helpers."""
+    config = build_config(test_config)
+    app = Flask(__name__)
+    app.config.update(config)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    from . import models  # noqa: F401  (register the tables on db.metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    _init_login(app)
+
+    from . import programs
+
+    programs.init_app(app)
+
+    from .auth import bp as auth_bp
+    from .clinician import bp as clinician_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(clinician_bp)
+
+    from .author import bp as author_bp
+    from .patient import bp as patient_bp
+
+    app.register_blueprint(patient_bp)
+    app.register_blueprint(author_bp)
+
+    from .notify.admin import bp as notices_bp
+
+    app.register_blueprint(notices_bp)
+
+    from .templating import init_app as init_templating
+
+    init_templating(app)
+    _register_errors(app)
+    return app
+
+
+def _init_login(app: Flask) -> None:
+    from .models import Patient, User
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        kind, _, raw_id = user_id.partition(":")
+        if not raw_id.isdigit():
+            return None
+        model = {"staff": User, "patient": Patient}.get(kind)
+        return db.session.get(model, int(raw_id)) if model else None
+
+
+def _register_errors(app: Flask) -> None:
+    messages = {
+        400: ("Felaktig begäran", "Begäran kunde inte tolkas. Ladda om sidan och försök igen."),
+        403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
+        404: ("Sidan finns inte", "Sidan du söker finns inte, eller så har du inte tillgång till den."),
+        429: ("För många försök", "Vänta en stund och försök igen."),
+    }
+    for code, (title, text) in messages.items():
+        def handler(error, code=code, title=title, text=text):
+            return render_template("error.html", code=code, title=title, text=text), code
+
+        app.register_error_handler(code, handler)

@@ -1,0 +1,73 @@
+"""axe-core finds no WCAG violations on any clinician page (filled with the demo's data)."""
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from web import demo
+from web.models import Enrollment, FormResponse, Patient
+from web.services import activity
+
+pytestmark = pytest.mark.e2e
+
+
+def _violations(page) -> list[str]:
+    result = Axe().run(page)
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['html'][:120]})"
+            for v in result.response["violations"]]
+
+
+def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, clock):
+    demo.seed(app, clock())
+    jane = db.session.execute(db.select(Enrollment).join(Patient).where(
+        Patient.personnummer == demo.JANE)).scalar_one()
+    response_id = db.session.execute(db.select(FormResponse.id)).scalar_one()
+    marita = jane.clinician
+    plan = activity.save_content(jane, None, name="Promenad", elements=[{"kind": "registration", "text": "Gick du?"}],
+                                 user=marita, now=clock())
+    activity.save_schedule(plan, start=clock().date(), times=[{"time": "08:30", "weekdays": ["mon"]}], until=None,
+                           every_weeks=1, now=clock())
+    m = f"/moment/{jane.id}"
+    pages = [
+        "/logga-in",
+        # admin: two units, every role
+        "LOGIN admin", "/valj-vardenhet", "CHOOSE", "/oversikt/mina", "/oversikt/alla", "/oversikt/avslutade",
+        "/oversikt/alla?q=doe", "/moment/nytt", "LOOKUP", "/min-profil", "/personal", "/anvandargrupper",
+        "/installningar", "/administration", "/administration?personnummer=19610831-2460", "/export",
+        f"{m}/hantera", f"{m}/hantera?redigera=1", f"{m}/svar/{response_id}", f"{m}/meddelanden",
+        f"{m}/tidslinje", f"{m}/tidslinje?typ=modul&period=vecka", f"{m}/handelser",
+        f"{m}/handelser?flaggtyp=module_reminder", f"{m}/handelser?flaggtyp=date_reminder",
+        f"{m}/handelser/aktivitetsplaner", f"{m}/handelser/aktivitetsplaner/ny",
+        f"{m}/handelser/aktivitetsplaner/{plan.id}/steg/2", f"{m}/handelser/aktivitetsplaner/{plan.id}/steg/3",
+    ]
+    problems = {}
+    checked = 0
+    for step in pages:
+        if step == "LOGIN admin":
+            page.get_by_label("Användarnamn").fill("admin")
+            page.get_by_label("Lösenord").fill(demo.PASSWORD)
+            page.get_by_role("button", name="Logga in").click()
+            page.wait_for_url("**/valj-vardenhet**")
+            continue
+        if step == "CHOOSE":
+            page.get_by_label("Region Jönköpings län, Utbildningsenhet").check()
+            page.get_by_role("button", name="Fortsätt").click()
+            page.wait_for_url("**/oversikt/**")
+            continue
+        if step == "LOOKUP":
+            page.get_by_label("Invånarens personnummer").fill("19881124-4568")
+            page.get_by_role("button", name="Sök invånare").click()
+            page.get_by_text("aldrig varit inloggad").wait_for()
+        else:
+            response = page.goto(f"{live_server}{step}")
+            assert response.status == 200, step
+        checked += 1
+        found = _violations(page)
+        if found:
+            problems[step] = found
+    assert checked == len([p for p in pages if p not in ("LOGIN admin", "CHOOSE")])
+    assert problems == {}
+
+
+@pytest.fixture
+def backend():
+    """The HTML does not depend on the database, so axe runs once (the flow test covers both backends)."""
+    return "sqlite"

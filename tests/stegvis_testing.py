@@ -1,0 +1,31 @@
+"""Constants and helpers shared by tests/conftest.py and the web and browser tests."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+PASSWORD = "lösenord-123"
+BACKENDS = [b.strip() for b in os.environ.get("STEGVIS_TEST_DATABASES", "sqlite,postgresql").split(",") if b.strip()]
+PG_ADMIN_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@dataclass
+class FrozenClock:
+    """A clock the app reads through the CLOCK config value; tests move it explicitly."""
+
+    at: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=STOCKHOLM))
+
+    def __call__(self) -> datetime:
+        return self.at.astimezone(UTC)
+
+    def advance(self, **delta) -> datetime:
+        """Move the clock forward (e.g. advance(days=1)); returns the new time."""
+        self.at += timedelta(**delta)
+        return self.at
+
+

@@ -1,0 +1,97 @@
+"""Händelser → Flaggor: subscriptions with parameters, raised flags with explanation, Hantera."""
+import pytest
+
+from web.models import Event, Flag, FlagSubscription, Notice
+from web.services import messages
+
+
+@pytest.fixture
+def moment(make_moment):
+    return make_moment()
+
+
+@pytest.fixture
+def logged_in(client, login, clinician):
+    return login(clinician)
+
+
+def test_valj_flaggtyp_lists_the_manuals_types_in_its_groups(client, logged_in, moment):
+    page = client.get(f"/moment/{moment.id}/handelser").get_data(as_text=True)
+    assert "Skapa ny flagga" in page and "Välj flaggtyp" in page
+    for group in ("Formulär", "Modul", "Moment"):
+        assert f'<optgroup label="{group}">' in page
+    for label in ("Formulär sparat", "Granska formulär", "Formulär i mätbatteri sparat", "Nytt mätbatteri startat",
+                  "Aktivitet sparat", "Påminnelse på modul", "Påminnelse på datum", "Invånare inaktivitet",
+                  "Moment snart slut", "Byte av behandlare", "Nytt meddelande/kommentar"):
+        assert f">{label}</option>" in page
+
+
+def test_choosing_a_type_shows_its_parameters(client, logged_in, moment):
+    page = client.get(f"/moment/{moment.id}/handelser?flaggtyp=module_reminder").get_data(as_text=True)
+    assert ">Modul</label>" in page and "Dagar kvar när påminnelsen kommer" in page
+    assert 'name="scope" value="alla"' in page
+
+
+def test_inactivity_flag_is_raised_after_the_days_and_counted_on_the_overview(
+        client, logged_in, moment, db, clock, clinician):
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "7"})
+    sub = db.session.execute(db.select(FlagSubscription)).scalar_one()
+    assert (sub.type, sub.params, sub.enrollment_id, sub.user_id) == ("patient_inactivity", {"days": 7}, moment.id,
+                                                                      clinician.id)
+    clock.advance(days=8)
+    page = client.get(f"/moment/{moment.id}/hantera").get_data(as_text=True)
+    assert "Invånaren har inte varit aktiv sedan momentet startade 2026-03-02 09:00 (7 dagar)." in page
+    assert "1 flagga" in client.get("/oversikt/alla").get_data(as_text=True)
+    client.get(f"/moment/{moment.id}/hantera")
+    assert db.session.execute(db.select(db.func.count(Flag.id))).scalar_one() == 1  # raised once
+
+
+def test_hantera_closes_the_flag_and_records_it_on_the_timeline(client, logged_in, moment, db, clock):
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "3"})
+    clock.advance(days=4)
+    client.get(f"/moment/{moment.id}/handelser")
+    flag = db.session.execute(db.select(Flag)).scalar_one()
+    client.post(f"/moment/{moment.id}/handelser/flagga/{flag.id}/hantera")
+    db.session.refresh(flag)
+    assert flag.handled_at == clock()
+    assert "Inga aktuella händelser" in client.get("/oversikt/alla").get_data(as_text=True)
+    timeline = client.get(f"/moment/{moment.id}/tidslinje?typ=flaggor").get_data(as_text=True)
+    assert "Invånare inaktivitet: Invånaren har inte varit aktiv" in timeline
+    assert "Flaggan Invånare inaktivitet hanterades" in timeline
+
+
+def test_a_new_message_flag_emails_a_clinician_who_chose_email_notices(client, logged_in, moment, db, clock, clinician):
+    clinician.email, clinician.notify_email = "marita@example.se", True
+    db.session.commit()
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "new_message", "scope": "alla"})
+    assert db.session.execute(db.select(FlagSubscription.enrollment_id)).scalar_one() is None
+    clock.advance(hours=2)
+    messages.send_as_patient(moment, moment.patient, subject="Hej", body="Jag har en fråga om snus.", now=clock())
+    flag = db.session.execute(db.select(Flag)).scalar_one()
+    assert flag.text == "Invånaren skickade ett nytt meddelande i en ny konversation 2026-03-02 11:00."
+    notice = db.session.execute(db.select(Notice).where(Notice.template == "flag_raised")).scalar_one()
+    assert (notice.channel, notice.address, notice.recipient_user_id) == ("email", "marita@example.se", clinician.id)
+    assert "snus" not in str(notice.context)
+
+
+def test_bad_parameters_are_explained_and_nothing_is_stored(client, logged_in, moment, db):
+    page = client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "x"},
+                       follow_redirects=True).get_data(as_text=True)
+    assert "days måste vara ett heltal" in page
+    assert db.session.execute(db.select(FlagSubscription)).first() is None
+
+
+def test_a_subscription_can_be_removed_by_its_owner(client, logged_in, moment, db):
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "clinician_changed"})
+    sub = db.session.execute(db.select(FlagSubscription)).scalar_one()
+    client.post(f"/moment/{moment.id}/handelser/flaggor/{sub.id}/ta-bort")
+    assert db.session.execute(db.select(FlagSubscription)).first() is None
+
+
+def test_flags_never_count_events_from_before_the_subscription(client, logged_in, moment, db, clock):
+    clock.advance(hours=1)
+    messages.send_as_patient(moment, moment.patient, subject="Hej", body="Tidigt", now=clock())
+    clock.advance(hours=1)
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "new_message"})
+    assert db.session.execute(db.select(Flag)).first() is None
+    assert db.session.execute(db.select(db.func.count(Event.id)).where(Event.type == "flag_raised")).scalar_one() == 0

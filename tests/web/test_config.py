@@ -1,0 +1,52 @@
+"""Configuration is validated at start, with every problem named at once."""
+import pytest
+
+from web import create_app
+from web.config import ConfigError, build_config, normalise_database_url
+
+GOOD_KEY = "k" * 40
+
+
+def test_secret_key_is_required_outside_demo_and_tests(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        build_config({"DATA_DIR": str(tmp_path)}, env={"STEGVIS_DATA_DIR": str(tmp_path)})
+    assert info.value.problems[0].startswith("SECRET_KEY: expected a random string of at least 24 characters")
+
+
+def test_a_short_secret_key_is_refused_with_its_length(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        build_config(env={"SECRET_KEY": "short", "STEGVIS_DATA_DIR": str(tmp_path)})
+    assert info.value.problems == ["SECRET_KEY: expected at least 24 characters, received 5"]
+
+
+def test_demo_mode_runs_without_a_configured_secret_key(tmp_path):
+    config = build_config({"DEMO": True}, env={"STEGVIS_DATA_DIR": str(tmp_path)})
+    assert len(config["SECRET_KEY"]) >= 24
+
+
+def test_all_problems_are_reported_together(tmp_path):
+    with pytest.raises(ConfigError) as info:
+        build_config({"TIMEZONE": "Mars/Olympus"}, env={"DATABASE_URL": "mysql://x/y", "STEGVIS_DATA_DIR": str(tmp_path)})
+    problems = info.value.problems
+    assert [p.split(":")[0] for p in problems] == ["SECRET_KEY", "DATABASE_URL", "TIMEZONE"]
+    assert "received mysql://" in problems[1]
+    assert "received 'Mars/Olympus'" in problems[2]
+
+
+def test_sqlite_lives_in_the_data_folder_by_default(tmp_path):
+    config = build_config(env={"SECRET_KEY": GOOD_KEY, "STEGVIS_DATA_DIR": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'stegvis.db'}"
+
+
+def test_postgres_urls_use_the_psycopg3_driver(tmp_path):
+    config = build_config(env={"SECRET_KEY": GOOD_KEY, "DATABASE_URL": "postgres://u@h/db", "STEGVIS_DATA_DIR": str(tmp_path)})
+    assert config["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalise_database_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_create_app_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path))
+    with pytest.raises(ConfigError):
+        create_app()

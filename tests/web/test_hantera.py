@@ -1,0 +1,193 @@
+"""Hantera: summary, unhandled events, welcome text, modules, steps and forms; all changes are events."""
+import re
+
+import pytest
+
+from web.models import AccessLog, EnrollmentModule, Event
+from web.services import forms
+
+
+@pytest.fixture
+def moment(make_moment):
+    return make_moment(mobile="0701234567")
+
+
+@pytest.fixture
+def hantera(client, login, clinician, moment):
+    login(clinician)
+
+    def get():
+        return client.get(f"/moment/{moment.id}/hantera").get_data(as_text=True)
+
+    return get
+
+
+def _module(db, moment, module_id):
+    db.session.expire_all()
+    return db.session.execute(db.select(EnrollmentModule).where(
+        EnrollmentModule.enrollment_id == moment.id, EnrollmentModule.module_id == module_id)).scalar_one()
+
+
+def _section(page, module_title):
+    """The HTML of one module's block on the page."""
+    start = page.index(f">{module_title}</h3>")
+    end = page.find('<li class="module"', start)
+    return page[start:end if end > 0 else None]
+
+
+def test_the_summary_uses_the_manuals_words(hantera, clock):
+    clock.advance(days=7)
+    page = hantera()
+    assert "Dagar i momentet</dt><dd>7 (rek. 365 dagar)" in page
+    assert "Moduler avklarade</dt><dd>0 av 14" in page
+    assert "Senast aktiv</dt><dd>Aldrig" in page
+    assert "Moment startade</dt><dd>2026-03-02" in page
+    assert "Ansvarig behandlare</dt><dd>Marita Andersson" in page
+    assert "Hämta kontaktuppgifter" in page and "0701234567" in page
+    assert "Du har inga ohanterade händelser" in page
+    assert "Se historik i tidslinjen" in page
+
+
+def test_every_view_of_the_moment_is_logged(hantera, db, clinician, moment, unit):
+    hantera()
+    hantera()
+    rows = db.session.execute(db.select(AccessLog)).scalars().all()
+    assert [(r.user_id, r.care_unit_id, r.patient_id, r.enrollment_id, r.what) for r in rows] == [
+        (clinician.id, unit.id, moment.patient_id, moment.id, "Hantera")] * 2
+
+
+def test_current_modules_offer_satt_till_avklarad_and_days_left(hantera):
+    page = hantera()
+    current = page[page.index("Aktuella moduler"):page.index('id="moduler"')]
+    assert [t for t in re.findall(r'<h3 id="rubrik-[^"]+">([^<]+)</h3>', current)] == [
+        "Inledning", "Bra att veta", "Steg 1 Uppvärmning och förberedelser – lägg en bra grund"]
+    assert current.count(">Sätt till avklarad</button>") == 3
+    assert 'id="dagar-steg-1" name="days" type="number" min="0" max="3650" inputmode="numeric" value="7"' in current
+
+
+def test_upcoming_modules_offer_satt_till_aktuell_with_their_default_days(hantera):
+    page = hantera()
+    steg2 = _section(page, "Steg 2 Uppstart och stoppfasen – var nyfiken och aktiv")
+    assert ">Sätt till aktuell</button>" in steg2 and 'value="14"' in steg2
+    assert "Invånarstatus: Dold" in steg2
+    assert 'value="42"' in _section(page, "Steg 3 Håll i och håll ut – bygg vidare på säkerheten")
+
+
+def test_satt_till_avklarad_completes_the_module_and_records_it(client, hantera, moment, db):
+    response = client.post(f"/moment/{moment.id}/modul/avklarad", data={"module": "steg-1"})
+    assert response.headers["Location"].endswith("/hantera#modul-steg-1")
+    row = _module(db, moment, "steg-1")
+    assert (row.state, row.status) == ("completed", "read_only")
+    assert db.session.execute(db.select(Event.text).where(Event.type == "module_completed")).scalar_one() == \
+        "Modul Steg 1 Uppvärmning och förberedelser – lägg en bra grund sattes till avklarad"
+    assert "Moduler avklarade</dt><dd>1 av 14" in hantera()
+
+
+def test_satt_till_aktuell_uses_the_days_typed(client, hantera, moment, db, clock):
+    client.post(f"/moment/{moment.id}/modul/aktuell", data={"module": "steg-2", "days": "10"})
+    row = _module(db, moment, "steg-2")
+    assert (row.state, row.status, row.days, row.activated_at) == ("current", "read_write", 10, clock())
+    clock.advance(days=3)
+    assert 'id="dagar-steg-2" name="days" type="number" min="0" max="3650" inputmode="numeric" value="7"' in hantera()
+
+
+def test_dagar_kvar_can_be_changed_on_a_current_module(client, hantera, moment, db, clock):
+    clock.advance(days=2)
+    client.post(f"/moment/{moment.id}/modul/dagar", data={"module": "steg-1", "days": "10"})
+    assert _module(db, moment, "steg-1").days == 12  # two days gone + ten left
+    assert 'id="dagar-steg-1" name="days" type="number" min="0" max="3650" inputmode="numeric" value="10"' in hantera()
+
+
+@pytest.mark.parametrize("days", ["-1", "x", "", "3651"])
+def test_bad_days_are_refused_with_a_message_and_change_nothing(client, hantera, moment, db, days):
+    response = client.post(f"/moment/{moment.id}/modul/aktuell", data={"module": "steg-2", "days": days},
+                           follow_redirects=True)
+    assert "Dagar kvar måste vara ett heltal mellan 0 och 3650." in response.get_data(as_text=True)
+    assert _module(db, moment, "steg-2").state == "upcoming"
+
+
+def test_engine_refusals_are_shown_and_nothing_is_half_saved(client, hantera, moment, db):
+    events_before = db.session.execute(db.select(db.func.count(Event.id))).scalar_one()
+    response = client.post(f"/moment/{moment.id}/modul/avklarad", data={"module": "steg-2"}, follow_redirects=True)
+    assert "bara aktuella moduler kan sättas till avklarad" in response.get_data(as_text=True)
+    assert db.session.execute(db.select(db.func.count(Event.id))).scalar_one() == events_before
+
+
+def test_satt_till_kommande_hides_the_module(client, hantera, moment, db):
+    client.post(f"/moment/{moment.id}/modul/kommande", data={"module": "bra-att-veta"})
+    row = _module(db, moment, "bra-att-veta")
+    assert (row.state, row.status) == ("upcoming", "hidden")
+
+
+def test_invanarstatus_can_be_set(client, hantera, moment, db):
+    client.post(f"/moment/{moment.id}/modul/status", data={"module": "steg-1", "status": "read_only"})
+    assert _module(db, moment, "steg-1").status == "read_only"
+    assert "Invånarstatus för modul Steg 1" in db.session.execute(
+        db.select(Event.text).where(Event.type == "status_changed")).scalar_one()
+
+
+def test_welcome_text_is_the_programs_until_edited_and_saved(client, hantera, moment, db):
+    assert "Hej och välkommen!" in hantera()
+    edit = client.get(f"/moment/{moment.id}/hantera?redigera=1").get_data(as_text=True)
+    assert '<textarea id="welcome" name="text"' in edit and ">Spara</button>" in edit
+    client.post(f"/moment/{moment.id}/valkomsttext", data={"text": "Hej Jane!\n\nVi hörs på **måndag**."})
+    page = hantera()
+    assert "<strong>måndag</strong>" in page and "Hej och välkommen!" not in page
+    db.session.refresh(moment)
+    assert moment.welcome_text == "Hej Jane!\n\nVi hörs på **måndag**."
+    assert db.session.execute(db.select(Event.text).where(Event.type == "welcome_text_changed")).scalar_one() == \
+        "Välkomsttexten ändrades"
+
+
+def test_welcome_text_html_is_sanitised(client, hantera, moment):
+    client.post(f"/moment/{moment.id}/valkomsttext", data={"text": "Hej <script>alert(1)</script> <b onclick='x'>du</b>"})
+    page = hantera()
+    assert "<script>alert(1)" not in page and "onclick" not in page
+
+
+def test_step_progress_is_shown_in_colour_and_in_words(client, hantera, moment, clock):
+    clock.advance(hours=1)
+    forms.view_step(moment, moment.patient, "steg-1", "tidigare-erfarenheter", now=clock())
+    forms.view_step(moment, moment.patient, "steg-1", "motivation", now=clock())
+    section = _section(hantera(), "Steg 1 Uppvärmning och förberedelser – lägg en bra grund")
+    assert re.search(r'class="progress-done">.*1\.3 Lär dig av tidigare erfarenheter.*\(färdig\)', section)
+    assert re.search(r'class="progress-started">.*1\.1 Så här ökar du motivationen.*\(påbörjad\)', section)
+    assert re.search(r'class="progress-not_started">.*1\.4 Stoppdagen.*\(ej påbörjad\)', section)
+    assert "Synliga formulär i steg" in section
+    assert "1.1. Vilka är dina viktigaste skäl för tobaksstoppet?" in section
+
+
+def test_a_submitted_form_is_unhandled_until_opened_then_it_reaches_the_timeline(client, hantera, moment, clock, db):
+    clock.advance(hours=1)
+    response = forms.submit_form(moment, moment.patient, "skal", {"skal": ["halsa", "annat"], "annat_skal": "Barnen",
+                                                                  "viktigt": 9}, now=clock(), module_id="steg-1")
+    page = hantera()
+    assert "Olästa formulär" in page and "Du har inga ohanterade händelser" not in page
+    timeline = client.get(f"/moment/{moment.id}/tidslinje").get_data(as_text=True)
+    assert "skickades in" not in timeline
+    answers = client.get(f"/moment/{moment.id}/svar/{response.id}").get_data(as_text=True)
+    assert "Vilka skäl har du för att sluta med tobak?" in answers
+    assert "Jag vill få en bättre hälsa, Annat skäl" in answers and "Barnen" in answers
+    assert "Du har inga ohanterade händelser" in hantera()
+    timeline = client.get(f"/moment/{moment.id}/tidslinje").get_data(as_text=True)
+    assert "Formulär 1.1. Vilka är dina viktigaste skäl för tobaksstoppet? skickades in" in timeline
+    assert "öppnades" in timeline
+    logged = db.session.execute(db.select(AccessLog.what).order_by(AccessLog.id)).scalars().all()
+    assert "Formulärsvar: 1.1. Vilka är dina viktigaste skäl för tobaksstoppet?" in logged
+
+
+def test_opening_answers_twice_records_one_opening(client, hantera, moment, clock, db):
+    clock.advance(hours=1)
+    response = forms.submit_form(moment, moment.patient, "skal", {"skal": ["halsa"], "viktigt": 3}, now=clock(),
+                                 module_id="steg-1")
+    client.get(f"/moment/{moment.id}/svar/{response.id}")
+    client.get(f"/moment/{moment.id}/svar/{response.id}")
+    assert db.session.execute(db.select(db.func.count(Event.id)).where(Event.type == "form_opened")).scalar_one() == 1
+
+
+def test_answers_of_another_moment_are_not_found(client, hantera, moment, make_moment, clock):
+    other = make_moment("197503121233", first_name="Anna", last_name="Andersson")
+    clock.advance(hours=1)
+    response = forms.submit_form(other, other.patient, "skal", {"skal": ["halsa"], "viktigt": 3}, now=clock(),
+                                 module_id="steg-1")
+    assert client.get(f"/moment/{moment.id}/svar/{response.id}").status_code == 404

@@ -1,0 +1,50 @@
+"""The Alembic migrations build exactly the models' schema, on SQLite and PostgreSQL."""
+import os
+
+import psycopg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect
+
+from stegvis_testing import PG_ADMIN_URL
+from web import create_app, manage
+from web.extensions import db as _db
+
+
+def test_the_migrated_test_database_has_no_difference_from_the_models(app, db):
+    # the session database was built by `manage.upgrade` (see conftest), not by create_all
+    with db.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, db.metadata) == []
+        assert context.get_current_revision() is not None
+
+
+@pytest.fixture
+def empty_database_url(backend, tmp_path):
+    """A brand-new empty database on the backend under test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    name = f"stegvis_test_{os.getpid()}_empty"
+    admin = PG_ADMIN_URL.replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"{PG_ADMIN_URL.rpartition('/')[0]}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_upgrade_builds_every_table_and_downgrade_removes_them(empty_database_url, programs):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url, "PROGRAMS": programs})
+    manage.upgrade(app)
+    with app.app_context():
+        tables = set(inspect(_db.engine).get_table_names())
+        assert {t.name for t in _db.metadata.sorted_tables} <= tables
+        manage.downgrade(app, "base")
+        assert set(inspect(_db.engine).get_table_names()) <= {"alembic_version"}
+        manage.upgrade(app)
+        with _db.engine.connect() as conn:
+            assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), _db.metadata) == []
+        _db.engine.dispose()

@@ -1,0 +1,137 @@
+"""Behandlarvyn: Mina / Alla / Avslutade, masked personnummer, Senast aktiv, Flaggor, filter, pages."""
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import insert
+
+from web.models import Enrollment, Flag, Patient
+from web.services import forms, messages, moments
+
+
+def test_rows_show_masked_personnummer_start_and_aldrig(client, login, clinician, make_moment):
+    login(clinician)
+    make_moment()
+    page = client.get("/oversikt/alla").get_data(as_text=True)
+    assert "Doe, Jane" in page
+    assert "19610831-xxxx" in page
+    assert "19610831-2460" not in page and "196108312460" not in page
+    assert "2026-03-02" in page  # Momentstart
+    assert "Aldrig" in page
+    assert "Inga aktuella händelser" in page
+    assert "Visar alla 1 invånare i moment" in page
+
+
+def test_mina_shows_only_moments_where_i_am_responsible(client, login, clinician, make_staff, make_moment):
+    colleague = make_staff("kollega", name="Karin Kollega")
+    make_moment()
+    make_moment("197503121233", user=colleague, first_name="Anna", last_name="Andersson")
+    login(clinician)
+    mina = client.get("/oversikt/mina").get_data(as_text=True)
+    alla = client.get("/oversikt/alla").get_data(as_text=True)
+    assert "Doe, Jane" in mina and "Andersson, Anna" not in mina
+    assert "Doe, Jane" in alla and "Andersson, Anna" in alla
+
+
+def test_avslutade_lists_ended_moments_only(client, login, clinician, make_moment, clock):
+    ended = make_moment()
+    make_moment("197503121233", first_name="Anna", last_name="Andersson")
+    moments.end_moment(ended, "genomford", user=clinician, membership=clinician.memberships[0], now=clock())
+    login(clinician)
+    avslutade = client.get("/oversikt/avslutade").get_data(as_text=True)
+    alla = client.get("/oversikt/alla").get_data(as_text=True)
+    assert "Doe, Jane" in avslutade and "Andersson, Anna" not in avslutade
+    assert "Doe, Jane" not in alla
+
+
+def test_flaggor_counts_unread_forms_and_messages(client, login, clinician, make_moment, clock, db):
+    moment = make_moment()
+    patient = moment.patient
+    clock.advance(hours=1)
+    forms.view_step(moment, patient, "steg-1", "motivation", now=clock())
+    forms.submit_form(moment, patient, "skal", {"skal": ["halsa"], "viktigt": 7}, now=clock(), module_id="steg-1")
+    messages.send_as_patient(moment, patient, subject="Fråga", body="Hej!", now=clock())
+    login(clinician)
+    page = client.get("/oversikt/alla").get_data(as_text=True)
+    assert "1 oläst formulär" in page
+    assert "1 oläst meddelande" in page
+    assert "Inga aktuella händelser" not in page
+    assert "2026-03-02" in page.split("Doe, Jane")[1]  # Senast aktiv is now set
+
+
+def test_the_filter_finds_by_name_and_by_personnummer(client, login, clinician, make_moment):
+    make_moment()
+    make_moment("197503121233", first_name="Anna", last_name="Andersson")
+    login(clinician)
+    by_name = client.get("/oversikt/alla?q=ander").get_data(as_text=True)
+    by_pnr = client.get("/oversikt/alla?q=19610831").get_data(as_text=True)
+    assert "Andersson, Anna" in by_name and "Doe, Jane" not in by_name
+    assert "Doe, Jane" in by_pnr and "Andersson, Anna" not in by_pnr
+    assert "Visar 1 invånare som matchar filtret" in by_name
+
+
+def _bulk_moments(db, unit, clinician, count, now, start_at=0):
+    """Insert moments straight into the tables (the service path is tested elsewhere)."""
+    patients = [{"personnummer": f"1{i:011d}", "first_name": f"Förnamn{i}", "last_name": f"Efternamn{i:04d}",
+                 "created_at": now, "notify_email": False, "notify_sms": False}
+                for i in range(start_at, start_at + count)]
+    db.session.execute(insert(Patient), patients)
+    ids = db.session.execute(db.select(Patient.id).where(
+        Patient.personnummer.in_([p["personnummer"] for p in patients]))).scalars().all()
+    db.session.execute(insert(Enrollment), [
+        {"patient_id": pid, "program_id": "tobakshjalpen", "program_version": "1.0.0", "program_digest": "x",
+         "care_unit_id": unit.id, "clinician_id": clinician.id, "status": "active",
+         "started_at": now - timedelta(days=pid % 30), "linked": [], "batteries": []} for pid in ids])
+    enrollment_ids = db.session.execute(db.select(Enrollment.id)).scalars().all()
+    db.session.execute(insert(Flag), [
+        {"enrollment_id": eid, "type": "patient_inactivity", "cause_key": f"c{eid}", "text": "Inaktiv",
+         "raised_at": now} for eid in enrollment_ids[start_at:]])
+    db.session.commit()
+
+
+def test_the_overview_runs_the_same_number_of_queries_for_50_and_500_moments(
+        client, login, clinician, unit, db, clock, count_queries):
+    login(clinician)
+    _bulk_moments(db, unit, clinician, 50, clock())
+    with count_queries() as small:
+        page = client.get("/oversikt/alla")
+    assert page.status_code == 200 and "Visar alla 50 invånare i moment" in page.get_data(as_text=True)
+    _bulk_moments(db, unit, clinician, 450, clock(), start_at=50)
+    with count_queries() as large:
+        page = client.get("/oversikt/alla")
+    text = page.get_data(as_text=True)
+    assert "Visar alla 500 invånare i moment" in text
+    assert text.count("1 flagga") == 25  # one page
+    assert len(large) == len(small)
+    assert len(small) <= 8, small
+
+
+def test_pages_of_25_with_next_and_previous(client, login, clinician, unit, db, clock):
+    _bulk_moments(db, unit, clinician, 30, clock())
+    login(clinician)
+    first = client.get("/oversikt/alla").get_data(as_text=True)
+    second = client.get("/oversikt/alla?sida=2").get_data(as_text=True)
+    assert "Sida 1 av 2" in first and "Efternamn0000" in first and "Efternamn0029" not in first
+    assert "Sida 2 av 2" in second and "Efternamn0029" in second and "Efternamn0000" not in second
+
+
+@pytest.mark.parametrize("tab", ["okand", "export"])
+def test_unknown_overview_tabs_are_404(client, login, clinician, tab):
+    login(clinician)
+    assert client.get(f"/oversikt/{tab}").status_code == 404
+
+
+def test_tabs_follow_the_roles_of_the_unit(client, login, make_staff):
+    admin = make_staff("admin", roles="behorighetsadmin invanaradmin dataadmin behandlare")
+    login(admin)
+    page = client.get("/oversikt/alla").get_data(as_text=True)
+    for label in ("Mina", "Alla", "Avslutade", "Export", "Personal", "Användargrupper", "Inställningar",
+                  "Administration"):
+        assert f">{label}</a>" in page
+
+
+def test_a_clinician_without_admin_roles_sees_only_the_moment_tabs(client, login, clinician):
+    login(clinician)
+    page = client.get("/oversikt/alla").get_data(as_text=True)
+    assert ">Alla</a>" in page
+    for label in ("Export", "Personal", "Användargrupper", "Inställningar", "Administration"):
+        assert f">{label}</a>" not in page

@@ -1,0 +1,125 @@
+"""Staff login, choice of care unit, profile (Min profil) and logout."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from . import clock
+from .identity import provider
+from .services import staff as staff_service
+from .services.errors import ServiceError
+
+bp = Blueprint("auth", __name__)
+#: a plausible address (something@domain.tld); delivery proves the rest
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Användarnamn", validators=[DataRequired("Ange ditt användarnamn.")])
+    password = PasswordField("Lösenord", validators=[DataRequired("Ange ditt lösenord.")])
+
+
+class UnitForm(FlaskForm):
+    unit = RadioField("Vårdenhet", coerce=int, validators=[DataRequired("Välj en vårdenhet.")])
+
+
+class ProfileForm(FlaskForm):
+    email = StringField("E-postadress", validators=[Optional(), Regexp(EMAIL, message="Ange en giltig e-postadress."),
+                                                   Length(max=254)])
+    mobile = StringField("Mobilnummer", validators=[Optional(), Length(max=32)])
+    notify_email = BooleanField("E-postavisering när något nytt händer hos mina invånare")
+    notify_sms = BooleanField("Sms-avisering när något nytt händer hos mina invånare")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect after login would be a phishing tool."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/logga-in", methods=["GET", "POST"])
+def login():
+    """Log in with the identity provider; rate-limited per user name and address."""
+    if current_user.is_authenticated and getattr(current_user, "kind", None) == "staff":
+        return redirect(url_for("clinician.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        now = clock.now()
+        ip = request.remote_addr or "-"
+        if staff_service.login_blocked(form.username.data, ip, now):
+            flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
+            return render_template("auth/login.html", form=form), 429
+        user = provider().authenticate(form.username.data, form.password.data)
+        staff_service.record_login(form.username.data, ip, user is not None, now, user)
+        if user is None:
+            flash("Fel användarnamn eller lösenord.", "error")
+            return render_template("auth/login.html", form=form), 200
+        session.clear()  # no state survives from before the login (session fixation)
+        login_user(user)
+        next_url = _safe_next(request.args.get("next"))
+        if len(user.memberships) == 1:
+            session["unit_id"] = user.memberships[0].care_unit_id
+            return redirect(next_url or url_for("clinician.home"))
+        return redirect(url_for("auth.choose_unit", next=next_url))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/valj-vardenhet", methods=["GET", "POST"])
+@login_required
+def choose_unit():
+    """Välj vårdenhet: a clinician in several units picks the one they work in now."""
+    if getattr(current_user, "kind", None) != "staff":
+        abort(403)
+    memberships = current_user.memberships
+    if not memberships:
+        flash("Du är inte med i någon vårdenhet. Kontakta din behörighetsadmin.", "error")
+        return render_template("auth/choose_unit.html", form=None), 403
+    form = UnitForm()
+    form.unit.choices = [(m.care_unit_id, m.care_unit.display_name) for m in memberships]
+    if request.method == "GET" and session.get("unit_id"):
+        form.unit.data = session["unit_id"]
+    if form.validate_on_submit():
+        session["unit_id"] = form.unit.data
+        return redirect(_safe_next(request.args.get("next")) or url_for("clinician.home"))
+    return render_template("auth/choose_unit.html", form=form)
+
+
+@bp.route("/logga-ut", methods=["POST"])
+def logout():
+    """Log out (POST only, so a link on another site cannot log anyone out)."""
+    logout_user()
+    session.clear()
+    flash("Du är utloggad.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/min-profil", methods=["GET", "POST"])
+@login_required
+def profile():
+    """Min profil: e-post and SMS notices for the logged-in staff member."""
+    if getattr(current_user, "kind", None) != "staff":
+        abort(403)
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        try:
+            staff_service.update_profile(
+                current_user, email=(form.email.data or "").strip(), mobile=(form.mobile.data or "").strip(),
+                notify_email=form.notify_email.data, notify_sms=form.notify_sms.data,
+            )
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [message]
+            flash(exc.message, "error")
+        else:
+            flash("Profilen är sparad.", "success")
+            return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)

@@ -1,0 +1,122 @@
+"""Behandlarvyn (Mina / Alla / Avslutade) and Starta nytt moment."""
+from __future__ import annotations
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from .. import clock
+from ..decorators import role_required, staff_required
+from ..personnummer import PersonnummerError, format_full, parse
+from ..programs import all_programs
+from ..services import access, moments, overview as overview_service
+from ..services.errors import ServiceError
+from . import bp
+from .common import page_arg
+
+#: tab id → (label, roles that see it, endpoint); the order of the manual
+TABS = (
+    ("mina", "Mina", ("behandlare",), "clinician.overview"),
+    ("alla", "Alla", ("behandlare",), "clinician.overview"),
+    ("avslutade", "Avslutade", ("behandlare",), "clinician.overview"),
+    ("export", "Export", ("dataadmin",), "clinician.export"),
+    ("personal", "Personal", ("behorighetsadmin",), "clinician.staff"),
+    ("anvandargrupper", "Användargrupper", ("behorighetsadmin",), "clinician.groups"),
+    ("installningar", "Inställningar", ("behorighetsadmin",), "clinician.settings"),
+    ("administration", "Administration", ("invanaradmin",), "clinician.administration"),
+)
+
+
+def visible_tabs() -> list[tuple[str, str, str]]:
+    """(id, label, url) of the tabs the current member's roles allow."""
+    roles = g.membership.role_set
+    out = []
+    for key, label, needs, endpoint in TABS:
+        if roles.intersection(needs):
+            url = url_for(endpoint, tab=key) if endpoint == "clinician.overview" else url_for(endpoint)
+            out.append((key, label, url))
+    return out
+
+
+@bp.app_context_processor
+def inject_tabs():
+    return {"visible_tabs": visible_tabs if g.get("membership") else None}
+
+
+@bp.route("/")
+@staff_required
+def home():
+    """The first tab the member may use (Mina for clinicians)."""
+    tabs = visible_tabs()
+    if not tabs:
+        abort(403)
+    return redirect(tabs[0][2])
+
+
+@bp.route("/oversikt")
+@staff_required
+def overview_start():
+    """/oversikt without a tab: the first tab the member may use."""
+    return home()
+
+
+@bp.route("/oversikt/<tab>")
+@role_required("behandlare")
+def overview(tab: str):
+    """Mina / Alla / Avslutade: the unit's moments with masked personnummer, last activity and flags."""
+    if tab not in overview_service.TABS:
+        abort(404)
+    program_id = request.args.get("program") or None
+    text = request.args.get("q", "").strip()
+    data = overview_service.overview_page(
+        g.membership, tab=tab, program_id=program_id if program_id in all_programs() else None, text=text,
+        page=page_arg(), page_size=int(current_app.config["PAGE_SIZE"]),
+    )
+
+    def page_url(number: int) -> str:
+        return url_for("clinician.overview", tab=tab, q=text or None, program=program_id, sida=number)
+
+    return render_template("clinician/overview.html", tab=tab, data=data, programs=all_programs(),
+                           program_id=program_id, text=text, page_url=page_url)
+
+
+@bp.route("/moment/nytt", methods=["GET", "POST"])
+@role_required("behandlare")
+def new_moment():
+    """Starta nytt moment: look up the personnummer (warning if never logged in), pick the program, start."""
+    form = request.form
+    values = {k: form.get(k, "").strip() for k in ("personnummer", "program", "first_name", "last_name",
+                                                   "email", "mobile")}
+    if not values["program"] and len(all_programs()) == 1:
+        values["program"] = next(iter(all_programs()))
+    errors: dict[str, str] = {}
+    patient, looked_up = None, False
+    if request.method == "POST":
+        try:
+            digits = parse(values["personnummer"])
+        except PersonnummerError as exc:
+            errors["personnummer"] = str(exc)
+        else:
+            values["personnummer"] = format_full(digits)
+            patient = moments.find_patient(digits)
+            looked_up = True
+            if patient is not None:
+                access.log_access(g.membership, patient, "Starta nytt moment: sökning", clock.now())
+            confirmed = form.get("checked") == digits
+            if form.get("action") == "start" and confirmed:
+                try:
+                    enrollment = moments.start_moment(
+                        personnummer=digits, program_id=values["program"], user=current_user,
+                        membership=g.membership, now=clock.now(), first_name=values["first_name"],
+                        last_name=values["last_name"], email=values["email"], mobile=values["mobile"],
+                    )
+                except ServiceError as exc:
+                    errors.update(exc.fields or {"personnummer": exc.message})
+                else:
+                    flash(f"Momentet {all_programs()[enrollment.program_id].title} startades för "
+                          f"{enrollment.patient.full_name}.", "success")
+                    return redirect(url_for("clinician.hantera", enrollment_id=enrollment.id))
+        status = 422 if errors else 200
+    else:
+        status = 200
+    return render_template("clinician/new_moment.html", values=values, errors=errors, patient=patient,
+                           looked_up=looked_up and "personnummer" not in errors, programs=all_programs()), status

@@ -1,0 +1,104 @@
+"""Application configuration: read from the environment, overridden by `test_config`, validated at start.
+
+Every problem is collected and reported at once as `OPTION: expected X, received Y`, so an operator
+fixes the whole configuration in one pass instead of one restart per mistake.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .notify import settings as notify_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+#: a session key shorter than this is guessable
+MIN_SECRET_KEY_LENGTH = 24
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_PREFIX = "postgresql+psycopg://"
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; the message lists every problem, one per line."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings and use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return POSTGRES_PREFIX + url[len(prefix):]
+    return url
+
+
+def defaults(env: Mapping[str, str]) -> dict[str, Any]:
+    """The configuration before overrides: environment variables with sensible defaults."""
+    data_dir = Path(env.get("STEGVIS_DATA_DIR") or "instance").resolve()
+    database_url = env.get("DATABASE_URL") or f"{SQLITE_PREFIX}{data_dir / 'stegvis.db'}"
+    return {
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "DATA_DIR": str(data_dir),
+        "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        "PROGRAMS_DIR": env.get("STEGVIS_PROGRAMS_DIR") or str(PROJECT_ROOT / "programs"),
+        "TIMEZONE": "Europe/Stockholm",
+        "DEMO": False,
+        "TESTING": False,
+        #: failed logins allowed per user name (and per client address) inside the window
+        "LOGIN_MAX_FAILURES": 5,
+        "LOGIN_WINDOW_SECONDS": 15 * 60,
+        "PAGE_SIZE": 25,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "WTF_CSRF_TIME_LIMIT": None,
+        #: programs preloaded by the caller (tests share one load); None = load PROGRAMS_DIR
+        "PROGRAMS": None,
+        #: callable returning an aware datetime; tests freeze time with it
+        "CLOCK": None,
+        #: SMTP, SMS gateway, base URL, quiet hours, retries (web.notify.settings)
+        **notify_settings.defaults(env),
+    }
+
+
+def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict:
+    """Merge defaults, environment and overrides, then validate; raises ConfigError listing every problem."""
+    cfg = defaults(os.environ if env is None else env)
+    cfg.update(test_config or {})
+    cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    problems: list[str] = []
+    relaxed = cfg["TESTING"] or cfg["DEMO"]
+    key = cfg.get("SECRET_KEY")
+    if not key:
+        if relaxed:
+            cfg["SECRET_KEY"] = secrets.token_hex(32)
+        else:
+            problems.append(
+                "SECRET_KEY: expected a random string of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters, received nothing "
+                "(set it with e.g. `export SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')`)"
+            )
+    elif len(key) < MIN_SECRET_KEY_LENGTH and not relaxed:
+        problems.append(
+            f"SECRET_KEY: expected at least {MIN_SECRET_KEY_LENGTH} characters, received {len(key)}"
+        )
+    url = cfg["SQLALCHEMY_DATABASE_URI"]
+    if not (url.startswith(SQLITE_PREFIX) or url.startswith(POSTGRES_PREFIX)):
+        scheme = url.split("://", 1)[0] + "://" if "://" in url else url
+        problems.append(
+            f"DATABASE_URL: expected {SQLITE_PREFIX}<path> or {POSTGRES_PREFIX}<user>@<host>/<db>, "
+            f"received {scheme}"
+        )
+    try:
+        ZoneInfo(cfg["TIMEZONE"])
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"TIMEZONE: expected an IANA zone such as Europe/Stockholm, received {cfg['TIMEZONE']!r}")
+    if cfg["PROGRAMS"] is None and not Path(cfg["PROGRAMS_DIR"]).is_dir():
+        problems.append(f"STEGVIS_PROGRAMS_DIR: expected a folder of program YAML files, received {cfg['PROGRAMS_DIR']}")
+    problems += notify_settings.check(cfg)
+    if problems:
+        raise ConfigError(problems)
+    return cfg

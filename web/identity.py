@@ -1,0 +1,46 @@
+"""Who is logging in: identity providers behind one small interface.
+
+Local accounts with passwords today; a regional IdP (SITHS through OIDC or SAML) can be added as
+another provider returning the same `User`, without touching the views.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from flask import current_app
+
+from .extensions import db
+from .models import User
+from .passwords import verify_password
+
+
+class IdentityProvider(ABC):
+    """Turns credentials into a staff User, or None when they are not valid."""
+
+    #: shown on the login page, e.g. "Lokalt konto"
+    label: str = ""
+
+    @abstractmethod
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The active user these credentials belong to, or None."""
+
+
+class LocalPasswordProvider(IdentityProvider):
+    """Local staff accounts with argon2-hashed passwords."""
+
+    label = "Lokalt konto"
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The active user with this user name and password, or None."""
+        user = db.session.execute(
+            db.select(User).where(User.username == username.strip().lower())
+        ).scalar_one_or_none()
+        if user is None or not user.active or not verify_password(user.password_hash, password):
+            return None
+        return user
+
+
+def provider() -> IdentityProvider:
+    """The configured identity provider (IDENTITY_PROVIDER; default: local passwords)."""
+    factory = current_app.config.get("IDENTITY_PROVIDER") or LocalPasswordProvider
+    return factory()

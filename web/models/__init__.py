@@ -1,0 +1,15 @@
+"""All database models, one module per concept group; import them from here."""
+from .activity import ActivityPlan, ActivityRegistration
+from .audit import AccessLog, LoginAttempt
+from .base import UTCDateTime
+from .enrollment import Enrollment, EnrollmentModule, FormResponse, StepProgress
+from .events import Event, Flag, FlagSubscription
+from .messages import Conversation, Message
+from .notices import Notice
+from .people import ROLES, CareUnit, Membership, Patient, Region, User
+
+__all__ = [
+    "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
+    "EnrollmentModule", "Event", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt", "Membership",
+    "Message", "Notice", "Patient", "ROLES", "Region", "StepProgress", "UTCDateTime", "User",
+]

@@ -1,0 +1,131 @@
+"""A patient's moment and its progress: Enrollment, EnrollmentModule, StepProgress, FormResponse."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import JSONType, UTCDateTime, utcnow
+from .people import CareUnit, Patient, User
+
+
+class Enrollment(db.Model):
+    """A moment: one patient's run of one program version, from start to end."""
+
+    __tablename__ = "enrollment"
+    __table_args__ = (Index("ix_enrollment_unit_status", "care_unit_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
+    #: program id from the YAML, e.g. "tobakshjalpen"
+    program_id: Mapped[str] = mapped_column(String(64))
+    #: program version the moment was started on, e.g. "1.0.0"
+    program_version: Mapped[str] = mapped_column(String(32))
+    #: sha256 of the program source the moment was started on
+    program_digest: Mapped[str] = mapped_column(String(64))
+    #: the unit whose clinicians may see the moment (changes on Överlämna)
+    care_unit_id: Mapped[int] = mapped_column(ForeignKey("care_unit.id"))
+    #: ansvarig behandlare (changes on Byte av behandlare)
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"), index=True)
+    #: active | maintenance (vidmakthåll, read-only) | ended
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: end reason id from the program's end_reasons
+    end_reason: Mapped[str | None] = mapped_column(String(64))
+    #: last day of read-only access in vidmakthåll
+    maintain_until: Mapped[date | None] = mapped_column(Date)
+    #: per-moment welcome text (Markdown); None = the program's default
+    welcome_text: Mapped[str | None] = mapped_column(Text)
+    #: last time the patient did anything (Senast aktiv); None = Aldrig
+    last_active: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: moments linked to this one (länkade moment), enrollment ids as text
+    linked: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: mätbatteri ids the clinician has started in this moment
+    batteries: Mapped[list[str]] = mapped_column(JSONType, default=list)
+
+    patient: Mapped[Patient] = relationship()
+    care_unit: Mapped[CareUnit] = relationship()
+    clinician: Mapped[User] = relationship()
+    modules: Mapped[list["EnrollmentModule"]] = relationship(
+        back_populates="enrollment", order_by="EnrollmentModule.position", cascade="all, delete-orphan"
+    )
+    steps: Mapped[list["StepProgress"]] = relationship(back_populates="enrollment", cascade="all, delete-orphan")
+
+
+class EnrollmentModule(db.Model):
+    """One program module inside one moment: kommande/aktuell/avklarad, invånarstatus and days."""
+
+    __tablename__ = "enrollment_module"
+    __table_args__ = (UniqueConstraint("enrollment_id", "module_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    #: module id from the YAML, e.g. "steg-1"
+    module_id: Mapped[str] = mapped_column(String(64))
+    #: order of the module in the program
+    position: Mapped[int] = mapped_column(Integer)
+    #: upcoming | current | completed
+    state: Mapped[str] = mapped_column(String(16), default="upcoming")
+    #: invånarstatus: hidden | read_write | read_only
+    status: Mapped[str] = mapped_column(String(16), default="hidden")
+    #: days the module is open from activation; 0 = no limit
+    days: Mapped[int] = mapped_column(Integer, default=0)
+    activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="modules")
+
+
+class StepProgress(db.Model):
+    """How far the patient has come in one step (avsnitt): started (gul) or done (grön)."""
+
+    __tablename__ = "step_progress"
+    __table_args__ = (UniqueConstraint("enrollment_id", "module_id", "step_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    module_id: Mapped[str] = mapped_column(String(64))
+    step_id: Mapped[str] = mapped_column(String(64))
+    #: not_started | started | done
+    status: Mapped[str] = mapped_column(String(16), default="not_started")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="steps")
+
+
+class FormResponse(db.Model):
+    """A patient's answers to one form: a draft while editing, then submitted (read-only)."""
+
+    __tablename__ = "form_response"
+    __table_args__ = (Index("ix_form_response_enrollment_status", "enrollment_id", "status"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
+    form_id: Mapped[str] = mapped_column(String(64))
+    #: where the patient filled it in (a form may be shown in several steps)
+    module_id: Mapped[str | None] = mapped_column(String(64))
+    step_id: Mapped[str | None] = mapped_column(String(64))
+    #: draft | submitted
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    #: question id → JSON answer (date "YYYY-MM-DD", time "HH:MM", choices as option ids)
+    answers: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: question id → {"text": question text, "options": {id: label}} as the patient saw them
+    questions: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: form title as the patient saw it
+    form_title: Mapped[str] = mapped_column(String(255), default="")
+    score: Mapped[float | None] = mapped_column(Float)
+    #: score band label, e.g. "Mycket lågt beroende"
+    band: Mapped[str | None] = mapped_column(String(255))
+    #: subscale id → score
+    subscales: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: first time a clinician opened the submitted answers; None = unread (a flag on the overview)
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
+    #: idempotency token of the page the answers were submitted from: a double submit stores one submission
+    submit_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    enrollment: Mapped[Enrollment] = relationship()
+    opened_by: Mapped[User | None] = relationship()

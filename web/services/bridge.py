@@ -1,0 +1,156 @@
+"""The bridge between rows and the engine: rows → MomentState, Transition → rows + events.
+
+Every service that changes a moment goes through `apply()`, inside `transaction()`, so the new
+state, its events, raised flags and queued notices are committed together or not at all.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Callable, Iterator
+
+from engine.errors import AnswerError, EngineError
+from engine.model import Program, frozen_map
+from engine.state import Actor, Event as EngineEvent, ModuleState, MomentState, Transition
+
+from ..extensions import db
+from ..models import Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
+from ..programs import get_program
+from .errors import ServiceError
+
+
+@contextmanager
+def transaction() -> Iterator[None]:
+    """Commit everything done inside, or roll all of it back on any error (nothing half-saved)."""
+    try:
+        yield
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def clinician_actor(user: User, membership: Membership) -> Actor:
+    """The engine's view of a staff member working in a unit."""
+    return Actor("clinician", str(user.id), user.name, membership.care_unit.display_name)
+
+
+def patient_actor(patient: Patient) -> Actor:
+    """The engine's view of the patient."""
+    return Actor("patient", str(patient.id), patient.full_name)
+
+
+def program_for(enrollment: Enrollment) -> Program:
+    """The program a moment runs; a clear error if it is no longer installed."""
+    program = get_program(enrollment.program_id)
+    if program is None:
+        raise ServiceError(f"Programmet {enrollment.program_id} finns inte längre på servern.")
+    return program
+
+
+def build_state(enrollment: Enrollment) -> MomentState:
+    """A MomentState snapshot of the moment's rows."""
+    submitted = db.session.execute(
+        db.select(FormResponse.form_id).where(
+            FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted"
+        ).distinct()
+    ).scalars()
+    clinician = enrollment.clinician
+    return MomentState(
+        program_id=enrollment.program_id,
+        program_version=enrollment.program_version,
+        started_at=enrollment.started_at,
+        clinician=Actor("clinician", str(clinician.id), clinician.name, enrollment.care_unit.display_name),
+        status=enrollment.status,
+        modules=frozen_map({
+            m.module_id: ModuleState(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
+            for m in enrollment.modules
+        }),
+        steps=frozen_map({f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}),
+        submitted_forms=frozenset(submitted),
+        last_active=enrollment.last_active,
+        ended_at=enrollment.ended_at,
+        end_reason=enrollment.end_reason,
+        maintain_until=enrollment.maintain_until,
+        care_unit=enrollment.care_unit.display_name,
+        linked=tuple(enrollment.linked or ()),
+        batteries=frozenset(enrollment.batteries or ()),
+    )
+
+
+def write_state(enrollment: Enrollment, program: Program, state: MomentState, now: datetime) -> None:
+    """Copy a new MomentState onto the moment's rows (the clinician and unit are set by their services)."""
+    enrollment.status = state.status
+    enrollment.ended_at = state.ended_at
+    enrollment.end_reason = state.end_reason
+    enrollment.maintain_until = state.maintain_until
+    enrollment.last_active = state.last_active
+    enrollment.linked = list(state.linked)
+    enrollment.batteries = sorted(state.batteries)
+    rows = {m.module_id: m for m in enrollment.modules}
+    positions = {m.id: i for i, m in enumerate(program.modules)}
+    for module_id, ms in state.modules.items():
+        row = rows.get(module_id)
+        if row is None:
+            row = EnrollmentModule(module_id=module_id, position=positions.get(module_id, len(positions)))
+            enrollment.modules.append(row)
+        row.state, row.status, row.days = ms.state, ms.status, ms.days
+        row.activated_at, row.completed_at = ms.activated_at, ms.completed_at
+    step_rows = {f"{s.module_id}/{s.step_id}": s for s in enrollment.steps}
+    for key, progress in state.steps.items():
+        row = step_rows.get(key)
+        if row is None:
+            module_id, _, step_id = key.partition("/")
+            enrollment.steps.append(StepProgress(module_id=module_id, step_id=step_id, status=progress, updated_at=now))
+        elif row.status != progress:
+            row.status, row.updated_at = progress, now
+
+
+def record_events(enrollment: Enrollment, events: tuple[EngineEvent, ...] | list[EngineEvent], *,
+                  form_response: FormResponse | None = None, message_id: int | None = None) -> list[Event]:
+    """Store engine events as Event rows of the moment."""
+    rows = []
+    for e in events:
+        row = Event(
+            enrollment=enrollment, type=e.type, at=e.at, actor_kind=e.actor.kind, actor_id=e.actor.id,
+            actor_name=e.actor.name, actor_unit=e.actor.unit, module_id=e.module, step_id=e.step,
+            form_id=e.form, form_response=form_response, message_id=message_id, data=_plain(e.data),
+            text=e.text,
+        )
+        db.session.add(row)
+        rows.append(row)
+    return rows
+
+
+def _plain(value):
+    """Engine data (read-only mappings, tuples, sets) as plain JSON values."""
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def run(enrollment: Enrollment, action: Callable[..., Transition], *args, now: datetime, **kwargs) -> Transition:
+    """Call an engine action on the moment's current state; engine errors become ServiceError."""
+    program = program_for(enrollment)
+    state = build_state(enrollment)
+    try:
+        return action(program, state, *args, now=now, **kwargs)
+    except AnswerError as exc:
+        raise ServiceError("Svaren kunde inte skickas in. Rätta det som är markerat.", dict(exc.errors)) from exc
+    except EngineError as exc:
+        raise ServiceError(str(exc)) from exc
+
+
+def apply(enrollment: Enrollment, action: Callable[..., Transition], *args, now: datetime,
+          form_response: FormResponse | None = None, message_id: int | None = None, **kwargs) -> Transition:
+    """Run an engine action and write its state and events (the caller owns the transaction)."""
+    transition = run(enrollment, action, *args, now=now, **kwargs)
+    write_state(enrollment, program_for(enrollment), transition.state, now)
+    record_events(enrollment, transition.events, form_response=form_response, message_id=message_id)
+    db.session.flush()
+    from .flags import raise_due_flags  # flags read the events just written
+
+    raise_due_flags(enrollment, now)
+    return transition

@@ -1,0 +1,132 @@
+"""Steps and forms: the patient reads steps, saves drafts, submits answers; the clinician opens them."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from engine import lifecycle
+from engine.model import Form
+
+from ..extensions import db
+from ..models import Enrollment, FormResponse, Membership, Patient, User
+from .access import log_access
+from .bridge import apply, clinician_actor, patient_actor, program_for, transaction
+from .errors import ServiceError
+
+
+def question_snapshot(form: Form) -> dict[str, Any]:
+    """Question texts (and option labels) as the patient saw them, stored with the answers."""
+    return {
+        q.id: {"text": q.text, "type": q.type, "options": {o.id: o.label for o in q.options}}
+        for q in form.questions
+    }
+
+
+def _own(enrollment: Enrollment, patient: Patient) -> None:
+    if enrollment.patient_id != patient.id:
+        raise ServiceError("Momentet hör inte till dig.")
+
+
+def view_step(enrollment: Enrollment, patient: Patient, module_id: str, step_id: str, *, now: datetime) -> None:
+    """The patient opened a step (progress turns yellow, or green when nothing is left)."""
+    _own(enrollment, patient)
+    with transaction():
+        apply(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient))
+
+
+def draft_for(enrollment: Enrollment, form_id: str) -> FormResponse | None:
+    """The patient's unsent draft of a form, if any."""
+    return db.session.execute(
+        db.select(FormResponse).where(FormResponse.enrollment_id == enrollment.id, FormResponse.form_id == form_id,
+                                      FormResponse.status == "draft")
+    ).scalar_one_or_none()
+
+
+def _response_row(enrollment: Enrollment, form: Form, module_id: str | None, step_id: str | None,
+                  now: datetime) -> FormResponse:
+    row = draft_for(enrollment, form.id)
+    if row is None:
+        row = FormResponse(enrollment_id=enrollment.id, form_id=form.id, status="draft", created_at=now)
+        db.session.add(row)
+    row.module_id, row.step_id, row.form_title = module_id, step_id, form.title
+    row.questions, row.updated_at = question_snapshot(form), now
+    return row
+
+
+def _form(enrollment: Enrollment, form_id: str) -> Form:
+    form = program_for(enrollment).form(form_id)
+    if form is None:
+        raise ServiceError(f"Formuläret {form_id} finns inte.")
+    return form
+
+
+def save_form(enrollment: Enrollment, patient: Patient, form_id: str, values: Mapping[str, Any], *, now: datetime,
+              module_id: str | None = None, step_id: str | None = None) -> FormResponse:
+    """Spara: keep a draft (typed values as engine.forms.coerce makes them); not sent to the clinician."""
+    _own(enrollment, patient)
+    form = _form(enrollment, form_id)
+    with transaction():
+        row = _response_row(enrollment, form, module_id, step_id, now)
+        db.session.flush()
+        event = apply(enrollment, lifecycle.save_form, form_id, values, now=now, actor=patient_actor(patient),
+                      module_id=module_id, form_response=row).events[0]
+        row.module_id, row.answers = event.module, dict(event.data.get("answers") or {})
+    return row
+
+
+def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: Mapping[str, Any], *,
+                now: datetime, module_id: str | None = None, step_id: str | None = None,
+                submit_token: str | None = None) -> FormResponse:
+    """Skicka in: validate (ServiceError with per-question messages), score, store; unread for the clinician."""
+    _own(enrollment, patient)
+    form = _form(enrollment, form_id)
+    with transaction():
+        row = _response_row(enrollment, form, module_id, step_id, now)
+        row.submit_token = submit_token  # unique: a second submit of the same page fails to commit
+        db.session.flush()
+        event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
+                      module_id=module_id, form_response=row).events[0]
+        row.module_id, row.status, row.submitted_at = event.module, "submitted", now
+        row.answers = dict(event.data.get("answers") or {})
+        score = event.data.get("score")
+        if isinstance(score, Mapping):
+            row.score = score.get("total")
+            band = score.get("band")
+            row.band = band.get("label") if isinstance(band, Mapping) else band
+            row.subscales = dict(score.get("subscales") or {}) or None
+        elif isinstance(score, (int, float)):
+            row.score = score
+    return row
+
+
+def response_for_staff(enrollment: Enrollment, response_id: int) -> FormResponse | None:
+    """A submitted response of this moment."""
+    row = db.session.get(FormResponse, response_id)
+    if row is None or row.enrollment_id != enrollment.id or row.status != "submitted":
+        return None
+    return row
+
+
+def open_response(response: FormResponse, *, user: User, membership: Membership, now: datetime) -> FormResponse:
+    """The clinician opens submitted answers: logged; the first opening marks them read (to the timeline)."""
+    enrollment = response.enrollment
+    with transaction():
+        if response.opened_at is None:
+            apply(enrollment, lifecycle.open_form, response.form_id, now=now, actor=clinician_actor(user, membership),
+                  form_response=response)
+            response.opened_at, response.opened_by_id = now, user.id
+    log_access(membership, enrollment.patient, f"Formulärsvar: {response.form_title}", now, enrollment)
+    return response
+
+
+def submitted_responses(enrollment: Enrollment) -> list[FormResponse]:
+    """Submitted answers of the moment, newest first."""
+    return list(db.session.execute(
+        db.select(FormResponse).where(FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted")
+        .order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
+    ).scalars())
+
+
+def unread_responses(enrollment: Enrollment) -> list[FormResponse]:
+    """Submitted answers no clinician has opened (Olästa formulär)."""
+    return [r for r in submitted_responses(enrollment) if r.opened_at is None]

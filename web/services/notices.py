@@ -1,0 +1,74 @@
+"""Queue notices (SMS/e-mail) in the outbox, in the caller's transaction. Delivery is the worker's job.
+
+A notice never carries health content: the templates say only that something new is waiting.
+"""
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from ..extensions import db
+from ..models import Enrollment, Flag, Message, Notice, Patient, User
+
+CHANNELS = ("sms", "email")
+
+
+def _key(raw: str) -> str:
+    return raw if len(raw) <= 255 else raw[:190] + ":" + hashlib.sha256(raw.encode()).hexdigest()
+
+
+def queue_notice(*, channel: str, recipient: Patient | User, template: str, key: str, now: datetime,
+                 context: dict[str, Any] | None = None, enrollment: Enrollment | None = None) -> Notice | None:
+    """Add a Notice unless one with the same idempotency key exists or the recipient lacks the address."""
+    if channel not in CHANNELS:
+        raise ValueError(f"unknown channel {channel!r}")
+    address = recipient.mobile if channel == "sms" else recipient.email
+    if not address:
+        return None
+    key = _key(key)
+    if db.session.execute(db.select(Notice.id).where(Notice.idempotency_key == key)).first():
+        return None
+    is_patient = isinstance(recipient, Patient)
+    notice = Notice(
+        channel=channel, recipient_kind="patient" if is_patient else "staff",
+        recipient_patient_id=recipient.id if is_patient else None,
+        recipient_user_id=None if is_patient else recipient.id,
+        address=address, template=template, context=context or {}, status="queued", attempts=0,
+        next_attempt_at=now, idempotency_key=key, created_at=now,
+        enrollment_id=enrollment.id if enrollment else None,
+    )
+    db.session.add(notice)
+    return notice
+
+
+def patient_channels(patient: Patient) -> list[str]:
+    """Channels for a clinician's "Avisera": the patient's chosen ones, else SMS to a known mobile."""
+    chosen = [c for c, on, addr in (("sms", patient.notify_sms, patient.mobile),
+                                    ("email", patient.notify_email, patient.email)) if on and addr]
+    if chosen:
+        return chosen
+    return ["sms"] if patient.mobile else (["email"] if patient.email else [])
+
+
+def notify_patient_new_message(enrollment: Enrollment, message: Message, now: datetime) -> list[Notice]:
+    """"Avisera till inkorgen i e-tjänsterna": tell the patient a new message is waiting."""
+    patient = enrollment.patient
+    queued = [
+        queue_notice(channel=channel, recipient=patient, template="new_message", key=f"message:{message.id}:{channel}",
+                     now=now, enrollment=enrollment)
+        for channel in patient_channels(patient)
+    ]
+    return [n for n in queued if n is not None]
+
+
+def notify_staff_flag(user: User, enrollment: Enrollment, flag: Flag, now: datetime) -> list[Notice]:
+    """A raised flag: e-mail/SMS to a subscriber who turned those notices on in Min profil."""
+    queued = []
+    for channel, enabled in (("email", user.notify_email), ("sms", user.notify_sms)):
+        if enabled:
+            queued.append(queue_notice(
+                channel=channel, recipient=user, template="flag_raised", now=now, enrollment=enrollment,
+                key=f"flag:{enrollment.id}:{flag.cause_key}:{user.id}:{channel}",
+            ))
+    return [n for n in queued if n is not None]

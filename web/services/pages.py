@@ -1,0 +1,108 @@
+"""Read models for the moment pages: what Hantera shows, computed by the engine's queries."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from engine import lifecycle
+from engine.model import Program
+
+from ..models import Enrollment, FormResponse
+from .bridge import build_state, program_for
+from .flags import open_flags
+from .forms import submitted_responses
+from .messages import unread_for_clinician
+
+
+@dataclass
+class StepView:
+    number: str
+    title: str
+    #: not_started | started | done
+    progress: str
+
+
+@dataclass
+class FormView:
+    id: str
+    title: str
+    #: newest submitted answers, if any
+    latest: FormResponse | None
+    unread: bool
+
+
+@dataclass
+class ModuleView:
+    id: str
+    title: str
+    kind: str
+    #: upcoming | current | completed
+    state: str
+    #: invånarstatus: hidden | read_write | read_only
+    status: str
+    #: Dagar kvar (None = no limit)
+    days_left: int | None
+    #: days the module gets when set to current
+    days: int
+    steps: list[StepView] = field(default_factory=list)
+    forms: list[FormView] = field(default_factory=list)
+
+
+@dataclass
+class HanteraView:
+    program: Program
+    days_in_moment: int
+    recommended_days: int
+    modules_done: int
+    modules_total: int
+    status: str
+    welcome_text: str
+    welcome_is_custom: bool
+    current: list[ModuleView]
+    others: list[ModuleView]
+    open_flags: list
+    unread_forms: list[FormResponse]
+    unread_messages: int
+
+    @property
+    def has_unhandled(self) -> bool:
+        return bool(self.open_flags or self.unread_forms or self.unread_messages)
+
+
+def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
+    """Everything the Hantera tab shows for one moment."""
+    program = program_for(enrollment)
+    state = build_state(enrollment)
+    responses = submitted_responses(enrollment)
+    latest: dict[str, FormResponse] = {}
+    for r in responses:  # newest first
+        latest.setdefault(r.form_id, r)
+    unread_ids = {r.form_id for r in responses if r.opened_at is None}
+    views = []
+    for module in program.modules:
+        ms = state.modules.get(module.id)
+        if ms is None:
+            continue
+        form_ids = [f for step in module.steps for f in step.forms]
+        views.append(ModuleView(
+            id=module.id, title=module.title, kind=module.kind, state=ms.state, status=ms.status,
+            days_left=lifecycle.days_left(program, state, module.id, now), days=ms.days,
+            steps=[StepView(s.number, s.title, lifecycle.step_progress(state, module.id, s.id)) for s in module.steps],
+            forms=[FormView(f, program.form(f).title if program.form(f) else f, latest.get(f), f in unread_ids)
+                   for f in dict.fromkeys(form_ids)],
+        ))
+    done, total = lifecycle.modules_completed(state)
+    return HanteraView(
+        program=program,
+        days_in_moment=lifecycle.days_in_moment(state, now),
+        recommended_days=program.recommended_days,
+        modules_done=done, modules_total=total,
+        status=lifecycle.moment_status(state, now),
+        welcome_text=enrollment.welcome_text or program.welcome_text,
+        welcome_is_custom=enrollment.welcome_text is not None,
+        current=[v for v in views if v.state == "current"],
+        others=[v for v in views if v.state != "current"],
+        open_flags=open_flags(enrollment),
+        unread_forms=[r for r in responses if r.opened_at is None],
+        unread_messages=unread_for_clinician(enrollment),
+    )

@@ -1,0 +1,105 @@
+"""Staff accounts: login rate limiting, profiles, members and roles of a care unit."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func
+
+from ..extensions import db
+from ..models import ROLES, CareUnit, LoginAttempt, Membership, User
+from ..passwords import hash_password
+from .errors import ServiceError
+
+#: an address may fail this many times more than one user name (a shared office NAT)
+IP_FACTOR = 4
+
+
+def _failures_since(column, value: str, since: datetime) -> int:
+    return db.session.execute(
+        db.select(func.count(LoginAttempt.id)).where(
+            column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
+        )
+    ).scalar_one()
+
+
+def login_blocked(username: str, ip: str, now: datetime) -> bool:
+    """True when too many logins failed lately for this user name or from this address."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    since = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    name = username.strip().lower()
+    last_ok = db.session.execute(
+        db.select(func.max(LoginAttempt.at)).where(LoginAttempt.username == name, LoginAttempt.success.is_(True))
+    ).scalar_one()
+    name_since = max(since, last_ok) if last_ok else since
+    return (
+        _failures_since(LoginAttempt.username, name, name_since) >= limit
+        or _failures_since(LoginAttempt.ip, ip, since) >= limit * IP_FACTOR
+    )
+
+
+def record_login(username: str, ip: str, success: bool, now: datetime, user: User | None = None) -> None:
+    """Store a login attempt (and the user's last login on success)."""
+    db.session.add(LoginAttempt(username=username.strip().lower()[:80], ip=ip[:64], at=now, success=success))
+    if success and user is not None:
+        user.last_login = now
+    db.session.commit()
+
+
+def update_profile(user: User, *, email: str | None, mobile: str | None, notify_email: bool, notify_sms: bool) -> None:
+    """Save contact details and notice settings (Min profil); a notice needs its address."""
+    errors = {}
+    if notify_email and not email:
+        errors["email"] = "Ange en e-postadress för att få e-postaviseringar."
+    if notify_sms and not mobile:
+        errors["mobile"] = "Ange ett mobilnummer för att få sms-aviseringar."
+    if errors:
+        raise ServiceError("Profilen kunde inte sparas.", errors)
+    user.email, user.mobile = email or None, mobile or None
+    user.notify_email, user.notify_sms = notify_email, notify_sms
+    db.session.commit()
+
+
+def _check_roles(roles: list[str] | set[str]) -> str:
+    unknown = set(roles) - set(ROLES)
+    if unknown:
+        raise ServiceError(f"Okänd roll: {', '.join(sorted(unknown))}")
+    if not roles:
+        raise ServiceError("Välj minst en roll.")
+    return " ".join(code for code in ROLES if code in roles)
+
+
+def create_staff(unit: CareUnit, *, username: str, name: str, password: str | None, roles: list[str],
+                 email: str | None = None, mobile: str | None = None) -> User:
+    """Create a staff account working in `unit` with `roles` (Personal → Lägg till)."""
+    username = username.strip().lower()
+    errors = {}
+    if not username:
+        errors["username"] = "Ange ett användarnamn."
+    elif db.session.execute(db.select(User.id).where(User.username == username)).first():
+        errors["username"] = "Användarnamnet finns redan."
+    if not name.strip():
+        errors["name"] = "Ange namn."
+    if password is not None and len(password) < 8:
+        errors["password"] = "Lösenordet måste ha minst 8 tecken."
+    if errors:
+        raise ServiceError("Personen kunde inte läggas till.", errors)
+    user = User(username=username, name=name.strip(), email=email or None, mobile=mobile or None,
+                password_hash=hash_password(password) if password else None)
+    user.memberships.append(Membership(care_unit=unit, roles=_check_roles(roles)))
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def set_roles(membership: Membership, roles: list[str]) -> None:
+    """Replace a member's roles in a unit (Användargrupper)."""
+    membership.roles = _check_roles(roles)
+    db.session.commit()
+
+
+def unit_members(unit_id: int) -> list[Membership]:
+    """The unit's staff, by name."""
+    return list(db.session.execute(
+        db.select(Membership).join(User).where(Membership.care_unit_id == unit_id).order_by(User.name)
+    ).scalars())

@@ -1,0 +1,24 @@
+"""Markdown and user text to safe HTML: every bit of HTML we show from authors or users passes nh3."""
+from __future__ import annotations
+
+import markdown
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a", "code",
+    "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}
+
+
+def render_markdown(text: str | None) -> Markup:
+    """Markdown → sanitised HTML (scripts, styles and event handlers removed)."""
+    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
+
+
+def render_plain(text: str | None) -> Markup:
+    """User-written plain text → HTML paragraphs with line breaks, everything escaped."""
+    escaped = Markup.escape(text or "")
+    paragraphs = [p.replace("\n", Markup("<br>")) for p in escaped.split("\n\n") if p.strip()]
+    return Markup("").join(Markup("<p>") + p + Markup("</p>") for p in paragraphs)
