@@ -1,0 +1,105 @@
+"""Fixtures and helpers for the patient web tests (imported by tests/web/test_patient_*.py).
+
+The app gets one extra program, `alla-typer` (tests/data/patient), with a form of every question
+type; moments are started through the clinician's real service, and patients log in through the
+real login form.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "patient"
+PATIENT_PASSWORD = "demo1234"
+JANE = "196108312460"
+#: a second valid personnummer (check digit correct) for patient B
+JOHN = "198112289874"
+
+
+@pytest.fixture(scope="session")
+def test_program():
+    """The `alla-typer` test program, loaded once."""
+    from engine.loader import load_program
+
+    return load_program(DATA / "alla-typer.yaml")
+
+
+@pytest.fixture
+def app_config(app_config, programs, test_program):
+    """The shared test configuration plus the `alla-typer` program."""
+    return {**app_config, "PROGRAMS": {**programs, test_program.id: test_program}}
+
+
+@pytest.fixture
+def start(app, clock, clinician):
+    """start(program_id="alla-typer", personnummer=JANE, password=PATIENT_PASSWORD, **patient) → Enrollment."""
+    from web.extensions import db
+    from web.services import moments, patient_accounts
+
+    def do(program_id: str = "alla-typer", personnummer: str = JANE, password: str | None = PATIENT_PASSWORD,
+           user=None, **patient):
+        user = user or clinician
+        names = {"first_name": patient.pop("first_name", "Jane"), "last_name": patient.pop("last_name", "Doe")}
+        enrollment = moments.start_moment(personnummer=personnummer, program_id=program_id, user=user,
+                                          membership=user.memberships[0], now=clock(), **names, **patient)
+        if password and not enrollment.patient.password_hash:
+            patient_accounts.set_password(enrollment.patient, password)
+            db.session.commit()
+        return enrollment
+
+    return do
+
+
+@pytest.fixture
+def patient_login(client):
+    """patient_login(personnummer=JANE, password=PATIENT_PASSWORD) logs in through the patient login form."""
+
+    def do(personnummer: str = JANE, password: str = PATIENT_PASSWORD):
+        response = client.post("/invanare/logga-in", data={"personnummer": personnummer, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return response
+
+    return do
+
+
+@pytest.fixture
+def as_clinician(clinician, membership_of):
+    """(user, membership) of the default clinician, for calling clinician services directly."""
+    return clinician, membership_of(clinician)
+
+
+@pytest.fixture
+def membership_of():
+    """membership_of(user) → the user's first membership."""
+    return lambda user: user.memberships[0]
+
+
+def step_url(enrollment, module_id: str = "start", step_id: str = "fragor") -> str:
+    """The patient's URL of a step."""
+    return f"/stod-och-behandling/{enrollment.id}/modul/{module_id}/{step_id}"
+
+
+def form_url(enrollment, form_id: str = "alla", module_id: str = "start", step_id: str = "fragor") -> str:
+    """Where a step's form posts."""
+    return f"{step_url(enrollment, module_id, step_id)}/formular/{form_id}"
+
+
+def valid_answers(**overrides) -> dict:
+    """A complete, valid answer set for the `alla` form, as a browser posts it."""
+    data = {"kort": "Jane", "lang": "Jag gillar promenader.", "antal": "3", "val": "host", "flera": ["te"],
+            "skala": "7", "janej": "no", "datum": "2026-03-01", "tid": "07:30"}
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def html_text(response) -> str:
+    """The response body as text."""
+    return response.get_data(as_text=True)
+
+
+def token_of(html: str, form_id: str = "alla") -> str:
+    """The one-time submission token rendered into a form."""
+    section = html[html.index(f'id="formular-{form_id}"'):]
+    return re.search(r'name="stegvis-token" value="([0-9a-f]+)"', section).group(1)

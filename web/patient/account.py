@@ -1,0 +1,116 @@
+"""Patient login (personnummer + password), activation by one-time link, logout and Inställningar."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from .. import clock
+from ..auth import _safe_next
+from ..patient_auth import patient_provider
+from ..services import patient_accounts
+from ..services.errors import ServiceError
+from . import bp, patient_required
+
+
+class PatientLoginForm(FlaskForm):
+    """Personnummer and password."""
+
+    personnummer = StringField("Personnummer", validators=[DataRequired("Ange ditt personnummer."), Length(max=20)],
+                               render_kw={"autocomplete": "username", "inputmode": "numeric"})
+    password = PasswordField("Lösenord", validators=[DataRequired("Ange ditt lösenord."), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class ActivationForm(FlaskForm):
+    """The first password, typed twice."""
+
+    password = PasswordField("Välj ett lösenord", validators=[DataRequired("Välj ett lösenord.")],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField("Skriv lösenordet igen", validators=[DataRequired("Skriv lösenordet igen.")],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class SettingsForm(FlaskForm):
+    """Inställningar: addresses and which notices to get."""
+
+    mobile = StringField("Mobilnummer", validators=[Length(max=32)], render_kw={"autocomplete": "tel", "type": "tel"})
+    email = StringField("E-postadress", validators=[Length(max=254)],
+                        render_kw={"autocomplete": "email", "type": "email"})
+    notify_sms = BooleanField("Sms-avisering när jag har fått ett nytt meddelande")
+    notify_email = BooleanField("E-postavisering när jag har fått ett nytt meddelande")
+
+
+@bp.route("/invanare/logga-in", methods=["GET", "POST"])
+def login():
+    """Log in with personnummer and password; rate-limited per number and address."""
+    if current_user.is_authenticated and getattr(current_user, "kind", None) == "patient":
+        return redirect(url_for("patient.programs"))
+    form = PatientLoginForm()
+    provider = patient_provider()
+    if form.validate_on_submit():
+        now, ip = clock.now(), request.remote_addr or "-"
+        if patient_accounts.login_blocked(form.personnummer.data, ip, now):
+            flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
+            return render_template("patient/login.html", form=form, provider=provider), 429
+        patient = provider.authenticate(form.personnummer.data, form.password.data)
+        patient_accounts.record_login(form.personnummer.data, ip, patient is not None, now, patient)
+        if patient is None:
+            flash("Fel personnummer eller lösenord.", "error")
+            return render_template("patient/login.html", form=form, provider=provider), 200
+        session.clear()  # nothing survives from before the login (session fixation)
+        login_user(patient)
+        return redirect(_safe_next(request.args.get("next")) or url_for("patient.programs"))
+    return render_template("patient/login.html", form=form, provider=provider)
+
+
+@bp.route("/invanare/aktivera/<token>", methods=["GET", "POST"])
+def activate(token: str):
+    """The one-time link from the notice: the patient chooses a password, then logs in."""
+    now = clock.now()
+    if patient_accounts.patient_for_token(token, now) is None:
+        return render_template("patient/activate.html", form=None), 404
+    form = ActivationForm()
+    if form.validate_on_submit():
+        try:
+            patient_accounts.activate(token, form.password.data, form.confirm.data, now)
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [message]
+            flash(exc.message, "error")
+        else:
+            flash("Ditt konto är aktiverat. Logga in med ditt personnummer och lösenordet du valde.", "success")
+            return redirect(url_for("patient.login"))
+    return render_template("patient/activate.html", form=form)
+
+
+@bp.route("/invanare/logga-ut", methods=["POST"])
+def logout():
+    """Log out (POST only, so a link elsewhere cannot log the patient out)."""
+    logout_user()
+    session.clear()
+    flash("Du är utloggad.", "info")
+    return redirect(url_for("patient.login"))
+
+
+@bp.route("/invanare/installningar", methods=["GET", "POST"])
+@patient_required
+def settings():
+    """Inställningar: mobile number, e-mail, and SMS / e-mail notices on or off."""
+    form = SettingsForm(obj=g.patient)
+    if form.validate_on_submit():
+        try:
+            patient_accounts.update_settings(
+                g.patient, mobile=form.mobile.data or "", email=form.email.data or "",
+                notify_sms=form.notify_sms.data, notify_email=form.notify_email.data,
+            )
+        except ServiceError as exc:
+            for name, message in exc.fields.items():
+                getattr(form, name).errors = [message]
+            flash(exc.message, "error")
+            return render_template("patient/settings.html", form=form), 422
+        flash("Inställningarna är sparade.", "success")
+        return redirect(url_for("patient.settings"))
+    return render_template("patient/settings.html", form=form)

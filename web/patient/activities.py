@@ -1,0 +1,43 @@
+"""Aktiviteter: the patient fills in or skips the open occasions of the moment's activity plans."""
+from __future__ import annotations
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from .. import clock
+from ..services import patient_activities
+from ..services.errors import ServiceError
+from ..services.patient import MomentView
+from . import bp, moment_required
+
+
+def _render(view: MomentView, *, errors=None, posted=None, status: int = 200):
+    return render_template(
+        "patient/activities.html", view=view, plans=patient_activities.plan_views(view.enrollment, clock.now()),
+        errors=errors or {}, posted=posted or {}, input_kinds=patient_activities.INPUT_KINDS,
+    ), status
+
+
+@bp.route("/stod-och-behandling/<int:enrollment_id>/aktiviteter/")
+@moment_required()
+def activities(view: MomentView):
+    """Open occasions of each activated plan, with the next one and the latest registrations."""
+    return _render(view)
+
+
+@bp.route("/stod-och-behandling/<int:enrollment_id>/aktiviteter/<int:plan_id>", methods=["POST"])
+@moment_required()
+def activity(view: MomentView, plan_id: int):
+    """Spara (register an occasion) or Hoppa över (skip it, where the plan allows)."""
+    now = clock.now()
+    try:
+        if request.form.get("stegvis-atgard") == "hoppa":
+            patient_activities.skip(view.enrollment, g.patient, plan_id, request.form.get("tillfalle"), now=now)
+            flash("Tillfället är överhoppat.", "success")
+        else:
+            patient_activities.register(view.enrollment, g.patient, plan_id, request.form, now=now)
+            flash("Aktiviteten är sparad.", "success")
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        key = f"{plan_id}:{request.form.get('tillfalle', '')}"
+        return _render(view, errors={key: exc.fields}, posted={key: request.form}, status=422)
+    return redirect(url_for("patient.activities", enrollment_id=view.enrollment.id))

@@ -1,0 +1,75 @@
+"""Serving "Lyssna på sidan" audio: MP3 with HTTP Range (seeking on iOS), cacheable because URLs carry the key.
+
+The key in a URL is only accepted when it equals the key computed from a text the requester may
+read, so a key copied from another patient's page (an edited welcome text) gets a 404.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import abort, send_file, url_for
+
+from engine.model import Module, Step
+
+from ..services import patient_audio
+from ..services.patient import MomentView
+from . import bp, moment_required
+
+#: the URL changes when the text changes, so a browser may keep a file for a year
+MAX_AGE = 365 * 24 * 3600
+
+
+def send_audio(path: Path | None, key: str):
+    """The cached MP3 with Range support and private, immutable caching; 404 when it does not match.
+
+    The file (small: a spoken page is tens to hundreds of kB) is sent from memory, so no file handle
+    is left open when a player aborts a range request halfway, as media players routinely do.
+    """
+    if path is None or path.stem != key:
+        abort(404)
+    try:
+        data, modified = path.read_bytes(), path.stat().st_mtime
+    except OSError:  # replaced or removed by a concurrent `stegvis audio build`
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="audio/mpeg", conditional=True, etag=key,
+                         last_modified=modified, max_age=MAX_AGE)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response
+
+
+def step_audio_url(view: MomentView, module: Module, step: Step) -> str | None:
+    """The URL of a step's cached audio for this moment, or None when none is built."""
+    path = patient_audio.step_audio(view.program, step)
+    if path is None:
+        return None
+    return url_for("patient.step_audio", enrollment_id=view.enrollment.id, module_id=module.id, step_id=step.id,
+                   key=path.stem)
+
+
+def welcome_audio_url(view: MomentView) -> str | None:
+    """The URL of the cached audio of the welcome text this patient reads, or None."""
+    path = patient_audio.welcome_audio(view.enrollment)
+    if path is None:
+        return None
+    return url_for("patient.welcome_audio", enrollment_id=view.enrollment.id, key=path.stem)
+
+
+@bp.route("/stod-och-behandling/<int:enrollment_id>/ljud/valkomsttext/<key>.mp3")
+@moment_required(ended_page=False)
+def welcome_audio(view: MomentView, key: str):
+    """The audio of this moment's welcome text (the clinician's edited text, or the program's)."""
+    return send_audio(patient_audio.welcome_audio(view.enrollment), key)
+
+
+@bp.route("/stod-och-behandling/<int:enrollment_id>/ljud/<module_id>/<step_id>/<key>.mp3")
+@moment_required(ended_page=False)
+def step_audio(view: MomentView, module_id: str, step_id: str, key: str):
+    """The audio of a step the patient may see."""
+    mv = view.module_view(module_id)
+    sv = mv.step_view(step_id) if mv else None
+    if sv is None:
+        abort(404)
+    return send_audio(patient_audio.step_audio(view.program, sv.step), key)

@@ -1,0 +1,55 @@
+"""How patients (invånare) prove who they are: identity providers behind one small interface.
+
+Today: personnummer + a password the patient chose through a one-time activation link. In a
+regional deployment BankID (through the region's IdP) replaces it: a provider that returns the same
+`Patient` for a verified personnummer, configured with PATIENT_IDENTITY_PROVIDER — the views, the
+session and every access rule stay as they are.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+from flask import current_app
+
+from .extensions import db
+from .models import Patient
+from .passwords import verify_password
+from .personnummer import PersonnummerError, parse
+
+
+class PatientIdentityProvider(ABC):
+    """Turns what the patient typed into their Patient row, or None when it does not check out."""
+
+    #: shown on the login page, e.g. "Personnummer och lösenord"
+    label: str = ""
+    #: whether the login form asks for a password (a BankID provider asks only for the personnummer)
+    uses_password: bool = True
+
+    @abstractmethod
+    def authenticate(self, personnummer: str, secret: str) -> Patient | None:
+        """The patient these credentials belong to, or None."""
+
+
+class LocalPatientPasswordProvider(PatientIdentityProvider):
+    """Personnummer and an argon2-hashed password set on activation."""
+
+    label = "Personnummer och lösenord"
+
+    def authenticate(self, personnummer: str, secret: str) -> Patient | None:
+        """The patient with this personnummer and password, or None (also for a malformed number)."""
+        try:
+            digits = parse(personnummer)
+        except PersonnummerError:
+            return None
+        patient = db.session.execute(
+            db.select(Patient).where(Patient.personnummer == digits)
+        ).scalar_one_or_none()
+        if patient is None or not verify_password(patient.password_hash, secret):
+            return None
+        return patient
+
+
+def patient_provider() -> PatientIdentityProvider:
+    """The configured patient identity provider (PATIENT_IDENTITY_PROVIDER; default: local passwords)."""
+    factory = current_app.config.get("PATIENT_IDENTITY_PROVIDER") or LocalPatientPasswordProvider
+    return factory()

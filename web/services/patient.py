@@ -1,0 +1,173 @@
+"""The patient's side of a moment: which moments, modules and steps they may see, as the engine decides.
+
+Views get plain snapshots (MomentView, ModuleView, StepView) and never ask the engine themselves.
+A moment that is not the patient's is AccessDenied (the view answers 404, revealing nothing).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from engine import lifecycle
+from engine.model import Module, Program, Step
+from engine.state import MomentState
+
+from ..extensions import db
+from ..models import Conversation, Enrollment, Message, Patient
+from . import forms as form_service
+from .bridge import build_state, program_for
+from .errors import AccessDenied
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step with the patient's progress in it: not_started, started or done."""
+
+    step: Step
+    progress: str
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    """A module the patient may see, with its state, what they may do and their progress."""
+
+    module: Module
+    #: upcoming | current | completed
+    state: str
+    #: read_write | read_only (hidden modules never get a view)
+    status: str
+    #: None = no limit
+    days_left: int | None
+    #: the patient may save and submit forms here now
+    writable: bool
+    steps: tuple[StepView, ...]
+
+    @property
+    def done_count(self) -> int:
+        """Steps the patient has finished."""
+        return sum(1 for s in self.steps if s.progress == "done")
+
+    def step_view(self, step_id: str) -> StepView | None:
+        """The view of one step of this module, or None."""
+        return next((s for s in self.steps if s.step.id == step_id), None)
+
+
+@dataclass(frozen=True)
+class MomentView:
+    """One moment as its patient sees it now."""
+
+    enrollment: Enrollment
+    program: Program
+    state: MomentState
+    #: active | maintenance | ended, as of now
+    status: str
+    #: visible modules in program order
+    modules: tuple[ModuleView, ...]
+
+    @property
+    def ended(self) -> bool:
+        """The moment is over: the patient sees only that."""
+        return self.status == "ended"
+
+    @property
+    def read_only(self) -> bool:
+        """Vidmakthåll: the patient may read but not write anything."""
+        return self.status == "maintenance"
+
+    def module_view(self, module_id: str) -> ModuleView | None:
+        """A visible module, or None (hidden and unknown modules look the same)."""
+        return next((m for m in self.modules if m.module.id == module_id), None)
+
+    def modules_in(self, state: str) -> list[ModuleView]:
+        """Visible modules in one state (current, completed, upcoming)."""
+        return [m for m in self.modules if m.state == state]
+
+
+def moments_of(patient: Patient) -> list[Enrollment]:
+    """The patient's moments, newest first (Mina stöd- och behandlingsprogram)."""
+    return list(db.session.execute(
+        db.select(Enrollment).where(Enrollment.patient_id == patient.id)
+        .order_by(Enrollment.started_at.desc(), Enrollment.id.desc())
+    ).scalars())
+
+
+def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
+    """The patient's own moment with this id; AccessDenied for anyone else's (or none)."""
+    enrollment = db.session.execute(
+        db.select(Enrollment).where(Enrollment.id == enrollment_id, Enrollment.patient_id == patient.id)
+    ).scalar_one_or_none()
+    if enrollment is None:
+        raise AccessDenied("Programmet finns inte.")
+    return enrollment
+
+
+def moment_view(enrollment: Enrollment, now: datetime) -> MomentView:
+    """What the patient may see of a moment now (hidden modules are left out, ended moments show nothing)."""
+    program = program_for(enrollment)
+    state = build_state(enrollment)
+    status = lifecycle.moment_status(state, now)
+    modules: list[ModuleView] = []
+    if status != "ended":
+        for module in program.modules:
+            ms = state.modules.get(module.id)
+            if ms is None or not lifecycle.patient_can_see(state, module.id, now):
+                continue
+            steps = tuple(StepView(s, lifecycle.step_progress(state, module.id, s.id)) for s in module.steps)
+            modules.append(ModuleView(
+                module=module, state=ms.state, status=ms.status, days_left=lifecycle.days_left_of(ms, now),
+                writable=lifecycle.patient_can_write(state, module.id, now), steps=steps,
+            ))
+    return MomentView(enrollment, program, state, status, tuple(modules))
+
+
+def moment_status(enrollment: Enrollment, now: datetime) -> str:
+    """active, maintenance or ended as of now (for lists of moments)."""
+    return lifecycle.moment_status(build_state(enrollment), now)
+
+
+def welcome_text(enrollment: Enrollment, program: Program) -> str:
+    """The welcome text the patient reads: the moment's own if the clinician edited it."""
+    return enrollment.welcome_text or program.welcome_text
+
+
+def open_step(view: MomentView, patient: Patient, module_id: str, step_id: str, now: datetime) -> None:
+    """The patient opened a step: the engine records the view (progress, senast aktiv)."""
+    form_service.view_step(view.enrollment, patient, module_id, step_id, now=now)
+
+
+def unread_messages(enrollment: Enrollment) -> int:
+    """Messages from the clinician the patient has not read yet."""
+    return db.session.execute(
+        db.select(db.func.count(Message.id)).join(Conversation).where(
+            Conversation.enrollment_id == enrollment.id, Message.sender_kind == "clinician",
+            Message.read_by_patient_at.is_(None))
+    ).scalar_one()
+
+
+def unread_by_conversation(enrollment: Enrollment) -> dict[int, int]:
+    """Conversation id → messages from the clinician the patient has not read."""
+    rows = db.session.execute(
+        db.select(Message.conversation_id, db.func.count(Message.id)).join(Conversation).where(
+            Conversation.enrollment_id == enrollment.id, Message.sender_kind == "clinician",
+            Message.read_by_patient_at.is_(None)).group_by(Message.conversation_id)
+    ).all()
+    return {conversation_id: count for conversation_id, count in rows}
+
+
+def battery_forms(view: MomentView) -> list[str]:
+    """Form ids of started mätbatterier the patient has not submitted yet (shown on the program home)."""
+    found: list[str] = []
+    for battery in view.program.batteries:
+        if battery.id in view.state.batteries:
+            found += [f for f in battery.forms if f not in view.state.submitted_forms and f not in found]
+    return found
+
+
+def mark_conversation_read(conversation: Conversation, now: datetime) -> int:
+    """The patient opened a conversation: the clinician's messages in it are read."""
+    result = db.session.execute(
+        db.update(Message).where(Message.conversation_id == conversation.id, Message.sender_kind == "clinician",
+                                 Message.read_by_patient_at.is_(None)).values(read_by_patient_at=now)
+    )
+    db.session.commit()
+    return result.rowcount
