@@ -1,0 +1,158 @@
+"""Benchmark: one `stegvis tick` evaluation over many moments, against evaluating every moment.
+
+Run from the repository root (PostgreSQL at STEGVIS_TEST_PG_URL; a throw-away database is created
+and dropped):
+
+    .venv/bin/python bench/bench_tick.py [--moments 5000] [--sample 200] [--repeat 3] [--sqlite]
+
+The responsible clinician subscribes, for all her moments, to Invånare inaktivitet (7 days),
+Påminnelse på modul (Steg 1, 2 days before) and Moment snart slut (30 days). Moments start spread
+over the last 400 days; most patients were active yesterday. The script prints:
+- the first tick (raises what is due) and a steady-state tick (nothing due: the common case);
+- the baseline measured in the same run: asking the engine about every moment (as a loop over all
+  moments would), timed on a sample and scaled to all moments;
+- the ratio baseline / steady-state tick, which is what the set-based queries buy.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sqlalchemy import create_engine, insert, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def best_of(repeat: int, fn) -> tuple[float, object]:
+    """Smallest wall time of `repeat` calls, and the last result."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def seed(n: int, now: datetime) -> list[int]:
+    """A unit, Marita with three global subscriptions, and `n` moments inserted in bulk; returns their ids."""
+    from web.extensions import db
+    from web.models import CareUnit, Enrollment, EnrollmentModule, FlagSubscription, Patient, Region
+    from web.programs import get_program
+    from web.services.staff import create_staff
+
+    program = get_program("tobakshjalpen")
+    region = Region(name="Region Jönköpings län")
+    unit = CareUnit(region=region, name="Utbildningsenhet")
+    db.session.add_all([region, unit])
+    db.session.commit()
+    user = create_staff(unit, username="marita.andersson", name="Marita Andersson", password=None,
+                        roles=["behandlare"], email="marita.andersson@example.se")
+    for flag_type, params in (("patient_inactivity", {"days": 7}),
+                              ("module_reminder", {"module": "steg-1", "days_before": 2}),
+                              ("moment_ending_soon", {"days": 30})):
+        db.session.add(FlagSubscription(user_id=user.id, enrollment_id=None, type=flag_type, params=params,
+                                        created_at=now - timedelta(days=500)))
+    rng = random.Random(7)
+    patients = [{"personnummer": f"{i:012d}", "first_name": "P", "last_name": str(i), "created_at": now}
+                for i in range(n)]
+    db.session.execute(insert(Patient), patients)
+    patient_ids = db.session.execute(db.select(Patient.id).order_by(Patient.id)).scalars().all()
+    moments = []
+    for pid in patient_ids:
+        started = now - timedelta(days=rng.uniform(1, 400))
+        active = rng.random() < 0.97
+        moments.append({"patient_id": pid, "program_id": program.id, "program_version": program.version,
+                        "program_digest": program.digest, "care_unit_id": unit.id, "clinician_id": user.id,
+                        "status": "active", "started_at": started, "linked": [], "batteries": [],
+                        "last_active": max(started, now - timedelta(days=1)) if active else None})
+    db.session.execute(insert(Enrollment), moments)
+    ids = db.session.execute(db.select(Enrollment.id, Enrollment.started_at).order_by(Enrollment.id)).all()
+    modules = []
+    for eid, started in ids:
+        for position, m in enumerate(program.modules):
+            current = m.starts_with_moment
+            modules.append({"enrollment_id": eid, "module_id": m.id, "position": position,
+                            "state": "current" if current else "upcoming",
+                            "status": "read_write" if current else "hidden", "days": m.default_days,
+                            "activated_at": started if current else None})
+    db.session.execute(insert(EnrollmentModule), modules)
+    db.session.commit()
+    return [eid for eid, _ in ids]
+
+
+def main() -> int:
+    """Seed, tick, measure the baseline, print the table."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--moments", type=int, default=5000)
+    parser.add_argument("--sample", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sqlite", action="store_true", help="Use a SQLite file instead of PostgreSQL.")
+    args = parser.parse_args()
+
+    from web import create_app
+    from web.extensions import db
+    from web.services.flags import raise_due_flags
+    from web.services.tick import evaluate
+
+    name = f"stegvis_bench_{uuid.uuid4().hex[:8]}"
+    admin = None
+    folder = tempfile.mkdtemp()
+    if args.sqlite:
+        url = f"sqlite:///{folder}/bench.db"
+    else:
+        admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": folder})
+        with app.app_context():
+            db.create_all()
+            now = datetime.now(UTC)
+            t0 = time.perf_counter()
+            ids = seed(args.moments, now)
+            seeded = time.perf_counter() - t0
+            first, report = best_of(1, lambda: evaluate(now))
+            steady, idle = best_of(args.repeat, lambda: evaluate(now))
+            sample = random.Random(1).sample(ids, min(args.sample, len(ids)))
+
+            def every_sampled_moment():
+                from web.models import Enrollment
+
+                for eid in sample:
+                    raise_due_flags(db.session.get(Enrollment, eid), now)
+                db.session.rollback()
+
+            per_sample, _ = best_of(1, every_sampled_moment)
+            baseline = per_sample / len(sample) * len(ids)
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        if admin is not None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+    backend = "SQLite" if args.sqlite else "PostgreSQL"
+    print(f"{backend}, {len(ids)} moments (seeded in {seeded:.1f} s)")
+    print(f"  first tick:        {first * 1000:8.1f} ms  ({report.flags} flags raised, "
+          f"{report.flag_candidates} candidates)")
+    print(f"  steady-state tick: {steady * 1000:8.1f} ms  ({idle.flags} flags, {idle.flag_candidates} candidates; "
+          f"best of {args.repeat})")
+    print(f"  baseline, engine over every moment: {baseline * 1000:8.1f} ms  "
+          f"(measured on {len(sample)} moments, scaled)")
+    print(f"  ratio baseline / steady-state tick: {baseline / steady:8.1f}×")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Notice timing, pure: quiet hours for SMS, retry backoff, and which patient reminders are due.
+
+Nothing here reads the clock; `now` is passed in. The web layer queues and delivers the notices.
+
+Patient reminders:
+- an authored reminder with ``days_after_start: N`` is due N calendar days after the moment
+  started, at the same wall-clock time; if it names a module, only while the patient can see that
+  module (and, if the module opened later, from the moment it opened);
+- one with ``days_before_deadline: N`` is due at 09:00 Stockholm time on the day the current
+  module has N days left (never before the module opened), once per activation and deadline;
+- an activity occurrence is due at its time; the patient is reminded while it is still today's.
+Reminders stop when the moment is no longer active. A reminder more than `max_late` overdue is
+not sent: it would only confuse ("three months have passed" at month eight, or a flood of history
+when the notices are first turned on).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Iterable, Sequence
+
+from .errors import EngineError
+from .localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
+from .model import Program, Reminder
+from .moment import deadline, moment_status, patient_can_see
+from .schedule import ActivityPlan, occurrence_status, occurrences
+from .state import Event, MomentState
+
+__all__ = [
+    "QuietHours", "QuietHoursError", "parse_quiet_hours", "next_allowed", "retry_delay",
+    "DueReminder", "DueActivity", "due_reminders", "due_activities",
+    "DEFAULT_QUIET_HOURS", "DEADLINE_REMINDER_TIME", "MAX_LATE",
+]
+
+#: wall-clock time deadline reminders are due (a patient-friendly hour, not midnight)
+DEADLINE_REMINDER_TIME = time(9, 0)
+#: reminders later than this are skipped, never sent
+MAX_LATE = timedelta(days=7)
+
+
+class QuietHoursError(EngineError):
+    """A quiet-hours setting that is not `HH:MM-HH:MM`."""
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """A nightly window (Stockholm wall clock) in which SMS wait; `start` > `end` wraps midnight."""
+
+    start: time = time(21, 0)
+    end: time = time(8, 0)
+
+    def contains(self, at: datetime) -> bool:
+        """Whether the instant falls inside the window."""
+        t = to_local(at).time()
+        if self.start == self.end:
+            return False
+        if self.start < self.end:
+            return self.start <= t < self.end
+        return t >= self.start or t < self.end
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}-{self.end:%H:%M}"
+
+
+DEFAULT_QUIET_HOURS = QuietHours()
+_QUIET = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–]\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_quiet_hours(text: str | None) -> QuietHours | None:
+    """"21:00-08:00" → QuietHours; "" or "off" → None (no quiet hours); QuietHoursError otherwise."""
+    if text is None or text.strip().lower() in ("", "off", "none", "av"):
+        return None
+    match = _QUIET.match(text)
+    if not match:
+        raise QuietHoursError(f"expected HH:MM-HH:MM such as 21:00-08:00, received {text!r}")
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    try:
+        return QuietHours(time(h1, m1), time(h2, m2))
+    except ValueError:
+        raise QuietHoursError(f"expected HH:MM-HH:MM such as 21:00-08:00, received {text!r}") from None
+
+
+def next_allowed(at: datetime, quiet: QuietHours | None) -> datetime:
+    """`at` itself outside quiet hours, else the instant the window ends (postponed, never dropped)."""
+    require_aware(at)
+    if quiet is None or not quiet.contains(at):
+        return at
+    day = local_date(at)
+    if quiet.start > quiet.end and to_local(at).time() >= quiet.start:
+        day += timedelta(days=1)
+    return at_local(day, quiet.end)
+
+
+def retry_delay(failures: int, *, base: timedelta = timedelta(minutes=1),
+                cap: timedelta = timedelta(hours=6)) -> timedelta:
+    """Exponential backoff after the `failures`-th failed attempt: base, 2×base, 4×base … at most cap."""
+    if failures < 1:
+        raise ValueError(f"expected failures ≥ 1, received {failures}")
+    # 2**40 × any sensible base is past every cap; bounding the exponent avoids huge integers
+    return min(cap, base * 2 ** min(failures - 1, 40))
+
+
+# --- patient reminders --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """An authored reminder that is due: when, and a key stable for its cause (once per cause)."""
+
+    reminder: Reminder
+    at: datetime
+    key: str
+
+
+@dataclass(frozen=True)
+class DueActivity:
+    """An activity occurrence the patient should be reminded of."""
+
+    plan_id: str
+    occurrence: datetime
+    key: str
+
+
+def _reminder_due(state: MomentState, r: Reminder) -> tuple[datetime, str] | None:
+    if r.days_after_start is not None:
+        at = add_local_days(state.started_at, r.days_after_start)
+        if r.module is not None:
+            ms = state.modules.get(r.module)
+            if ms is None or ms.status == "hidden":
+                return None
+            if ms.activated_at is not None:
+                at = max(at, ms.activated_at)
+        return at, f"reminder:{r.id}:{iso(state.started_at)}"
+    if r.days_before_deadline is not None and r.module is not None:
+        last_day = deadline(state, r.module)
+        ms = state.modules.get(r.module)
+        if last_day is None or ms is None or ms.status == "hidden":
+            return None
+        at = max(ms.activated_at, at_local(last_day - timedelta(days=r.days_before_deadline),
+                                           DEADLINE_REMINDER_TIME))
+        return at, f"reminder:{r.id}:{iso(ms.activated_at)}:{last_day}"
+    return None
+
+
+def due_reminders(program: Program, state: MomentState, now: datetime, *,
+                  max_late: timedelta = MAX_LATE) -> list[DueReminder]:
+    """The program's authored reminders due at `now` for this moment, oldest first (pure)."""
+    require_aware(now)
+    if moment_status(state, now) != "active":
+        return []
+    found = []
+    for r in program.reminders:
+        due = _reminder_due(state, r)
+        if due is None:
+            continue
+        at, key = due
+        if at <= now and now - at <= max_late and at >= state.started_at:
+            if r.module is None or patient_can_see(state, r.module, now):
+                found.append(DueReminder(r, at, key))
+    return sorted(found, key=lambda d: (d.at, d.key))
+
+
+def due_activities(state: MomentState, plans: Sequence[ActivityPlan], events: Iterable[Event],
+                   now: datetime) -> list[DueActivity]:
+    """Activity occurrences due today (time passed, not registered or skipped), oldest first (pure)."""
+    require_aware(now)
+    if moment_status(state, now) != "active":
+        return []
+    events = list(events)
+    day_start = max(at_local(local_date(now)), state.started_at)
+    found = []
+    for plan in plans:
+        if not plan.active:
+            continue
+        for t in occurrences(plan, day_start, now + timedelta(microseconds=1)):
+            if occurrence_status(plan, t, events, now) == "due":
+                found.append(DueActivity(plan.id, t, f"activity:{plan.id}:{iso(t)}"))
+    return sorted(found, key=lambda d: (d.occurrence, d.key))

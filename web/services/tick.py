@@ -1,0 +1,181 @@
+"""The tick: raise time-based flags, queue patient reminders, deliver due notices — one pass.
+
+`stegvis tick` runs one pass (for cron); `stegvis worker` runs it every poll interval.
+
+1. Set-based SQL (`web.notify.candidates`) picks only the moments where a time-based rule can
+   fire now: inactivity, module deadline, moment ending soon, date reminders, missed activities,
+   and the program's authored patient reminders and today's activities.
+2. For each candidate the engine decides (`raise_due_flags` → `engine.flags.due_flags`;
+   `engine.notices.due_reminders` / `due_activities`) and the flags, their events and their
+   notices are written together — in a savepoint per moment, so one broken moment cannot block
+   the rest, all in one transaction that holds the tick lock.
+3. Due notices are delivered (`web.notify.delivery`), one transaction per notice.
+
+Idempotent: every flag has a unique cause and every notice a unique key, and the prefilters drop
+a moment once its cause is recorded, so a second tick at the same time raises and sends nothing.
+Several workers on PostgreSQL: only one evaluates at a time (a transaction-level advisory lock;
+the others skip evaluation and only deliver); delivery itself is safe in parallel.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy import text
+
+from engine.localtime import at_local, local_date
+from engine.notices import MAX_LATE, due_activities, due_reminders
+
+from ..extensions import db
+from ..models import Enrollment, Patient
+from ..notify import candidates
+from ..notify.delivery import DeliveryReport, deliver_due
+from ..notify.transports import Transports
+from ..programs import all_programs
+from .activity import engine_plans
+from .bridge import build_state, program_for
+from .flags import engine_events, raise_due_flags
+from .notices import queue_notice
+
+log = logging.getLogger("stegvis.tick")
+#: pg_try_advisory_xact_lock key: one tick evaluates at a time ("Steg" in ASCII)
+TICK_LOCK_KEY = 0x53746567
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    #: False when another worker held the tick lock (this one only delivered)
+    evaluated: bool = True
+    #: moments the prefilters selected for flags / reminders
+    flag_candidates: int = 0
+    reminder_candidates: int = 0
+    flags: int = 0
+    reminders: int = 0
+    #: "moment 12: message" for each moment that could not be evaluated (the rest went on)
+    errors: list[str] = field(default_factory=list)
+    delivery: DeliveryReport | None = None
+
+    def summary(self) -> str:
+        """One Swedish line for the command line and the worker log."""
+        parts = [f"{self.flags} flaggor", f"{self.reminders} påminnelser köade"]
+        if not self.evaluated:
+            parts = ["utvärdering hoppades över (en annan worker utvärderar)"]
+        if self.delivery is not None:
+            d = self.delivery
+            parts.append(f"{d.sent} skickade, {d.retried} försöks igen, {d.failed} misslyckade, "
+                         f"{d.postponed} väntar på tyst tid")
+        if self.errors:
+            parts.append(f"{len(self.errors)} moment kunde inte utvärderas")
+        return ", ".join(parts)
+
+    @property
+    def changed(self) -> bool:
+        """Whether anything was raised, queued, delivered or failed."""
+        return bool(self.flags or self.reminders or self.errors or (self.delivery and self.delivery.handled))
+
+
+def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | None = None) -> TickReport:
+    """One pass: evaluate time-based rules at `now`, then deliver the notices due at `now`."""
+    report = evaluate(now)
+    if deliver:
+        report.delivery = deliver_due(now, transports=transports)
+    return report
+
+
+def evaluate(now: datetime) -> TickReport:
+    """Raise due time-based flags and queue due patient reminders, in one committed transaction."""
+    report = TickReport()
+    try:
+        if not _take_tick_lock():
+            report.evaluated = False
+            db.session.rollback()
+            return report
+        flag_ids = candidates.union_ids(db.session, candidates.flag_candidates(
+            now, local_date(now).isoformat(),
+            {pid: p.recommended_days for pid, p in all_programs().items()}))
+        report.flag_candidates = len(flag_ids)
+        for enrollment_id in flag_ids:
+            report.flags += _guarded(report, enrollment_id,
+                                     lambda e: len(raise_due_flags(e, now)))
+        reminder_ids = candidates.union_ids(db.session, reminder_queries(now))
+        report.reminder_candidates = len(reminder_ids)
+        for enrollment_id in reminder_ids:
+            report.reminders += _guarded(report, enrollment_id, lambda e: len(queue_patient_reminders(e, now)))
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    if report.flags or report.reminders:
+        log.info("tick %s: %s", now.isoformat(), report.summary())
+    return report
+
+
+def _take_tick_lock() -> bool:
+    """PostgreSQL: the transaction-level tick lock (False if another worker holds it). SQLite: True."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool(db.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TICK_LOCK_KEY}).scalar())
+
+
+def _guarded(report: TickReport, enrollment_id: int, work: Callable[[Enrollment], int]) -> int:
+    """Run `work` for one moment in a savepoint; on error roll that moment back, note it and go on."""
+    try:
+        with db.session.begin_nested():
+            enrollment = db.session.get(Enrollment, enrollment_id)
+            return work(enrollment) if enrollment is not None else 0
+    except Exception as exc:  # one bad moment (e.g. its program was removed) must not stop the tick
+        log.exception("tick: moment %s could not be evaluated", enrollment_id)
+        report.errors.append(f"moment {enrollment_id}: {exc}")
+        return 0
+
+
+# --- patient reminders ----------------------------------------------------------------------------
+
+
+def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
+    """Prefilters for every authored reminder of every program, and for today's activities."""
+    queries = []
+    for program in all_programs().values():
+        for r in program.reminders:
+            if r.days_after_start is not None:
+                queries.append(candidates.reminder_after_start(
+                    now, program.id, r.id, r.days_after_start, r.module, max_late))
+            elif r.days_before_deadline is not None and r.module:
+                queries.append(candidates.reminder_before_deadline(
+                    now, program.id, r.id, r.days_before_deadline, r.module, max_late))
+    day = local_date(now)
+    queries.append(candidates.activity_due(at_local(day), at_local(day + timedelta(days=1))))
+    return queries
+
+
+def reminder_channels(patient: Patient) -> list[str]:
+    """The channels the patient turned on in Inställningar and has an address for (no fallback)."""
+    return [channel for channel, on, address in (("sms", patient.notify_sms, patient.mobile),
+                                                 ("email", patient.notify_email, patient.email))
+            if on and address]
+
+
+def queue_patient_reminders(enrollment: Enrollment, now: datetime) -> list:
+    """Queue the authored reminders and activity reminders due for one moment (caller's transaction)."""
+    channels = reminder_channels(enrollment.patient)
+    if not channels:
+        return []
+    program = program_for(enrollment)
+    state = build_state(enrollment)
+    due = [("reminder", d.key) for d in due_reminders(program, state, now)]
+    plans = engine_plans(enrollment)
+    if any(p.active for p in plans):
+        due += [("activity_due", d.key) for d in due_activities(state, plans, engine_events(enrollment), now)]
+    queued = []
+    for template, key in due:
+        for channel in channels:
+            notice = queue_notice(channel=channel, recipient=enrollment.patient, template=template,
+                                  key=f"patient:{enrollment.id}:{key}:{channel}", now=now, enrollment=enrollment)
+            if notice is not None:
+                queued.append(notice)
+    db.session.flush()
+    return queued
