@@ -17,6 +17,23 @@ def main() -> None:
 # Commands are added below, one section per concern (validate/outline, simulate, audio, db/demo, worker).
 
 
+def _fail(exc) -> None:
+    """Print a ProgramError's problems as file:line:col lines on stderr and exit 1."""
+    for problem in exc.problems:
+        click.echo(problem.format(), err=True)
+    raise SystemExit(1)
+
+
+def _emit(fmt: str, data, text) -> None:
+    """Print JSON (`data()` → object) or text (`text()` → str) for --format."""
+    import json
+
+    if fmt == "json":
+        click.echo(json.dumps(data(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(text(), nl=False)
+
+
 # --- validate / outline ------------------------------------------------------------------------
 
 
@@ -69,8 +86,6 @@ def _plural(n: int, noun: str) -> str:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def outline(program: str, fmt: str) -> None:
     """Print a plain-language outline of PROGRAM for clinical review (or JSON with --format json)."""
-    import json
-
     from engine.errors import ProgramError
     from engine.loader import load_program
     from engine.outline import outline_data, outline_text
@@ -78,13 +93,8 @@ def outline(program: str, fmt: str) -> None:
     try:
         loaded = load_program(program)
     except ProgramError as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
-        raise SystemExit(1)
-    if fmt == "json":
-        click.echo(json.dumps(outline_data(loaded), ensure_ascii=False, indent=2))
-    else:
-        click.echo(outline_text(loaded), nl=False)
+        _fail(exc)
+    _emit(fmt, lambda: outline_data(loaded), lambda: outline_text(loaded))
 
 
 # --- simulate ---------------------------------------------------------------------------------
@@ -95,21 +105,14 @@ def outline(program: str, fmt: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def simulate(scenario: str, fmt: str) -> None:
     """Run SCENARIO (a scripted moment) day by day: events, flags and the final state (exit 1 if rejected)."""
-    import json
-
     from engine.errors import ProgramError
     from engine.simulate import simulate_file, to_data, to_text
 
     try:
         result = simulate_file(scenario)
     except ProgramError as exc:
-        for problem in exc.problems:
-            click.echo(problem.format(), err=True)
-        raise SystemExit(1)
-    if fmt == "json":
-        click.echo(json.dumps(to_data(result), ensure_ascii=False, indent=2))
-    else:
-        click.echo(to_text(result), nl=False)
+        _fail(exc)
+    _emit(fmt, lambda: to_data(result), lambda: to_text(result))
 
 
 # --- audio ------------------------------------------------------------------------------------
@@ -227,10 +230,11 @@ def demo(host: str, port: int, seed_only: bool) -> None:
     from web.config import defaults
 
     data_dir = defaults(os.environ)["DATA_DIR"]
-    app = _web_app({"DEMO": True, "SECRET_KEY": demo_data.secret_key(data_dir)})
+    url = f"http://{host}:{port}/"
+    base_url = os.environ.get("STEGVIS_BASE_URL") or url.rstrip("/")  # notices link to the demo itself
+    app = _web_app({"DEMO": True, "SECRET_KEY": demo_data.secret_key(data_dir), "BASE_URL": base_url})
     manage.upgrade(app)
     summary = demo_data.seed(app, datetime.now(UTC))
-    url = f"http://{host}:{port}/"
     click.echo("Stegvis demo")
     click.echo(f"  Databas:     {app.config['SQLALCHEMY_DATABASE_URI']}")
     click.echo(f"  Vårdenheter: {'; '.join(summary['units'])}")
@@ -245,11 +249,32 @@ def demo(host: str, port: int, seed_only: bool) -> None:
         for patient, path in pending_activations(datetime.now(UTC)):
             click.echo(f"  Aktivering:  {patient.full_name}: {url.rstrip('/')}{path}")
     click.echo(f"  Förhandsvisning för författare: {url}author/")
+    from web.notify.transports import describe
+
+    click.echo(f"  Aviseringar: {describe(app.config)}")
     if seed_only:
         return
+    _deliver_in_background(app)
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _deliver_in_background(app, poll_seconds: float = 10.0) -> None:
+    """The demo's own notice worker: a daemon thread running the tick, so notices land without cron."""
+    import threading
+
+    from web import clock
+    from web.notify.worker import run_loop
+    from web.services.tick import run_tick
+
+    def one_pass() -> None:
+        with app.app_context():
+            run_tick(clock.now())
+
+    threading.Thread(target=run_loop, name="stegvis-demo-worker", daemon=True,
+                     kwargs={"one_pass": one_pass, "poll_seconds": poll_seconds,
+                             "stop": threading.Event()}).start()
 
 
 # --- notices: tick / worker ----------------------------------------------------------------------

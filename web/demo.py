@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Flask
 
 from .extensions import db
-from .models import CareUnit, Enrollment, Membership, Patient, Region, User
+from .models import CareUnit, Enrollment, FlagSubscription, Membership, Patient, Region, User
 from .passwords import hash_password
 
 PASSWORD = "demo1234"
@@ -81,9 +81,25 @@ def seed(app: Flask, now: datetime) -> dict:
             }, personnummer=pnr)
         db.session.commit()
         marita = users["marita.andersson"]
+        _seed_subscriptions(marita, now)
         _seed_jane(marita, marita.membership(units[0].id), now)
         _seed_anna(marita, marita.membership(units[0].id), now)
         return {"units": [u.display_name for u in units], "staff": [u.username for u in users.values()]}
+
+
+#: flag types Marita is told about by e-mail in the demo (for all her moments)
+DEMO_SUBSCRIPTIONS = (("new_message", {}), ("form_saved", {}), ("patient_inactivity", {"days": 7}))
+
+
+def _seed_subscriptions(marita: User, now: datetime) -> None:
+    """Marita's flag choices (Händelser → Flaggor), so the demo sends her e-mail notices."""
+    have = set(db.session.execute(db.select(FlagSubscription.type).where(
+        FlagSubscription.user_id == marita.id, FlagSubscription.enrollment_id.is_(None))).scalars())
+    for flag_type, params in DEMO_SUBSCRIPTIONS:
+        if flag_type not in have:
+            db.session.add(FlagSubscription(user_id=marita.id, enrollment_id=None, type=flag_type,
+                                            params=params, created_at=now - timedelta(days=30)))
+    db.session.commit()
 
 
 def _has_moment(personnummer: str) -> Patient | None:

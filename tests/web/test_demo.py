@@ -3,10 +3,11 @@ from click.testing import CliRunner
 
 from cli import main
 from web import demo
-from web.models import (CareUnit, Conversation, Enrollment, Event, FormResponse, Message, Patient, Region,
-                        StepProgress, User)
+from web.models import (CareUnit, Conversation, Enrollment, Event, FlagSubscription, FormResponse, Message, Patient,
+                        Region, StepProgress, User)
 
-MODELS = (Region, CareUnit, User, Patient, Enrollment, Event, FormResponse, Message, Conversation, StepProgress)
+MODELS = (Region, CareUnit, User, Patient, Enrollment, Event, FormResponse, Message, Conversation, StepProgress,
+          FlagSubscription)
 
 
 def _counts(db):
@@ -76,3 +77,23 @@ def test_db_upgrade_without_secret_key_fails_cleanly(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1
     assert "error: SECRET_KEY: expected a random string" in result.output
+
+
+def test_marita_is_told_about_new_messages_submitted_forms_and_inactivity(app, db, clock):
+    demo.seed(app, clock())
+    subs = db.session.execute(db.select(FlagSubscription).join(User).where(
+        User.username == "marita.andersson")).scalars().all()
+    assert sorted((s.type, s.enrollment_id) for s in subs) == [
+        ("form_saved", None), ("new_message", None), ("patient_inactivity", None)]
+    marita = db.session.execute(db.select(User).where(User.username == "marita.andersson")).scalar_one()
+    assert marita.email == "marita.andersson@example.se" and marita.notify_email
+
+
+def test_the_demo_prints_where_notices_land(tmp_path, monkeypatch):
+    monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("STEGVIS_SMTP_HOST", raising=False)
+    result = CliRunner().invoke(main, ["demo", "--seed-only"])
+    assert result.exit_code == 0, result.output
+    assert f"sms i {tmp_path / 'outbox' / 'sms.log'}" in result.output
+    assert f"e-post som .eml-filer i {tmp_path / 'outbox' / 'mail'}" in result.output
