@@ -111,6 +111,7 @@ class ModelBuilder:
             text=text,
             forms=tuple(raw.get("forms", [])),
             audio=raw.get("audio", True),
+            required_forms=tuple(raw["required_forms"]) if "required_forms" in raw else None,
             location=self.where(path),
         )
 

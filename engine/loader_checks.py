@@ -59,6 +59,7 @@ class CrossChecker:
             self.unique(items(module, "steps", path), "step id", f" in module '{label}'")
             for step_path, step in items(module, "steps", path):
                 self.references(step, "forms", step_path, forms, "form", f"step '{text(step, 'id')}'")
+                self.required_forms(step, step_path)
         for path, form in items(data, "forms", ()):
             self.check_form(path, form)
         for path, battery in self.unique_items("batteries", "battery id"):
@@ -99,6 +100,16 @@ class CrossChecker:
         for i, value in enumerate(values):
             if isinstance(value, str) and value not in known:
                 self.error(path + (key, i), f"unknown {noun} '{value}' in {where}{did_you_mean(value, known)}")
+
+    def required_forms(self, step: dict, path: Path) -> None:
+        """A step's required_forms must be forms the step shows."""
+        shown = step.get("forms") if isinstance(step.get("forms"), list) else []
+        required = step.get("required_forms")
+        for i, value in enumerate(required if isinstance(required, list) else []):
+            if isinstance(value, str) and value not in shown:
+                self.error(path + ("required_forms", i),
+                           f"required form '{value}' is not among the forms of step '{text(step, 'id')}'"
+                           f"{did_you_mean(value, dict.fromkeys(shown))}")
 
     def reference(self, item: dict, key: str, path: Path, known: Mapping[str, Path], noun: str,
                   where: str) -> None:

@@ -155,7 +155,14 @@ class Step:
     text: str = ""
     forms: tuple[str, ...] = ()
     audio: bool = True
+    #: forms that must be submitted for the step to be done; None = every form in `forms`
+    required_forms: tuple[str, ...] | None = None
     location: Location | None = field(default=None, compare=False)
+
+    @property
+    def forms_to_finish(self) -> tuple[str, ...]:
+        """The forms whose submission makes this step done (green)."""
+        return self.forms if self.required_forms is None else self.required_forms
 
 
 @dataclass(frozen=True)

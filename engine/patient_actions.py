@@ -2,7 +2,8 @@
 clinician opening a submitted form. Re-exported by engine.lifecycle.
 
 Step progress (the manual's green/yellow/no colour):
-- a step is *done* when the patient has opened it and every form it shows has been submitted
+- a step is *done* when the patient has opened it and every form it requires has been submitted
+  (`required_forms`, default: every form it shows)
   (a step without forms is done as soon as it is opened);
 - it is *started* when opened, or when one of its forms is saved or submitted, but not done;
 - otherwise *not started*.
@@ -44,7 +45,7 @@ def view_step(program: Program, state: MomentState, module_id: str, step_id: str
     if step is None:
         raise TransitionError(f"Modul {module.title} har inget avsnitt {step_id!r}.")
     _require_visible(state, module, now)
-    done = all(f in state.submitted_forms for f in step.forms)
+    done = all(f in state.submitted_forms for f in step.forms_to_finish)
     progress = _raise_progress(state.steps, module.id, step, "done" if done else "started")
     new = replace(state, steps=progress, last_active=now)
     event = make_event("step_viewed", now, actor, f"Avsnitt {step.number} {step.title} lästes",
@@ -85,7 +86,7 @@ def submit_form(program: Program, state: MomentState, form_id: str, values: Mapp
     submitted = state.submitted_forms | {form.id}
     progress = state.steps
     for step in _steps_showing(module, form.id):
-        done = all(f in submitted for f in step.forms)
+        done = all(f in submitted for f in step.forms_to_finish)
         progress = _raise_progress(progress, module.id, step, "done" if done else "started")
     new = replace(state, steps=progress, submitted_forms=submitted, last_active=now)
     event = make_event("form_submitted", now, actor, f"Formulär {form.title} skickades in",

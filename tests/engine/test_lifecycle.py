@@ -228,6 +228,20 @@ def test_a_step_with_forms_is_done_when_all_its_forms_are_submitted(program, sta
     assert t.events[0].data["score"]["band"] == "Högt beroende"
 
 
+def test_a_step_with_required_forms_is_done_without_its_alternative_forms(program, started):
+    from dataclasses import replace
+
+    module = program.module("steg-1")
+    steps = tuple(replace(s, required_forms=("vanor",)) if s.id == "tobaksvanor" else s for s in module.steps)
+    modules = tuple(replace(m, steps=steps) if m.id == "steg-1" else m for m in program.modules)
+    program = replace(program, modules=modules)
+    state, _ = started
+    now = sthlm(2026, 3, 3, 8)
+    state = lc.view_step(program, state, "steg-1", "tobaksvanor", now=now, actor=PATIENT).state
+    t = lc.submit_form(program, state, "vanor", {"cigs": 12}, now=now, actor=PATIENT)
+    assert lc.step_progress(t.state, "steg-1", "tobaksvanor") == "done"
+
+
 def test_saving_a_draft_starts_the_step_and_is_not_a_submission(program, started):
     state, _ = started
     t = lc.save_form(program, state, "vanor", {"cigs": 5}, now=sthlm(2026, 3, 3), actor=PATIENT)

@@ -13,6 +13,10 @@ from engine.loader import check_program, load_program
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 EXPECTED = {
+    "required_form_not_in_step": [
+        "invalid/required_form_not_in_step.yaml:22:26: error: required form 'maar' is not among the forms of "
+        "step 'intro'; did you mean 'mar'?",
+    ],
     # --- keys and types (JSON Schema)
     "misspelt_module_key": [
         "invalid/misspelt_module_key.yaml:13:5: error: unknown key 'titel' in module; did you mean 'title'?",
