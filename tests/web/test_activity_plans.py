@@ -75,3 +75,31 @@ def test_step_three_cannot_be_reached_before_step_two(client, base, db):
     plan = db.session.execute(db.select(ActivityPlan)).scalar_one()
     assert client.get(f"{base}/{plan.id}/steg/3").status_code == 404
     assert client.get(f"{base}/{plan.id}/steg/2").status_code == 200
+
+
+def test_an_empty_added_time_row_is_dropped_and_a_time_without_a_time_is_named_by_its_number(client, base, db):
+    client.post(f"{base}/ny", data={"name": "Promenad", "element-kind-0": "registration",
+                                    "element-text-0": "Gick du?", "next": "1"})
+    plan = db.session.execute(db.select(ActivityPlan)).scalar_one()
+    schedule = {"start": "2026-03-03", "repeat": "tills-vidare", "every_weeks": "1", "time-0": "08:30",
+                "day-0": "mon", "next": "1"}
+    response = client.post(f"{base}/{plan.id}/steg/2", data={**schedule, "time-1": ""})
+    assert response.headers["Location"] == f"{base}/{plan.id}/steg/3"
+    db.session.refresh(plan)
+    assert plan.times == [{"time": "08:30", "weekdays": ["mon"]}]
+    page = client.post(f"{base}/{plan.id}/steg/2", data={**schedule, "time-1": "", "day-1": "tue"}
+                       ).get_data(as_text=True)
+    assert "Tidpunkt 2: ange en tid, exempelvis 14:00, 17:30, 09:30." in page
+
+
+def test_aktiverad_starts_ticked_the_first_time_step_3_is_shown(client, base, db):
+    client.post(f"{base}/ny", data={"name": "Promenad", "element-kind-0": "registration",
+                                    "element-text-0": "Gick du?", "next": "1"})
+    plan = db.session.execute(db.select(ActivityPlan)).scalar_one()
+    client.post(f"{base}/{plan.id}/steg/2", data={"start": "2026-03-03", "repeat": "tills-vidare", "every_weeks": "1",
+                                                  "time-0": "08:30", "day-0": "mon", "next": "1"})
+    page = client.get(f"{base}/{plan.id}/steg/3").get_data(as_text=True)
+    assert 'name="active" value="1" checked' in page
+    client.post(f"{base}/{plan.id}/steg/3", data={"fill_days_after": "5", "next": "1"})  # saved unticked
+    page = client.get(f"{base}/{plan.id}/steg/3").get_data(as_text=True)
+    assert 'name="active" value="1">' in page

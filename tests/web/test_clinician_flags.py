@@ -77,7 +77,7 @@ def test_a_new_message_flag_emails_a_clinician_who_chose_email_notices(client, l
 def test_bad_parameters_are_explained_and_nothing_is_stored(client, logged_in, moment, db):
     page = client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "x"},
                        follow_redirects=True).get_data(as_text=True)
-    assert "days måste vara ett heltal" in page
+    assert "Antal dagar utan aktivitet måste vara ett heltal, 0 eller större." in page
     assert db.session.execute(db.select(FlagSubscription)).first() is None
 
 
@@ -95,3 +95,22 @@ def test_flags_never_count_events_from_before_the_subscription(client, logged_in
     client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "new_message"})
     assert db.session.execute(db.select(Flag)).first() is None
     assert db.session.execute(db.select(db.func.count(Event.id)).where(Event.type == "flag_raised")).scalar_one() == 0
+
+
+def test_chosen_flags_show_their_parameters_by_label_and_leave_out_empty_ones(client, logged_in, moment):
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "7"})
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "date_reminder", "date": "2026-12-01",
+                                                                "note": ""})
+    page = client.get(f"/moment/{moment.id}/handelser").get_data(as_text=True)
+    assert "Invånare inaktivitet (Antal dagar utan aktivitet: 7)" in page
+    assert "Påminnelse på datum (Datum: 2026-12-01)" in page
+
+
+def test_an_open_flag_whose_text_has_its_time_shows_that_time_once(client, logged_in, moment, db, clock):
+    client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "new_message"})
+    clock.advance(hours=2)
+    messages.send_as_patient(moment, moment.patient, subject="Fråga", body="Hej!", now=clock())
+    assert "2026-03-02 11:00" in db.session.execute(db.select(Flag.text)).scalar_one()
+    for tab in ("handelser", "hantera"):
+        page = client.get(f"/moment/{moment.id}/{tab}").get_data(as_text=True)
+        assert page.count("2026-03-02 11:00") == 1

@@ -23,7 +23,7 @@ def _reload(db, moment):
 
 def test_avsluta_needs_an_end_reason(client, logged_in, moment, db):
     page = client.post(f"/moment/{moment.id}/avsluta", data={"reason": ""}, follow_redirects=True).get_data(as_text=True)
-    assert "Okänd avslutningsorsak" in page
+    assert "Välj en avslutningsorsak." in page
     assert _reload(db, moment).status == "active"
 
 

@@ -95,7 +95,9 @@ def activity_editor(enrollment_id: int, plan_id: int | None, step: int):
         "every_weeks": plan.interval_weeks if plan else 1,
         "fill_days_after": plan.fill_days_after if plan else 5,
         "flag_missed": plan.flag_missed if plan else False, "may_skip": plan.may_skip if plan else False,
-        "allow_comments": plan.allow_comments if plan else False, "active": plan.active if plan else True,
+        "allow_comments": plan.allow_comments if plan else False,
+        # a plan seen in step 3 for the first time starts ticked as Aktiverad
+        "active": plan.active if plan and plan.editor_step >= 3 else True,
     }
     if request.method == "POST":
         finishing = "next" in request.form
@@ -112,6 +114,12 @@ def activity_editor(enrollment_id: int, plan_id: int | None, step: int):
                 data["repeat"] = request.form.get("repeat", "tills-vidare")
                 data["every_weeks"] = form_int("every_weeks", minimum=1, maximum=4) or 1
                 if finishing:
+                    # A row added with "Lägg till tidpunkt" and left empty carries nothing: drop it.
+                    filled = [t for t in data["times"] if t["time"] or t["weekdays"]]
+                    data["times"] = filled or data["times"]
+                    blank = next((n for n, t in enumerate(data["times"], 1) if not t["time"]), None)
+                    if blank is not None:
+                        raise ServiceError(f"Tidpunkt {blank}: ange en tid, exempelvis 14:00, 17:30, 09:30.")
                     until = parse_date(data["until"]) if data["repeat"] == "datum" else None
                     if data["repeat"] == "datum" and until is None:
                         raise ServiceError("Ange ett slutdatum för upprepningen (ÅÅÅÅ-MM-DD).")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import MISSING, fields
+from typing import TYPE_CHECKING
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -17,6 +18,9 @@ from ..services.bridge import program_for
 from ..services.errors import ServiceError
 from . import bp
 from .common import act, back_to, load_moment, refresh_flags
+
+if TYPE_CHECKING:
+    from engine.model import Program
 
 #: parameter → (label, help) as the form shows it; "days" depends on the flag type
 PARAM_LABELS = {
@@ -50,6 +54,27 @@ def param_specs(flag_type: str) -> list[dict]:
     return specs
 
 
+def describe_params(flag_type: str, params: dict | None, program: Program | None = None) -> str:
+    """A subscription's parameters in words ("Antal dagar utan aktivitet: 7"); empty ones left out."""
+    if flag_type not in engine_flags.RULES:
+        return ""
+    labels = {spec["name"]: spec["label"] for spec in param_specs(flag_type)}
+    parts = []
+    for name, value in (params or {}).items():
+        if value in (None, ""):
+            continue
+        named = None
+        if program is not None and name == "module":
+            named = program.module(value)
+        elif program is not None and name == "form":
+            named = program.form(value)
+        elif program is not None and name == "battery":
+            named = program.battery(value)
+        value = named.title if named is not None else value
+        parts.append(f"{labels.get(name, name)}: {value}")
+    return ", ".join(parts)
+
+
 def _parse_params(flag_type: str) -> dict:
     params = {}
     for spec in param_specs(flag_type):
@@ -57,7 +82,9 @@ def _parse_params(flag_type: str) -> dict:
         if not raw:
             continue
         if spec["name"] in ("days", "days_before"):
-            params[spec["name"]] = int(raw) if raw.isdigit() else raw  # the engine explains a bad number
+            if not raw.isdigit():  # said here with the field's label; the engine would name the parameter
+                raise ServiceError(f"{spec['label']} måste vara ett heltal, 0 eller större.")
+            params[spec["name"]] = int(raw)
         else:
             params[spec["name"]] = raw
     return params
@@ -78,11 +105,13 @@ def flags(enrollment_id: int):
     handled = list(db.session.execute(
         db.select(Flag).where(Flag.enrollment_id == enrollment.id, Flag.handled_at.is_not(None))
         .order_by(Flag.handled_at.desc()).limit(20)).scalars())
+    program = program_for(enrollment)
     return render_template(
-        "clinician/flags.html", enrollment=enrollment, program=program_for(enrollment), flag_type=flag_type,
+        "clinician/flags.html", enrollment=enrollment, program=program, flag_type=flag_type,
         specs=param_specs(flag_type) if flag_type else [], groups=flag_service.FLAG_GROUPS,
         labels=engine_flags.LABELS, subscriptions=subs, open_flags=flag_service.open_flags(enrollment),
         handled=handled, plans=activity_service.plans_of(enrollment), active_moment_tab="handelser",
+        describe_params=lambda flag_type, params: describe_params(flag_type, params, program),
         active_events_tab="flaggor",
     )
 

@@ -117,6 +117,9 @@ def welcome_text(enrollment_id: int):
 def end(enrollment_id: int):
     """Avsluta with an end reason, optionally Vidmakthåll until a date."""
     enrollment = load_moment(enrollment_id, None)
+    if not request.form.get("reason"):
+        flash("Välj en avslutningsorsak.", "error")
+        return back_to("clinician.hantera", enrollment, "avsluta")
     until = None
     if request.form.get("maintain"):
         until = parse_date(request.form.get("until"))
