@@ -130,6 +130,7 @@ def _seed_jane(marita: User, membership: Membership, now: datetime) -> None:
                       now=day + timedelta(minutes=20), module_id="steg-1", step_id="motivation")
     forms.view_step(moment, patient, "steg-1", "tobaksvanor", now=day + timedelta(minutes=30))
     conversation = messages.conversations(moment)[0]
+    messages.mark_read_by_patient(moment, day + timedelta(minutes=35))  # she read it before replying
     messages.send_as_patient(moment, patient, conversation=conversation, now=day + timedelta(minutes=40),
                              body="Hej! Det fungerar bra. Jag har börjat läsa Steg 1.")
 

@@ -34,6 +34,8 @@ def test_jane_doe_is_mid_program(app, db, clock):
     assert db.session.execute(db.select(FormResponse.status)).scalar_one() == "submitted"
     senders = db.session.execute(db.select(Message.sender_kind).order_by(Message.id)).scalars().all()
     assert senders == ["clinician", "patient"]
+    welcome = db.session.execute(db.select(Message).where(Message.sender_kind == "clinician")).scalar_one()
+    assert welcome.read_by_patient_at is not None  # Jane read it before she replied
     assert jane.last_login is not None
 
 
