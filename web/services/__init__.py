@@ -12,8 +12,8 @@ Modules (import what you need, e.g. `from web.services import moments`):
   change_clinician(), hand_over(), link_moment(), start_battery()
 - forms: view_step(), save_form(), submit_form(), open_response(), draft_for(), unread_responses()
 - messages: send_as_clinician(), send_as_patient(), mark_read_by_clinician(), mark_read_by_patient()
-- flags: add_subscription(), remove_subscription(), raise_due_flags(), refresh_flags(),
-  refresh_all_flags(), open_flags(), handle_flag()
+- flags: add_subscription(), remove_subscription(), raise_due_flags(), refresh_flags(), open_flags(),
+  handle_flag() (the tick in services/tick.py finds the moments where time-based flags can fire)
 - activity: save_content(), save_schedule(), save_settings(), register(), skip()
 - notices: queue_notice(), notify_patient_new_message(), notify_staff_flag()
 - overview: overview_page();  timeline: timeline();  staff: login_blocked(), record_login(), …

@@ -95,25 +95,6 @@ def refresh_flags(enrollment: Enrollment, now: datetime) -> list[Flag]:
         return raise_due_flags(enrollment, now)
 
 
-def refresh_all_flags(now: datetime) -> int:
-    """Raise due flags on every moment that has subscriptions or plans (for the worker); returns flags raised."""
-    from ..models import ActivityPlan
-
-    with_subs = db.select(FlagSubscription.enrollment_id).where(FlagSubscription.enrollment_id.is_not(None))
-    global_users = db.select(FlagSubscription.user_id).where(FlagSubscription.enrollment_id.is_(None))
-    with_plans = db.select(ActivityPlan.enrollment_id).where(ActivityPlan.flag_missed.is_(True))
-    ids = db.session.execute(
-        db.select(Enrollment.id).where(
-            Enrollment.status != "ended",
-            Enrollment.id.in_(with_subs) | Enrollment.clinician_id.in_(global_users) | Enrollment.id.in_(with_plans),
-        )
-    ).scalars().all()
-    count = 0
-    for enrollment_id in ids:
-        count += len(refresh_flags(db.session.get(Enrollment, enrollment_id), now))
-    return count
-
-
 def add_subscription(user: User, enrollment: Enrollment, flag_type: str, params: Mapping[str, Any], *,
                      all_moments: bool, now: datetime) -> FlagSubscription:
     """Skapa ny flagga: subscribe to a flag type for this moment or for all the user's moments."""
