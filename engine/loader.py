@@ -12,7 +12,7 @@ import hashlib
 import os
 import re
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, Mapping
 
 from . import expressions, forms
 from .errors import Location, Problem, ProgramError
@@ -278,14 +278,16 @@ class _ProgramLoader:
         )
 
     def digest(self) -> str:
-        """sha256 over the YAML text and each used content file (path and bytes), in path order."""
-        h = hashlib.sha256()
-        yaml_bytes = self.source.encode("utf-8")
-        h.update(len(yaml_bytes).to_bytes(8, "big") + yaml_bytes)
-        for relative in sorted(self.texts):
-            for part in (relative.encode("utf-8"), self.texts[relative].encode("utf-8")):
-                h.update(len(part).to_bytes(8, "big") + part)
-        return h.hexdigest()
+        return program_digest(self.source, self.texts)
+
+
+def program_digest(source: str, files: Mapping[str, str]) -> str:
+    """A program's identity: sha256 over its YAML text and each used content file (path and text), in path order."""
+    h = hashlib.sha256()
+    for part in [source] + [p for relative in sorted(files) for p in (relative, files[relative])]:
+        data = part.encode("utf-8")
+        h.update(len(data).to_bytes(8, "big") + data)
+    return h.hexdigest()
 
 
 

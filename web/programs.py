@@ -6,9 +6,12 @@ from typing import Mapping
 
 from flask import Flask, current_app
 
+from engine.loader import program_digest
 from engine.model import Program
 
 EXTENSION_KEY = "stegvis.programs"
+#: digest → YAML text of an installed program, kept so a snapshot stores exactly what was loaded
+SOURCES_KEY = "stegvis.program_sources"
 
 
 def load_programs(directory: str | Path) -> dict[str, Program]:
@@ -23,9 +26,16 @@ def load_programs(directory: str | Path) -> dict[str, Program]:
 
 
 def init_app(app: Flask) -> None:
-    """Attach the program registry to the app."""
+    """Attach the program registry to the app (and remember each program's YAML text)."""
     given = app.config.get("PROGRAMS")
-    app.extensions[EXTENSION_KEY] = dict(given) if given is not None else load_programs(app.config["PROGRAMS_DIR"])
+    registry = dict(given) if given is not None else load_programs(app.config["PROGRAMS_DIR"])
+    app.extensions[EXTENSION_KEY] = registry
+    sources: dict[str, str] = {}
+    for program in registry.values():
+        source = _read_source(program)
+        if source is not None:
+            sources[program.digest] = source
+    app.extensions[SOURCES_KEY] = sources
 
 
 def all_programs() -> Mapping[str, Program]:
@@ -36,3 +46,31 @@ def all_programs() -> Mapping[str, Program]:
 def get_program(program_id: str) -> Program | None:
     """The loaded program with this id, or None."""
     return all_programs().get(program_id)
+
+
+def program_files(program: Program) -> dict[str, str]:
+    """Content-relative path → Markdown text of every content file the program's steps use."""
+    return {step.content: step.text for module in program.modules for step in module.steps if step.content}
+
+
+def installed_source(program: Program) -> str | None:
+    """The YAML text `program` was loaded from, or None when the file has changed or is gone since."""
+    sources = current_app.extensions.setdefault(SOURCES_KEY, {})
+    source = sources.get(program.digest)
+    if source is None:
+        source = _read_source(program)
+        if source is not None:
+            sources[program.digest] = source
+    return source
+
+
+def _read_source(program: Program) -> str | None:
+    """Read the program's YAML file; None unless it reproduces the program's digest."""
+    if not program.source_path or not program.digest:
+        return None
+    try:
+        # bytes, as the loader reads them: no newline translation
+        source = Path(program.source_path).read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return source if program_digest(source, program_files(program)) == program.digest else None

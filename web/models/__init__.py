@@ -7,9 +7,10 @@ from .events import Event, Flag, FlagSubscription
 from .messages import Conversation, Message
 from .notices import Notice
 from .people import ROLES, CareUnit, Membership, Patient, Region, User
+from .programs import ProgramVersion
 
 __all__ = [
     "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
     "EnrollmentModule", "Event", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt", "Membership",
-    "Message", "Notice", "Patient", "ROLES", "Region", "StepProgress", "UTCDateTime", "User",
+    "Message", "Notice", "Patient", "ProgramVersion", "ROLES", "Region", "StepProgress", "UTCDateTime", "User",
 ]

@@ -16,6 +16,7 @@ from engine.state import Actor, Event as EngineEvent, ModuleState, MomentState, 
 from ..extensions import db
 from ..models import Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
 from ..programs import get_program
+from . import versions
 from .errors import ServiceError
 
 
@@ -41,11 +42,22 @@ def patient_actor(patient: Patient) -> Actor:
 
 
 def program_for(enrollment: Enrollment) -> Program:
-    """The program a moment runs; a clear error if it is no longer installed."""
-    program = get_program(enrollment.program_id)
-    if program is None:
+    """The program version a moment was started on; a clear error if it can be found nowhere.
+
+    The installed program when its digest is the moment's (no query); otherwise the moment's snapshot,
+    so editing the YAML never silently changes a running moment. Moments started before snapshots
+    existed fall back to the installed program.
+    """
+    installed = get_program(enrollment.program_id)
+    if installed is not None and installed.digest == enrollment.program_digest:
+        return installed
+    pinned = versions.pinned_program(enrollment.program_id, enrollment.program_digest)
+    if pinned is not None:
+        return pinned
+    if installed is None:
         raise ServiceError(f"Programmet {enrollment.program_id} finns inte längre på servern.")
-    return program
+    versions.warn_missing_snapshot(enrollment.program_id, enrollment.program_digest)
+    return installed
 
 
 def build_state(enrollment: Enrollment) -> MomentState:

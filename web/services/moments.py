@@ -12,8 +12,9 @@ from ..extensions import db
 from ..models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ..personnummer import PersonnummerError, parse
 from ..programs import get_program
-from .bridge import apply, clinician_actor, record_events, transaction
+from .bridge import apply, clinician_actor, program_for, record_events, transaction
 from .errors import ServiceError
+from .versions import snapshot
 
 #: longest welcome text accepted (a page of text; more is a paste accident)
 MAX_WELCOME_TEXT = 20_000
@@ -56,6 +57,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             transition = lifecycle.start(program, now=now, clinician=actor, care_unit=actor.unit)
         except EngineError as exc:  # engine errors carry Swedish messages
             raise ServiceError(str(exc)) from exc
+        snapshot(program, now)  # the moment stays on this exact program, even after the YAML is edited
         state = transition.state
         enrollment = Enrollment(
             patient=patient, program_id=program.id, program_version=program.version,
@@ -130,7 +132,7 @@ def save_welcome_text(enrollment: Enrollment, text: str, *, user: User, membersh
         raise ServiceError(f"Välkomsttexten får vara högst {MAX_WELCOME_TEXT} tecken.", {"text": "För lång text."})
     if enrollment.status != "active":
         raise ServiceError("Momentet är avslutat: välkomsttexten kan inte ändras.")
-    program_default = get_program(enrollment.program_id).welcome_text.strip()
+    program_default = program_for(enrollment).welcome_text.strip()
     actor = clinician_actor(user, membership)
     with transaction():
         enrollment.welcome_text = None if text in ("", program_default) else text

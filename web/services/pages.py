@@ -8,6 +8,7 @@ from engine import lifecycle
 from engine.model import Program
 
 from ..models import Enrollment, FormResponse
+from ..programs import get_program
 from .bridge import build_state, program_for
 from .flags import open_flags
 from .forms import submitted_responses
@@ -63,6 +64,10 @@ class HanteraView:
     open_flags: list
     unread_forms: list[FormResponse]
     unread_messages: int
+    #: the program version the moment follows (Programversion), with a digest prefix when needed to tell apart
+    version: str = ""
+    #: the installed program's version when the moment follows another one (then "En nyare version")
+    installed_version: str | None = None
 
     @property
     def has_unhandled(self) -> bool:
@@ -105,4 +110,15 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
         open_flags=open_flags(enrollment),
         unread_forms=[r for r in responses if r.opened_at is None],
         unread_messages=unread_for_clinician(enrollment),
+        **version_labels(program, get_program(enrollment.program_id)),
     )
+
+
+def version_labels(pinned: Program, installed: Program | None) -> dict[str, str | None]:
+    """`version` and `installed_version` for Hantera; equal version strings get a short digest each."""
+    if installed is None or installed.digest == pinned.digest:
+        return {"version": pinned.version, "installed_version": None}
+    if installed.version == pinned.version:  # the YAML or content changed without a new version number
+        return {"version": f"{pinned.version} ({pinned.digest[:7]})",
+                "installed_version": f"{installed.version} ({installed.digest[:7]})"}
+    return {"version": pinned.version, "installed_version": installed.version}
