@@ -25,6 +25,9 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
                                  user=marita, now=clock())
     activity.save_schedule(plan, start=clock().date(), times=[{"time": "08:30", "weekdays": ["mon"]}], until=None,
                            every_weeks=1, now=clock())
+    anna = db.session.execute(db.select(Enrollment).join(Patient).where(
+        Patient.personnummer == demo.ANNA)).scalar_one()
+    assert anna.patient.password_hash is None  # Hantera offers Skapa ny aktiveringslänk for her
     m = f"/moment/{jane.id}"
     pages = [
         "/logga-in",
@@ -37,6 +40,7 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
         f"{m}/handelser?flaggtyp=module_reminder", f"{m}/handelser?flaggtyp=date_reminder",
         f"{m}/handelser/aktivitetsplaner", f"{m}/handelser/aktivitetsplaner/ny",
         f"{m}/handelser/aktivitetsplaner/{plan.id}/steg/2", f"{m}/handelser/aktivitetsplaner/{plan.id}/steg/3",
+        f"/moment/{anna.id}/hantera", "NEW LINK",
     ]
     problems = {}
     checked = 0
@@ -52,7 +56,10 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
             page.get_by_role("button", name="Fortsätt").click()
             page.wait_for_url("**/oversikt/**")
             continue
-        if step == "LOOKUP":
+        if step == "NEW LINK":  # the page that shows the new activation link once
+            page.get_by_role("button", name="Skapa ny aktiveringslänk").click()
+            page.get_by_label("Aktiveringslänk").wait_for()
+        elif step == "LOOKUP":
             page.get_by_label("Invånarens personnummer").fill("19881124-4568")
             page.get_by_role("button", name="Sök invånare").click()
             page.get_by_text("aldrig varit inloggad").wait_for()

@@ -4,8 +4,8 @@ No combination may answer 200 with the other unit's data, and no POST may change
 """
 import pytest
 
-from web.models import (ActivityPlan, Conversation, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription,
-                        FormResponse, Membership, Message)
+from web.models import (AccessLog, ActivityPlan, Conversation, Enrollment, EnrollmentModule, Event, Flag,
+                        FlagSubscription, FormResponse, Membership, Message, Notice, Patient)
 from web.services import activity, flags, forms, messages
 
 #: a POST body that would change something on every route, if the route let it through
@@ -58,6 +58,10 @@ def snapshot(db):
         [(p.name, p.editor_step) for p in db.session.execute(db.select(ActivityPlan)).scalars()],
         [(m.user_id, m.roles) for m in db.session.execute(db.select(Membership).order_by(Membership.id)).scalars()
          if m.user.username != "intrang"],
+        # Skapa ny aktiveringslänk would replace the token, queue a notice and log the action
+        [(p.activation_token, p.password_hash) for p in db.session.execute(db.select(Patient)).scalars()],
+        db.session.execute(db.select(db.func.count(Notice.id))).scalar_one(),
+        db.session.execute(db.select(db.func.count(AccessLog.id))).scalar_one(),
     )
 
 
@@ -87,6 +91,8 @@ def call(client, method, url):
 def test_the_matrix_covers_every_clinician_route(app, world):
     urls = {url for _, url in requests_for(app, world["ids"])}
     assert len(urls) >= 30
+    assert ("POST", f"/moment/{world['moment'].id}/aktiveringslank") in set(requests_for(app, world["ids"]))
+    assert world["moment"].patient.password_hash is None  # so the route would really make a link if let through
     assert f"/moment/{world['moment'].id}/svar/{world['ids']['response_id']}" in urls
 
 

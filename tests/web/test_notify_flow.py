@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from notify_support import BASE_URL, SmtpServer, app_config, seed, sms, smtp, sthlm, transports  # noqa: F401
+from notify_support import BASE_URL, SmtpServer, app_config, seed, sms, smtp, start, sthlm, transports  # noqa: F401
 from web.extensions import db
 from web.models import Message, Notice
 from web.notify.delivery import deliver_due
@@ -167,3 +167,63 @@ def test_an_sms_in_quiet_hours_waits_until_eight_and_is_never_dropped(world, smt
     assert deliver_due(sthlm(2026, 3, 4, 7, 59), transports=transports(smtp, sms)).handled == 0
     morning = deliver_due(sthlm(2026, 3, 4, 8), transports=transports(smtp, sms))
     assert morning.sent == 1 and len(sms.received) == 1
+
+
+# --- a new moment for a patient who already has an account ----------------------------------------
+
+
+def _has_account(world):
+    from web.services.patient_accounts import set_password
+
+    set_password(world.patient, "hemligt-123")
+    db.session.commit()
+
+
+def test_a_patient_with_an_account_is_told_of_a_new_moment_on_both_channels_without_naming_it(world, smtp, sms):
+    _has_account(world)
+    now = T0 + timedelta(days=1)
+
+    second = start(world.user, now)
+
+    assert [(n.channel, n.address, n.enrollment_id, n.idempotency_key) for n in _notices("moment_started")] == [
+        ("sms", "070-174 06 05", second.id, f"moment_started:{second.id}:sms"),
+        ("email", "jane.doe@example.se", second.id, f"moment_started:{second.id}:email")]
+    assert _notices("patient_activation") == []
+    run_tick(now, transports=transports(smtp, sms))
+    [text] = sms.received
+    assert text["json"]["message"] == ("Din behandlare har gett dig tillgång till ett nytt stöd. "
+                                       f"Logga in för att komma igång. {BASE_URL}/invanare/logga-in")
+    [mail] = _to("jane.doe@example.se", smtp)
+    assert mail["Subject"] == "Välkommen till Stegvis"
+    body = mail.get_content()
+    assert "Din behandlare har gett dig tillgång till ett nytt stöd." in body
+    assert "Tobakshjälpen" not in body and "Inledning" not in body and "Jane" not in body
+
+
+def test_the_new_moment_notice_goes_only_to_the_channels_the_patient_turned_on(world):
+    _has_account(world)
+    patient = world.patient
+    patient.notify_sms = False  # the mobile number is known, but SMS notices are off
+    db.session.commit()
+    email_only = start(world.user, T0 + timedelta(days=1))
+    patient.notify_email = False
+    db.session.commit()
+    start(world.user, T0 + timedelta(days=2))
+    assert [(n.channel, n.enrollment_id) for n in _notices("moment_started")] == [("email", email_only.id)]
+
+
+def test_the_new_moment_notice_is_queued_once_per_moment(world):
+    from web.services.notices import notify_patient_moment_started
+
+    _has_account(world)
+    second = start(world.user, T0 + timedelta(days=1))
+    assert notify_patient_moment_started(second, T0 + timedelta(days=1, minutes=1)) == []
+    third = start(world.user, T0 + timedelta(days=2))
+    assert [n.enrollment_id for n in _notices("moment_started")] == [second.id, second.id, third.id, third.id]
+
+
+def test_a_patient_without_an_account_gets_the_activation_link_instead(world):
+    second = start(world.user, T0 + timedelta(days=1))
+    assert _notices("moment_started") == []
+    assert [(n.channel, n.enrollment_id) for n in _notices("patient_activation")] == [
+        ("sms", second.id), ("email", second.id)]

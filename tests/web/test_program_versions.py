@@ -259,3 +259,35 @@ def test_a_moment_without_a_snapshot_falls_back_to_the_installed_program_and_war
     assert len(warnings) == 1 and v1.digest[:12] in warnings[0].getMessage()
     with patient_client(app, JANE) as client:
         assert NEW_TEXT in html_text(client.get(step_url(old)))
+
+
+def _with_reminder(folder: Path, version: str, reminder: str):
+    """A copy of `alla-typer` with another version number and one authored reminder (YAML flow mapping)."""
+    from engine.loader import load_program
+
+    shutil.copytree(DATA, folder)
+    yaml = folder / "alla-typer.yaml"
+    _edit(yaml, 'version: "1.0"', f'version: "{version}"')
+    yaml.write_text(yaml.read_text(encoding="utf-8") + f"reminders:\n  - {reminder}\n", encoding="utf-8")
+    return load_program(yaml)
+
+
+def test_the_tick_reminds_a_moment_pinned_to_an_older_version_by_that_versions_own_reminder(
+        app, db, clock, start, install, tmp_path):
+    from datetime import timedelta
+
+    from web.models import Notice
+    from web.services.tick import evaluate
+
+    old = _with_reminder(tmp_path / "r1", "2.0", "{id: dag-3, title: Tre dagar, days_after_start: 3}")
+    new = _with_reminder(tmp_path / "r2", "2.1", "{id: dag-30, title: Trettio dagar, days_after_start: 30}")
+    install(old)
+    moment = start(personnummer=JANE, mobile="070-174 06 05")
+    install(new)  # the installed program no longer has the reminder the running moment was started with
+    assert moment.program_digest == old.digest != new.digest
+
+    report = evaluate(clock() + timedelta(days=3, minutes=5))
+
+    keys = db.session.execute(db.select(Notice.idempotency_key).where(Notice.template == "reminder")).scalars().all()
+    assert keys == [f"patient:{moment.id}:reminder:dag-3:2026-03-02T09:00:00+01:00:sms"]
+    assert (report.reminder_candidates, report.reminders, report.errors) == (1, 1, [])

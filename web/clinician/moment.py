@@ -1,16 +1,17 @@
 """The moment page's Hantera tab and its actions; submitted answers."""
 from __future__ import annotations
 
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
 from ..extensions import db
 from ..models import CareUnit, Enrollment
-from ..services import forms as form_service, moments, pages
+from ..services import forms as form_service, moments, pages, patient_accounts
+from ..services.errors import ServiceError
 from ..decorators import role_required
 from . import bp
-from .common import act, back_to, form_int, load_moment, parse_date, refresh_flags
+from .common import act, back_to, flash_error, form_int, load_moment, parse_date, refresh_flags
 
 MAX_DAYS = 3650
 DAYS_ERROR = f"Dagar kvar måste vara ett heltal mellan 0 och {MAX_DAYS}."
@@ -37,15 +38,34 @@ def linkable(enrollment: Enrollment) -> list[Enrollment]:
 @role_required("behandlare")
 def hantera(enrollment_id: int):
     """Hantera: summary, unhandled events, welcome text, modules with their steps and forms."""
-    enrollment = load_moment(enrollment_id, "Hantera")
-    now = clock.now()
+    return _render_hantera(load_moment(enrollment_id, "Hantera"))
+
+
+def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) -> str:
     refresh_flags(enrollment)
-    view = pages.hantera(enrollment, now)
+    view = pages.hantera(enrollment, clock.now())
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
         clinicians=moments.eligible_clinicians(enrollment.care_unit_id), units=other_units(enrollment),
         linkable=linkable(enrollment), today=clock.today(), editing=request.args.get("redigera") == "1",
+        activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
     )
+
+
+@bp.post("/moment/<int:enrollment_id>/aktiveringslank")
+@role_required("behandlare")
+def new_activation_link(enrollment_id: int):
+    """Skapa ny aktiveringslänk: shown once, in this response only (never stored readable or redirected)."""
+    enrollment = load_moment(enrollment_id, None)
+    try:
+        link = patient_accounts.new_activation_link(enrollment, user=current_user, membership=g.membership,
+                                                    now=clock.now())
+    except ServiceError as exc:
+        flash_error(exc)
+        return back_to("clinician.hantera", enrollment, "aktivering")
+    response = make_response(_render_hantera(enrollment, activation_link=link))
+    response.headers["Cache-Control"] = "no-store"  # the one-time link must not stay in a cache
+    return response
 
 
 def _module_action(enrollment_id: int, fn, success: str, **kwargs):

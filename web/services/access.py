@@ -23,10 +23,17 @@ def moment_for_staff(enrollment_id: int, membership: Membership) -> Enrollment:
 def log_access(membership: Membership, patient: Patient, what: str, now: datetime,
                enrollment: Enrollment | None = None) -> AccessLog:
     """Write (and commit) one access-log row: who, in which unit, which patient, what, when."""
+    row = add_access_log(membership, patient, what, now, enrollment)
+    db.session.commit()
+    return row
+
+
+def add_access_log(membership: Membership, patient: Patient, what: str, now: datetime,
+                   enrollment: Enrollment | None = None) -> AccessLog:
+    """Add one access-log row to the caller's transaction (an action logged together with its change)."""
     row = AccessLog(user_id=membership.user_id, care_unit_id=membership.care_unit_id, patient_id=patient.id,
                     enrollment_id=enrollment.id if enrollment else None, what=what[:255], at=now)
     db.session.add(row)
-    db.session.commit()
     return row
 
 

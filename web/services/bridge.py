@@ -42,21 +42,26 @@ def patient_actor(patient: Patient) -> Actor:
 
 
 def program_for(enrollment: Enrollment) -> Program:
-    """The program version a moment was started on; a clear error if it can be found nowhere.
+    """The program version a moment was started on; a clear error if it can be found nowhere."""
+    return program_version(enrollment.program_id, enrollment.program_digest)
 
-    The installed program when its digest is the moment's (no query); otherwise the moment's snapshot,
-    so editing the YAML never silently changes a running moment. Moments started before snapshots
+
+def program_version(program_id: str, digest: str) -> Program:
+    """The program with this id and digest; a clear error if it can be found nowhere.
+
+    The installed program when its digest matches (no query); otherwise the stored snapshot, so
+    editing the YAML never silently changes a running moment. Moments started before snapshots
     existed fall back to the installed program.
     """
-    installed = get_program(enrollment.program_id)
-    if installed is not None and installed.digest == enrollment.program_digest:
+    installed = get_program(program_id)
+    if installed is not None and installed.digest == digest:
         return installed
-    pinned = versions.pinned_program(enrollment.program_id, enrollment.program_digest)
+    pinned = versions.pinned_program(program_id, digest)
     if pinned is not None:
         return pinned
     if installed is None:
-        raise ServiceError(f"Programmet {enrollment.program_id} finns inte längre på servern.")
-    versions.warn_missing_snapshot(enrollment.program_id, enrollment.program_digest)
+        raise ServiceError(f"Programmet {program_id} finns inte längre på servern.")
+    versions.warn_missing_snapshot(program_id, digest)
     return installed
 
 

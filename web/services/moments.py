@@ -73,9 +73,12 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             ))
         db.session.flush()
         record_events(enrollment, transition.events)
+        from .notices import notify_patient_moment_started
         from .patient_accounts import issue_activation
 
-        issue_activation(patient, now, enrollment)  # a one-time link for a patient who has no password yet
+        # a patient without a password gets a one-time activation link; one with an account is told to log in
+        if issue_activation(patient, now, enrollment) is None:
+            notify_patient_moment_started(enrollment, now)
     return enrollment
 
 

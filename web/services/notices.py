@@ -51,6 +51,24 @@ def patient_channels(patient: Patient) -> list[str]:
     return ["sms"] if patient.mobile else (["email"] if patient.email else [])
 
 
+def enabled_channels(patient: Patient) -> list[str]:
+    """The channels the patient turned on in Inställningar and has an address for (no fallback)."""
+    return [channel for channel, on, address in (("sms", patient.notify_sms, patient.mobile),
+                                                 ("email", patient.notify_email, patient.email))
+            if on and address]
+
+
+def notify_patient_moment_started(enrollment: Enrollment, now: datetime) -> list[Notice]:
+    """A new moment for a patient who already has an account: a neutral "log in" notice, once per moment."""
+    patient = enrollment.patient
+    queued = [
+        queue_notice(channel=channel, recipient=patient, template="moment_started",
+                     key=f"moment_started:{enrollment.id}:{channel}", now=now, enrollment=enrollment)
+        for channel in enabled_channels(patient)
+    ]
+    return [n for n in queued if n is not None]
+
+
 def notify_patient_new_message(enrollment: Enrollment, message: Message, now: datetime) -> list[Notice]:
     """"Avisera till inkorgen i e-tjänsterna": tell the patient a new message is waiting."""
     patient = enrollment.patient

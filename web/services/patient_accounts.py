@@ -1,8 +1,9 @@
 """Patient accounts: activation by one-time link, login bookkeeping, and Inställningar (notices).
 
-The activation link is created when a moment starts for a patient without a password. Only a
-hash of its token is stored, so a copy of the database cannot be used to take over an account;
-the link itself travels in a Notice whose text is neutral (no health content).
+The activation link is created when a moment starts for a patient without a password, or when the
+clinician asks for a new one on Hantera (shown once, to hand over to a patient without mobile and
+e-mail). Only a hash of its token is stored, so a copy of the database cannot be used to take over
+an account; the link itself travels in a Notice whose text is neutral (no health content).
 """
 from __future__ import annotations
 
@@ -13,9 +14,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
 
+from engine.moment import make_event
+
 from ..extensions import db
-from ..models import Enrollment, Notice, Patient
+from ..models import Enrollment, Membership, Notice, Patient, User
 from ..passwords import hash_password
+from .access import add_access_log
+from .bridge import clinician_actor, record_events, transaction
 from .errors import ServiceError
 from .notices import queue_notice
 from .staff import login_blocked as _login_blocked, record_login as _record_login
@@ -64,6 +69,23 @@ def issue_activation(patient: Patient, now: datetime, enrollment: Enrollment | N
         queue_notice(channel=channel, recipient=patient, template="patient_activation",
                      key=f"activation:{patient.id}:{patient.activation_token[:16]}:{channel}", now=now,
                      context={"url": link, "path": path, "days": ACTIVATION_DAYS}, enrollment=enrollment)
+    return link
+
+
+def new_activation_link(enrollment: Enrollment, *, user: User, membership: Membership, now: datetime) -> str:
+    """Skapa ny aktiveringslänk (Hantera): a fresh link for the clinician to hand over; older links stop working.
+
+    The link is also queued to any address the patient has; the timeline and the access log record
+    who created it, in the same transaction.
+    """
+    patient = enrollment.patient
+    if patient.password_hash:
+        raise ServiceError("Invånaren har redan aktiverat sitt konto.")
+    with transaction():
+        link = issue_activation(patient, now, enrollment)
+        record_events(enrollment, [make_event("activation_link_created", now, clinician_actor(user, membership),
+                                              f"Aktiveringslänk skapades av {user.name}")])
+        add_access_log(membership, patient, "Hantera: Skapa ny aktiveringslänk", now, enrollment)
     return link
 
 

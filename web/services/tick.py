@@ -25,7 +25,9 @@ from typing import Callable
 
 from sqlalchemy import text
 
+from engine.errors import EngineError
 from engine.localtime import at_local, local_date
+from engine.model import Program
 from engine.notices import MAX_LATE, due_activities, due_reminders
 
 from ..extensions import db
@@ -35,9 +37,10 @@ from ..notify.delivery import DeliveryReport, deliver_due
 from ..notify.transports import Transports
 from ..programs import all_programs
 from .activity import engine_plans
-from .bridge import build_state, program_for
+from .bridge import build_state, program_for, program_version
+from .errors import ServiceError
 from .flags import engine_events, raise_due_flags
-from .notices import queue_notice
+from .notices import enabled_channels, queue_notice
 
 log = logging.getLogger("stegvis.tick")
 #: pg_try_advisory_xact_lock key: one tick evaluates at a time ("Steg" in ASCII)
@@ -136,11 +139,40 @@ def _guarded(report: TickReport, enrollment_id: int, work: Callable[[Enrollment]
 # --- patient reminders ----------------------------------------------------------------------------
 
 
+def running_programs() -> list[Program]:
+    """Every program version a running moment is pinned to (installed or snapshot), each loaded once."""
+    pairs = db.session.execute(
+        db.select(Enrollment.program_id, Enrollment.program_digest).where(Enrollment.status == "active")
+        .distinct().order_by(Enrollment.program_id, Enrollment.program_digest)
+    ).all()
+    found: dict[str, Program] = {}
+    for program_id, digest in pairs:
+        try:
+            program = program_version(program_id, digest)
+        except (ServiceError, EngineError):
+            # the moments themselves report the error when evaluated; keep prefiltering by what is installed
+            log.exception("tick: program %s (%s) could not be loaded", program_id, (digest or "")[:12])
+            program = all_programs().get(program_id)
+            if program is None:
+                continue
+        found.setdefault(program.digest, program)
+    return list(found.values())
+
+
 def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
-    """Prefilters for every authored reminder of every program, and for today's activities."""
+    """Prefilters for the authored reminders of every program version in use, and for today's activities.
+
+    A moment pinned to an older version may have reminders the installed program no longer has, so
+    the reminders come from each version in use; the same reminder in several versions is queried once.
+    """
     queries = []
-    for program in all_programs().values():
+    seen: set[tuple] = set()
+    for program in running_programs():
         for r in program.reminders:
+            what = (program.id, r.id, r.days_after_start, r.days_before_deadline, r.module)
+            if what in seen:
+                continue
+            seen.add(what)
             if r.days_after_start is not None:
                 queries.append(candidates.reminder_after_start(
                     now, program.id, r.id, r.days_after_start, r.module, max_late))
@@ -154,9 +186,7 @@ def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
 
 def reminder_channels(patient: Patient) -> list[str]:
     """The channels the patient turned on in Inställningar and has an address for (no fallback)."""
-    return [channel for channel, on, address in (("sms", patient.notify_sms, patient.mobile),
-                                                 ("email", patient.notify_email, patient.email))
-            if on and address]
+    return enabled_channels(patient)
 
 
 def queue_patient_reminders(enrollment: Enrollment, now: datetime) -> list:
