@@ -29,7 +29,7 @@ from datetime import date, datetime
 
 from .errors import TransitionError
 from .localtime import days_between, local_date, require_aware
-from .model import Program, frozen_map
+from .model import Module, Program, frozen_map
 from .moment import (
     STATE_LABELS,
     STATUS_LABELS,
@@ -108,13 +108,19 @@ def start(program: Program, *, now: datetime, clinician: Actor,
 # --- modules (Hantera) --------------------------------------------------------------------------
 
 
+def _module_for_clinician(program: Program, state: MomentState, module_id: str, now: datetime, actor: Actor,
+                          what: str) -> tuple[Module, ModuleState]:
+    """The checks every Hantera module action shares: time order, a clinician, an active moment, a known module."""
+    check_time(state, now)
+    require_clinician(actor, what)
+    require_active(state, now)
+    return module_of(program, state, module_id)
+
+
 def activate_module(program: Program, state: MomentState, module_id: str, *, now: datetime,
                     actor: Actor, days: int | None = None) -> Transition:
     """Sätt till aktuell: open the module read/write with its days (the module's days unless given)."""
-    check_time(state, now)
-    require_clinician(actor, "sätta en modul till aktuell")
-    require_active(state, now)
-    module, ms = module_of(program, state, module_id)
+    module, ms = _module_for_clinician(program, state, module_id, now, actor, "sätta en modul till aktuell")
     if ms.state == "current":
         raise TransitionError(f"Modul {module.title} är redan aktuell.")
     days = _check_days(ms.days if days is None else days)
@@ -128,10 +134,7 @@ def activate_module(program: Program, state: MomentState, module_id: str, *, now
 def complete_module(program: Program, state: MomentState, module_id: str, *, now: datetime,
                     actor: Actor) -> Transition:
     """Sätt till avklarad: the module is done; the patient may still read it."""
-    check_time(state, now)
-    require_clinician(actor, "sätta en modul till avklarad")
-    require_active(state, now)
-    module, ms = module_of(program, state, module_id)
+    module, ms = _module_for_clinician(program, state, module_id, now, actor, "sätta en modul till avklarad")
     if ms.state != "current":
         raise TransitionError(
             f"Modul {module.title} är {STATE_LABELS[ms.state].lower()}; "
@@ -148,10 +151,7 @@ def complete_module(program: Program, state: MomentState, module_id: str, *, now
 def set_upcoming(program: Program, state: MomentState, module_id: str, *, now: datetime,
                  actor: Actor) -> Transition:
     """Sätt till kommande: the module goes back to upcoming and is hidden from the patient."""
-    check_time(state, now)
-    require_clinician(actor, "sätta en modul till kommande")
-    require_active(state, now)
-    module, ms = module_of(program, state, module_id)
+    module, ms = _module_for_clinician(program, state, module_id, now, actor, "sätta en modul till kommande")
     if ms.state == "upcoming":
         raise TransitionError(f"Modul {module.title} är redan kommande.")
     new = replace(ms, state="upcoming", status="hidden", days=module.default_days, activated_at=None,
@@ -164,10 +164,7 @@ def set_upcoming(program: Program, state: MomentState, module_id: str, *, now: d
 def set_days_left(program: Program, state: MomentState, module_id: str, days_left: int, *,
                   now: datetime, actor: Actor) -> Transition:
     """Dagar kvar: set how many days are left from today (0 = no limit)."""
-    check_time(state, now)
-    require_clinician(actor, "ändra dagar kvar")
-    require_active(state, now)
-    module, ms = module_of(program, state, module_id)
+    module, ms = _module_for_clinician(program, state, module_id, now, actor, "ändra dagar kvar")
     days_left = _check_days(days_left)
     if ms.state == "current" and days_left > 0:
         # The stored days count from activation, so "N left from today" adds the days gone by.
@@ -188,10 +185,7 @@ def set_days_left(program: Program, state: MomentState, module_id: str, days_lef
 def set_status(program: Program, state: MomentState, module_id: str, status: str, *,
                now: datetime, actor: Actor) -> Transition:
     """Invånarstatus: hidden, read_write or read_only for the patient."""
-    check_time(state, now)
-    require_clinician(actor, "ändra invånarstatus")
-    require_active(state, now)
-    module, ms = module_of(program, state, module_id)
+    module, ms = _module_for_clinician(program, state, module_id, now, actor, "ändra invånarstatus")
     if status not in PATIENT_STATUSES:
         raise TransitionError(
             f"Okänd invånarstatus {status!r}; välj en av {', '.join(PATIENT_STATUSES)}."

@@ -4,7 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
@@ -13,6 +13,7 @@ from . import clock
 from .identity import provider
 from .services import staff as staff_service
 from .services.errors import ServiceError
+from .views import end_session, show_service_error
 
 bp = Blueprint("auth", __name__)
 #: a plausible address (something@domain.tld); delivery proves the rest
@@ -96,10 +97,7 @@ def choose_unit():
 @bp.route("/logga-ut", methods=["POST"])
 def logout():
     """Log out (POST only, so a link on another site cannot log anyone out)."""
-    logout_user()
-    session.clear()
-    flash("Du är utloggad.", "info")
-    return redirect(url_for("auth.login"))
+    return end_session("auth.login")
 
 
 @bp.route("/min-profil", methods=["GET", "POST"])
@@ -116,9 +114,7 @@ def profile():
                 notify_email=form.notify_email.data, notify_sms=form.notify_sms.data,
             )
         except ServiceError as exc:
-            for name, message in exc.fields.items():
-                getattr(form, name).errors = [message]
-            flash(exc.message, "error")
+            show_service_error(form, exc)
         else:
             flash("Profilen är sparad.", "success")
             return redirect(url_for("auth.profile"))

@@ -28,15 +28,20 @@ def _plan(enrollment: Enrollment, plan_id: int | None) -> ActivityPlan | None:
     return plan
 
 
+def _posted_rows(field: str, limit: int = 50):
+    """(index, value) of the editor's numbered rows `field-0`, `field-1` …, skipping the row asked to be removed."""
+    for i in range(limit):
+        value = request.form.get(f"{field}-{i}")
+        if value is None:
+            return
+        if request.form.get("remove") != str(i):
+            yield i, value
+
+
 def _elements_from_form() -> list[dict]:
     """Content elements posted as element-kind-N / element-text-N / element-min-N / element-max-N."""
     out = []
-    for i in range(50):
-        kind = request.form.get(f"element-kind-{i}")
-        if kind is None:
-            break
-        if request.form.get("remove") == str(i):
-            continue
+    for i, kind in _posted_rows("element-kind"):
         element = {"kind": kind, "text": request.form.get(f"element-text-{i}", "").strip()}
         if kind == "scale":
             for bound in ("min", "max"):
@@ -52,12 +57,7 @@ def _elements_from_form() -> list[dict]:
 def _times_from_form() -> list[dict]:
     """Time slots posted as time-N plus weekday checkboxes day-N (values mon…sun)."""
     out = []
-    for i in range(50):
-        raw = request.form.get(f"time-{i}")
-        if raw is None:
-            break
-        if request.form.get("remove") == str(i):
-            continue
+    for i, raw in _posted_rows("time"):
         out.append({"time": raw.strip(), "weekdays": [d for d in request.form.getlist(f"day-{i}") if d in WEEKDAYS]})
     if request.form.get("add") == "time":
         out.append({"time": "", "weekdays": []})

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -12,6 +12,7 @@ from ..auth import _safe_next
 from ..patient_auth import patient_provider
 from ..services import patient_accounts
 from ..services.errors import ServiceError
+from ..views import end_session, show_service_error
 from . import bp, patient_required
 
 
@@ -77,9 +78,7 @@ def activate(token: str):
         try:
             patient_accounts.activate(token, form.password.data, form.confirm.data, now)
         except ServiceError as exc:
-            for name, message in exc.fields.items():
-                getattr(form, name).errors = [message]
-            flash(exc.message, "error")
+            show_service_error(form, exc)
         else:
             flash("Ditt konto är aktiverat. Logga in med ditt personnummer och lösenordet du valde.", "success")
             return redirect(url_for("patient.login"))
@@ -89,10 +88,7 @@ def activate(token: str):
 @bp.route("/invanare/logga-ut", methods=["POST"])
 def logout():
     """Log out (POST only, so a link elsewhere cannot log the patient out)."""
-    logout_user()
-    session.clear()
-    flash("Du är utloggad.", "info")
-    return redirect(url_for("patient.login"))
+    return end_session("patient.login")
 
 
 @bp.route("/invanare/installningar", methods=["GET", "POST"])
@@ -107,9 +103,7 @@ def settings():
                 notify_sms=form.notify_sms.data, notify_email=form.notify_email.data,
             )
         except ServiceError as exc:
-            for name, message in exc.fields.items():
-                getattr(form, name).errors = [message]
-            flash(exc.message, "error")
+            show_service_error(form, exc)
             return render_template("patient/settings.html", form=form), 422
         flash("Inställningarna är sparade.", "success")
         return redirect(url_for("patient.settings"))
