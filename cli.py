@@ -88,7 +88,7 @@ def outline(program: str, fmt: str) -> None:
     """Print a plain-language outline of PROGRAM for clinical review (or JSON with --format json)."""
     from engine.errors import ProgramError
     from engine.loader import load_program
-    from engine.outline import outline_data, outline_text
+    from engine.authoring.outline import outline_data, outline_text
 
     try:
         loaded = load_program(program)
@@ -106,7 +106,7 @@ def outline(program: str, fmt: str) -> None:
 def simulate(scenario: str, fmt: str) -> None:
     """Run SCENARIO (a scripted moment) day by day: events, flags and the final state (exit 1 if rejected)."""
     from engine.errors import ProgramError
-    from engine.simulate import simulate_file, to_data, to_text
+    from engine.authoring.simulate import simulate_file, to_data, to_text
 
     try:
         result = simulate_file(scenario)

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.loader import load_program  # noqa: E402
-from engine.speech import speech_text  # noqa: E402
+from engine.authoring.speech import speech_text  # noqa: E402
 from web.audio import EspeakBackend  # noqa: E402
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from engine.model import Program
-from engine.speech import cache_key, speech_text
+from engine.authoring.speech import cache_key, speech_text
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, g
 
-from engine.moment import STATE_LABELS, STATUS_LABELS
+from engine.moment.rules import STATE_LABELS, STATUS_LABELS
 
 from . import clock
 from .decorators import current_membership

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine import lifecycle
+from engine.moment import lifecycle
 from moment_builders import CLINICIAN, build_program, sthlm
 
 

@@ -21,7 +21,7 @@ from engine.model import (
     Step,
     frozen_map,
 )
-from engine.state import Actor
+from engine.moment.state import Actor
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CLINICIAN = Actor("clinician", "c1", "Sanna Eriksson", "Utbildningsenhet")

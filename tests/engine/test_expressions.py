@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import EngineError, ExpressionError
-from engine.expressions import (Binary, Call, ListLit, Literal, Name, Unary, evaluate, names, parse,
+from engine.expr import (Binary, Call, ListLit, Literal, Name, Unary, evaluate, names, parse,
                                 to_source)
 
 

@@ -5,9 +5,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from engine import flags as fl
-from engine import lifecycle as lc
-from engine.batteries import start_battery
+from engine.moment import flags as fl
+from engine.moment.subscriptions import parse_subscription
+from engine.moment import lifecycle as lc
+from engine.moment.batteries import start_battery
 from moment_builders import CLINICIAN, OTHER_CLINICIAN, PATIENT, sthlm
 
 START = sthlm(2026, 3, 2, 9)
@@ -19,7 +20,7 @@ class Moment:
     def __init__(self, program, started, subscriptions):
         self.program = program
         self.state, self.events = started[0], list(started[1])
-        self.subscriptions = [fl.parse_subscription(program, s, since=START) for s in subscriptions]
+        self.subscriptions = [parse_subscription(program, s, since=START) for s in subscriptions]
         self.flags = []
 
     def do(self, transition):
@@ -195,7 +196,7 @@ def test_clinician_change_and_patient_messages_flag(program, started):
 def test_a_later_subscription_does_not_fire_for_earlier_history(program, started):
     state, events = started
     t = lc.submit_form(program, state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3), actor=PATIENT)
-    rule = fl.parse_subscription(program, {"flag": "form_saved"}, since=sthlm(2026, 3, 10))
+    rule = parse_subscription(program, {"flag": "form_saved"}, since=sthlm(2026, 3, 10))
     assert fl.due_flags(program, t.state, [*events, *t.events], [rule], sthlm(2026, 3, 11)) == []
 
 
@@ -225,11 +226,11 @@ def test_flag_events_are_system_events_with_the_cause(program, started):
 ])
 def test_bad_subscriptions_are_rejected_with_a_clear_message(program, data, message):
     with pytest.raises(fl.SubscriptionError, match=message):
-        fl.parse_subscription(program, data)
+        parse_subscription(program, data)
 
 
 def test_subscription_parameters_round_trip(program):
     data = {"flag": "date_reminder", "date": "2026-03-16", "note": "Ring"}
-    rule = fl.parse_subscription(program, data)
+    rule = parse_subscription(program, data)
     assert rule.date == date(2026, 3, 16)
     assert rule.params() == data

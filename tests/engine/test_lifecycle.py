@@ -5,8 +5,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from engine import lifecycle as lc
-from engine.batteries import battery_forms_left, start_battery
+from engine.moment import lifecycle as lc
+from engine.moment.batteries import battery_forms_left, start_battery
 from engine.errors import AnswerError, TransitionError
 from moment_builders import CLINICIAN, OTHER_CLINICIAN, PATIENT, sthlm
 

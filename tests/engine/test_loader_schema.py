@@ -6,7 +6,7 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
-from engine.loader_schema import SCHEMA_FILE, program_schema
+from engine.loader.schema import SCHEMA_FILE, program_schema
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -1,7 +1,7 @@
-"""engine.text_stats: word count and LIX on Markdown, against examples counted by hand."""
+"""engine.authoring.text_stats: word count and LIX on Markdown, against examples counted by hand."""
 import pytest
 
-from engine.text_stats import lix, long_words, plain_text, sentences, words
+from engine.authoring.text_stats import lix, long_words, plain_text, sentences, words
 
 
 def test_a_plain_sentence_is_counted_by_hand():

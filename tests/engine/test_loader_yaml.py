@@ -1,12 +1,12 @@
-"""engine.yamlpos: YAML with positions, duplicate keys, syntax errors and "quote it", on small texts."""
+"""engine.loader.yamlpos: YAML with positions, duplicate keys, syntax errors and "quote it", on small texts."""
 import datetime as dt
 
 import pytest
 import yaml
 
-from engine import yamlpos
+from engine.loader import yamlpos
 from engine.errors import Location, ProgramError
-from engine.yamlpos import load_yaml, location_for, parse_yaml
+from engine.loader.yamlpos import load_yaml, location_for, parse_yaml
 
 SCHEMA = {
     "type": "object",

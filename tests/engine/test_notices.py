@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import lifecycle as lc
-from engine import notices as nt
-from engine import schedule as sc
+from engine.moment import lifecycle as lc
+from engine.moment import reminders as nt
+from engine.moment import schedule as sc
 from engine.model import Reminder
 from moment_builders import CLINICIAN, PATIENT, build_program, sthlm
 

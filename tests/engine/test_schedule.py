@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import flags as fl
-from engine import lifecycle as lc
-from engine import schedule as sc
+from engine.moment import flags as fl
+from engine.moment import lifecycle as lc
+from engine.moment import schedule as sc
 from engine.errors import TransitionError
 from moment_builders import CLINICIAN, PATIENT, sthlm
 

@@ -8,7 +8,7 @@ import pytest
 
 from engine.forms import (band_problems, possible_range, run_tests, score, scoring_problems)
 from engine.model import Band, Form, FormTest, Option, Question, Scoring, Subscale, frozen_map
-from engine.scoring import integer_scores, item_range, item_score
+from engine.forms.scoring import integer_scores, item_range, item_score
 
 # ---------------------------------------------------------------- FTND, built by hand
 

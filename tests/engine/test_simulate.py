@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from cli import main
 from engine.errors import ProgramError
-from engine.simulate import simulate_file, to_data
+from engine.authoring.simulate import simulate_file, to_data
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"

@@ -3,7 +3,7 @@ import hashlib
 
 import pytest
 
-from engine.speech import cache_key, expand_abbreviations, normalize, speech_text
+from engine.authoring.speech import cache_key, expand_abbreviations, normalize, speech_text
 
 
 def test_title_and_paragraphs_become_one_sentence_per_line():

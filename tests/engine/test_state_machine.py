@@ -8,11 +8,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from engine import flags as fl
-from engine import lifecycle as lc
-from engine.batteries import start_battery
+from engine.moment import flags as fl
+from engine.moment import lifecycle as lc
+from engine.moment.batteries import start_battery
 from engine.errors import AnswerError, TransitionError
-from engine.state import MODULE_STATES, MOMENT_STATUSES, PATIENT_STATUSES, STEP_PROGRESS, Actor
+from engine.moment.state import MODULE_STATES, MOMENT_STATUSES, PATIENT_STATUSES, STEP_PROGRESS, Actor
 from moment_builders import CLINICIAN, OTHER_CLINICIAN, PATIENT, build_program, sthlm
 
 PROGRAM = build_program()

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from engine.loader import check_program, load_program
-from engine.outline import outline_data
-from engine.speech import speech_text
+from engine.authoring.outline import outline_data
+from engine.authoring.speech import speech_text
 
 ROOT = Path(__file__).resolve().parents[2]
 PROGRAM = ROOT / "programs" / "tobakshjalpen.yaml"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.expressions import check
+from engine.expr import check
 from engine.model import Option, Question
 
 QUESTIONS = (
@@ -133,7 +133,7 @@ def test_score_expressions_see_scored_questions_as_numbers():
 
 
 def test_a_parsed_tree_can_be_checked():
-    from engine.expressions import parse
+    from engine.expr import parse
 
     assert [e.message for e in check(parse("cigs > 1"), QUESTIONS)] == [
         "unknown question 'cigs'; did you mean 'cigarettes'?"]

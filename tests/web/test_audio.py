@@ -13,7 +13,7 @@ import responses
 from responses import matchers
 
 from engine.model import Module, Program, Step
-from engine.speech import cache_key, speech_text
+from engine.authoring.speech import cache_key, speech_text
 from web.audio import (
     AudioCache,
     AudioError,

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine.schedule import CONTENT_ELEMENTS, WEEKDAY_LABELS, WEEKDAYS
+from engine.moment.schedule import CONTENT_ELEMENTS, WEEKDAY_LABELS, WEEKDAYS
 
 from .. import clock
 from ..decorators import role_required

@@ -6,7 +6,7 @@ import io
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
-from engine import lifecycle
+from engine.moment import lifecycle
 
 from .. import clock
 from ..decorators import role_required

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from engine import flags as engine_flags
+from engine.moment import flags as engine_flags
 
 from .. import clock
 from ..decorators import role_required

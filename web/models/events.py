@@ -14,7 +14,7 @@ from .people import User
 
 
 class Event(db.Model):
-    """Something that happened in a moment (engine.state.Event stored); the timeline reads these."""
+    """Something that happened in a moment (engine.moment.state.Event stored); the timeline reads these."""
 
     __tablename__ = "event"
     __table_args__ = (Index("ix_event_enrollment_at", "enrollment_id", "at"),)
@@ -55,7 +55,7 @@ class FlagSubscription(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
     #: None = every moment where the user is ansvarig behandlare
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"), index=True)
-    #: flag type from engine.flags, e.g. "form_saved", "inactivity"
+    #: flag type from engine.moment.flags, e.g. "form_saved", "inactivity"
     type: Mapped[str] = mapped_column(String(64))
     #: the type's parameters, e.g. {"days": 14} or {"module": "steg-2", "days_before": 2}
     params: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

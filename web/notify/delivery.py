@@ -8,7 +8,7 @@ SQLite has no row locks (SQLAlchemy leaves FOR UPDATE out): run one worker there
 A worker that dies between handing a notice over and committing leaves it queued, so it is sent
 again — at most one notice per crashed worker, and never none (nothing is lost).
 
-Failures are retried with exponential backoff (`engine.notices.retry_delay`); after
+Failures are retried with exponential backoff (`engine.moment.reminders.retry_delay`); after
 NOTICE_MAX_ATTEMPTS attempts, or at once when the server refused the address, the notice is
 `failed` and listed under Administration. SMS inside quiet hours are postponed, never dropped.
 """
@@ -22,7 +22,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import and_, func, or_
 
-from engine.notices import next_allowed, parse_quiet_hours, retry_delay
+from engine.moment.reminders import next_allowed, parse_quiet_hours, retry_delay
 
 from ..extensions import db
 from ..models import Enrollment, Membership, Notice

@@ -9,7 +9,7 @@ import json
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from engine.notices import QuietHoursError, parse_quiet_hours
+from engine.moment.reminders import QuietHoursError, parse_quiet_hours
 
 SMTP_TLS_MODES = ("none", "starttls", "tls")
 SMS_GATEWAYS = ("file", "http")

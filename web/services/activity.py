@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from engine import schedule
+from engine.moment import schedule
 from engine.errors import EngineError
 
 from ..extensions import db
@@ -17,7 +17,7 @@ LAST_STEP = 3
 
 
 def plan_data(row: ActivityPlan) -> dict[str, Any]:
-    """A stored plan as engine.schedule plain data."""
+    """A stored plan as engine.moment.schedule plain data."""
     return {
         "id": str(row.id), "name": row.name, "elements": row.elements or [],
         "start": row.start_date.isoformat() if row.start_date else None, "times": row.times or [],

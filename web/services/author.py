@@ -15,13 +15,17 @@ from typing import Any, Mapping
 
 from flask import Flask, current_app
 
-from engine import forms, lifecycle, simulate
+from engine import forms
+
+from engine.moment import lifecycle
+
+from engine.authoring import simulate
 from engine.errors import AnswerError, Location, Problem, ProgramError
-from engine.flags import LABELS, ModuleReminder, MomentEndingSoon, PatientInactivity
+from engine.moment.flags import LABELS, ModuleReminder, MomentEndingSoon, PatientInactivity
 from engine.loader import check_program
 from engine.localtime import at_local
 from engine.model import Form, Program
-from engine.scenario import DEFAULT_CLINICIAN, Action, Scenario
+from engine.authoring.scenario import DEFAULT_CLINICIAN, Action, Scenario
 
 from ..models import FormResponse
 from .patient import ModuleView, StepView
@@ -199,7 +203,7 @@ def _subscriptions(program: Program, start: datetime) -> list:
 
 
 def day_preview(program: Program, day: int, today: date, course: str = "typiskt") -> DayPreview:
-    """Simulate a moment started today at 09:00 up to day `day` (engine.simulate), without a patient acting."""
+    """Simulate a moment started today at 09:00 up to day `day` (engine.authoring.simulate), without a patient acting."""
     day = max(0, min(day, MAX_DAY))
     start = at_local(today, time(9, 0))
     until = today + timedelta(days=day)

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from engine.errors import AnswerError, EngineError
 from engine.model import Program, frozen_map
-from engine.state import Actor, Event as EngineEvent, ModuleState, MomentState, Transition
+from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState, Transition
 
 from ..extensions import db
 from ..models import Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User

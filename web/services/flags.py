@@ -4,9 +4,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from engine import flags as engine_flags
-from engine.moment import make_event
-from engine.state import Actor, Event as EngineEvent
+from engine.moment import flags as engine_flags
+from engine.moment.subscriptions import parse_subscription
+from engine.moment.rules import make_event
+from engine.moment.state import Actor, Event as EngineEvent
 
 from ..extensions import db
 from ..models import Enrollment, Event, Flag, FlagSubscription, Membership, User
@@ -45,7 +46,7 @@ def subscriptions_for(enrollment: Enrollment) -> list[FlagSubscription]:
 
 
 def _rule(program, sub: FlagSubscription) -> engine_flags.FlagRule:
-    return engine_flags.parse_subscription(program, {"flag": sub.type, **(sub.params or {})}, since=sub.created_at)
+    return parse_subscription(program, {"flag": sub.type, **(sub.params or {})}, since=sub.created_at)
 
 
 def raise_due_flags(enrollment: Enrollment, now: datetime) -> list[Flag]:
@@ -100,7 +101,7 @@ def add_subscription(user: User, enrollment: Enrollment, flag_type: str, params:
     """Skapa ny flagga: subscribe to a flag type for this moment or for all the user's moments."""
     program = program_for(enrollment)
     try:
-        rule = engine_flags.parse_subscription(program, {"flag": flag_type, **params}, since=now)
+        rule = parse_subscription(program, {"flag": flag_type, **params}, since=now)
     except engine_flags.SubscriptionError as exc:
         raise ServiceError(str(exc)) from exc
     stored = {k: v for k, v in rule.params().items() if k != "flag"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
-from engine import lifecycle
+from engine.moment import lifecycle
 from engine.model import Form
 
 from ..extensions import db

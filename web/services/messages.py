@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from engine import lifecycle
+from engine.moment import lifecycle
 
 from ..extensions import db
 from ..models import Conversation, Enrollment, Membership, Message, Notice, Patient, User

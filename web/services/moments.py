@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from engine import lifecycle
+from engine.moment import lifecycle
 from engine.errors import EngineError
-from engine.batteries import start_battery as engine_start_battery
-from engine.moment import make_event
+from engine.moment.batteries import start_battery as engine_start_battery
+from engine.moment.rules import make_event
 
 from ..extensions import db
 from ..models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from engine import lifecycle
+from engine.moment import lifecycle
 from engine.model import Program
 
 from ..models import Enrollment, FormResponse

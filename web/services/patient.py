@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from engine import lifecycle
+from engine.moment import lifecycle
 from engine.model import Module, Program, Step
-from engine.state import MomentState
+from engine.moment.state import MomentState
 
 from ..extensions import db
 from ..models import Conversation, Enrollment, Message, Patient

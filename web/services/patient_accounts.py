@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
 
-from engine.moment import make_event
+from engine.moment.rules import make_event
 
 from ..extensions import db
 from ..models import Enrollment, Membership, Notice, Patient, User

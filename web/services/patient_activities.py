@@ -1,7 +1,7 @@
 """Aktiviteter for the patient: open occasions of the moment's activity plans, registering and skipping them.
 
 Which occasions are open (due or late within the fill-in window) is the engine's decision
-(engine.schedule); registering goes through web.services.activity, which asks the engine.
+(engine.moment.schedule); registering goes through web.services.activity, which asks the engine.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Mapping
 
-from engine import schedule
+from engine.moment import schedule
 from engine.errors import EngineError
 
 from ..extensions import db

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from engine.model import Program, Step
-from engine.speech import speech_text
+from engine.authoring.speech import speech_text
 
 from ..audio import DEFAULT_VOICE, AudioCache, AudioError, RenderedAudio, cached_audio, make_backend, render_text
 from ..models import Enrollment

@@ -5,8 +5,8 @@
 1. Set-based SQL (`web.notify.candidates`) picks only the moments where a time-based rule can
    fire now: inactivity, module deadline, moment ending soon, date reminders, missed activities,
    and the program's authored patient reminders and today's activities.
-2. For each candidate the engine decides (`raise_due_flags` → `engine.flags.due_flags`;
-   `engine.notices.due_reminders` / `due_activities`) and the flags, their events and their
+2. For each candidate the engine decides (`raise_due_flags` → `engine.moment.flags.due_flags`;
+   `engine.moment.reminders.due_reminders` / `due_activities`) and the flags, their events and their
    notices are written together — in a savepoint per moment, so one broken moment cannot block
    the rest, all in one transaction that holds the tick lock.
 3. Due notices are delivered (`web.notify.delivery`), one transaction per notice.
@@ -28,7 +28,7 @@ from sqlalchemy import text
 from engine.errors import EngineError
 from engine.localtime import at_local, local_date
 from engine.model import Program
-from engine.notices import MAX_LATE, due_activities, due_reminders
+from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
 from ..extensions import db
 from ..models import Enrollment, Patient

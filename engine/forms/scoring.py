@@ -16,10 +16,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .expressions import Binary, Call, Expr, ListLit, Literal, Name, Unary, evaluate, parse
-from .errors import ExpressionError
-from .model import CHOICE_TYPES, Band, Form, Question, Scoring
-from .typecheck import can_score, did_you_mean
+from ..expr import Binary, Call, Expr, ListLit, Literal, Name, Unary, evaluate, parse
+from ..errors import ExpressionError
+from ..model import CHOICE_TYPES, Band, Form, Question, Scoring
+from ..expr.typecheck import can_score, did_you_mean
 
 #: totals are rounded so float noise (0.1 + 0.2) never moves a score into another band
 _DIGITS = 9

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Iterable, Sequence
 
-from .errors import EngineError
-from .localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
-from .model import Program, Reminder
-from .moment import deadline, moment_status, patient_can_see
+from ..errors import EngineError
+from ..localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
+from ..model import Program, Reminder
+from .rules import deadline, moment_status, patient_can_see
 from .schedule import ActivityPlan, occurrence_status, occurrences
 from .state import Event, MomentState
 

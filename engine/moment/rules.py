@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
-from .errors import TransitionError
-from .localtime import days_between, local_date, require_aware
-from .model import Module, Program, frozen_map
+from ..errors import TransitionError
+from ..localtime import days_between, local_date, require_aware
+from ..model import Module, Program, frozen_map
 from .state import Actor, Event, ModuleState, MomentState
 
 #: invånarstatus as the manual shows it

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .expressions import parse_date_literal, parse_time_literal
-from .model import (CHOICE_TYPES, Band, Battery, EndReason, Form, FormTest, Module, Option, Question,
+from ..expr import parse_date_literal, parse_time_literal
+from ..model import (CHOICE_TYPES, Band, Battery, EndReason, Form, FormTest, Module, Option, Question,
                     Reminder, Scoring, Step, Subscale, Validation, frozen_map)
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 

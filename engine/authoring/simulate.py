@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable
 
-from . import forms
-from . import lifecycle as lc
-from . import schedule
-from .batteries import start_battery
-from .errors import AnswerError, Problem, ProgramError, TransitionError
-from .flags import LABELS, Flag, due_flags, flag_event
-from .localtime import at_local, fmt, iso
-from .model import frozen_map
+from .. import forms
+from ..moment import lifecycle as lc
+from ..moment import schedule
+from ..moment.batteries import start_battery
+from ..errors import AnswerError, Problem, ProgramError, TransitionError
+from ..moment.flags import LABELS, Flag, due_flags, flag_event
+from ..localtime import at_local, fmt, iso
+from ..model import frozen_map
 from .scenario import PATIENT, Action, Scenario, load_scenario
-from .state import Event, MomentState, Transition
+from ..moment.state import Event, MomentState, Transition
 
 __all__ = ["Simulation", "simulate_file", "run", "to_data", "to_text"]
 

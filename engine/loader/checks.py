@@ -9,9 +9,9 @@ from __future__ import annotations
 import difflib
 from typing import Any, Iterator, Mapping
 
-from . import expressions
-from .errors import ExpressionError, Location, Problem
-from .model import CHOICE_TYPES
+from .. import expr as expressions
+from ..errors import ExpressionError, Location, Problem
+from ..model import CHOICE_TYPES
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
 

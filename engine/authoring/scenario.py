@@ -18,19 +18,20 @@ from typing import Any, Mapping
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from .errors import Location, Problem, ProgramError
-from .flags import FlagRule, SubscriptionError, parse_subscription
-from .loader import load_program
-from .loader_schema import describe
-from .localtime import at_local, localize
-from .model import Program
-from .schedule import ActivityPlan, PlanError, plan_from_dict
-from .state import Actor
-from .yamlpos import Path, YamlDocument, field_label, location_for, parse_yaml
+from ..errors import Location, Problem, ProgramError
+from ..moment.flags import FlagRule, SubscriptionError
+from ..moment.subscriptions import parse_subscription
+from ..loader import load_program
+from ..loader.schema import describe
+from ..localtime import at_local, localize
+from ..model import Program
+from ..moment.schedule import ActivityPlan, PlanError, plan_from_dict
+from ..moment.state import Actor
+from ..loader.yamlpos import Path, YamlDocument, field_label, location_for, parse_yaml
 
 __all__ = ["Action", "Scenario", "load_scenario", "scenario_schema", "PATIENT", "DEFAULT_CLINICIAN"]
 
-SCHEMA_FILE = FsPath(__file__).with_name("scenario.schema.json")
+SCHEMA_FILE = FsPath(__file__).parent.parent / "scenario.schema.json"
 PATIENT_VERBS = frozenset({"view_step", "save_form", "submit_form", "register_activity", "skip_activity"})
 DEFAULT_CLINICIAN = Actor("clinician", "behandlare", "Behandlare")
 PATIENT = Actor("patient", "invanare", "Invånaren")

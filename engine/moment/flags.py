@@ -20,20 +20,19 @@ Time-driven flags stop when the moment ends. A rule never fires for causes befor
 from __future__ import annotations
 
 import hashlib
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Iterable, Iterator, Mapping, Sequence
 
-from .errors import EngineError
-from .localtime import add_local_days, at_local, fmt, iso, local_date
-from .model import Program, frozen_map
-from .moment import deadline
+from ..errors import EngineError
+from ..localtime import add_local_days, at_local, fmt, iso, local_date
+from ..model import Program, frozen_map
+from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
 from .state import SYSTEM, Event, MomentState
 
 __all__ = [
     "Flag", "FlagRule", "SubscriptionError", "RULES", "LABELS", "due_flags", "flag_event",
-    "parse_subscription",
     "FormSaved", "FormReview", "BatteryFormSaved", "BatteryStarted", "ActivitySaved",
     "ModuleReminder", "DateReminder", "PatientInactivity", "MomentEndingSoon",
     "ClinicianChanged", "NewMessage",
@@ -370,53 +369,3 @@ def flag_event(flag: Flag) -> Event:
     return Event(type="flag_raised", at=flag.at, actor=SYSTEM, module=flag.module, form=flag.form,
                  data=frozen_map({"flag": flag.type, "cause": flag.cause}),
                  text=f"{flag.label}: {flag.text}")
-
-
-def parse_subscription(program: Program, data: Mapping[str, Any], *,
-                       since: datetime | None = None) -> FlagRule:
-    """Build a rule from plain data such as {flag: patient_inactivity, days: 7}; SubscriptionError if bad."""
-    data = dict(data)
-    kind = data.pop("flag", None)
-    cls = RULES.get(kind) if isinstance(kind, str) else None
-    if cls is None:
-        raise SubscriptionError(f"Okänd flaggtyp {kind!r}; välj en av {', '.join(RULES)}.")
-    params = {f.name: f for f in fields(cls) if f.name != "since"}
-    unknown = sorted(set(data) - set(params))
-    if unknown:
-        allowed = ", ".join(params) or "inga"
-        raise SubscriptionError(f"Flaggtypen {kind} har ingen parameter {unknown[0]!r} (tillåtna: {allowed}).")
-    values: dict[str, Any] = {}
-    for name, f in params.items():
-        if name in data:
-            values[name] = _param(kind, name, data[name])
-        elif f.default is MISSING and f.default_factory is MISSING:
-            raise SubscriptionError(f"Flaggtypen {kind} behöver parametern {name!r}.")
-    _check_refs(program, kind, values)
-    return cls(since=since, **values)
-
-
-def _param(kind: str, name: str, value: Any) -> Any:
-    if name in ("days", "days_before"):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise SubscriptionError(f"{kind}: {name} måste vara ett heltal ≥ 0, fick {value!r}.")
-        return value
-    if name == "date":
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise SubscriptionError(f"{kind}: ogiltigt datum {value!r}; skriv ÅÅÅÅ-MM-DD.") from None
-    if not isinstance(value, str):
-        raise SubscriptionError(f"{kind}: {name} måste vara text, fick {value!r}.")
-    return value
-
-
-def _check_refs(program: Program, kind: str, values: Mapping[str, Any]) -> None:
-    """Module, form and battery parameters must name things the program has."""
-    if "module" in values and program.module(values["module"]) is None:
-        raise SubscriptionError(f"{kind}: okänd modul {values['module']!r}.")
-    if "form" in values and program.form(values["form"]) is None:
-        raise SubscriptionError(f"{kind}: okänt formulär {values['form']!r}.")
-    if "battery" in values and program.battery(values["battery"]) is None:
-        raise SubscriptionError(f"{kind}: okänt mätbatteri {values['battery']!r}.")

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from .model import frozen_map
+from ..model import frozen_map
 
 MODULE_STATES = ("upcoming", "current", "completed")
 #: what the patient may do in a module (invånarstatus)

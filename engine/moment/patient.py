@@ -15,8 +15,9 @@ from dataclasses import replace
 from datetime import date, datetime, time
 from typing import Any, Mapping
 
-from .errors import AnswerError, TransitionError
-from .moment import (
+from .. import forms
+from ..errors import AnswerError, TransitionError
+from .rules import (
     check_time,
     make_event,
     module_of,
@@ -27,7 +28,7 @@ from .moment import (
     require_clinician,
     require_patient,
 )
-from .model import Form, Module, Program, Step, frozen_map
+from ..model import Form, Module, Program, Step, frozen_map
 from .state import Actor, MomentState, Transition
 
 __all__ = ["view_step", "save_form", "submit_form", "open_form", "send_message", "answers_to_json"]
@@ -74,8 +75,6 @@ def submit_form(program: Program, state: MomentState, form_id: str, values: Mapp
     """The patient submits a form: answers are validated (AnswerError), then sent to the clinician."""
     form, module, battery = _writable_form(program, state, form_id, module_id, now, actor,
                                            "skicka in")
-    from . import forms  # imported here: engine.forms is heavier and only needed on submit
-
     errors = forms.validate(form, values)
     if errors:
         raise AnswerError(dict(errors))

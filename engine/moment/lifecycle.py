@@ -27,10 +27,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, datetime
 
-from .errors import TransitionError
-from .localtime import days_between, local_date, require_aware
-from .model import Module, Program, frozen_map
-from .moment import (
+from ..errors import TransitionError
+from ..localtime import days_between, local_date, require_aware
+from ..model import Module, Program, frozen_map
+from .rules import (
     STATE_LABELS,
     STATUS_LABELS,
     check_time,
@@ -52,7 +52,7 @@ from .moment import (
     with_module,
 )
 from .batteries import start_battery
-from .patient_actions import open_form, save_form, send_message, submit_form, view_step
+from .patient import open_form, save_form, send_message, submit_form, view_step
 from .state import PATIENT_STATUSES, Actor, ModuleState, MomentState, Transition
 
 __all__ = [

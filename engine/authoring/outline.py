@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .model import Form, Module, Program, Question
+from ..model import Form, Module, Program, Question
 from .text_stats import lix, words
 
 KIND_SV = {"mandatory": "obligatorisk", "individual": "individuell"}

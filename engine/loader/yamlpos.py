@@ -14,7 +14,7 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-from .errors import Location, Problem, ProgramError
+from ..errors import Location, Problem, ProgramError
 
 try:  # the C parser is several times faster on big programs
     _FastLoader: type = yaml.CSafeLoader

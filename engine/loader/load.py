@@ -14,12 +14,14 @@ import re
 from pathlib import Path as FsPath
 from typing import Any, Mapping
 
-from . import expressions, forms
-from .errors import Location, Problem, ProgramError
-from .loader_build import ModelBuilder
-from .loader_checks import CrossChecker, did_you_mean, expression_location, items, text
-from .loader_schema import program_schema, schema_problems
-from .model import Form, Program, Step, frozen_map
+from .. import expr as expressions
+
+from .. import forms
+from ..errors import Location, Problem, ProgramError
+from .build import ModelBuilder
+from .checks import CrossChecker, did_you_mean, expression_location, items, text
+from .schema import program_schema, schema_problems
+from ..model import Form, Program, Step, frozen_map
 from .yamlpos import Path, location_for, one_line, parse_yaml
 
 _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")

@@ -1,14 +1,15 @@
-"""Tokenizer and Pratt parser of the expression language (see engine.expressions for the grammar)."""
+"""Tokenizer and Pratt parser of the expression language (grammar in the engine.expr docstring)."""
 from __future__ import annotations
 
 import difflib
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from .errors import ExpressionError
-from .expressions import FUNCTIONS, MAX_DEPTH, Binary, Call, Expr, ListLit, Literal, Name, Unary
+from ..errors import ExpressionError
+from .syntax import FUNCTIONS, MAX_DEPTH, Binary, Call, Expr, ListLit, Literal, Name, Unary, children
 
 _CONSTANTS = {"true": True, "True": True, "false": False, "False": False,
               "null": None, "none": None, "None": None}
@@ -241,3 +242,27 @@ class Parser:
             raise _fail(f"comparisons cannot be chained (column {nxt.offset + 1}); "
                         "join them with 'and'", nxt.offset)
         return node
+
+
+# ---------------------------------------------------------------- entry points
+
+def parse(source: str) -> Expr:
+    """Parse an expression; raises ExpressionError(message, offset) on the first syntax error."""
+    if not isinstance(source, str):
+        raise ExpressionError(f"expected an expression as text, got {type(source).__name__}", 0)
+    return _parse_cached(source)
+
+
+@lru_cache(maxsize=1024)
+def _parse_cached(source: str) -> Expr:
+    # trees are immutable, so pages evaluating the same show_if share one parse
+    return Parser(source).parse()
+
+
+def names(expr: Expr | str) -> set[str]:
+    """The question ids an expression refers to."""
+    node = parse(expr) if isinstance(expr, str) else expr
+    found = {node.id} if isinstance(node, Name) else set()
+    for child in children(node):
+        found |= names(child)
+    return found

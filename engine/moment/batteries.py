@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from .errors import TransitionError
-from .model import Program
-from .moment import check_time, make_event, require_active, require_clinician
+from ..errors import TransitionError
+from ..model import Program
+from .rules import check_time, make_event, require_active, require_clinician
 from .state import Actor, MomentState, Transition
 
 __all__ = ["start_battery", "battery_forms_left"]

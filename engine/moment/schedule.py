@@ -22,11 +22,11 @@ from typing import Any, Iterable, Mapping
 
 from dateutil.rrule import MO, WEEKLY, rrule, rruleset
 
-from .errors import EngineError, TransitionError
-from .localtime import at_local, fmt, iso, local_date, localize, to_local
-from .model import Program
-from .moment import check_time, make_event, moment_status, require_active, require_clinician, require_patient
-from .patient_actions import answers_to_json
+from ..errors import EngineError, TransitionError
+from ..localtime import at_local, fmt, iso, local_date, localize, to_local
+from ..model import Program
+from .rules import check_time, make_event, moment_status, require_active, require_clinician, require_patient
+from .patient import answers_to_json
 from .state import Actor, Event, MomentState, Transition
 
 __all__ = [

@@ -16,10 +16,10 @@ from typing import Any, Iterable, Mapping
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from .errors import Location, Problem
+from ..errors import Location, Problem
 from .yamlpos import Path, YamlDocument, field_label, location_for, schema_at
 
-SCHEMA_FILE = FsPath(__file__).with_name("program.schema.json")
+SCHEMA_FILE = FsPath(__file__).parent.parent / "program.schema.json"
 
 _EXPECTED = {
     "string": "text",

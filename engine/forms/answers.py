@@ -13,15 +13,15 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any, Mapping
 
-from .errors import AnswerError
-from .expressions import evaluate, parse_date_literal, truthy
-from .model import Form, FormTest, Question
+from ..errors import AnswerError
+from ..expr import evaluate, parse_date_literal, truthy
+from ..model import Form, FormTest, Question
 from .scoring import (ScoreResult, adjusted_score, band_problems, fmt, integer_scores, item_range,
                       item_score, possible_range, score_values, scored_items, scoring_problems)
 
 __all__ = [
     "ScoreResult", "answer_problem", "band_problems", "clean", "coerce", "coerce_answer",
-"from_json", "integer_scores", "item_range", "item_score",
+    "format_number", "from_json", "integer_scores", "item_range", "item_score",
     "possible_range", "run_tests", "score", "scored_items", "scoring_problems", "submit", "to_json",
     "to_raw", "validate", "visible_questions", "adjusted_score",
 ]

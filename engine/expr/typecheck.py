@@ -12,10 +12,11 @@ import difflib
 from dataclasses import dataclass
 from typing import Sequence
 
-from .errors import ExpressionError
-from .expressions import (COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary,
-                          parse, parse_date_literal, parse_time_literal)
-from .model import CHOICE_TYPES, Question
+from ..errors import ExpressionError
+from ..model import CHOICE_TYPES, Question
+from .parser import parse
+from .syntax import (COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary, parse_date_literal,
+                     parse_time_literal)
 
 _KIND_OF_TYPE = {"short_text": "text", "long_text": "text", "number": "number", "scale": "number",
                  "single_choice": "text", "multiple_choice": "list", "yes_no": "bool",

@@ -1,0 +1,25 @@
+"""The expression language of `show_if`, validation rules and score expressions.
+
+A small hand-written tokenizer and Pratt parser (never Python `eval`). Grammar, loosest first:
+
+    expr   := expr 'or' expr | expr 'and' expr | 'not' expr
+            | sum (('==' | '!=' | '<' | '<=' | '>' | '>=' | 'in' | 'not in') sum)?   # never chained
+    sum    := sum ('+' | '-') term | term          term := term ('*' | '/') unary | unary
+    unary  := '-' unary | atom
+    atom   := number | 'text' | "text" | true | false | null | none | [expr, ...]
+            | question_id | function '(' expr, ... ')' | '(' expr ')'
+
+Functions: sum, count, len, min, max, answered. Evaluation is forgiving by design: an
+unanswered question is None, a comparison involving None is False (`x == null` excepted),
+arithmetic with None gives None, and `evaluate` never raises because of answers.
+The static checker (`check`, in engine.expr.typecheck) catches author mistakes at load time.
+"""
+from .evaluate import evaluate, truthy
+from .parser import names, parse
+from .syntax import (ARITHMETIC, COMPARISONS, FUNCTIONS, MAX_DEPTH, Binary, Call, Expr, ListLit, Literal,
+                     Name, Unary, children, parse_date_literal, parse_time_literal, to_source)
+from .typecheck import can_score, check, did_you_mean
+
+__all__ = ["ARITHMETIC", "COMPARISONS", "FUNCTIONS", "MAX_DEPTH", "Binary", "Call", "Expr", "ListLit",
+           "Literal", "Name", "Unary", "can_score", "check", "children", "did_you_mean", "evaluate", "names",
+           "parse", "parse_date_literal", "parse_time_literal", "to_source", "truthy"]

@@ -1,0 +1,13 @@
+"""Form answers: coercion of web strings to typed values, show_if, validation, scoring and bands.
+
+`answers` turns what a patient typed into typed values and back (Swedish messages); `scoring` sums,
+reverses, prorates and bands scored questionnaires and checks bands at load time.
+"""
+from .answers import (ScoreResult, adjusted_score, answer_problem, band_problems, clean, coerce, coerce_answer,
+                      format_number, from_json, integer_scores, item_range, item_score, possible_range, run_tests,
+                      score, scored_items, scoring_problems, submit, to_json, to_raw, validate, visible_questions)
+
+__all__ = ["ScoreResult", "adjusted_score", "answer_problem", "band_problems", "clean", "coerce", "coerce_answer",
+           "format_number", "from_json", "integer_scores", "item_range", "item_score", "possible_range",
+           "run_tests", "score", "scored_items", "scoring_problems", "submit", "to_json", "to_raw", "validate",
+           "visible_questions"]

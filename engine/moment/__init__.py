@@ -1,0 +1,10 @@
+"""One moment (Enrollment) over time: pure decisions from a state snapshot and `now`.
+
+- `state`: typed snapshots (`MomentState`, `ModuleState`), `Event`, `Actor`, `Transition` and the
+  state constants.
+- `rules`: guards and queries shared by every action (Dagar kvar, Senast aktiv, what the patient may do).
+- `lifecycle`: the clinician's actions (start, Sätt till aktuell/avklarad/kommande, Avsluta, …).
+- `patient`: the patient's actions (view a step, save/submit a form, write a message).
+- `batteries`: mätbatterier; `schedule`: aktivitetsplaner; `flags`: the flag rules (flaggor);
+  `reminders`: authored reminders, due activities and quiet hours for notices.
+"""
