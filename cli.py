@@ -243,7 +243,7 @@ def demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"               admin / {demo_data.PASSWORD}  (alla roller, två vårdenheter)")
     click.echo("  Invånare:    Jane Doe 19610831-2460 (pågående Tobakshjälpen), Anna Andersson, Erik Svensson")
     click.echo(f"  Invånarvy:   {url}invanare/logga-in  (Jane Doe 19610831-2460 / {demo_data.PASSWORD})")
-    from web.services.patient_accounts import pending_activations
+    from web.services.patient.accounts import pending_activations
 
     with app.app_context():
         for patient, path in pending_activations(datetime.now(UTC)):
@@ -266,7 +266,7 @@ def _deliver_in_background(app, poll_seconds: float = 10.0) -> None:
 
     from web import clock
     from web.notify.worker import run_loop
-    from web.services.tick import run_tick
+    from web.services.operations.tick import run_tick
 
     def one_pass() -> None:
         with app.app_context():
@@ -310,7 +310,7 @@ def _parse_now(value: str | None):
 def tick(at: str | None, no_deliver: bool) -> None:
     """One pass: raise time-based flags, queue reminders, deliver due notices (run it from cron)."""
     from web import clock
-    from web.services.tick import run_tick
+    from web.services.operations.tick import run_tick
 
     from web.extensions import db as database
 
@@ -337,7 +337,7 @@ def worker(poll: float | None) -> None:
     from web.extensions import db as database
     from web.notify.transports import describe
     from web.notify.worker import run_loop, stop_on_signals
-    from web.services.tick import run_tick
+    from web.services.operations.tick import run_tick
 
     app = _worker_app()
     seconds = poll or app.config["WORKER_POLL_SECONDS"]

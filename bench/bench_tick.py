@@ -48,7 +48,7 @@ def seed(n: int, now: datetime) -> list[int]:
     from web.extensions import db
     from web.models import CareUnit, Enrollment, EnrollmentModule, FlagSubscription, Patient, Region
     from web.programs import get_program
-    from web.services.staff import create_staff
+    from web.services.clinician.staff import create_staff
 
     program = get_program("tobakshjalpen")
     region = Region(name="Region Jönköpings län")
@@ -101,8 +101,8 @@ def main() -> int:
 
     from web import create_app
     from web.extensions import db
-    from web.services.flags import raise_due_flags
-    from web.services.tick import evaluate
+    from web.services.core.flags import raise_flags as raise_due_flags
+    from web.services.operations.tick import evaluate
 
     name = f"stegvis_bench_{uuid.uuid4().hex[:8]}"
     admin = None

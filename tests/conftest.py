@@ -236,7 +236,7 @@ def make_moment(app, clock, clinician, make_patient):
     """make_moment(personnummer=…, user=clinician, **patient fields) → Enrollment started now via the service."""
     from web.extensions import db
     from web.models import Patient
-    from web.services import moments
+    from web.services.clinician import moments
 
     def make(personnummer: str = "196108312460", user=None, unit_id: int | None = None, **patient):
         user = user or clinician
@@ -302,3 +302,11 @@ def count_queries(app):
             event.remove(db.engine, "before_cursor_execute", before)
 
     return counting
+
+
+@pytest.fixture
+def tick(app, clock):
+    """tick() runs the worker's pass at the frozen clock's time (time-based flags, reminders), no delivery."""
+    from web.services.operations.tick import run_tick
+
+    return lambda: run_tick(clock(), deliver=False)

@@ -11,7 +11,8 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from . import clock
 from .identity import provider
-from .services import staff as staff_service
+from .services.clinician import staff as staff_service
+from .services.core import logins
 from .services.errors import ServiceError
 from .views import end_session, show_service_error
 
@@ -56,11 +57,11 @@ def login():
     if form.validate_on_submit():
         now = clock.now()
         ip = request.remote_addr or "-"
-        if staff_service.login_blocked(form.username.data, ip, now):
+        if logins.login_blocked(form.username.data, ip, now):
             flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
             return render_template("auth/login.html", form=form), 429
         user = provider().authenticate(form.username.data, form.password.data)
-        staff_service.record_login(form.username.data, ip, user is not None, now, user)
+        logins.record_login(form.username.data, ip, user is not None, now, user)
         if user is None:
             flash("Fel användarnamn eller lösenord.", "error")
             return render_template("auth/login.html", form=form), 200

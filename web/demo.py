@@ -110,7 +110,9 @@ def _has_moment(personnummer: str) -> Patient | None:
 
 def _seed_jane(marita: User, membership: Membership, now: datetime) -> None:
     """Jane Doe in Tobakshjälpen: Steg 1 partly done, a submitted form, a message each way."""
-    from .services import forms, messages, moments
+    from .services.patient import answers as forms
+    from .services.core import messages
+    from .services.clinician import moments
 
     patient = _has_moment(JANE)
     if patient is None:
@@ -137,7 +139,7 @@ def _seed_jane(marita: User, membership: Membership, now: datetime) -> None:
 
 def _seed_anna(marita: User, membership: Membership, now: datetime) -> None:
     """Anna Andersson: a moment started two days ago; she has never logged in."""
-    from .services import moments
+    from .services.clinician import moments
 
     if _has_moment(ANNA) is None:
         return

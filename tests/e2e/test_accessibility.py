@@ -4,7 +4,7 @@ from axe_playwright_python.sync_playwright import Axe
 
 from web import demo
 from web.models import Enrollment, FormResponse, Patient
-from web.services import activity
+from web.services.clinician import activity
 
 pytestmark = pytest.mark.e2e
 

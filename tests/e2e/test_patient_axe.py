@@ -23,9 +23,11 @@ def jane(app, make_moment, clinician, clock):
     from web.audio import EspeakBackend, render_text
     from web.extensions import db
     from web.programs import get_program
-    from web.services import activity, messages, moments
-    from web.services.patient_accounts import set_password
-    from web.services.patient_audio import EXECUTOR_KEY, audio_cache
+    from web.services.clinician import activity
+    from web.services.core import messages
+    from web.services.clinician import moments
+    from web.services.patient.accounts import set_password
+    from web.services.core.audio import EXECUTOR_KEY, audio_cache
 
     enrollment = make_moment()
     set_password(enrollment.patient, PASSWORD)
@@ -105,7 +107,7 @@ def start_john(app, clinician, clock):
     """John, whose moment has ended, and the one-time activation link queued when it started."""
     from web.extensions import db
     from web.models import Notice
-    from web.services import moments
+    from web.services.clinician import moments
 
     membership = clinician.memberships[0]
     enrollment = moments.start_moment(personnummer=JOHN, program_id="tobakshjalpen", user=clinician,

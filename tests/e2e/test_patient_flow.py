@@ -16,8 +16,8 @@ def jane(app, make_moment):
     from web.audio import EspeakBackend, render_text
     from web.extensions import db
     from web.programs import get_program
-    from web.services.patient_accounts import set_password
-    from web.services.patient_audio import audio_cache
+    from web.services.patient.accounts import set_password
+    from web.services.core.audio import audio_cache
 
     enrollment = make_moment()
     set_password(enrollment.patient, PASSWORD)

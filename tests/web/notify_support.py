@@ -92,7 +92,7 @@ class World:
 
 def seed_unit() -> tuple[CareUnit, User]:
     """A region, a care unit and Marita Andersson with e-mail notices on."""
-    from web.services.staff import create_staff
+    from web.services.clinician.staff import create_staff
 
     region = Region(name="Region Jönköpings län")
     unit = CareUnit(region=region, name="Utbildningsenhet")
@@ -109,7 +109,7 @@ def start(user: User, now: datetime, personnummer: str = "19610831-2460", first:
           last: str = "Doe", email: str | None = "jane.doe@example.se",
           mobile: str | None = "070-174 06 05") -> Enrollment:
     """Start a Tobakshjälpen moment through the real service."""
-    from web.services.moments import start_moment
+    from web.services.clinician.moments import start_moment
 
     return start_moment(personnummer=personnummer, program_id="tobakshjalpen", user=user,
                         membership=user.memberships[0], now=now, first_name=first, last_name=last,

@@ -36,7 +36,8 @@ def app_config(app_config, programs, test_program):
 def start(app, clock, clinician):
     """start(program_id="alla-typer", personnummer=JANE, password=PATIENT_PASSWORD, **patient) → Enrollment."""
     from web.extensions import db
-    from web.services import moments, patient_accounts
+    from web.services.clinician import moments
+    from web.services.patient import accounts as patient_accounts
 
     def do(program_id: str = "alla-typer", personnummer: str = JANE, password: str | None = PATIENT_PASSWORD,
            user=None, **patient):

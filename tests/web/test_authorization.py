@@ -6,7 +6,11 @@ import pytest
 
 from web.models import (AccessLog, ActivityPlan, Conversation, Enrollment, EnrollmentModule, Event, Flag,
                         FlagSubscription, FormResponse, Membership, Message, Notice, Patient)
-from web.services import activity, flags, forms, messages
+from web.services.core.unit import raise_due, transaction
+from web.services.clinician import activity
+from web.services.clinician import flags
+from web.services.patient import answers as forms
+from web.services.core import messages
 
 #: a POST body that would change something on every route, if the route let it through
 POST_DATA = {
@@ -30,7 +34,8 @@ def world(app, db, make_moment, clinician, clock, make_staff, other_unit, unit):
                                             membership=membership, now=clock())
     sub = flags.add_subscription(clinician, moment, "patient_inactivity", {"days": 1}, all_moments=False, now=clock())
     clock.advance(days=2)
-    flags.refresh_flags(moment, clock())
+    with transaction():
+        raise_due(moment, clock())  # what the tick does
     plan = activity.save_content(moment, None, name="Plan", elements=[{"kind": "registration", "text": "x"}],
                                  user=clinician, now=clock())
     outsider = make_staff("utomstaende", roles="behorighetsadmin behandlare invanaradmin dataadmin", unit=other_unit,

@@ -2,7 +2,7 @@
 import pytest
 
 from web.models import Event, Flag, FlagSubscription, Notice
-from web.services import messages
+from web.services.core import messages
 
 
 @pytest.fixture
@@ -32,24 +32,27 @@ def test_choosing_a_type_shows_its_parameters(client, logged_in, moment):
     assert 'name="scope" value="alla"' in page
 
 
-def test_inactivity_flag_is_raised_after_the_days_and_counted_on_the_overview(
-        client, logged_in, moment, db, clock, clinician):
+def test_inactivity_flag_is_raised_by_the_tick_after_the_days_and_counted_on_the_overview(
+        client, logged_in, moment, db, clock, clinician, tick):
     client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "7"})
     sub = db.session.execute(db.select(FlagSubscription)).scalar_one()
     assert (sub.type, sub.params, sub.enrollment_id, sub.user_id) == ("patient_inactivity", {"days": 7}, moment.id,
                                                                       clinician.id)
     clock.advance(days=8)
+    assert "Invånaren har inte varit aktiv" not in client.get(f"/moment/{moment.id}/hantera").get_data(as_text=True)
+    assert db.session.execute(db.select(db.func.count(Flag.id))).scalar_one() == 0  # a page view raises nothing
+    tick()
     page = client.get(f"/moment/{moment.id}/hantera").get_data(as_text=True)
     assert "Invånaren har inte varit aktiv sedan momentet startade 2026-03-02 09:00 (7 dagar)." in page
     assert "1 flagga" in client.get("/oversikt/alla").get_data(as_text=True)
-    client.get(f"/moment/{moment.id}/hantera")
+    tick()
     assert db.session.execute(db.select(db.func.count(Flag.id))).scalar_one() == 1  # raised once
 
 
-def test_hantera_closes_the_flag_and_records_it_on_the_timeline(client, logged_in, moment, db, clock):
+def test_hantera_closes_the_flag_and_records_it_on_the_timeline(client, logged_in, moment, db, clock, tick):
     client.post(f"/moment/{moment.id}/handelser/flaggor", data={"flaggtyp": "patient_inactivity", "days": "3"})
     clock.advance(days=4)
-    client.get(f"/moment/{moment.id}/handelser")
+    tick()
     flag = db.session.execute(db.select(Flag)).scalar_one()
     client.post(f"/moment/{moment.id}/handelser/flagga/{flag.id}/hantera")
     db.session.refresh(flag)

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from web.models import AccessLog, EnrollmentModule, Event
-from web.services import forms
+from web.services.patient import answers as forms
 
 
 @pytest.fixture

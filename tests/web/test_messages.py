@@ -3,7 +3,7 @@ import pytest
 
 from web.models import Conversation, Message, Notice
 from web.extensions import db as _db
-from web.services import messages
+from web.services.core import messages
 
 #: notices about new messages (starting a moment also queues the patient's activation link)
 NEW_MESSAGE_NOTICES = _db.select(Notice).where(Notice.template == "new_message")
@@ -95,7 +95,7 @@ def test_a_reply_to_a_conversation_of_another_moment_is_not_found(client, logged
 
 
 def test_no_messages_can_be_sent_in_an_ended_moment(client, logged_in, moment, db, clinician, clock):
-    from web.services import moments
+    from web.services.clinician import moments
 
     moments.end_moment(moment, "avbruten", user=clinician, membership=clinician.memberships[0], now=clock())
     page = client.post(f"/moment/{moment.id}/meddelanden/ny", data={"subject": "Hej", "body": "Hej"},

@@ -11,8 +11,8 @@ from web.models import CareUnit, Notice, Region, User
 from web.notify.delivery import deliver_due
 from web.notify.transports import FileMailer, Transports
 from web.passwords import hash_password
-from web.services import messages as message_service
-from web.services.staff import create_staff
+from web.services.core import messages as message_service
+from web.services.clinician.staff import create_staff
 
 T0 = sthlm(2026, 3, 2, 10)
 PASSWORD = "demo1234"

@@ -17,9 +17,9 @@ from cli import main
 from notify_support import ROOT, app_config, seed, sthlm  # noqa: F401
 from web.extensions import db
 from web.models import Notice
-from web.services import flags as flag_service
+from web.services.clinician import flags as flag_service
 from web.notify.worker import run_loop
-from web.services.notices import queue_notice
+from web.services.core.notices import queue_notice
 
 T0 = sthlm(2026, 3, 2, 10)
 

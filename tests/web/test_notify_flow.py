@@ -11,11 +11,11 @@ from notify_support import BASE_URL, SmtpServer, app_config, seed, sms, smtp, st
 from web.extensions import db
 from web.models import Message, Notice
 from web.notify.delivery import deliver_due
-from web.services import flags as flag_service
-from web.services import messages as message_service
-from web.services import moments as moment_service
+from web.services.clinician import flags as flag_service
+from web.services.core import messages as message_service
+from web.services.clinician import moments as moment_service
 from web.services.errors import ServiceError
-from web.services.tick import run_tick
+from web.services.operations.tick import run_tick
 
 T0 = sthlm(2026, 3, 2, 10)
 
@@ -173,7 +173,7 @@ def test_an_sms_in_quiet_hours_waits_until_eight_and_is_never_dropped(world, smt
 
 
 def _has_account(world):
-    from web.services.patient_accounts import set_password
+    from web.services.patient.accounts import set_password
 
     set_password(world.patient, "hemligt-123")
     db.session.commit()
@@ -213,7 +213,7 @@ def test_the_new_moment_notice_goes_only_to_the_channels_the_patient_turned_on(w
 
 
 def test_the_new_moment_notice_is_queued_once_per_moment(world):
-    from web.services.notices import notify_patient_moment_started
+    from web.services.core.notices import notify_patient_moment_started
 
     _has_account(world)
     second = start(world.user, T0 + timedelta(days=1))

@@ -10,10 +10,10 @@ from notify_support import BASE_URL, app_config, seed, sthlm  # noqa: F401
 from web.extensions import db
 from web.models import Notice
 from web.notify.templates import TEMPLATES, TemplateError, login_url, render, render_notice
-from web.services import flags as flag_service
-from web.services import forms as form_service
-from web.services import messages as message_service
-from web.services.tick import run_tick
+from web.services.clinician import flags as flag_service
+from web.services.patient import answers as form_service
+from web.services.core import messages as message_service
+from web.services.operations.tick import run_tick
 
 T0 = sthlm(2026, 3, 2, 10)
 ACTIVATION = {"url": f"{BASE_URL}/invanare/aktivera/abc123"}

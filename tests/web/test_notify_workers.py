@@ -11,8 +11,8 @@ from notify_support import app_config, seed, sms, smtp, sthlm, transports  # noq
 from web.extensions import db
 from web.models import Notice
 from web.notify.delivery import deliver_due
-from web.services.notices import queue_notice
-from web.services.tick import TICK_LOCK_KEY, evaluate
+from web.services.core.notices import queue_notice
+from web.services.operations.tick import TICK_LOCK_KEY, evaluate
 
 T0 = sthlm(2026, 3, 2, 10)
 

@@ -5,7 +5,9 @@ import pytest
 from sqlalchemy import insert
 
 from web.models import Enrollment, Flag, Patient
-from web.services import forms, messages, moments
+from web.services.patient import answers as forms
+from web.services.core import messages
+from web.services.clinician import moments
 
 
 def test_rows_show_masked_personnummer_start_and_aldrig(client, login, clinician, make_moment):

@@ -12,7 +12,11 @@ def moment_a(app, start, clinician, clock):
     """Patient A (Jane) with a message, answers, an activity plan and an edited welcome text."""
     from datetime import date
 
-    from web.services import activity, messages, moments
+    from web.services.clinician import activity
+
+    from web.services.core import messages
+
+    from web.services.clinician import moments
 
     enrollment = start()
     membership = clinician.memberships[0]

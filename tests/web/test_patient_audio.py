@@ -12,7 +12,7 @@ from patient_support import (JOHN, app_config, html_text, patient_login, start, 
 def build_step_audio(app, test_program):
     """build_step_audio(module_id, step_id) renders a step with real espeak-ng into the app's audio cache."""
     from web.audio import EspeakBackend, render_text
-    from web.services.patient_audio import audio_cache
+    from web.services.core.audio import audio_cache
 
     def build(module_id: str = "start", step_id: str = "fragor") -> Path:
         step = test_program.step(module_id, step_id)
@@ -34,7 +34,7 @@ def fetch(client, url, **kwargs):
 
 def _wait_for_background_audio(app) -> None:
     """The audio executor has one worker: a no-op job finishes only after every job queued before it."""
-    from web.services.patient_audio import EXECUTOR_KEY
+    from web.services.core.audio import EXECUTOR_KEY
 
     app.extensions[EXECUTOR_KEY].submit(lambda: None).result(timeout=120)
 
@@ -70,7 +70,7 @@ def test_audio_is_served_as_mpeg_with_cache_headers_and_range_support(client, st
 
 
 def test_no_player_and_nothing_synthesized_when_audio_is_not_built(client, start, patient_login, app):
-    from web.services.patient_audio import EXECUTOR_KEY, audio_folder
+    from web.services.core.audio import EXECUTOR_KEY, audio_folder
 
     enrollment = start()
     patient_login()
@@ -99,7 +99,7 @@ def test_audio_of_a_hidden_module_is_not_served(client, start, patient_login, bu
 
 def test_edited_welcome_text_is_rendered_in_the_background_and_only_its_patient_gets_it(
         client, app, start, patient_login, clinician):
-    from web.services import moments
+    from web.services.clinician import moments
 
     mine = start()
     theirs = start(personnummer=JOHN, first_name="John", last_name="Doe")

@@ -184,7 +184,7 @@ def test_a_form_of_another_step_cannot_be_posted_through_this_step(client, start
 
 
 def test_submitted_form_reaches_the_clinician_as_unread(client, start, patient_login, db):
-    from web.services.forms import unread_responses
+    from web.services.clinician.responses import unread_responses
 
     enrollment = start()
     patient_login()
@@ -204,7 +204,7 @@ def test_form_inputs_are_wired_to_their_help_and_errors(client, start, patient_l
 
 def test_forms_of_a_started_battery_are_answered_from_the_program_home(client, start, patient_login, clinician, db):
     from web.models import FormResponse
-    from web.services import moments
+    from web.services.clinician import moments
 
     enrollment = start()
     patient_login()

@@ -5,7 +5,7 @@ from patient_support import app_config, html_text, patient_login, start, test_pr
 
 
 def _clinician_writes(enrollment, clinician, now, body="Hej Jane!", subject="Välkommen", conversation=None):
-    from web.services import messages
+    from web.services.core import messages
 
     message, _ = messages.send_as_clinician(enrollment, body=body, user=clinician, membership=clinician.memberships[0],
                                             now=now, subject=subject, conversation=conversation)
@@ -90,7 +90,7 @@ def test_settings_save_contact_details_and_notice_choices(client, start, patient
 
 
 def _plan(enrollment, clinician, clock, **settings):
-    from web.services import activity
+    from web.services.clinician import activity
 
     user, membership = clinician, clinician.memberships[0]
     plan = activity.save_content(enrollment, None, name="Promenad",

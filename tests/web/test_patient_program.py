@@ -6,7 +6,7 @@ from patient_support import (app_config, html_text, patient_login, start, step_u
 
 
 def _services():
-    from web.services import moments
+    from web.services.clinician import moments
 
     return moments
 

@@ -149,7 +149,7 @@ def test_hantera_shows_the_pinned_version_and_that_a_newer_one_is_installed(clie
 def test_an_edit_without_a_new_version_number_is_told_apart_by_its_digest(v1, v2):
     from dataclasses import replace
 
-    from web.services.pages import version_labels
+    from web.services.clinician.hantera import version_labels
 
     same_number = replace(v2, version="1.0")
     assert version_labels(v1, same_number) == {"version": f"1.0 ({v1.digest[:7]})",
@@ -175,7 +175,7 @@ def test_a_snapshot_inserted_by_a_concurrent_start_does_not_fail_the_moment(app,
     """Another transaction stores the same digest between our check and our insert: one row, no error."""
     from web.models import ProgramVersion
     from web.programs import program_files
-    from web.services import versions
+    from web.services.core import versions
 
     competitor = {"program_id": v1.id, "version": v1.version, "digest": v1.digest, "source": "från den andra",
                   "files": program_files(v1), "created_at": clock()}
@@ -201,7 +201,7 @@ def test_a_snapshot_inserted_by_a_concurrent_start_does_not_fail_the_moment(app,
 
 def test_the_pinned_version_is_written_out_and_loads_with_the_same_digest(app, db, start, install, v1, v2,
                                                                           count_queries):
-    from web.services.bridge import program_for
+    from web.services.core.rows import program_for
 
     old = start(personnummer=JANE)
     assert old.program_digest == v1.digest  # (loads the committed row before counting)
@@ -223,7 +223,7 @@ def test_the_pinned_version_is_written_out_and_loads_with_the_same_digest(app, d
 
 def test_a_damaged_copy_on_disk_is_written_again_from_the_database(app, db, start, install, v1, v2):
     from web.models import ProgramVersion
-    from web.services import versions
+    from web.services.core import versions
 
     start(personnummer=JANE)
     row = db.session.execute(db.select(ProgramVersion)).scalar_one()
@@ -236,7 +236,7 @@ def test_a_damaged_copy_on_disk_is_written_again_from_the_database(app, db, star
 
 def test_a_pinned_moment_still_runs_when_its_program_is_no_longer_installed(app, start, v1):
     from web.programs import EXTENSION_KEY
-    from web.services.bridge import program_for
+    from web.services.core.rows import program_for
 
     old = start(personnummer=JANE)
     app.extensions[EXTENSION_KEY] = {k: p for k, p in app.extensions[EXTENSION_KEY].items() if k != v1.id}
@@ -246,16 +246,16 @@ def test_a_pinned_moment_still_runs_when_its_program_is_no_longer_installed(app,
 def test_a_moment_without_a_snapshot_falls_back_to_the_installed_program_and_warns_once(app, db, start, install,
                                                                                         v1, v2, caplog):
     from web.models import ProgramVersion
-    from web.services.bridge import program_for
+    from web.services.core.rows import program_for
 
     old = start(personnummer=JANE)
     db.session.execute(db.delete(ProgramVersion))  # as for a moment started before snapshots existed
     db.session.commit()
     install(v2)
-    with caplog.at_level(logging.WARNING, logger="web.services.versions"):
+    with caplog.at_level(logging.WARNING, logger="web.services.core.versions"):
         assert program_for(old) is v2
         assert program_for(old) is v2
-    warnings = [r for r in caplog.records if r.name == "web.services.versions"]
+    warnings = [r for r in caplog.records if r.name == "web.services.core.versions"]
     assert len(warnings) == 1 and v1.digest[:12] in warnings[0].getMessage()
     with patient_client(app, JANE) as client:
         assert NEW_TEXT in html_text(client.get(step_url(old)))
@@ -277,7 +277,7 @@ def test_the_tick_reminds_a_moment_pinned_to_an_older_version_by_that_versions_o
     from datetime import timedelta
 
     from web.models import Notice
-    from web.services.tick import evaluate
+    from web.services.operations.tick import evaluate
 
     old = _with_reminder(tmp_path / "r1", "2.0", "{id: dag-3, title: Tre dagar, days_after_start: 3}")
     new = _with_reminder(tmp_path / "r2", "2.1", "{id: dag-30, title: Trettio dagar, days_after_start: 30}")

@@ -12,11 +12,13 @@ from web.models import Enrollment, Event, Flag, Notice
 from web.notify import candidates
 from web.notify.transports import FileMailer, FileSmsGateway, Transports
 from web.programs import all_programs
-from web.services import activity as activity_service
-from web.services import flags as flag_service
-from web.services import messages as message_service
-from web.services import moments as moment_service
-from web.services.tick import evaluate, reminder_queries, run_tick
+from web.services.core.flags import raise_flags
+from web.services.patient.activities import register_occurrence
+from web.services.clinician import activity as activity_service
+from web.services.clinician import flags as flag_service
+from web.services.core import messages as message_service
+from web.services.clinician import moments as moment_service
+from web.services.operations.tick import evaluate, reminder_queries, run_tick
 
 T0 = sthlm(2026, 3, 2, 10)
 
@@ -150,7 +152,7 @@ def test_ticking_every_eleven_hours_misses_no_flag_that_evaluating_every_moment_
     _subscribe(world, "date_reminder", {"date": "2026-03-12", "note": "Skicka brev"}, T0, all_moments=False)
     plan = _plan(world, T0, date(2026, 3, 3))
     actions = {
-        sthlm(2026, 3, 4, 9): lambda t: activity_service.register(plan, world.patient, now=t),
+        sthlm(2026, 3, 4, 9): lambda t: register_occurrence(plan, world.patient, now=t),
         sthlm(2026, 3, 5, 20): lambda t: moment_service.end_moment(ended, "avbruten", user=user,
                                                                   membership=world.membership, now=t),
         sthlm(2026, 3, 6, 14): lambda t: message_service.send_as_patient(world.enrollment, world.patient,
@@ -177,7 +179,7 @@ def test_ticking_every_eleven_hours_misses_no_flag_that_evaluating_every_moment_
         Flag.enrollment_id == quiet.id, Flag.type == "module_reminder").order_by(Flag.raised_at)).scalars().all()
     assert steg1 == [sthlm(2026, 3, 8), sthlm(2026, 3, 15), sthlm(2026, 3, 18)]
     for enrollment in db.session.execute(db.select(Enrollment)).scalars().all():
-        assert flag_service.raise_due_flags(enrollment, now) == [], f"moment {enrollment.id} missed a flag"
+        assert raise_flags(enrollment, now) == [], f"moment {enrollment.id} missed a flag"
 
 
 def _days_left(enrollment, days, world, now):
@@ -243,6 +245,6 @@ def test_an_activity_due_today_is_reminded_once_and_not_after_it_is_registered(a
     assert run_tick(sthlm(2026, 3, 3, 8, 29), transports=files).reminders == 0
     assert run_tick(sthlm(2026, 3, 3, 8, 30), transports=files).reminders == 2
     assert run_tick(sthlm(2026, 3, 3, 12), transports=files).reminders == 0
-    activity_service.register(plan, world.patient, now=sthlm(2026, 3, 4, 8, 45), occurrence=sthlm(2026, 3, 4, 8, 30))
+    register_occurrence(plan, world.patient, now=sthlm(2026, 3, 4, 8, 45), occurrence=sthlm(2026, 3, 4, 8, 30))
     assert run_tick(sthlm(2026, 3, 4, 9), transports=files).reminders == 0
     assert [r[1] for r in _reminders()].count("activity_due") == 2

@@ -1,7 +1,9 @@
 """Tidslinje: filters Alla / Flaggor / Formulär / Meddelanden / Modul, date range, Veckovis."""
 import pytest
 
-from web.services import messages, moments
+from web.services.core import messages
+
+from web.services.clinician import moments
 
 
 @pytest.fixture

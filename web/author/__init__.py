@@ -17,7 +17,7 @@ from engine.model import Form, Program
 from .. import clock
 from ..decorators import staff_required
 from ..services import author as author_service
-from ..services import patient_audio
+from ..services.core import audio as patient_audio
 from ..services.author import ProgramPreview
 from ..patient.audio import send_audio
 
@@ -170,7 +170,7 @@ def form(key: str, form_id: str):
 @author_required
 def visible(key: str, form_id: str):
     """Which questions show for the answers so far (live show_if in the preview)."""
-    from ..services.patient_forms import visible_ids
+    from ..services.patient.forms import visible_ids
 
     return jsonify(visible=sorted(visible_ids(_form(_program(key), form_id), request.form)))
 

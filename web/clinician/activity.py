@@ -10,7 +10,7 @@ from .. import clock
 from ..decorators import role_required
 from ..extensions import db
 from ..models import ActivityPlan, Enrollment
-from ..services import activity as activity_service
+from ..services.clinician import activity as activity_service
 from ..services.errors import ServiceError
 from . import bp
 from .common import flash_error, form_int, load_moment, parse_date

@@ -14,8 +14,9 @@ from ..extensions import db
 from ..models import ROLES, Enrollment, Membership
 from ..personnummer import PersonnummerError, parse
 from ..programs import all_programs
-from ..services import access, staff as staff_service
-from ..services.bridge import build_state
+from ..services.core import access
+from ..services.clinician import staff as staff_service
+from ..services.core.rows import build_state
 from ..services.errors import ServiceError
 from . import bp
 

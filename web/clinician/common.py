@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..models import Enrollment
-from ..services import access
+from ..services.core import access
 from ..services.errors import AccessDenied, ServiceError
 
 
@@ -21,16 +21,6 @@ def load_moment(enrollment_id: int, what: str | None) -> Enrollment:
         return access.view_moment(enrollment_id, g.membership, what, clock.now())
     except AccessDenied:
         abort(404)
-
-
-def refresh_flags(enrollment: Enrollment) -> None:
-    """Raise time-driven flags that became due since the last action (the worker does it for lists)."""
-    from ..services import flags
-
-    try:
-        flags.refresh_flags(enrollment, clock.now())
-    except ServiceError:
-        pass  # a program that no longer loads must not hide the record; the page says why
 
 
 def flash_error(exc: ServiceError) -> None:

@@ -13,11 +13,12 @@ from .. import clock
 from ..decorators import role_required
 from ..extensions import db
 from ..models import Flag, FlagSubscription
-from ..services import activity as activity_service, flags as flag_service
-from ..services.bridge import program_for
+from ..services.clinician import activity as activity_service
+from ..services.clinician import flags as flag_service
+from ..services.core.rows import program_for
 from ..services.errors import ServiceError
 from . import bp
-from .common import act, back_to, load_moment, refresh_flags
+from .common import act, back_to, load_moment
 
 if TYPE_CHECKING:
     from engine.model import Program
@@ -95,7 +96,6 @@ def _parse_params(flag_type: str) -> dict:
 def flags(enrollment_id: int):
     """Flaggor: Skapa ny flagga (Välj flaggtyp), the subscriptions, open and handled flags."""
     enrollment = load_moment(enrollment_id, "Händelser: Flaggor")
-    refresh_flags(enrollment)
     flag_type = request.args.get("flaggtyp") or None
     if flag_type is not None and flag_type not in engine_flags.RULES:
         flag_type = None

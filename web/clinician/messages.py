@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from .. import clock
 from ..decorators import role_required
-from ..services import messages as message_service
+from ..services.core import messages as message_service
 from ..services.errors import ServiceError
 from . import bp
 from .common import back_to, flash_error, load_moment

@@ -7,11 +7,14 @@ from flask_login import current_user
 from .. import clock
 from ..extensions import db
 from ..models import CareUnit, Enrollment
-from ..services import forms as form_service, moments, pages, patient_accounts
+from ..services.clinician import responses as form_service
+from ..services.clinician import moments
+from ..services.clinician import hantera as pages
+from ..services.patient import accounts as patient_accounts
 from ..services.errors import ServiceError
 from ..decorators import role_required
 from . import bp
-from .common import act, back_to, flash_error, form_int, load_moment, parse_date, refresh_flags
+from .common import act, back_to, flash_error, form_int, load_moment, parse_date
 
 MAX_DAYS = 3650
 DAYS_ERROR = f"Dagar kvar måste vara ett heltal mellan 0 och {MAX_DAYS}."
@@ -42,7 +45,6 @@ def hantera(enrollment_id: int):
 
 
 def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) -> str:
-    refresh_flags(enrollment)
     view = pages.hantera(enrollment, clock.now())
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",

@@ -8,7 +8,9 @@ from .. import clock
 from ..decorators import role_required, staff_required
 from ..personnummer import PersonnummerError, format_full, parse
 from ..programs import all_programs
-from ..services import access, moments, overview as overview_service
+from ..services.core import access
+from ..services.clinician import moments
+from ..services.clinician import overview as overview_service
 from ..services.errors import ServiceError
 from . import bp
 from .common import page_arg

@@ -7,7 +7,7 @@ from flask import render_template, request, url_for
 
 from .. import clock
 from ..decorators import role_required
-from ..services import timeline as timeline_service
+from ..services.clinician import timeline as timeline_service
 from . import bp
 from .common import load_moment, parse_date
 

@@ -8,8 +8,8 @@ from flask import Blueprint, abort, g, redirect, render_template, request, url_f
 from flask_login import current_user
 
 from .. import clock
-from ..services import patient as patient_service
-from ..services import patient_forms
+from ..services.patient import program as patient_service
+from ..services.patient import forms as patient_forms
 from ..services.errors import AccessDenied
 
 bp = Blueprint("patient", __name__)

@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from .. import clock
-from ..services import patient_activities
+from ..services.patient import activities as patient_activities
 from ..services.errors import ServiceError
-from ..services.patient import MomentView
+from ..services.patient.program import MomentView
 from . import bp, moment_required
 
 

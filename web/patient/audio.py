@@ -12,8 +12,8 @@ from flask import abort, send_file, url_for
 
 from engine.model import Module, Step
 
-from ..services import patient_audio
-from ..services.patient import MomentView
+from ..services.core import audio as patient_audio
+from ..services.patient.program import MomentView
 from . import bp, moment_required
 
 #: the URL changes when the text changes, so a browser may keep a file for a year

@@ -4,10 +4,10 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import clock
-from ..services import messages as message_service
-from ..services import patient as patient_service
+from ..services.core import messages as message_service
+from ..services.patient import program as patient_service
 from ..services.errors import ServiceError
-from ..services.patient import MomentView
+from ..services.patient.program import MomentView
 from . import bp, moment_required
 
 

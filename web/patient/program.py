@@ -7,10 +7,10 @@ from engine.model import Form
 
 from .. import clock
 from ..programs import all_programs
-from ..services import patient as patient_service
-from ..services import patient_forms
+from ..services.patient import program as patient_service
+from ..services.patient import forms as patient_forms
 from ..services.errors import ServiceError
-from ..services.patient import ModuleView, MomentView
+from ..services.patient.program import ModuleView, MomentView
 from . import bp, moment_required, patient_required
 from .audio import step_audio_url, welcome_audio_url
 

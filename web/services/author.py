@@ -28,8 +28,8 @@ from engine.model import Form, Program
 from engine.authoring.scenario import DEFAULT_CLINICIAN, Action, Scenario
 
 from ..models import FormResponse
-from .patient import ModuleView, StepView
-from .patient_forms import FormView, new_token, visible_ids
+from .patient.program import ModuleView, StepView
+from .patient.forms import FormView, new_token, visible_ids
 
 CACHE_KEY = "stegvis.author_preview"
 #: the author preview simulates at most this many days (two years)

@@ -19,10 +19,10 @@ from engine import forms
 from engine.errors import AnswerError
 from engine.model import Band, Form
 
-from ..extensions import db
-from ..models import Enrollment, FormResponse, Patient
-from . import forms as form_service
-from .errors import ServiceError
+from ...extensions import db
+from ...models import Enrollment, FormResponse, Patient
+from . import answers as form_service
+from ..errors import ServiceError
 
 Raw = Mapping[str, Any]
 _TOKEN = re.compile(r"[0-9a-f]{32}")

@@ -8,8 +8,8 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from ..extensions import db
-from ..models import Enrollment, Flag, Message, Notice, Patient, User
+from ...extensions import db
+from ...models import Enrollment, Flag, Message, Notice, Patient, User
 
 CHANNELS = ("sms", "email")
 

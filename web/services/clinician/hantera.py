@@ -7,12 +7,12 @@ from datetime import datetime
 from engine.moment import lifecycle
 from engine.model import Program
 
-from ..models import Enrollment, FormResponse
-from ..programs import get_program
-from .bridge import build_state, program_for
+from ...models import Enrollment, FormResponse
+from ...programs import get_program
+from ..core.rows import build_state, program_for
 from .flags import open_flags
-from .forms import submitted_responses
-from .messages import unread_for_clinician
+from .responses import submitted_responses
+from ..core.messages import unread_for_clinician
 
 
 @dataclass

@@ -5,7 +5,7 @@
 1. Set-based SQL (`web.notify.candidates`) picks only the moments where a time-based rule can
    fire now: inactivity, module deadline, moment ending soon, date reminders, missed activities,
    and the program's authored patient reminders and today's activities.
-2. For each candidate the engine decides (`raise_due_flags` → `engine.moment.flags.due_flags`;
+2. For each candidate the engine decides (`raise_due` → `engine.moment.flags.due_flags`;
    `engine.moment.reminders.due_reminders` / `due_activities`) and the flags, their events and their
    notices are written together — in a savepoint per moment, so one broken moment cannot block
    the rest, all in one transaction that holds the tick lock.
@@ -30,17 +30,18 @@ from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
-from ..extensions import db
-from ..models import Enrollment, Patient
-from ..notify import candidates
-from ..notify.delivery import DeliveryReport, deliver_due
-from ..notify.transports import Transports
-from ..programs import all_programs
-from .activity import engine_plans
-from .bridge import build_state, program_for, program_version
-from .errors import ServiceError
-from .flags import engine_events, raise_due_flags
-from .notices import enabled_channels, queue_notice
+from ...extensions import db
+from ...models import Enrollment, Patient
+from ...notify import candidates
+from ...notify.delivery import DeliveryReport, deliver_due
+from ...notify.transports import Transports
+from ...programs import all_programs
+from ..core.rows import engine_plans
+from ..core.rows import build_state, program_for, program_version
+from ..errors import ServiceError
+from ..core.rows import engine_events
+from ..core.unit import raise_due
+from ..core.notices import enabled_channels, queue_notice
 
 log = logging.getLogger("stegvis.tick")
 #: pg_try_advisory_xact_lock key: one tick evaluates at a time ("Steg" in ASCII)
@@ -103,7 +104,7 @@ def evaluate(now: datetime) -> TickReport:
         report.flag_candidates = len(flag_ids)
         for enrollment_id in flag_ids:
             report.flags += _guarded(report, enrollment_id,
-                                     lambda e: len(raise_due_flags(e, now)))
+                                     lambda e: len(raise_due(e, now)))
         reminder_ids = candidates.union_ids(db.session, reminder_queries(now))
         report.reminder_candidates = len(reminder_ids)
         for enrollment_id in reminder_ids:

@@ -12,11 +12,12 @@ from typing import Any, Mapping
 from engine.moment import schedule
 from engine.errors import EngineError
 
-from ..extensions import db
-from ..models import ActivityPlan, ActivityRegistration, Enrollment, Patient
-from . import activity as activity_service
-from .errors import ServiceError
-from .flags import engine_events
+from ...extensions import db
+from ...models import ActivityPlan, ActivityRegistration, Enrollment, Patient
+from ..core.rows import LAST_STEP, plans_of, to_engine
+from ..errors import ServiceError
+from ..core.rows import engine_events, patient_actor
+from ..core.unit import apply, transaction
 
 #: element kinds the patient fills in (Tjänst and Inbjudan are information to read)
 INPUT_KINDS = ("registration", "scale", "expectation")
@@ -50,11 +51,11 @@ class PlanView:
 
 def _active_plans(enrollment: Enrollment) -> list[tuple[ActivityPlan, schedule.ActivityPlan]]:
     found = []
-    for row in activity_service.plans_of(enrollment):
-        if row.editor_step < activity_service.LAST_STEP or not row.active:
+    for row in plans_of(enrollment):
+        if row.editor_step < LAST_STEP or not row.active:
             continue
         try:
-            found.append((row, activity_service.to_engine(row)))
+            found.append((row, to_engine(row)))
         except EngineError:
             continue  # an incomplete plan is the clinician's draft, not the patient's business
     return found
@@ -118,13 +119,13 @@ def register(enrollment: Enrollment, patient: Patient, plan_id: int, raw: Mappin
              now: datetime) -> ActivityRegistration:
     """Register an open occasion with the patient's values (and comment, where the plan allows comments)."""
     row = _plan(enrollment, plan_id)
-    values, errors = parse_values(activity_service.to_engine(row), raw)
+    values, errors = parse_values(to_engine(row), raw)
     comment = (raw.get("comment") or "").strip() or None
     if comment and len(comment) > MAX_TEXT:
         errors["comment"] = f"Skriv högst {MAX_TEXT} tecken."
     if errors:
         raise ServiceError("Aktiviteten kunde inte sparas. Rätta det som är markerat.", errors)
-    return activity_service.register(row, patient, now=now, values=values, comment=comment,
+    return register_occurrence(row, patient, now=now, values=values, comment=comment,
                                      occurrence=_occasion(raw.get("tillfalle")))
 
 
@@ -132,4 +133,36 @@ def skip(enrollment: Enrollment, patient: Patient, plan_id: int, occasion: str |
          now: datetime) -> ActivityRegistration:
     """Hoppa över an open occasion (only where the plan allows it; the engine decides)."""
     row = _plan(enrollment, plan_id)
-    return activity_service.skip(row, patient, now=now, occurrence=_occasion(occasion))
+    return skip_occurrence(row, patient, now=now, occurrence=_occasion(occasion))
+
+
+# --- registrations (the engine records them on the moment) ------------------------------------
+
+
+def register_occurrence(plan: ActivityPlan, patient: Patient, *, now: datetime, values: Mapping[str, Any] | None = None,
+             comment: str | None = None, occurrence: datetime | None = None) -> ActivityRegistration:
+    """The patient registers an occurrence (the oldest open one unless given)."""
+    return _patient_registration(plan, patient, schedule.register_activity, "done", now=now, occurrence=occurrence,
+                                 values=values, comment=comment)
+
+
+def skip_occurrence(plan: ActivityPlan, patient: Patient, *, now: datetime, occurrence: datetime | None = None
+         ) -> ActivityRegistration:
+    """The patient skips an occurrence (when the plan allows it)."""
+    return _patient_registration(plan, patient, schedule.skip_activity, "skipped", now=now, occurrence=occurrence)
+
+
+def _patient_registration(plan: ActivityPlan, patient: Patient, action, status: str, *, now: datetime,
+                          occurrence: datetime | None, **kwargs) -> ActivityRegistration:
+    enrollment = plan.enrollment
+    if enrollment.patient_id != patient.id:
+        raise ServiceError("Aktivitetsplanen hör inte till dig.")
+    with transaction():
+        transition = apply(enrollment, action, to_engine(plan), engine_events(enrollment), now=now,
+                           actor=patient_actor(patient), occurrence=occurrence, **kwargs)
+        occ = datetime.fromisoformat(transition.events[0].data["occurrence"])
+        row = ActivityRegistration(plan_id=plan.id, occasion_at=occ, status=status,
+                                   values=dict(transition.events[0].data.get("values") or {}),
+                                   comment=kwargs.get("comment"), registered_at=now)
+        db.session.add(row)
+    return row

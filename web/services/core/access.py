@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..extensions import db
-from ..models import AccessLog, Enrollment, Membership, Patient
-from .errors import AccessDenied
+from ...extensions import db
+from ...models import AccessLog, Enrollment, Membership, Patient
+from ..errors import AccessDenied
 
 
 def moment_for_staff(enrollment_id: int, membership: Membership) -> Enrollment:

@@ -7,8 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import func, or_, select
 
-from ..extensions import db
-from ..models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
+from ...extensions import db
+from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
 
 TABS = ("mina", "alla", "avslutade")
 

@@ -5,30 +5,19 @@ state, its events, raised flags and queued notices are committed together or not
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Callable, Iterator
+from typing import Any
 
-from engine.errors import AnswerError, EngineError
+from engine.errors import EngineError
 from engine.model import Program, frozen_map
-from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState, Transition
+from engine.moment import schedule
+from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 
-from ..extensions import db
-from ..models import Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
-from ..programs import get_program
+from ...extensions import db
+from ...models import ActivityPlan, Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
+from ...programs import get_program
 from . import versions
-from .errors import ServiceError
-
-
-@contextmanager
-def transaction() -> Iterator[None]:
-    """Commit everything done inside, or roll all of it back on any error (nothing half-saved)."""
-    try:
-        yield
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
+from ..errors import ServiceError
 
 
 def clinician_actor(user: User, membership: Membership) -> Actor:
@@ -148,26 +137,52 @@ def _plain(value):
     return value
 
 
-def run(enrollment: Enrollment, action: Callable[..., Transition], *args, now: datetime, **kwargs) -> Transition:
-    """Call an engine action on the moment's current state; engine errors become ServiceError."""
-    program = program_for(enrollment)
-    state = build_state(enrollment)
-    try:
-        return action(program, state, *args, now=now, **kwargs)
-    except AnswerError as exc:
-        raise ServiceError("Svaren kunde inte skickas in. Rätta det som är markerat.", dict(exc.errors)) from exc
-    except EngineError as exc:
-        raise ServiceError(str(exc)) from exc
+def engine_events(enrollment: Enrollment) -> list[EngineEvent]:
+    """The moment's stored events as engine events, oldest first."""
+    rows = db.session.execute(
+        db.select(Event).where(Event.enrollment_id == enrollment.id).order_by(Event.at, Event.id)
+    ).scalars()
+    return [
+        EngineEvent(type=r.type, at=r.at, actor=Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
+                    module=r.module_id, step=r.step_id, form=r.form_id, data=r.data or {}, text=r.text)
+        for r in rows
+    ]
 
 
-def apply(enrollment: Enrollment, action: Callable[..., Transition], *args, now: datetime,
-          form_response: FormResponse | None = None, message_id: int | None = None, **kwargs) -> Transition:
-    """Run an engine action and write its state and events (the caller owns the transaction)."""
-    transition = run(enrollment, action, *args, now=now, **kwargs)
-    write_state(enrollment, program_for(enrollment), transition.state, now)
-    record_events(enrollment, transition.events, form_response=form_response, message_id=message_id)
-    db.session.flush()
-    from .flags import raise_due_flags  # flags read the events just written
+#: editor steps saved: 1 content elements, 2 schedule, 3 settings (the plan is complete)
+LAST_STEP = 3
 
-    raise_due_flags(enrollment, now)
-    return transition
+
+def plan_data(row: ActivityPlan) -> dict[str, Any]:
+    """A stored plan as engine.moment.schedule plain data."""
+    return {
+        "id": str(row.id), "name": row.name, "elements": row.elements or [],
+        "start": row.start_date.isoformat() if row.start_date else None, "times": row.times or [],
+        "every_weeks": row.interval_weeks, "until": row.repeat_until.isoformat() if row.repeat_until else None,
+        "fill_in_days": row.fill_days_after, "flag_missed": row.flag_missed, "may_skip": row.may_skip,
+        "comments": row.allow_comments, "active": row.active,
+    }
+
+
+def to_engine(row: ActivityPlan) -> schedule.ActivityPlan:
+    """The engine's plan for a stored row (PlanError when it is not complete)."""
+    return schedule.plan_from_dict(plan_data(row))
+
+
+def plans_of(enrollment: Enrollment) -> list[ActivityPlan]:
+    """The moment's plans, oldest first."""
+    return list(db.session.execute(
+        db.select(ActivityPlan).where(ActivityPlan.enrollment_id == enrollment.id).order_by(ActivityPlan.id)
+    ).scalars())
+
+
+def engine_plans(enrollment: Enrollment) -> list[schedule.ActivityPlan]:
+    """Complete plans of the moment as engine plans (drafts are left out)."""
+    out = []
+    for row in plans_of(enrollment):
+        if row.editor_step >= LAST_STEP:
+            try:
+                out.append(to_engine(row))
+            except EngineError:
+                continue
+    return out

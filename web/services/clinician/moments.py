@@ -8,13 +8,14 @@ from engine.errors import EngineError
 from engine.moment.batteries import start_battery as engine_start_battery
 from engine.moment.rules import make_event
 
-from ..extensions import db
-from ..models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
-from ..personnummer import PersonnummerError, parse
-from ..programs import get_program
-from .bridge import apply, clinician_actor, program_for, record_events, transaction
-from .errors import ServiceError
-from .versions import snapshot
+from ...extensions import db
+from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
+from ...personnummer import PersonnummerError, parse
+from ...programs import get_program
+from ..core.unit import apply, transaction
+from ..core.rows import clinician_actor, program_for, record_events
+from ..errors import ServiceError
+from ..core.versions import snapshot
 
 #: longest welcome text accepted (a page of text; more is a paste accident)
 MAX_WELCOME_TEXT = 20_000
@@ -73,8 +74,8 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             ))
         db.session.flush()
         record_events(enrollment, transition.events)
-        from .notices import notify_patient_moment_started
-        from .patient_accounts import issue_activation
+        from ..core.notices import notify_patient_moment_started
+        from ..patient.accounts import issue_activation
 
         # a patient without a password gets a one-time activation link; one with an account is told to log in
         if issue_activation(patient, now, enrollment) is None:
@@ -141,7 +142,7 @@ def save_welcome_text(enrollment: Enrollment, text: str, *, user: User, membersh
         enrollment.welcome_text = None if text in ("", program_default) else text
         # The engine has no welcome-text action; the event is still recorded so the timeline shows it.
         record_events(enrollment, [make_event("welcome_text_changed", now, actor, "Välkomsttexten ändrades")])
-    from .patient_audio import render_welcome_audio_later
+    from ..core.audio import render_welcome_audio_later
 
     render_welcome_audio_later(enrollment)  # speech is synthesized in the background, never in this request
 

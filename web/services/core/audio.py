@@ -16,9 +16,9 @@ from flask import Flask, current_app
 from engine.model import Program, Step
 from engine.authoring.speech import speech_text
 
-from ..audio import DEFAULT_VOICE, AudioCache, AudioError, RenderedAudio, cached_audio, make_backend, render_text
-from ..models import Enrollment
-from .bridge import program_for
+from ...audio import DEFAULT_VOICE, AudioCache, AudioError, RenderedAudio, cached_audio, make_backend, render_text
+from ...models import Enrollment
+from .rows import program_for
 
 log = logging.getLogger(__name__)
 EXECUTOR_KEY = "stegvis.audio_executor"

@@ -5,10 +5,11 @@ from datetime import datetime
 
 from engine.moment import lifecycle
 
-from ..extensions import db
-from ..models import Conversation, Enrollment, Membership, Message, Notice, Patient, User
-from .bridge import apply, clinician_actor, patient_actor, transaction
-from .errors import ServiceError
+from ...extensions import db
+from ...models import Conversation, Enrollment, Membership, Message, Notice, Patient, User
+from .unit import apply, transaction
+from .rows import clinician_actor, patient_actor
+from ..errors import ServiceError
 from .notices import notify_patient_new_message
 
 MAX_SUBJECT = 200

@@ -12,11 +12,11 @@ from engine.moment import lifecycle
 from engine.model import Module, Program, Step
 from engine.moment.state import MomentState
 
-from ..extensions import db
-from ..models import Conversation, Enrollment, Message, Patient
-from . import forms as form_service
-from .bridge import build_state, program_for
-from .errors import AccessDenied
+from ...extensions import db
+from ...models import Conversation, Enrollment, Message, Patient
+from . import answers as form_service
+from ..core.rows import build_state, program_for
+from ..errors import AccessDenied
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import and_, not_, or_
 
-from ..extensions import db
-from ..models import Enrollment, Event, FormResponse
+from ...extensions import db
+from ...models import Enrollment, Event, FormResponse
 
 #: filter id → (label, event types); "alla" is everything
 CATEGORIES = {

@@ -24,10 +24,10 @@ from engine.errors import ProgramError
 from engine.loader import load_program
 from engine.model import Program
 
-from ..extensions import db
-from ..models import ProgramVersion
-from ..programs import installed_source, program_files
-from .errors import ServiceError
+from ...extensions import db
+from ...models import ProgramVersion
+from ...programs import installed_source, program_files
+from ..errors import ServiceError
 
 log = logging.getLogger(__name__)
 

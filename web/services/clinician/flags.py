@@ -1,0 +1,70 @@
+"""Flaggor: clinicians' subscriptions, raising due flags from the engine, handling open flags."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Mapping
+
+from engine.moment import flags as engine_flags
+from engine.moment.subscriptions import parse_subscription
+from engine.moment.rules import make_event
+
+from ...extensions import db
+from ...models import Enrollment, Flag, FlagSubscription, Membership, User
+from ..core.flags import subscriptions_for  # noqa: F401  (for Händelser)
+from ..core.rows import clinician_actor, program_for, record_events
+from ..core.unit import raise_due, transaction
+from ..errors import ServiceError
+
+#: the manual's groups in "Välj flaggtyp"
+FLAG_GROUPS = (
+    ("Formulär", ("form_saved", "form_review", "battery_form_saved", "battery_started", "activity_saved")),
+    ("Modul", ("module_reminder",)),
+    ("Moment", ("date_reminder", "patient_inactivity", "moment_ending_soon", "clinician_changed", "new_message")),
+)
+LABELS = engine_flags.LABELS
+
+
+def add_subscription(user: User, enrollment: Enrollment, flag_type: str, params: Mapping[str, Any], *,
+                     all_moments: bool, now: datetime) -> FlagSubscription:
+    """Skapa ny flagga: subscribe to a flag type for this moment or for all the user's moments."""
+    program = program_for(enrollment)
+    try:
+        rule = parse_subscription(program, {"flag": flag_type, **params}, since=now)
+    except engine_flags.SubscriptionError as exc:
+        raise ServiceError(str(exc)) from exc
+    stored = {k: v for k, v in rule.params().items() if k != "flag"}
+    with transaction():
+        sub = FlagSubscription(user_id=user.id, enrollment_id=None if all_moments else enrollment.id,
+                               type=flag_type, params=stored, created_at=now)
+        db.session.add(sub)
+        db.session.flush()
+        raise_due(enrollment, now)  # what is already due fires now, not at the next tick
+    return sub
+
+
+def remove_subscription(sub: FlagSubscription, user: User) -> None:
+    """Ta bort a subscription (only its owner may)."""
+    if sub.user_id != user.id:
+        raise ServiceError("Du kan bara ta bort dina egna flaggor.")
+    with transaction():
+        db.session.delete(sub)
+
+
+def open_flags(enrollment: Enrollment) -> list[Flag]:
+    """Flags not yet handled, newest first."""
+    return list(db.session.execute(
+        db.select(Flag).where(Flag.enrollment_id == enrollment.id, Flag.handled_at.is_(None))
+        .order_by(Flag.raised_at.desc(), Flag.id.desc())
+    ).scalars())
+
+
+def handle_flag(flag: Flag, *, user: User, membership: Membership, now: datetime) -> None:
+    """Hantera: mark an open flag handled (it leaves the overview count) and record it on the timeline."""
+    if flag.handled_at is not None:
+        raise ServiceError("Flaggan är redan hanterad.")
+    actor = clinician_actor(user, membership)
+    with transaction():
+        flag.handled_at, flag.handled_by_id = now, user.id
+        label = LABELS.get(flag.type, flag.type)
+        record_events(flag.enrollment, [make_event("flag_handled", now, actor, f"Flaggan {label} hanterades",
+                                                   flag=flag.type, cause=flag.cause_key)])
