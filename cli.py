@@ -243,7 +243,7 @@ def demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"               admin / {demo_data.PASSWORD}  (alla roller, två vårdenheter)")
     click.echo("  Invånare:    Jane Doe 19610831-2460 (pågående Tobakshjälpen), Anna Andersson, Erik Svensson")
     click.echo(f"  Invånarvy:   {url}invanare/logga-in  (Jane Doe 19610831-2460 / {demo_data.PASSWORD})")
-    from web.services.patient.accounts import pending_activations
+    from web.services.core.accounts import pending_activations
 
     with app.app_context():
         for patient, path in pending_activations(datetime.now(UTC)):

@@ -26,7 +26,7 @@ def jane(app, make_moment, clinician, clock):
     from web.services.clinician import activity
     from web.services.core import messages
     from web.services.clinician import moments
-    from web.services.patient.accounts import set_password
+    from web.services.core.accounts import set_password
     from web.services.core.audio import EXECUTOR_KEY, audio_cache
 
     enrollment = make_moment()

@@ -16,7 +16,7 @@ def jane(app, make_moment):
     from web.audio import EspeakBackend, render_text
     from web.extensions import db
     from web.programs import get_program
-    from web.services.patient.accounts import set_password
+    from web.services.core.accounts import set_password
     from web.services.core.audio import audio_cache
 
     enrollment = make_moment()

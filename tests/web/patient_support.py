@@ -37,7 +37,7 @@ def start(app, clock, clinician):
     """start(program_id="alla-typer", personnummer=JANE, password=PATIENT_PASSWORD, **patient) → Enrollment."""
     from web.extensions import db
     from web.services.clinician import moments
-    from web.services.patient import accounts as patient_accounts
+    from web.services.core import accounts as patient_accounts
 
     def do(program_id: str = "alla-typer", personnummer: str = JANE, password: str | None = PATIENT_PASSWORD,
            user=None, **patient):

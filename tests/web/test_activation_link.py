@@ -4,7 +4,7 @@ import re
 import pytest
 
 from web.models import AccessLog, Event, Notice, Patient
-from web.services.patient.accounts import patient_for_token, set_password, token_hash
+from web.services.core.accounts import patient_for_token, set_password, token_hash
 
 NOT_ACTIVATED = "Invånaren har inte aktiverat sitt konto ännu."
 BUTTON = ">Skapa ny aktiveringslänk</button>"

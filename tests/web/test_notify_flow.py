@@ -173,7 +173,7 @@ def test_an_sms_in_quiet_hours_waits_until_eight_and_is_never_dropped(world, smt
 
 
 def _has_account(world):
-    from web.services.patient.accounts import set_password
+    from web.services.core.accounts import set_password
 
     set_password(world.patient, "hemligt-123")
     db.session.commit()

@@ -81,7 +81,7 @@ def test_activation_link_expires(client, start, db, clock):
 
 def test_a_patient_with_a_password_gets_no_activation_link(start, db, make_patient):
     from web.models import Notice
-    from web.services.patient.accounts import set_password
+    from web.services.core.accounts import set_password
 
     set_password(make_patient(mobile="0701112233"), PATIENT_PASSWORD)
     db.session.commit()
@@ -90,7 +90,7 @@ def test_a_patient_with_a_password_gets_no_activation_link(start, db, make_patie
 
 
 def test_pending_activations_lists_the_link_for_the_demo(start, clock):
-    from web.services.patient.accounts import pending_activations
+    from web.services.core.accounts import pending_activations
 
     enrollment = start(personnummer=JOHN, first_name="John", last_name="Doe", mobile="0701112233", password=None)
     [(patient, path)] = pending_activations(clock())

@@ -10,7 +10,7 @@ from ..models import CareUnit, Enrollment
 from ..services.clinician import responses as form_service
 from ..services.clinician import moments
 from ..services.clinician import hantera as pages
-from ..services.patient import accounts as patient_accounts
+from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
 from ..decorators import role_required
 from . import bp

@@ -10,7 +10,7 @@ from wtforms.validators import DataRequired, Length
 from .. import clock
 from ..auth import _safe_next
 from ..patient_auth import patient_provider
-from ..services.patient import accounts as patient_accounts
+from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
 from ..views import end_session, show_service_error
 from . import bp, patient_required

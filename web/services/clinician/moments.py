@@ -12,6 +12,9 @@ from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ...personnummer import PersonnummerError, parse
 from ...programs import get_program
+from ..core.accounts import issue_activation
+from ..core.audio import render_welcome_audio_later
+from ..core.notices import notify_patient_moment_started
 from ..core.unit import apply, transaction
 from ..core.rows import clinician_actor, program_for, record_events
 from ..errors import ServiceError
@@ -74,8 +77,6 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             ))
         db.session.flush()
         record_events(enrollment, transition.events)
-        from ..core.notices import notify_patient_moment_started
-        from ..patient.accounts import issue_activation
 
         # a patient without a password gets a one-time activation link; one with an account is told to log in
         if issue_activation(patient, now, enrollment) is None:
@@ -142,7 +143,6 @@ def save_welcome_text(enrollment: Enrollment, text: str, *, user: User, membersh
         enrollment.welcome_text = None if text in ("", program_default) else text
         # The engine has no welcome-text action; the event is still recorded so the timeline shows it.
         record_events(enrollment, [make_event("welcome_text_changed", now, actor, "Välkomsttexten ändrades")])
-    from ..core.audio import render_welcome_audio_later
 
     render_welcome_audio_later(enrollment)  # speech is synthesized in the background, never in this request
 

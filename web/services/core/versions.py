@@ -24,6 +24,8 @@ from engine.errors import ProgramError
 from engine.loader import load_program
 from engine.model import Program
 
+from sqlalchemy.exc import IntegrityError
+
 from ...extensions import db
 from ...models import ProgramVersion
 from ...programs import installed_source, program_files
@@ -80,7 +82,6 @@ def snapshot(program: Program, now: datetime) -> bool:
         insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         db.session.execute(insert(ProgramVersion).values(**values).on_conflict_do_nothing(index_elements=["digest"]))
     else:  # another backend: a savepoint keeps the moment's transaction alive when the row already exists
-        from sqlalchemy.exc import IntegrityError
 
         try:
             with db.session.begin_nested():

@@ -19,12 +19,12 @@ from engine.moment.rules import make_event
 from ...extensions import db
 from ...models import Enrollment, Membership, Notice, Patient, User
 from ...passwords import hash_password
-from ..core.access import add_access_log
-from ..core.rows import clinician_actor, record_events
-from ..core.unit import transaction
+from .access import add_access_log
+from .rows import clinician_actor, record_events
+from .unit import transaction
 from ..errors import ServiceError
-from ..core.notices import queue_notice
-from ..core.logins import login_blocked as _login_blocked, record_login as _record_login
+from .notices import queue_notice
+from .logins import login_blocked as _login_blocked, record_login as _record_login
 
 #: how long an activation link works
 ACTIVATION_DAYS = 14

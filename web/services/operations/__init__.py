@@ -1,0 +1,1 @@
+"""Services that run without a request: the tick/worker (time-based flags, reminders, delivery)."""

@@ -1,0 +1,1 @@
+"""Services for the patient (invånare): their program, steps and forms, activities and account."""
