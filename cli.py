@@ -41,13 +41,18 @@ def _emit(fmt: str, data, text) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(paths: tuple[str, ...], strict: bool, fmt: str) -> None:
+@click.option("--against", "rev", metavar="REV", default=None,
+              help="Also compare with the file at git revision REV (e.g. HEAD): warn when the content changed "
+                   "but the version did not, and list removed ids no migration maps.")
+def validate(paths: tuple[str, ...], strict: bool, fmt: str, rev: str | None) -> None:
     """Check program files: every problem as file:line:col, golden tests run (exit 1 on errors)."""
     import json
 
     from engine.loader import check_program
 
     results = [(path, *check_program(path, strict=strict)) for path in paths]
+    if rev is not None:
+        results = _against(results, rev, strict)
     errors = sum(p.severity == "error" for _, _, problems in results for p in problems)
     warnings = sum(p.severity == "warning" for _, _, problems in results for p in problems)
     if fmt == "json":
@@ -69,6 +74,28 @@ def validate(paths: tuple[str, ...], strict: bool, fmt: str) -> None:
                        f"in {_plural(len(paths), 'file')}")
     if errors:
         raise SystemExit(1)
+
+
+def _against(results: list, rev: str, strict: bool) -> list:
+    """validate --against REV: add the warnings of comparing each loaded program with its version at REV."""
+    from cli_diff import against_problems, in_git
+    from engine.errors import Problem
+
+    extended = []
+    for path, program, problems in results:
+        if not in_git(path):
+            raise click.UsageError(f"--against {rev}: {path} is not in a git repository")
+        found = against_problems(path, program, rev) if program is not None else []
+        if found is None:
+            click.echo(f"note: {path} cannot be loaded at {rev}; nothing to compare with", err=True)
+            found = []
+        if strict:
+            found = [Problem(p.location, p.message, "error") for p in found]
+        problems = problems + found
+        if any(p.severity == "error" for p in found):
+            program = None
+        extended.append((path, program, problems))
+    return extended
 
 
 def _program_summary(program) -> dict:
@@ -360,6 +387,14 @@ def worker(poll: float | None) -> None:
         database.engine.dispose()
     click.echo(f"Stegvis worker stoppad efter {passes} varv.")
 
+
+def _add_diff() -> None:
+    from cli_diff import diff
+
+    main.add_command(diff)
+
+
+_add_diff()
 
 if __name__ == "__main__":
     main()
