@@ -14,7 +14,8 @@ import tempfile
 from dataclasses import dataclass
 
 import click
-import yaml
+
+from engine.loader.yamlpos import parse_yaml
 
 
 class RevisionError(Exception):
@@ -55,10 +56,7 @@ def read_revision(path: str, rev: str, workdir: str) -> Source:
     top = _git(folder, "rev-parse", "--show-toplevel").strip()
     relative = os.path.relpath(os.path.abspath(path), top).replace(os.sep, "/")
     text = _show(top, rev, relative)
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
-        data = None  # the loader reports the syntax error with its location
+    data = parse_yaml(text, path).data  # as the loader reads it; a syntax error is reported when loading
     program_id = data.get("id") if isinstance(data, dict) else None
     content_dir = None
     if isinstance(program_id, str) and "/" not in program_id and program_id not in ("", ".", ".."):
