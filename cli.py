@@ -52,7 +52,9 @@ def validate(paths: tuple[str, ...], strict: bool, fmt: str, rev: str | None) ->
 
     results = [(path, *check_program(path, strict=strict)) for path in paths]
     if rev is not None:
-        results = _against(results, rev, strict)
+        from cli_diff import with_baseline_problems
+
+        results = with_baseline_problems(results, rev, strict)
     errors = sum(p.severity == "error" for _, _, problems in results for p in problems)
     warnings = sum(p.severity == "warning" for _, _, problems in results for p in problems)
     if fmt == "json":
@@ -74,28 +76,6 @@ def validate(paths: tuple[str, ...], strict: bool, fmt: str, rev: str | None) ->
                        f"in {_plural(len(paths), 'file')}")
     if errors:
         raise SystemExit(1)
-
-
-def _against(results: list, rev: str, strict: bool) -> list:
-    """validate --against REV: add the warnings of comparing each loaded program with its version at REV."""
-    from cli_diff import against_problems, in_git
-    from engine.errors import Problem
-
-    extended = []
-    for path, program, problems in results:
-        if not in_git(path):
-            raise click.UsageError(f"--against {rev}: {path} is not in a git repository")
-        found = against_problems(path, program, rev) if program is not None else []
-        if found is None:
-            click.echo(f"note: {path} cannot be loaded at {rev}; nothing to compare with", err=True)
-            found = []
-        if strict:
-            found = [Problem(p.location, p.message, "error") for p in found]
-        problems = problems + found
-        if any(p.severity == "error" for p in found):
-            program = None
-        extended.append((path, program, problems))
-    return extended
 
 
 def _program_summary(program) -> dict:

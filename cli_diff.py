@@ -165,3 +165,24 @@ def in_git(path: str) -> bool:
     except RevisionError:
         return False
     return True
+
+
+def with_baseline_problems(results: list, rev: str, strict: bool) -> list:
+    """validate --against REV: add the warnings of comparing each loaded program with its version at REV."""
+    from engine.errors import Problem
+
+    extended = []
+    for path, program, problems in results:
+        if not in_git(path):
+            raise click.UsageError(f"--against {rev}: {path} is not in a git repository")
+        found = against_problems(path, program, rev) if program is not None else []
+        if found is None:
+            click.echo(f"note: {path} cannot be loaded at {rev}; nothing to compare with", err=True)
+            found = []
+        if strict:
+            found = [Problem(p.location, p.message, "error") for p in found]
+        problems = problems + found
+        if any(p.severity == "error" for p in found):
+            program = None
+        extended.append((path, program, problems))
+    return extended
