@@ -41,13 +41,20 @@ def _emit(fmt: str, data, text) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def validate(paths: tuple[str, ...], strict: bool, fmt: str) -> None:
+@click.option("--against", "rev", metavar="REV", default=None,
+              help="Also compare with the file at git revision REV (e.g. HEAD): warn when the content changed "
+                   "but the version did not, and list removed ids no migration maps.")
+def validate(paths: tuple[str, ...], strict: bool, fmt: str, rev: str | None) -> None:
     """Check program files: every problem as file:line:col, golden tests run (exit 1 on errors)."""
     import json
 
     from engine.loader import check_program
 
     results = [(path, *check_program(path, strict=strict)) for path in paths]
+    if rev is not None:
+        from cli_diff import with_baseline_problems
+
+        results = with_baseline_problems(results, rev, strict)
     errors = sum(p.severity == "error" for _, _, problems in results for p in problems)
     warnings = sum(p.severity == "warning" for _, _, problems in results for p in problems)
     if fmt == "json":
@@ -360,6 +367,14 @@ def worker(poll: float | None) -> None:
         database.engine.dispose()
     click.echo(f"Stegvis worker stoppad efter {passes} varv.")
 
+
+def _add_diff() -> None:
+    from cli_diff import diff
+
+    main.add_command(diff)
+
+
+_add_diff()
 
 if __name__ == "__main__":
     main()

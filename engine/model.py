@@ -29,6 +29,10 @@ MODULE_KINDS = ("mandatory", "individual")
 SCORING_METHODS = ("sum", "mean")
 #: how scoring treats unanswered scored items
 MISSING_RULES = ("error", "zero", "prorate")
+#: the tables of a migration, each old id → new id (or DROP); see `Migration`
+MIGRATION_KINDS = ("modules", "steps", "forms", "questions", "options", "batteries", "end_reasons")
+#: a migration value that removes an id (its state is not carried over) instead of renaming it
+DROP = "drop"
 
 
 def frozen_map(d: Mapping | None = None) -> Mapping:
@@ -210,6 +214,33 @@ class Reminder:
 
 
 @dataclass(frozen=True)
+class Migration:
+    """How a moment started on the older version `from_version` moves to this version.
+
+    Each table maps an old id to its id in this version, or to DROP. Steps are keyed
+    "module/step", questions "form/question" and options "form/question/option"; ids that are
+    not listed keep their id (following a renamed module or form).
+    """
+
+    from_version: str
+    modules: Mapping[str, str] = field(default_factory=frozen_map)
+    steps: Mapping[str, str] = field(default_factory=frozen_map)
+    forms: Mapping[str, str] = field(default_factory=frozen_map)
+    questions: Mapping[str, str] = field(default_factory=frozen_map)
+    options: Mapping[str, str] = field(default_factory=frozen_map)
+    batteries: Mapping[str, str] = field(default_factory=frozen_map)
+    end_reasons: Mapping[str, str] = field(default_factory=frozen_map)
+    location: Location | None = field(default=None, compare=False)
+
+    def table(self, kind: str) -> Mapping[str, str]:
+        """The table of one of MIGRATION_KINDS."""
+        if kind not in MIGRATION_KINDS:
+            raise KeyError(kind)
+        table: Mapping[str, str] = getattr(self, kind)
+        return table
+
+
+@dataclass(frozen=True)
 class Program:
     """A whole treatment program, frozen. Identity = id + version + digest."""
 
@@ -224,6 +255,8 @@ class Program:
     forms: Mapping[str, Form]
     batteries: tuple[Battery, ...] = ()
     reminders: tuple[Reminder, ...] = ()
+    #: how moments on older versions move to this one (`migrations:` in the YAML)
+    migrations: tuple[Migration, ...] = ()
     #: sha256 over the YAML source and every content file it uses
     digest: str = ""
     source_path: str = ""
@@ -241,6 +274,10 @@ class Program:
 
     def battery(self, battery_id: str) -> Battery | None:
         return next((b for b in self.batteries if b.id == battery_id), None)
+
+    def migration_from(self, version: str) -> Migration | None:
+        """The declared migration from an older `version`, if any."""
+        return next((m for m in self.migrations if m.from_version == version), None)
 
     def end_reason(self, reason_id: str) -> EndReason | None:
         return next((r for r in self.end_reasons if r.id == reason_id), None)

@@ -20,6 +20,7 @@ from .. import forms
 from ..errors import Location, Problem, ProgramError
 from .build import ModelBuilder
 from .checks import CrossChecker, did_you_mean, expression_location, items, text
+from .migrations import build_migrations, check_migrations
 from .schema import program_schema, schema_problems
 from ..model import Form, Program, Step, frozen_map
 from .yamlpos import Path, location_for, one_line, parse_yaml
@@ -101,6 +102,7 @@ class _ProgramLoader:
         schema_found = schema_problems(doc)
         self.found += schema_found
         self.found += CrossChecker(doc).run()
+        self.found += check_migrations(doc)
         data = doc.data if isinstance(doc.data, dict) else {}
         self.check_content(data)
         built_forms = self.check_forms(data, [path for path, _ in schema_found])
@@ -274,6 +276,7 @@ class _ProgramLoader:
             forms=frozen_map(built_forms),
             batteries=tuple(builder.battery(b) for b in data.get("batteries", [])),
             reminders=tuple(builder.reminder(r) for r in data.get("reminders", [])),
+            migrations=build_migrations(data, self.doc),
             digest=self.digest(),
             source_path=self.filename,
             content_dir=self.content_dir or "",

@@ -7,6 +7,7 @@ import yaml
 from jsonschema import Draft202012Validator
 
 from engine.loader.schema import SCHEMA_FILE, program_schema
+from engine.model import MIGRATION_KINDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -36,7 +37,7 @@ def test_every_property_has_a_description():
     assert len(list(all_properties(program_schema()))) > 60
 
 
-def test_every_object_rejects_unknown_keys_except_free_form_answers():
+def test_every_object_rejects_unknown_keys_except_free_form_answers_and_migration_tables():
     def objects(node, where="#"):
         if isinstance(node, dict):
             if node.get("type") == "object":
@@ -44,7 +45,11 @@ def test_every_object_rejects_unknown_keys_except_free_form_answers():
             for key, value in node.items():
                 yield from objects(value, f"{where}/{key}")
     open_objects = [where for where, node in objects(program_schema()) if node.get("additionalProperties") is not False]
-    assert open_objects == ["#/$defs/form_test/properties/answers", "#/$defs/form_test/properties/subscales"]
+    tables = [f"#/$defs/migration/properties/{kind}" for kind in MIGRATION_KINDS]
+    assert open_objects == ["#/$defs/form_test/properties/answers", "#/$defs/form_test/properties/subscales", *tables]
+    # a migration table's keys and values are checked by patterns: old id → new id or drop
+    assert all(program_schema()["$defs"]["migration"]["properties"][kind]["additionalProperties"]["type"] == "string"
+               for kind in MIGRATION_KINDS)
 
 
 @pytest.mark.parametrize("pointer, sub", [(p, s) for p, s in all_properties(program_schema()) if "examples" in s])
