@@ -30,8 +30,10 @@ const ready = (obj) => process.stdout.write(`${JSON.stringify(obj)}\n`);
 console.log = (...args) => console.error(...args);
 console.info = (...args) => console.error(...args);
 
-const { default: Provider } = await import('oidc-provider');
 const jose = await import('jose');
+// loaded while the keys are generated (RSA key generation runs on libuv's thread pool)
+const providerModule = import('oidc-provider');
+let Provider;
 
 const LOA3 = 'http://id.elegnamnden.se/loa/1.0/loa3';
 const LOA2 = 'http://id.elegnamnden.se/loa/1.0/loa2';
@@ -158,9 +160,10 @@ let keyCounter = 0;
 
 async function newSigningKey() {
   keyCounter += 1;
+  const kid = `key-${keyCounter}`; // numbered before the await: parallel generations keep their order
   const { privateKey } = await jose.generateKeyPair('RS256', { extractable: true, modulusLength: 2048 });
   const jwk = await jose.exportJWK(privateKey);
-  return { ...jwk, kid: `key-${keyCounter}`, alg: 'RS256', use: 'sig' };
+  return { ...jwk, kid, alg: 'RS256', use: 'sig' };
 }
 
 // ---------------------------------------------------------------------------------------------- HTML
@@ -438,8 +441,8 @@ async function main() {
   const args = parseArgs(process.argv.slice(2));
   const normalised = normaliseConfig(args);
   const keyCount = Math.max(1, normalised.config.keys ?? 2);
-  const keys = [];
-  for (let i = 0; i < keyCount; i += 1) keys.push(await newSigningKey());
+  const keys = await Promise.all(Array.from({ length: keyCount }, () => newSigningKey()));
+  ({ default: Provider } = await providerModule);
   const state = {
     normalised,
     keys,
