@@ -49,7 +49,7 @@ LOA2 = "http://id.elegnamnden.se/loa/1.0/loa2"
 DEFAULT_ACCOUNTS = {
     "jane": {"kind": "patient", "name": "Jane Doe", "personnummer": "196108312460"},
     "marita": {"kind": "staff", "name": "Marita Andersson", "hsa_id": "SE2321000131-E000000000001"},
-    "unknown-patient": {"kind": "patient", "name": "Ulla Okänd", "personnummer": "198112289874"},
+    "unknown-patient": {"kind": "patient", "name": "Ulla Okänd", "personnummer": "197309151004"},
     "unknown-staff": {"kind": "staff", "name": "Olle Okänd", "hsa_id": "SE2321000131-E000000000999"},
 }
 

@@ -77,7 +77,7 @@ const DEFAULT_CONFIG = {
     },
     {
       id: 'unknown-patient', kind: 'patient', acr: LOA3,
-      claims: { name: 'Ulla Okänd', given_name: 'Ulla', family_name: 'Okänd', personnummer: '198112289874' },
+      claims: { name: 'Ulla Okänd', given_name: 'Ulla', family_name: 'Okänd', personnummer: '197309151004' },
     },
     {
       id: 'unknown-staff', kind: 'staff', acr: LOA3,
