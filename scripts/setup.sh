@@ -16,6 +16,7 @@ for pkg in "$@"; do
     sox) have sox || need_apt+=(sox) ;;
     chromium) have chromium || need_apt+=(chromium) ;;
     postgresql) have pg_ctlcluster || need_apt+=(postgresql) ;;
+    node) have node && have npm || need_apt+=(nodejs npm) ;;
   esac
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
