@@ -172,7 +172,8 @@ class Module:
     id: str
     title: str
     kind: str
-    default_days: int
+    #: Dagar kvar when activated; None = no time limit (the YAML's 0)
+    default_days: int | None
     starts_with_moment: bool
     steps: tuple[Step, ...]
     description: str | None = None

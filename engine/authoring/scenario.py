@@ -299,6 +299,8 @@ class _Checker:
             return None
         if verb in ("save_form", "submit_form"):
             self._check_answers(i, args)
+        if "days" in args:  # the scenario's 0 = no limit, as in the program YAML; the engine's is None
+            args["days"] = args["days"] or None
         if "until" in args:
             args["until"] = date.fromisoformat(args["until"])
         if "occurrence" in args:

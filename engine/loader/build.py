@@ -120,7 +120,7 @@ class ModelBuilder:
             id=raw["id"],
             title=raw["title"],
             kind=raw["kind"],
-            default_days=raw["default_days"],
+            default_days=raw["default_days"] or None,  # the manual's 0 = no limit, once, here
             starts_with_moment=raw.get("starts_with_moment", False),
             steps=steps,
             description=raw.get("description"),

@@ -29,11 +29,11 @@ from .rules import (
     require_patient,
 )
 from ..model import Form, Module, Program, Step, frozen_map
-from .state import Actor, MomentState, Transition
+from .state import Actor, MomentState, StepProgress, Transition
 
 __all__ = ["view_step", "save_form", "submit_form", "open_form", "send_message", "answers_to_json"]
 
-_ORDER = {"not_started": 0, "started": 1, "done": 2}
+_ORDER: Mapping[StepProgress, int] = {"not_started": 0, "started": 1, "done": 2}
 
 
 def view_step(program: Program, state: MomentState, module_id: str, step_id: str, *,
@@ -180,8 +180,8 @@ def _steps_showing(module: Module | None, form_id: str) -> list[Step]:
     return [s for s in module.steps if form_id in s.forms] if module else []
 
 
-def _raise_progress(steps: Mapping[str, str], module_id: str, step: Step,
-                    target: str) -> Mapping[str, str]:
+def _raise_progress(steps: Mapping[str, StepProgress], module_id: str, step: Step,
+                    target: StepProgress) -> Mapping[str, StepProgress]:
     """Step progress never goes backwards (done stays done when a resubmittable form is saved)."""
     key = f"{module_id}/{step.id}"
     if _ORDER[target] <= _ORDER[steps.get(key, "not_started")]:
