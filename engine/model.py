@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from .errors import Location
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 QUESTION_TYPES = (
     "short_text",
@@ -31,7 +34,7 @@ SCORING_METHODS = ("sum", "mean")
 MISSING_RULES = ("error", "zero", "prorate")
 
 
-def frozen_map(d: Mapping | None = None) -> Mapping:
+def frozen_map(d: Mapping[K, V] | None = None) -> Mapping[K, V]:
     """A read-only view of a fresh dict copy."""
     return MappingProxyType(dict(d or {}))
 

@@ -40,7 +40,7 @@ class Simulation:
     flags: tuple[Flag, ...]
 
 
-def simulate_file(path: str | os.PathLike) -> Simulation:
+def simulate_file(path: str | os.PathLike[str]) -> Simulation:
     """Load a scenario file and run it; ProgramError for any problem or unexpected rejection."""
     return run(load_scenario(path))
 

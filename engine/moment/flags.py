@@ -29,7 +29,7 @@ from ..localtime import add_local_days, at_local, fmt, iso, local_date
 from ..model import Program, frozen_map
 from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
-from .state import SYSTEM, Event, MomentState
+from .state import SYSTEM, Event, EventType, MomentState
 
 __all__ = [
     "CAUSE_SEPARATOR", "cause_key", "cause_prefix",
@@ -108,7 +108,7 @@ class FlagRule:
         return out
 
 
-def _events(ctx: _Context, *types: str) -> Iterator[Event]:
+def _events(ctx: _Context, *types: EventType) -> Iterator[Event]:
     return (e for e in ctx.events if e.type in types)
 
 
@@ -190,7 +190,7 @@ class BatteryStarted(FlagRule):
         for e in _events(ctx, "battery_started"):
             battery_id = e.data.get("battery")
             if self.battery in (None, battery_id):
-                battery = ctx.program.battery(battery_id)
+                battery = ctx.program.battery(battery_id) if isinstance(battery_id, str) else None
                 title = battery.title if battery else battery_id
                 yield Flag(self.type, e.at, cause_key(self.type, battery_id, iso(e.at)),
                            f"Mätbatteriet {title} startades {fmt(e.at)} av {e.actor.name}.", e.module)

@@ -103,7 +103,7 @@ def retry_delay(failures: int, *, base: timedelta = timedelta(minutes=1),
     if failures < 1:
         raise ValueError(f"expected failures ≥ 1, received {failures}")
     # 2**40 × any sensible base is past every cap; bounding the exponent avoids huge integers
-    return min(cap, base * 2 ** min(failures - 1, 40))
+    return min(cap, base * (1 << min(failures - 1, 40)))
 
 
 # --- patient reminders --------------------------------------------------------------------------
