@@ -6,6 +6,7 @@ The CLI turns these into clean `file:line:col: error: …` lines and the web lay
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Problem:
         where = str(self.location) if self.location else "<unknown>"
         return f"{where}: {self.severity}: {self.message}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form for `--format json`."""
         loc = self.location
         return {

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeVar
 
 from .errors import Location
+
+K = TypeVar("K")
+V = TypeVar("V")
 
 QUESTION_TYPES = (
     "short_text",
@@ -35,7 +38,7 @@ MIGRATION_KINDS = ("modules", "steps", "forms", "questions", "options", "batteri
 DROP = "drop"
 
 
-def frozen_map(d: Mapping | None = None) -> Mapping:
+def frozen_map(d: Mapping[K, V] | None = None) -> Mapping[K, V]:
     """A read-only view of a fresh dict copy."""
     return MappingProxyType(dict(d or {}))
 
@@ -176,7 +179,8 @@ class Module:
     id: str
     title: str
     kind: str
-    default_days: int
+    #: Dagar kvar when activated; None = no time limit (the YAML's 0)
+    default_days: int | None
     starts_with_moment: bool
     steps: tuple[Step, ...]
     description: str | None = None

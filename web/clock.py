@@ -6,6 +6,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 
+from engine.localtime import TZ
+
 
 def now() -> datetime:
     """The current instant (aware, UTC); tests freeze it with the CLOCK config value."""
@@ -14,8 +16,8 @@ def now() -> datetime:
 
 
 def tz() -> ZoneInfo:
-    """The configured local time zone (Europe/Stockholm)."""
-    return ZoneInfo(current_app.config["TIMEZONE"])
+    """The local time zone: the engine's (Europe/Stockholm), the one zone every rule counts in."""
+    return TZ
 
 
 def local(at: datetime) -> datetime:

@@ -9,7 +9,6 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .notify import settings as notify_settings
 
@@ -45,7 +44,6 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "DATA_DIR": str(data_dir),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "PROGRAMS_DIR": env.get("STEGVIS_PROGRAMS_DIR") or str(PROJECT_ROOT / "programs"),
-        "TIMEZONE": "Europe/Stockholm",
         "DEMO": False,
         "TESTING": False,
         #: failed logins allowed per user name (and per client address) inside the window
@@ -92,10 +90,6 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
             f"DATABASE_URL: expected {SQLITE_PREFIX}<path> or {POSTGRES_PREFIX}<user>@<host>/<db>, "
             f"received {scheme}"
         )
-    try:
-        ZoneInfo(cfg["TIMEZONE"])
-    except (ZoneInfoNotFoundError, ValueError):
-        problems.append(f"TIMEZONE: expected an IANA zone such as Europe/Stockholm, received {cfg['TIMEZONE']!r}")
     if cfg["PROGRAMS"] is None and not Path(cfg["PROGRAMS_DIR"]).is_dir():
         problems.append(f"STEGVIS_PROGRAMS_DIR: expected a folder of program YAML files, received {cfg['PROGRAMS_DIR']}")
     problems += notify_settings.check(cfg)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path as FsPath
-from typing import Any, Mapping
+from typing import Any, Iterator, Mapping
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
@@ -72,12 +72,13 @@ class Scenario:
 
 
 @lru_cache(maxsize=1)
-def scenario_schema() -> dict:
+def scenario_schema() -> dict[str, Any]:
     """The scenario JSON Schema, parsed once."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
-def load_scenario(path: str | os.PathLike) -> Scenario:
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     """Read and check a scenario file and the program it names; raise ProgramError with every problem."""
     filename = os.fspath(path)
     try:
@@ -120,17 +121,19 @@ def _plain(value: Any) -> Any:
 
 
 def _schema_problems(data: Any, doc: YamlDocument) -> list[Problem]:
-    found: dict[tuple, Problem] = {}
+    found: dict[tuple[Any, ...], Problem] = {}
     for error in Draft202012Validator(scenario_schema()).iter_errors(data):
         for key, problem in _describe(error, doc, data):
             found.setdefault(key, problem)
     return list(found.values())
 
 
-def _describe(error: ValidationError, doc: YamlDocument, data: Any):
+def _describe(error: ValidationError, doc: YamlDocument, data: Any) -> Iterator[tuple[tuple[Any, ...], Problem]]:
     path: Path = tuple(error.absolute_path)
     where = location_for(doc.values, path)
-    instance, schema = error.instance, error.schema if isinstance(error.schema, Mapping) else {}
+    instance: Any = error.instance
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    rule: Any = error.validator_value  # its shape depends on error.validator
     owner = _at(data, path)
     verb = owner.get("do") if isinstance(owner, Mapping) else None
     if isinstance(owner, Mapping) and isinstance(owner.get("flag"), str):
@@ -147,7 +150,7 @@ def _describe(error: ValidationError, doc: YamlDocument, data: Any):
                 yield (path, key), Problem(doc.keys.get(path + (key,), where), f"unknown key '{key}' in {title}{hint}")
         return
     if error.validator == "required":
-        for key in error.validator_value:
+        for key in rule:
             if key not in instance:
                 context = f" (needed by {verb})" if verb and "then" in error.relative_schema_path else ""
                 yield (path, "required", key), Problem(where, f"missing required key '{key}'{context}")
@@ -156,7 +159,7 @@ def _describe(error: ValidationError, doc: YamlDocument, data: Any):
         # keys unknown to the mapping altogether are reported by additionalProperties instead
         known = _defs()["subscription" if "flag" in owner else "action"]["properties"]
         if instance in known:
-            takes = ", ".join(k for k in error.validator_value)
+            takes = ", ".join(k for k in rule)
             yield (path, "unused", instance), Problem(
                 doc.keys.get(path + (instance,), where), f"'{instance}' is not used by {verb} (it takes: {takes})")
         return
@@ -170,11 +173,14 @@ def _describe(error: ValidationError, doc: YamlDocument, data: Any):
 
 
 def _defs() -> Mapping[str, Any]:
-    return scenario_schema()["$defs"]
+    defs: Mapping[str, Any] = scenario_schema()["$defs"]
+    return defs
 
 
 def _value_message(error: ValidationError) -> str:
-    kind, rule, value, schema = error.validator, error.validator_value, error.instance, error.schema
+    kind, value = error.validator, error.instance
+    rule: Any = error.validator_value  # its shape depends on `kind`
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
     if kind == "type":
         types = [rule] if isinstance(rule, str) else list(rule)
         return f"expected {' or '.join(_EXPECTED.get(t, t) for t in types)}, received {describe(value)}"
@@ -211,7 +217,7 @@ class _Checker:
     def where(self, *path: Any) -> Location:
         return location_for(self.doc.values, tuple(path)) or Location(self.filename, 1, 1)
 
-    def problem(self, path: tuple, message: str) -> None:
+    def problem(self, path: tuple[Any, ...], message: str) -> None:
         self.problems.append(Problem(self.where(*path), message))
 
     def scenario(self) -> Scenario:
@@ -224,7 +230,7 @@ class _Checker:
         subscriptions = self._subscriptions(program, start)
         plans: dict[str, ActivityPlan] = {}
         actions = self._actions(start, until, plans)
-        if self.problems:
+        if self.problems or start is None:  # a start that is no date and time is one of the problems
             raise ProgramError(_sorted(self.problems))
         return Scenario(self.filename, program, start, until, clinician, self.data.get("care_unit"),
                         tuple(subscriptions), tuple(actions), plans)
@@ -239,7 +245,7 @@ class _Checker:
                                                                  f"current directory and in {here})")])
         return load_program(found)
 
-    def _datetime(self, path: tuple) -> datetime | None:
+    def _datetime(self, path: tuple[Any, ...]) -> datetime | None:
         text = _at(self.data, path)
         try:
             parsed = datetime.fromisoformat(text)
@@ -282,7 +288,7 @@ class _Checker:
                                   bool(raw.get("expect_error", False))))
         return actions
 
-    def _args(self, i: int, raw: Mapping[str, Any], plans: dict[str, ActivityPlan]) -> dict | None:
+    def _args(self, i: int, raw: Mapping[str, Any], plans: dict[str, ActivityPlan]) -> dict[str, Any] | None:
         """The verb's arguments as engine values (dates, actors, plans), or None after a problem."""
         args = {k: v for k, v in raw.items() if k not in ("at", "actor", "do", "expect_error")}
         verb = raw["do"]
@@ -299,6 +305,8 @@ class _Checker:
             return None
         if verb in ("save_form", "submit_form"):
             self._check_answers(i, args)
+        if "days" in args:  # the scenario's 0 = no limit, as in the program YAML; the engine's is None
+            args["days"] = args["days"] or None
         if "until" in args:
             args["until"] = date.fromisoformat(args["until"])
         if "occurrence" in args:

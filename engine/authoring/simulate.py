@@ -40,7 +40,7 @@ class Simulation:
     flags: tuple[Flag, ...]
 
 
-def simulate_file(path: str | os.PathLike) -> Simulation:
+def simulate_file(path: str | os.PathLike[str]) -> Simulation:
     """Load a scenario file and run it; ProgramError for any problem or unexpected rejection."""
     return run(load_scenario(path))
 
@@ -144,7 +144,7 @@ _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
                                                       conversation=a.args.get("conversation"),
                                                       notify=a.args.get("notify", False)),
     "activate_module": lambda r, a, who: lc.activate_module(r.program, r.state, a.args["module"], now=a.at,
-                                                            actor=who, days=a.args.get("days")),
+                                                            actor=who, days=a.args.get("days", lc.DEFAULT_DAYS)),
     "complete_module": _module_action(lc.complete_module),
     "set_upcoming": _module_action(lc.set_upcoming),
     "set_days_left": lambda r, a, who: lc.set_days_left(r.program, r.state, a.args["module"], a.args["days"],

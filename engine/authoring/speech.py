@@ -47,7 +47,7 @@ class _TextBlocks(HTMLParser):
         if text:
             self.blocks.append((self._tags[-1] if self._tags else "p", text))
 
-    def handle_starttag(self, tag: str, attrs) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SILENT:
             if tag not in _VOID:
                 self._silent += 1
@@ -58,7 +58,7 @@ class _TextBlocks(HTMLParser):
             self._flush()
             self._tags.append(tag)
 
-    def handle_startendtag(self, tag: str, attrs) -> None:
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "br":
             self._parts.append(" ")
 
@@ -126,7 +126,9 @@ _NEXT_SENTENCE = re.compile(r"\s+[\"'»(]*[A-ZÅÄÖÉ]")
 def expand_abbreviations(text: str) -> str:
     """Write out Swedish abbreviations (t.ex. → till exempel), keeping sentence ends and capitals."""
 
-    def replace(m: re.Match) -> str:
+    def replace(m: re.Match[str]) -> str:
+        if m.lastgroup is None:  # cannot happen: every alternative is a named group a<i>
+            return m.group()
         index = int(m.lastgroup[1:])
         _, expansion, may_end = _ABBREVIATIONS[index]
         found = m.group()
@@ -191,8 +193,11 @@ def _as_sentence(text: str) -> str:
 
 
 def _same_words(a: str, b: str) -> bool:
-    words = lambda s: re.findall(r"\w+", s.casefold())  # noqa: E731
-    return words(a) == words(b)
+    return _words(a) == _words(b)
+
+
+def _words(s: str) -> list[str]:
+    return re.findall(r"\w+", s.casefold())
 
 
 def speech_text(title: str, markdown: str) -> str:

@@ -106,7 +106,8 @@ class _Evaluator:
     def call(self, node: Call) -> Any:
         func = node.func
         if func == "answered":
-            return _is_answered(self.answers.get(node.args[0].id))  # type: ignore[union-attr]
+            arg = node.args[0]  # the type checker lets only a question id through
+            return _is_answered(self.answers.get(arg.id) if isinstance(arg, Name) else self.eval(arg))
         if func in ("count", "len"):
             value = self.eval(node.args[0])
             if value is None:
@@ -162,6 +163,7 @@ def _order(op: str, left: Any, right: Any) -> bool:
 def _arithmetic(op: str, left: Any, right: Any) -> int | float | None:
     if not (_is_number(left) and _is_number(right)):
         return None
+    result: int | float
     try:
         if op == "+":
             result = left + right

@@ -78,7 +78,8 @@ def tokenize(source: str) -> list[Token]:
 
 
 def _string(source: str, start: int) -> Token:
-    quote, i, chars = source[start], start + 1, []
+    quote, i = source[start], start + 1
+    chars: list[str] = []
     while i < len(source):
         ch = source[i]
         if ch == quote:

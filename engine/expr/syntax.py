@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, time
 from typing import Any
 
@@ -31,9 +32,15 @@ ARITHMETIC = ("+", "-", "*", "/")
 class Expr:
     """Base of every syntax-tree node; `str(node)` prints it back as source."""
 
-    def __post_init__(self) -> None:
-        # depth is derived, so hand-built trees (tests) get it too
-        object.__setattr__(self, "depth", 1 + max((c.depth for c in children(self)), default=0))
+    @cached_property
+    def depth(self) -> int:
+        """Nesting depth (1 for a leaf); derived, so hand-built trees (tests) have it too."""
+        return 1 + max((c.depth for c in children(self)), default=0)
+
+    @property
+    def offset(self) -> int:
+        """Column (0-based) of the node in its source; every node type overrides this with a field."""
+        return 0
 
     def __str__(self) -> str:
         return to_source(self)

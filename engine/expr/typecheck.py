@@ -75,7 +75,7 @@ def start(node: Expr) -> int:
     """Offset of the first character of a node (a binary node's own offset is its operator)."""
     if isinstance(node, Binary):
         return start(node.left)
-    return node.offset  # type: ignore[attr-defined]
+    return node.offset
 
 
 def describe(node: Expr, ty: Ty) -> str:

@@ -162,7 +162,7 @@ def to_raw(form: Form, values: Mapping[str, Any]) -> dict[str, str | list[str]]:
 
 # ---------------------------------------------------------------- visibility and validation
 
-def _walk(form: Form, values: Mapping[str, Any]) -> tuple[list[Question], dict[str, Any], dict]:
+def _walk(form: Form, values: Mapping[str, Any]) -> tuple[list[Question], dict[str, Any], dict[str, Any]]:
     """Apply show_if in order; a hidden question counts as unanswered for later conditions."""
     visible: list[Question] = []
     env: dict[str, Any] = {}
@@ -366,9 +366,9 @@ def _test_failures(form: Form, test: FormTest) -> list[str]:
         if sub_id not in result.subscales:
             failures.append(f"unknown subscale '{sub_id}'")
         elif not _close(result.subscales[sub_id], expected):
-            got = result.subscales[sub_id]
+            sub_score = result.subscales[sub_id]
             failures.append(f"expected subscale '{sub_id}' {fmt(expected)}, got "
-                            + ("no score" if got is None else fmt(got)))
+                            + ("no score" if sub_score is None else fmt(sub_score)))
     return failures
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, TypeGuard
 
 from ..expr import Binary, Call, Expr, ListLit, Literal, Name, Unary, evaluate, parse
 from ..errors import ExpressionError
@@ -44,7 +44,7 @@ def fmt(value: float | None) -> str:
     return str(int(value)) if value.is_integer() else repr(round(value, _DIGITS))
 
 
-def _is_number(v: Any) -> bool:
+def _is_number(v: Any) -> TypeGuard[float]:
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
@@ -148,7 +148,7 @@ def _expression_total(form: Form, scoring: Scoring, values: Mapping[str, Any],
                       complete: bool) -> float | None:
     if not complete and scoring.missing == "error":
         return None
-    answered = [scores[q.id] for q in items if scores[q.id] is not None]
+    answered = [s for q in items if (s := scores[q.id]) is not None]
     if not answered:
         return None
     fill = 0.0 if scoring.missing == "zero" else sum(answered) / len(answered)
@@ -194,11 +194,12 @@ def possible_range(form: Form) -> tuple[float, float] | None:
     if scoring.expression:
         interval = _expression_interval(form)
         return None if interval is None else (interval[0], interval[1])
-    bounds = [_item_bounds(form, q) for q in scored_items(form)]
-    if not bounds or any(b is None for b in bounds):
+    found = [_item_bounds(form, q) for q in scored_items(form)]
+    bounds = [b for b in found if b is not None]
+    if not bounds or len(bounds) < len(found):
         return None
-    lo = sum(b[0] for b in bounds)  # type: ignore[index]
-    hi = sum(b[1] for b in bounds)  # type: ignore[index]
+    lo: float = sum(b[0] for b in bounds)
+    hi: float = sum(b[1] for b in bounds)
     if scoring.method == "mean":
         lo, hi = lo / len(bounds), hi / len(bounds)
     return round(lo, _DIGITS), round(hi, _DIGITS)

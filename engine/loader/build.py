@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import Location
 from ..expr import parse_date_literal, parse_time_literal
 from ..model import (CHOICE_TYPES, Band, Battery, EndReason, Form, FormTest, Module, Option, Question,
                     Reminder, Scoring, Step, Subscale, Validation, frozen_map)
@@ -15,11 +16,11 @@ class ModelBuilder:
     def __init__(self, doc: YamlDocument):
         self.doc = doc
 
-    def where(self, path: Path):
+    def where(self, path: Path) -> Location | None:
         """The Location of the value at `path` (nearest parent as a fallback)."""
         return location_for(self.doc.values, path)
 
-    def form(self, raw: dict, path: Path) -> Form:
+    def form(self, raw: dict[str, Any], path: Path) -> Form:
         """A Form from a schema-valid `forms[i]` mapping."""
         questions = tuple(self.question(q, path + ("questions", i)) for i, q in enumerate(raw["questions"]))
         tests = tuple(self.test(t, path + ("tests", i), questions) for i, t in enumerate(raw.get("tests", [])))
@@ -35,7 +36,7 @@ class ModelBuilder:
             location=self.where(path),
         )
 
-    def question(self, raw: dict, path: Path) -> Question:
+    def question(self, raw: dict[str, Any], path: Path) -> Question:
         return Question(
             id=raw["id"],
             type=raw["type"],
@@ -53,7 +54,7 @@ class ModelBuilder:
         )
 
     @staticmethod
-    def scoring(raw: dict) -> Scoring:
+    def scoring(raw: dict[str, Any]) -> Scoring:
         return Scoring(
             method=raw.get("method", "sum"),
             items=tuple(raw.get("items", [])),
@@ -65,7 +66,7 @@ class ModelBuilder:
             expression=raw.get("expression"),
         )
 
-    def test(self, raw: dict, path: Path, questions: tuple[Question, ...]) -> FormTest:
+    def test(self, raw: dict[str, Any], path: Path, questions: tuple[Question, ...]) -> FormTest:
         by_id = {q.id: q for q in questions}
         answers = {qid: self.answer(by_id.get(qid), value, path + ("answers", qid))
                    for qid, value in raw["answers"].items()}
@@ -102,7 +103,7 @@ class ModelBuilder:
             return node.value
         return value
 
-    def step(self, raw: dict, path: Path, text: str) -> Step:
+    def step(self, raw: dict[str, Any], path: Path, text: str) -> Step:
         return Step(
             id=raw["id"],
             number=raw["number"],
@@ -115,12 +116,12 @@ class ModelBuilder:
             location=self.where(path),
         )
 
-    def module(self, raw: dict, path: Path, steps: tuple[Step, ...]) -> Module:
+    def module(self, raw: dict[str, Any], path: Path, steps: tuple[Step, ...]) -> Module:
         return Module(
             id=raw["id"],
             title=raw["title"],
             kind=raw["kind"],
-            default_days=raw["default_days"],
+            default_days=raw["default_days"] or None,  # the manual's 0 = no limit, once, here
             starts_with_moment=raw.get("starts_with_moment", False),
             steps=steps,
             description=raw.get("description"),
@@ -128,14 +129,14 @@ class ModelBuilder:
         )
 
     @staticmethod
-    def end_reason(raw: dict) -> EndReason:
+    def end_reason(raw: dict[str, Any]) -> EndReason:
         return EndReason(raw["id"], raw["title"])
 
     @staticmethod
-    def battery(raw: dict) -> Battery:
+    def battery(raw: dict[str, Any]) -> Battery:
         return Battery(raw["id"], raw["title"], tuple(raw["forms"]), raw.get("module"))
 
     @staticmethod
-    def reminder(raw: dict) -> Reminder:
+    def reminder(raw: dict[str, Any]) -> Reminder:
         return Reminder(raw["id"], raw["title"], raw.get("module"), raw.get("days_after_start"),
                         raw.get("days_before_deadline"))

@@ -7,7 +7,7 @@ all problems in one pass: wrong shapes are simply skipped here.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, TypeGuard
 
 from .. import expr as expressions
 from ..errors import ExpressionError, Location, Problem
@@ -15,7 +15,7 @@ from ..model import CHOICE_TYPES
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
 
-def items(data: Any, key: str, base: Path) -> Iterator[tuple[Path, dict]]:
+def items(data: Any, key: str, base: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
     """(path, mapping) for each mapping in the list `data[key]`; anything else is skipped."""
     value = data.get(key) if isinstance(data, Mapping) else None
     if isinstance(value, list):
@@ -70,12 +70,12 @@ class CrossChecker:
             self.check_reminder(path, reminder, modules)
         return self.found
 
-    def unique_items(self, key: str, what: str) -> list[tuple[Path, dict]]:
+    def unique_items(self, key: str, what: str) -> list[tuple[Path, dict[str, Any]]]:
         listed = list(items(self.data, key, ()))
         self.unique(iter(listed), what)
         return listed
 
-    def unique(self, entries: Iterator[tuple[Path, dict]], what: str, where: str = "",
+    def unique(self, entries: Iterator[tuple[Path, dict[str, Any]]], what: str, where: str = "",
                key: str = "id") -> dict[str, Path]:
         """Report repeated ids among `entries`; return id → path of its first use."""
         first: dict[str, Path] = {}
@@ -91,7 +91,7 @@ class CrossChecker:
                 first[value] = path
         return first
 
-    def references(self, item: dict, key: str, path: Path, known: Mapping[str, Path], noun: str,
+    def references(self, item: dict[str, Any], key: str, path: Path, known: Mapping[str, Path], noun: str,
                    where: str) -> None:
         """Each id in the list `item[key]` must be one of `known`."""
         values = item.get(key)
@@ -101,9 +101,10 @@ class CrossChecker:
             if isinstance(value, str) and value not in known:
                 self.error(path + (key, i), f"unknown {noun} '{value}' in {where}{did_you_mean(value, known)}")
 
-    def required_forms(self, step: dict, path: Path) -> None:
+    def required_forms(self, step: dict[str, Any], path: Path) -> None:
         """A step's required_forms must be forms the step shows."""
-        shown = step.get("forms") if isinstance(step.get("forms"), list) else []
+        forms = step.get("forms")
+        shown: list[Any] = forms if isinstance(forms, list) else []
         required = step.get("required_forms")
         for i, value in enumerate(required if isinstance(required, list) else []):
             if isinstance(value, str) and value not in shown:
@@ -111,14 +112,14 @@ class CrossChecker:
                            f"required form '{value}' is not among the forms of step '{text(step, 'id')}'"
                            f"{did_you_mean(value, dict.fromkeys(shown))}")
 
-    def reference(self, item: dict, key: str, path: Path, known: Mapping[str, Path], noun: str,
+    def reference(self, item: dict[str, Any], key: str, path: Path, known: Mapping[str, Path], noun: str,
                   where: str) -> None:
         """The id `item[key]`, when given, must be one of `known`."""
         value = item.get(key)
         if isinstance(value, str) and value not in known:
             self.error(path + (key,), f"unknown {noun} '{value}' in {where}{did_you_mean(value, known)}")
 
-    def check_form(self, path: Path, form: dict) -> None:
+    def check_form(self, path: Path, form: dict[str, Any]) -> None:
         """Unique ids inside a form and the rules between a question's fields."""
         form_id = text(form, "id") or "?"
         self.unique(items(form, "questions", path), "question id", f" in form '{form_id}'")
@@ -129,7 +130,7 @@ class CrossChecker:
         for q_path, question in items(form, "questions", path):
             self.check_question(q_path, question)
 
-    def check_question(self, path: Path, question: dict) -> None:
+    def check_question(self, path: Path, question: dict[str, Any]) -> None:
         """Options only on choice questions, min/max only on number and scale, labels only on scale."""
         qid, qtype = text(question, "id"), text(question, "type")
         if qid is not None and not _usable_in_expressions(qid):
@@ -157,7 +158,7 @@ class CrossChecker:
         if _is_number(low) and _is_number(high) and low > high:
             self.error(path + ("min",), f"min ({low}) is greater than max ({high})")
 
-    def check_reminder(self, path: Path, reminder: dict, modules: Mapping[str, Path]) -> None:
+    def check_reminder(self, path: Path, reminder: dict[str, Any], modules: Mapping[str, Path]) -> None:
         """A reminder has exactly one timing; one before a deadline needs the module."""
         rid = text(reminder, "id")
         self.reference(reminder, "module", path, modules, "module", f"reminder '{rid}'")
@@ -172,7 +173,7 @@ class CrossChecker:
                        f"reminder '{rid}': days_before_deadline needs a module")
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 

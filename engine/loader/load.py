@@ -30,7 +30,7 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTENT = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)*[A-Za-z0-9_][A-Za-z0-9_.-]*\.md")
 
 
-def load_program(path: str | os.PathLike, *, strict: bool = False) -> Program:
+def load_program(path: str | os.PathLike[str], *, strict: bool = False) -> Program:
     """Load and check a program file; raise ProgramError with every problem (warnings too when strict)."""
     program, problems = check_program(path, strict=strict)
     if program is None:
@@ -38,7 +38,7 @@ def load_program(path: str | os.PathLike, *, strict: bool = False) -> Program:
     return program
 
 
-def check_program(path: str | os.PathLike, *, strict: bool = False) -> tuple[Program | None, list[Problem]]:
+def check_program(path: str | os.PathLike[str], *, strict: bool = False) -> tuple[Program | None, list[Problem]]:
     """Check a program file: (the Program or None if there are errors, every error and warning)."""
     filename = os.fspath(path)
     try:
@@ -119,7 +119,7 @@ class _ProgramLoader:
             result = [Problem(p.location, p.message, "error") for p in result]
         return sorted(dict.fromkeys(result), key=self.order)
 
-    def order(self, problem: Problem) -> tuple:
+    def order(self, problem: Problem) -> tuple[Any, ...]:
         loc = problem.location
         if loc is None:
             return (1, "", 0, 0)
@@ -135,7 +135,7 @@ class _ProgramLoader:
 
     # ------------------------------------------------------------------ content files
 
-    def check_content(self, data: dict) -> None:
+    def check_content(self, data: dict[str, Any]) -> None:
         """Every step's content file exists (with "did you mean"); unused Markdown files are warnings."""
         steps = [(path + ("content",), step["content"])
                  for m_path, module in items(data, "modules", ())
@@ -193,7 +193,7 @@ class _ProgramLoader:
 
     # ------------------------------------------------------------------ forms
 
-    def check_forms(self, data: dict, schema_paths: list[Path]) -> dict[str, Form]:
+    def check_forms(self, data: dict[str, Any], schema_paths: list[Path]) -> dict[str, Form]:
         """Build each schema-valid form and check its expressions, scoring, bands and golden tests."""
         builder = ModelBuilder(self.doc)
         built: dict[str, Form] = {}
@@ -228,7 +228,7 @@ class _ProgramLoader:
                 self.add(where, f"{what}: {error.message}",
                          location=expression_location(self.doc, where, error.offset))
 
-    def check_scoring(self, form: Form, raw: dict, path: Path) -> None:
+    def check_scoring(self, form: Form, raw: dict[str, Any], path: Path) -> None:
         """Scoring items, bands over the possible range, and the golden tests (in that order)."""
         for message in forms.scoring_problems(form):
             self.add(_scoring_item_path(raw, path, message), message)
@@ -239,7 +239,7 @@ class _ProgramLoader:
         for test, message in forms.run_tests(form):
             self.add(path + ("tests", form.tests.index(test)), f"golden {message}")
 
-    def warn_unused_forms(self, data: dict) -> None:
+    def warn_unused_forms(self, data: dict[str, Any]) -> None:
         """A form no step shows and no battery uses is probably a mistake."""
         used: set[str] = set()
         for m_path, module in items(data, "modules", ()):
@@ -255,7 +255,7 @@ class _ProgramLoader:
 
     # ------------------------------------------------------------------ model
 
-    def build(self, data: dict, built_forms: dict[str, Form]) -> Program:
+    def build(self, data: dict[str, Any], built_forms: dict[str, Form]) -> Program:
         """The frozen Program; only called when there are no errors (so the data is schema-valid)."""
         builder = ModelBuilder(self.doc)
         modules = []
@@ -296,7 +296,7 @@ def program_digest(source: str, files: Mapping[str, str]) -> str:
 
 
 
-def _scoring_item_path(raw: dict, path: Path, message: str) -> Path:
+def _scoring_item_path(raw: dict[str, Any], path: Path, message: str) -> Path:
     """Point a scoring problem ("scoring.items: unknown question 'x'") at the item it names."""
     scoring = raw.get("scoring", {})
     lists: list[tuple[str, Path, Any]] = [

@@ -35,9 +35,10 @@ _PRIORITY = {"type": 0, "enum": 1, "const": 1, "pattern": 2, "minLength": 2}
 
 
 @lru_cache(maxsize=1)
-def program_schema() -> dict:
+def program_schema() -> dict[str, Any]:
     """The program JSON Schema (engine/program.schema.json), parsed once."""
-    return json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
+    return schema
 
 
 @lru_cache(maxsize=1)
@@ -47,11 +48,11 @@ def _validator() -> Draft202012Validator:
 
 def schema_problems(doc: YamlDocument) -> list[tuple[Path, Problem]]:
     """Every schema violation of the document's data as (path, problem), in source order."""
-    found: dict[tuple, tuple[int, Path, Problem]] = {}
+    found: dict[tuple[Any, ...], tuple[int, Path, Problem]] = {}
     for error in _validator().iter_errors(doc.data):
         for path, problem, per_value in _describe_error(error, doc):
             # several rules broken by one value (type and pattern …) → keep the most basic message
-            slot: tuple = (path, "value") if per_value else (path, problem.message)
+            slot: tuple[Any, ...] = (path, "value") if per_value else (path, problem.message)
             rank = _PRIORITY.get(error.validator, 5)
             if slot not in found or rank < found[slot][0]:
                 found[slot] = (rank, path, problem)
@@ -82,7 +83,7 @@ def _order(problem: Problem) -> tuple[int, int]:
 def _describe_error(error: ValidationError, doc: YamlDocument) -> Iterable[tuple[Path, Problem, bool]]:
     """One or more (path, problem, is_value_error) for a jsonschema error."""
     path: Path = tuple(error.absolute_path)
-    instance = error.instance
+    instance: Any = error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
     kind = error.validator
     if kind == "additionalProperties" and isinstance(instance, Mapping):
@@ -98,7 +99,8 @@ def _describe_error(error: ValidationError, doc: YamlDocument) -> Iterable[tuple
     if kind == "required" and isinstance(instance, Mapping):
         owner = schema_at(program_schema(), path) or schema
         title = owner.get("title", field_label(path))
-        for key in error.validator_value:
+        required: Any = error.validator_value  # the list of required keys
+        for key in required:
             if key not in instance:
                 yield path, Problem(_where(doc, path), f"missing required key '{key}' in {title}"), False
         return
@@ -116,7 +118,7 @@ def _where(doc: YamlDocument, path: Path) -> Location | None:
     return location_for(doc.values, path)
 
 
-def _unknown_key(key: str, title: str, allowed: list[str], instance: Mapping) -> str:
+def _unknown_key(key: str, title: str, allowed: list[str], instance: Mapping[str, Any]) -> str:
     missing = [k for k in allowed if k not in instance]
     close = difflib.get_close_matches(key, missing, n=1, cutoff=0.6)
     if close:
@@ -126,7 +128,8 @@ def _unknown_key(key: str, title: str, allowed: list[str], instance: Mapping) ->
 
 def _value_message(error: ValidationError) -> str:
     """'expected X, received Y' for rules about a single value."""
-    kind, rule, value = error.validator, error.validator_value, error.instance
+    kind, value = error.validator, error.instance
+    rule: Any = error.validator_value  # its shape depends on `kind`
     if kind == "type":
         types = [rule] if isinstance(rule, str) else list(rule)
         expected = " or ".join(_EXPECTED.get(t, t) for t in types)
@@ -161,8 +164,9 @@ def _one_of(choices: list[str]) -> str:
 
 def _pattern_text(schema: Any) -> str:
     if isinstance(schema, Mapping):
-        if isinstance(schema.get("patternErrorMessage"), str):
-            return schema["patternErrorMessage"]
+        message = schema.get("patternErrorMessage")
+        if isinstance(message, str):
+            return message
         return f"text matching {schema.get('pattern')}"
     return "text of another form"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, TypeAlias
 
 import yaml
 
@@ -22,7 +22,8 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _FastLoader = yaml.SafeLoader
 
 #: a path into the data: mapping keys (str) and list indexes (int)
-Path = tuple
+Path: TypeAlias = tuple[str | int, ...]  # keys and list indexes from the document root
+Schema: TypeAlias = Mapping[str, Any]  # a JSON Schema (or a subschema) as loaded from JSON
 #: deeper nesting than this is never a sensible program and would exhaust the recursion limit
 MAX_DEPTH = 64
 #: alias expansion beyond this many nodes is refused (a "billion laughs" document)
@@ -48,7 +49,7 @@ class YamlDocument:
     text: str = ""
 
 
-def load_yaml(text: str, filename: str, schema: Mapping | None = None) -> tuple[Any, dict[Path, Location]]:
+def load_yaml(text: str, filename: str, schema: Schema | None = None) -> tuple[Any, dict[Path, Location]]:
     """Parse YAML text into (data, marks) where marks maps a path tuple to its value's Location; raise ProgramError."""
     doc = parse_yaml(text, filename, schema)
     if doc.problems:
@@ -66,7 +67,7 @@ def location_for(marks: Mapping[Path, Location], path: Path) -> Location | None:
     return None
 
 
-def parse_yaml(text: str, filename: str, schema: Mapping | None = None) -> YamlDocument:
+def parse_yaml(text: str, filename: str, schema: Schema | None = None) -> YamlDocument:
     """Parse YAML text, collecting problems instead of raising (never raises for any input text)."""
     doc = YamlDocument(data=None, text=text)
     root = _compose(text, filename, doc.problems)
@@ -87,7 +88,7 @@ def one_line(problem: Problem) -> Problem:
     return problem if message == problem.message else Problem(problem.location, message, problem.severity)
 
 
-def _problem_order(p: Problem) -> tuple:
+def _problem_order(p: Problem) -> tuple[Any, ...]:
     loc = p.location
     return (loc.line, loc.col) if loc else (0, 0)
 
@@ -199,7 +200,7 @@ def _line_col(text: str, index: int) -> tuple[int, int]:
 class _Builder:
     """Walks the composed node tree once, producing data and filling the document's position maps."""
 
-    def __init__(self, filename: str, doc: YamlDocument, schema: Mapping | None):
+    def __init__(self, filename: str, doc: YamlDocument, schema: Schema | None):
         self.filename = filename
         self.doc = doc
         self.root_schema = schema
@@ -207,7 +208,7 @@ class _Builder:
         self.count = 0
         self.too_big = False
 
-    def build(self, node: yaml.Node, path: Path, schema: Mapping | None, active: frozenset) -> Any:
+    def build(self, node: yaml.Node, path: Path, schema: Schema | None, active: frozenset[int]) -> Any:
         """Convert one node; `active` holds the ids of the collection nodes we are inside (cycle guard)."""
         self.doc.values.setdefault(path, _loc(self.filename, node.start_mark))
         self.count += 1
@@ -227,9 +228,10 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             item_schema = _items_schema(self.root_schema, schema)
             return [self.build(child, path + (i,), item_schema, active) for i, child in enumerate(node.value)]
+        assert isinstance(node, yaml.MappingNode)  # the last of PyYAML's three node kinds
         return self._mapping(node, path, schema, active)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path, schema: Mapping | None, active: frozenset) -> dict:
+    def _mapping(self, node: yaml.MappingNode, path: Path, schema: Schema | None, active: frozenset[int]) -> dict[str, Any]:
         result: dict[str, Any] = {}
         first_seen: dict[str, yaml.Node] = {}
         merges: list[yaml.Node] = []
@@ -261,7 +263,7 @@ class _Builder:
                     result.setdefault(key, value)
         return result
 
-    def _scalar(self, node: yaml.ScalarNode, path: Path, schema: Mapping | None) -> Any:
+    def _scalar(self, node: yaml.ScalarNode, path: Path, schema: Schema | None) -> Any:
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError, TypeError):
@@ -323,7 +325,7 @@ def field_label(path: Path) -> str:
 # minimal JSON Schema navigation (enough for the types the schema expects at a path)
 
 
-def resolve(root: Mapping | None, schema: Any) -> Mapping | None:
+def resolve(root: Schema | None, schema: Any) -> Schema | None:
     """Follow local `$ref`s ("#/$defs/x") until a concrete subschema (None when unknown)."""
     for _ in range(32):  # a ref chain longer than this is a broken schema, not a program problem
         if not isinstance(schema, Mapping):
@@ -338,7 +340,7 @@ def resolve(root: Mapping | None, schema: Any) -> Mapping | None:
     return None
 
 
-def _branches(root: Mapping | None, schema: Mapping | None) -> Iterator[Mapping]:
+def _branches(root: Schema | None, schema: Schema | None) -> Iterator[Schema]:
     """The schema itself and every anyOf/oneOf/allOf branch (one level), all resolved."""
     schema = resolve(root, schema)
     if schema is None:
@@ -351,12 +353,13 @@ def _branches(root: Mapping | None, schema: Mapping | None) -> Iterator[Mapping]
                 yield resolved
 
 
-def _property_schema(root: Mapping | None, schema: Mapping | None, key: str) -> Mapping | None:
+def _property_schema(root: Schema | None, schema: Schema | None, key: str) -> Schema | None:
     for branch in _branches(root, schema):
-        props = branch.get("properties", {})
+        props: Mapping[str, Schema] = branch.get("properties", {})
         if key in props:
             return props[key]
-        for pattern, sub in branch.get("patternProperties", {}).items():
+        patterns: Mapping[str, Schema] = branch.get("patternProperties", {})
+        for pattern, sub in patterns.items():
             if re.search(pattern, key):
                 return sub
         extra = branch.get("additionalProperties")
@@ -365,7 +368,7 @@ def _property_schema(root: Mapping | None, schema: Mapping | None, key: str) -> 
     return None
 
 
-def _items_schema(root: Mapping | None, schema: Mapping | None) -> Mapping | None:
+def _items_schema(root: Schema | None, schema: Schema | None) -> Schema | None:
     for branch in _branches(root, schema):
         items = branch.get("items")
         if isinstance(items, Mapping):
@@ -373,9 +376,9 @@ def _items_schema(root: Mapping | None, schema: Mapping | None) -> Mapping | Non
     return None
 
 
-def schema_at(root: Mapping | None, path: Path) -> Mapping | None:
+def schema_at(root: Schema | None, path: Path) -> Schema | None:
     """The (resolved) subschema describing the value at `path`, or None if the schema does not say."""
-    schema: Mapping | None = root
+    schema: Schema | None = root
     for part in path:
         schema = _items_schema(root, schema) if isinstance(part, int) else _property_schema(root, schema, part)
         if schema is None:
@@ -383,7 +386,7 @@ def schema_at(root: Mapping | None, path: Path) -> Mapping | None:
     return resolve(root, schema)
 
 
-def _types(root: Mapping | None, schema: Mapping | None) -> set[str]:
+def _types(root: Schema | None, schema: Schema | None) -> set[str]:
     found: set[str] = set()
     for branch in _branches(root, schema):
         t = branch.get("type")

@@ -22,21 +22,36 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Final, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import EngineError
 from ..localtime import add_local_days, at_local, fmt, iso, local_date
 from ..model import Program, frozen_map
 from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
-from .state import SYSTEM, Event, MomentState
+from .state import SYSTEM, Event, EventType, MomentState
 
 __all__ = [
+    "CAUSE_SEPARATOR", "cause_key", "cause_prefix",
     "Flag", "FlagRule", "SubscriptionError", "RULES", "LABELS", "due_flags", "flag_event",
     "FormSaved", "FormReview", "BatteryFormSaved", "BatteryStarted", "ActivitySaved",
     "ModuleReminder", "DateReminder", "PatientInactivity", "MomentEndingSoon",
     "ClinicianChanged", "NewMessage",
 ]
+
+
+#: joins the parts of a cause key: "type:part:part…" (the web's SQL prefilters build prefixes with it)
+CAUSE_SEPARATOR: Final = ":"
+
+
+def cause_key(flag_type: str, *parts: object) -> str:
+    """The stable cause key of a flag (or notice): its type and parts joined, e.g. "new_message:2026-…"."""
+    return CAUSE_SEPARATOR.join(str(part) for part in (flag_type, *parts))
+
+
+def cause_prefix(flag_type: str, *parts: object) -> str:
+    """The start every cause key of `type` with these leading parts has: "type:part:…:"."""
+    return cause_key(flag_type, *parts) + CAUSE_SEPARATOR
 
 
 class SubscriptionError(EngineError):
@@ -93,7 +108,7 @@ class FlagRule:
         return out
 
 
-def _events(ctx: _Context, *types: str) -> Iterator[Event]:
+def _events(ctx: _Context, *types: EventType) -> Iterator[Event]:
     return (e for e in ctx.events if e.type in types)
 
 
@@ -116,7 +131,7 @@ class FormSaved(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "form_submitted"):
             if not e.data.get("battery") and self.form in (None, e.form):
-                yield Flag(self.type, e.at, f"form_saved:{e.form}:{iso(e.at)}",
+                yield Flag(self.type, e.at, cause_key(self.type, e.form, iso(e.at)),
                            f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} {fmt(e.at)}.",
                            e.module, e.form)
 
@@ -139,7 +154,7 @@ class FormReview(FlagRule):
             if opened:
                 continue
             waited = f" och har inte öppnats på {self.days} dagar" if self.days else ""
-            yield Flag(self.type, due, f"form_review:{self.days}:{e.form}:{iso(e.at)}",
+            yield Flag(self.type, due, cause_key(self.type, self.days, e.form, iso(e.at)),
                        f"Formuläret {_form_title(ctx, e.form)} skickades in {fmt(e.at)}{waited}"
                        " – granska svaren.", e.module, e.form)
 
@@ -158,7 +173,7 @@ class BatteryFormSaved(FlagRule):
             if battery_id and self.battery in (None, battery_id):
                 battery = ctx.program.battery(battery_id)
                 title = battery.title if battery else battery_id
-                yield Flag(self.type, e.at, f"battery_form_saved:{e.form}:{iso(e.at)}",
+                yield Flag(self.type, e.at, cause_key(self.type, e.form, iso(e.at)),
                            f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} "
                            f"i mätbatteriet {title} {fmt(e.at)}.", e.module, e.form)
 
@@ -175,9 +190,9 @@ class BatteryStarted(FlagRule):
         for e in _events(ctx, "battery_started"):
             battery_id = e.data.get("battery")
             if self.battery in (None, battery_id):
-                battery = ctx.program.battery(battery_id)
+                battery = ctx.program.battery(battery_id) if isinstance(battery_id, str) else None
                 title = battery.title if battery else battery_id
-                yield Flag(self.type, e.at, f"battery_started:{battery_id}:{iso(e.at)}",
+                yield Flag(self.type, e.at, cause_key(self.type, battery_id, iso(e.at)),
                            f"Mätbatteriet {title} startades {fmt(e.at)} av {e.actor.name}.", e.module)
 
 
@@ -192,8 +207,7 @@ class ActivitySaved(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "activity_registered"):
             if self.plan in (None, e.data.get("plan")):
-                yield Flag(self.type, e.at,
-                           f"activity_saved:{e.data.get('plan')}:{e.data.get('occurrence')}",
+                yield Flag(self.type, e.at, cause_key(self.type, e.data.get("plan"), e.data.get("occurrence")),
                            f"Invånaren registrerade aktiviteten ({e.text}).")
 
 
@@ -213,13 +227,14 @@ class ModuleReminder(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         ms = ctx.state.modules.get(self.module)
         last_day = deadline(ctx.state, self.module)
-        if ms is None or last_day is None:
+        activated_at = ms.activated_at if ms is not None else None
+        if activated_at is None or last_day is None:  # deadline() is None unless current with days
             return
-        at = max(ms.activated_at, at_local(last_day - timedelta(days=self.days_before)))
+        at = max(activated_at, at_local(last_day - timedelta(days=self.days_before)))
         module = ctx.program.module(self.module)
         title = module.title if module else self.module
         yield Flag(self.type, at,
-                   f"module_reminder:{self.module}:{self.days_before}:{iso(ms.activated_at)}:{last_day}",
+                   cause_key(self.type, self.module, self.days_before, iso(activated_at), last_day),
                    f"Modul {title} har {self.days_before} dagar kvar (dagar kvar tar slut {last_day}).",
                    self.module)
 
@@ -240,7 +255,7 @@ class DateReminder(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         digest = hashlib.sha256(self.note.encode()).hexdigest()[:12]
         note = f": {self.note}" if self.note else ""
-        yield Flag(self.type, at_local(self.date), f"date_reminder:{self.date}:{digest}",
+        yield Flag(self.type, at_local(self.date), cause_key(self.type, self.date, digest),
                    f"Påminnelse {self.date}{note}")
 
 
@@ -267,7 +282,7 @@ class PatientInactivity(FlagRule):
                         f"({self.days} dagar).")
             else:
                 text = f"Invånaren har inte varit aktiv på {self.days} dagar (senast aktiv {fmt(since)})."
-            yield Flag(self.type, due, f"patient_inactivity:{self.days}:{iso(since)}", text)
+            yield Flag(self.type, due, cause_key(self.type, self.days, iso(since)), text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -285,7 +300,7 @@ class MomentEndingSoon(FlagRule):
             return
         ends = add_local_days(ctx.state.started_at, recommended)
         at = max(ctx.state.started_at, add_local_days(ends, -self.days))
-        yield Flag(self.type, at, f"moment_ending_soon:{self.days}:{iso(ctx.state.started_at)}",
+        yield Flag(self.type, at, cause_key(self.type, self.days, iso(ctx.state.started_at)),
                    f"Momentet når rekommenderad längd ({recommended} dagar) om {self.days} dagar, "
                    f"{local_date(ends)}.")
 
@@ -299,7 +314,7 @@ class ClinicianChanged(FlagRule):
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "clinician_changed"):
-            yield Flag(self.type, e.at, f"clinician_changed:{e.data.get('to')}:{iso(e.at)}", f"{e.text}.")
+            yield Flag(self.type, e.at, cause_key(self.type, e.data.get("to"), iso(e.at)), f"{e.text}.")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -313,10 +328,12 @@ class NewMessage(FlagRule):
         for e in _events(ctx, "message_sent"):
             if e.actor.kind == "patient":
                 new = " i en ny konversation" if e.data.get("conversation") is None else ""
-                yield Flag(self.type, e.at, f"new_message:{iso(e.at)}",
+                yield Flag(self.type, e.at, cause_key(self.type, iso(e.at)),
                            f"Invånaren skickade ett nytt meddelande{new} {fmt(e.at)}.")
 
 
+#: the activity plan's own flag type (not a subscription: a plan with flag_missed raises it)
+ACTIVITY_MISSED: Final = "activity_missed"
 #: flag type id → rule class, in the manual's order
 RULES: Mapping[str, type[FlagRule]] = frozen_map({cls.type: cls for cls in (
     FormSaved, FormReview, BatteryFormSaved, BatteryStarted, ActivitySaved, ModuleReminder,
@@ -324,7 +341,7 @@ RULES: Mapping[str, type[FlagRule]] = frozen_map({cls.type: cls for cls in (
 )})
 #: flag type id → the manual's label (plus the activity plan's own missed-activity flag)
 LABELS: Mapping[str, str] = frozen_map(
-    {**{k: v.label for k, v in RULES.items()}, "activity_missed": "Missad aktivitet"}
+    {**{k: v.label for k, v in RULES.items()}, ACTIVITY_MISSED: "Missad aktivitet"}
 )
 
 
@@ -356,8 +373,8 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     for plan in plans:
         if plan.flag_missed and plan.active:
             for t in missed_occurrences(plan, events, now, since=state.started_at, until=ended):
-                offer(Flag("activity_missed", window_end(plan, t),
-                           f"activity_missed:{plan.id}:{iso(t)}",
+                offer(Flag(ACTIVITY_MISSED, window_end(plan, t),
+                           cause_key(ACTIVITY_MISSED, plan.id, iso(t)),
                            f"Invånaren missade aktiviteten {plan.name} {fmt(t)} "
                            f"(kunde fyllas i till {fmt(window_end(plan, t))})."),
                       None, True)

@@ -9,8 +9,8 @@ Rules decided here (see also docs/scenario.md):
 - At start, modules with `starts_with_moment` become *current* (read_write) with their default
   days; every other module is *upcoming* and hidden from the patient.
 - Days left are counted in Stockholm calendar days from activation: on the activation day a
-  module with 14 days has 14 days left, the next day 13, never below 0. 0 days = no limit
-  (`days_left` returns None). At the deadline nothing is closed: the patient keeps access and
+  module with 14 days has 14 days left, the next day 13, never below 0. `None` days = no time
+  limit (`days_left` returns None); the program YAML's `default_days: 0` is read as None. At the deadline nothing is closed: the patient keeps access and
   module reminders (flags) can fire; the clinician decides what happens next.
 - "Sätt till avklarad" makes the module read-only for the patient; "Sätt till kommande" hides it;
   "Sätt till aktuell" opens it read/write.
@@ -26,11 +26,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Final, Literal
 
 from ..errors import TransitionError
 from ..localtime import days_between, local_date, require_aware
 from ..model import Module, Program, frozen_map
 from .rules import (
+    MAX_DAYS,
     STATE_LABELS,
     STATUS_LABELS,
     check_time,
@@ -53,7 +55,7 @@ from .rules import (
 )
 from .batteries import start_battery
 from .patient import open_form, save_form, send_message, submit_form, view_step
-from .state import PATIENT_STATUSES, Actor, ModuleState, MomentState, Transition
+from .state import PATIENT_STATUSES, Actor, ModuleState, MomentState, Transition, is_patient_status
 
 __all__ = [
     "start", "activate_module", "complete_module", "set_upcoming", "set_days_left", "set_status",
@@ -61,14 +63,18 @@ __all__ = [
     "view_step", "save_form", "submit_form", "open_form", "send_message", "start_battery",
     "days_left", "days_left_of", "deadline", "days_in_moment", "modules_completed", "moment_status",
     "patient_can_see", "patient_can_write", "last_active", "step_progress", "unread_forms",
-    "STATUS_LABELS", "STATE_LABELS", "MAX_DAYS",
+    "STATUS_LABELS", "STATE_LABELS", "MAX_DAYS", "DEFAULT_DAYS", "DefaultDays",
 ]
 
-#: upper bound on days a module may stay open (ten years); larger numbers are typing mistakes
-MAX_DAYS = 3650
+#: `activate_module` without `days`: the module's own default days
+DefaultDays = Literal["default"]
+DEFAULT_DAYS: Final[DefaultDays] = "default"
 
 
-def _check_days(days: int) -> int:
+def _check_days(days: int | None) -> int | None:
+    """Days (or days left) a clinician typed: None = no time limit, else 0 … MAX_DAYS."""
+    if days is None:
+        return None
     if isinstance(days, bool) or not isinstance(days, int):
         raise TransitionError(f"Dagar kvar måste vara ett heltal, fick {days!r}.")
     if days < 0:
@@ -118,12 +124,12 @@ def _module_for_clinician(program: Program, state: MomentState, module_id: str, 
 
 
 def activate_module(program: Program, state: MomentState, module_id: str, *, now: datetime,
-                    actor: Actor, days: int | None = None) -> Transition:
-    """Sätt till aktuell: open the module read/write with its days (the module's days unless given)."""
+                    actor: Actor, days: int | None | DefaultDays = DEFAULT_DAYS) -> Transition:
+    """Sätt till aktuell: open the module read/write for `days` (None = no limit; default: its own days)."""
     module, ms = _module_for_clinician(program, state, module_id, now, actor, "sätta en modul till aktuell")
     if ms.state == "current":
         raise TransitionError(f"Modul {module.title} är redan aktuell.")
-    days = _check_days(ms.days if days is None else days)
+    days = _check_days(ms.days if days == DEFAULT_DAYS else days)
     new = replace(ms, state="current", status="read_write", days=days, activated_at=now,
                   completed_at=None)
     event = make_event("module_activated", now, actor, f"Modul {module.title} startades",
@@ -161,32 +167,34 @@ def set_upcoming(program: Program, state: MomentState, module_id: str, *, now: d
     return Transition(with_module(state, new), (event,))
 
 
-def set_days_left(program: Program, state: MomentState, module_id: str, days_left: int, *,
+def set_days_left(program: Program, state: MomentState, module_id: str, days_left: int | None, *,
                   now: datetime, actor: Actor) -> Transition:
-    """Dagar kvar: set how many days are left from today (0 = no limit)."""
+    """Dagar kvar: set how many days are left from today (None = no time limit)."""
     module, ms = _module_for_clinician(program, state, module_id, now, actor, "ändra dagar kvar")
     days_left = _check_days(days_left)
-    if ms.state == "current" and days_left > 0:
+    if days_left is not None and ms.state == "current" and ms.activated_at is not None:
         # The stored days count from activation, so "N left from today" adds the days gone by.
-        days = days_between(ms.activated_at, now) + days_left
+        days: int | None = _check_days(days_between(ms.activated_at, now) + days_left)
     else:
         days = days_left
-    if days > MAX_DAYS:
-        raise TransitionError(f"Dagar kvar kan vara högst {MAX_DAYS}.")
     if days == ms.days:
-        raise TransitionError(f"Modul {module.title} har redan {days_left} dagar kvar.")
-    shown = f"{days_left}" if days_left else "0 (ingen tidsgräns)"
+        already = "ingen tidsgräns" if days_left is None else f"{days_left} dagar kvar"
+        raise TransitionError(f"Modul {module.title} har redan {already}.")
     event = make_event("days_changed", now, actor,
-                       f"Dagar kvar för modul {module.title} ändrades till {shown}",
+                       f"Dagar kvar för modul {module.title} ändrades till {_shown(days_left)}",
                        module=module_id, days_left=days_left, days=days)
     return Transition(with_module(state, replace(ms, days=days)), (event,))
+
+
+def _shown(days_left: int | None) -> str:
+    return "0 (ingen tidsgräns)" if days_left is None else str(days_left)
 
 
 def set_status(program: Program, state: MomentState, module_id: str, status: str, *,
                now: datetime, actor: Actor) -> Transition:
     """Invånarstatus: hidden, read_write or read_only for the patient."""
     module, ms = _module_for_clinician(program, state, module_id, now, actor, "ändra invånarstatus")
-    if status not in PATIENT_STATUSES:
+    if not is_patient_status(status):
         raise TransitionError(
             f"Okänd invånarstatus {status!r}; välj en av {', '.join(PATIENT_STATUSES)}."
         )

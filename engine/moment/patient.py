@@ -29,11 +29,11 @@ from .rules import (
     require_patient,
 )
 from ..model import Form, Module, Program, Step, frozen_map
-from .state import Actor, MomentState, Transition
+from .state import Actor, MomentState, StepProgress, Transition
 
 __all__ = ["view_step", "save_form", "submit_form", "open_form", "send_message", "answers_to_json"]
 
-_ORDER = {"not_started": 0, "started": 1, "done": 2}
+_ORDER: Mapping[StepProgress, int] = {"not_started": 0, "started": 1, "done": 2}
 
 
 def view_step(program: Program, state: MomentState, module_id: str, step_id: str, *,
@@ -59,10 +59,9 @@ def save_form(program: Program, state: MomentState, form_id: str, values: Mappin
               now: datetime, actor: Actor, module_id: str | None = None) -> Transition:
     """The patient saves a draft of a form (not validated, not sent to the clinician)."""
     form, module, battery = _writable_form(program, state, form_id, module_id, now, actor, "spara")
-    steps = _steps_showing(module, form.id)
     progress = state.steps
-    for step in steps:
-        progress = _raise_progress(progress, module.id, step, "started")
+    for module_id, step in _steps_showing(module, form.id):
+        progress = _raise_progress(progress, module_id, step, "started")
     new = replace(state, steps=progress, last_active=now)
     event = make_event("form_saved", now, actor, f"Formulär {form.title} sparades",
                        module=module.id if module else None, form=form.id,
@@ -84,9 +83,9 @@ def submit_form(program: Program, state: MomentState, form_id: str, values: Mapp
         data["score"] = _json_score(forms.score(form, cleaned))
     submitted = state.submitted_forms | {form.id}
     progress = state.steps
-    for step in _steps_showing(module, form.id):
+    for module_id, step in _steps_showing(module, form.id):
         done = all(f in submitted for f in step.forms_to_finish)
-        progress = _raise_progress(progress, module.id, step, "done" if done else "started")
+        progress = _raise_progress(progress, module_id, step, "done" if done else "started")
     new = replace(state, steps=progress, submitted_forms=submitted, last_active=now)
     event = make_event("form_submitted", now, actor, f"Formulär {form.title} skickades in",
                        module=module.id if module else None, form=form.id, **data)
@@ -176,12 +175,13 @@ def _writable_form(program: Program, state: MomentState, form_id: str, module_id
     raise TransitionError(f"Formulär {form.title} är inte öppet för invånaren.")
 
 
-def _steps_showing(module: Module | None, form_id: str) -> list[Step]:
-    return [s for s in module.steps if form_id in s.forms] if module else []
+def _steps_showing(module: Module | None, form_id: str) -> list[tuple[str, Step]]:
+    """(module id, step) for the module's steps that show the form (none without a module)."""
+    return [(module.id, s) for s in module.steps if form_id in s.forms] if module else []
 
 
-def _raise_progress(steps: Mapping[str, str], module_id: str, step: Step,
-                    target: str) -> Mapping[str, str]:
+def _raise_progress(steps: Mapping[str, StepProgress], module_id: str, step: Step,
+                    target: StepProgress) -> Mapping[str, StepProgress]:
     """Step progress never goes backwards (done stays done when a resubmittable form is saved)."""
     key = f"{module_id}/{step.id}"
     if _ORDER[target] <= _ORDER[steps.get(key, "not_started")]:

@@ -18,20 +18,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Iterable, Sequence
+from typing import Final, Iterable, Sequence
 
 from ..errors import EngineError
 from ..localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
 from ..model import Program, Reminder
 from .rules import deadline, moment_status, patient_can_see
+from .flags import cause_key
 from .schedule import ActivityPlan, occurrence_status, occurrences
 from .state import Event, MomentState
 
 __all__ = [
     "QuietHours", "QuietHoursError", "parse_quiet_hours", "next_allowed", "retry_delay",
     "DueReminder", "DueActivity", "due_reminders", "due_activities",
-    "DEFAULT_QUIET_HOURS", "DEADLINE_REMINDER_TIME", "MAX_LATE",
+    "DEFAULT_QUIET_HOURS", "DEADLINE_REMINDER_TIME", "MAX_LATE", "REMINDER", "ACTIVITY",
 ]
+
+#: the first part of an authored reminder's key and of an activity reminder's key (see flags.cause_key)
+REMINDER: Final = "reminder"
+ACTIVITY: Final = "activity"
 
 #: wall-clock time deadline reminders are due (a patient-friendly hour, not midnight)
 DEADLINE_REMINDER_TIME = time(9, 0)
@@ -98,7 +103,7 @@ def retry_delay(failures: int, *, base: timedelta = timedelta(minutes=1),
     if failures < 1:
         raise ValueError(f"expected failures ≥ 1, received {failures}")
     # 2**40 × any sensible base is past every cap; bounding the exponent avoids huge integers
-    return min(cap, base * 2 ** min(failures - 1, 40))
+    return min(cap, base * (1 << min(failures - 1, 40)))
 
 
 # --- patient reminders --------------------------------------------------------------------------
@@ -131,15 +136,15 @@ def _reminder_due(state: MomentState, r: Reminder) -> tuple[datetime, str] | Non
                 return None
             if ms.activated_at is not None:
                 at = max(at, ms.activated_at)
-        return at, f"reminder:{r.id}:{iso(state.started_at)}"
+        return at, cause_key(REMINDER, r.id, iso(state.started_at))
     if r.days_before_deadline is not None and r.module is not None:
         last_day = deadline(state, r.module)
         ms = state.modules.get(r.module)
-        if last_day is None or ms is None or ms.status == "hidden":
+        if last_day is None or ms is None or ms.activated_at is None or ms.status == "hidden":
             return None
         at = max(ms.activated_at, at_local(last_day - timedelta(days=r.days_before_deadline),
                                            DEADLINE_REMINDER_TIME))
-        return at, f"reminder:{r.id}:{iso(ms.activated_at)}:{last_day}"
+        return at, cause_key(REMINDER, r.id, iso(ms.activated_at), last_day)
     return None
 
 
@@ -175,5 +180,5 @@ def due_activities(state: MomentState, plans: Sequence[ActivityPlan], events: It
             continue
         for t in occurrences(plan, day_start, now + timedelta(microseconds=1)):
             if occurrence_status(plan, t, events, now) == "due":
-                found.append(DueActivity(plan.id, t, f"activity:{plan.id}:{iso(t)}"))
+                found.append(DueActivity(plan.id, t, cause_key(ACTIVITY, plan.id, iso(t))))
     return sorted(found, key=lambda d: (d.occurrence, d.key))

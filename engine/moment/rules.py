@@ -8,22 +8,37 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any, Final, Iterable, Mapping
 
 from ..errors import TransitionError
 from ..localtime import days_between, local_date, require_aware
 from ..model import Module, Program, frozen_map
-from .state import Actor, Event, ModuleState, MomentState
+from .state import (
+    Actor,
+    Event,
+    EventType,
+    ModuleState,
+    ModuleStateName,
+    MomentState,
+    MomentStatus,
+    PatientStatus,
+    StepProgress,
+)
 
 #: invånarstatus as the manual shows it
-STATUS_LABELS = {"hidden": "Dold", "read_write": "Läs/skriv", "read_only": "Läs"}
+STATUS_LABELS: Final[Mapping[PatientStatus, str]] = frozen_map(
+    {"hidden": "Dold", "read_write": "Läs/skriv", "read_only": "Läs"})
 #: module states as the manual shows them
-STATE_LABELS = {"upcoming": "Kommande", "current": "Aktuell", "completed": "Avklarad"}
+STATE_LABELS: Final[Mapping[ModuleStateName, str]] = frozen_map(
+    {"upcoming": "Kommande", "current": "Aktuell", "completed": "Avklarad"})
+#: upper bound on a module's days (ten years); larger numbers are typing mistakes
+MAX_DAYS: Final = 3650
 
 # --- guards and helpers ---------------------------------------------------------------------------
 
 
-def make_event(type: str, now: datetime, actor: Actor, text: str, *, module: str | None = None,
-               step: str | None = None, form: str | None = None, **data) -> Event:
+def make_event(type: EventType, now: datetime, actor: Actor, text: str, *, module: str | None = None,
+               step: str | None = None, form: str | None = None, **data: Any) -> Event:
     """Build an Event with read-only, JSON-friendly data."""
     return Event(type=type, at=now, actor=actor, module=module, step=step, form=form,
                  data=frozen_map(data), text=text)
@@ -79,7 +94,7 @@ def with_module(state: MomentState, ms: ModuleState) -> MomentState:
 # --- queries --------------------------------------------------------------------------------------
 
 
-def moment_status(state: MomentState, now: datetime) -> str:
+def moment_status(state: MomentState, now: datetime) -> MomentStatus:
     """active, maintenance or ended as of `now` (maintenance turns into ended after its last day)."""
     if (state.status == "maintenance" and state.maintain_until is not None
             and local_date(now) > state.maintain_until):
@@ -89,7 +104,7 @@ def moment_status(state: MomentState, now: datetime) -> str:
 
 def days_left_of(ms: ModuleState, now: datetime) -> int | None:
     """Days left of one module state; None = no limit."""
-    if ms.days == 0:
+    if ms.days is None:
         return None
     if ms.state != "current" or ms.activated_at is None:
         return ms.days
@@ -105,7 +120,7 @@ def days_left(program: Program, state: MomentState, module_id: str, now: datetim
 def deadline(state: MomentState, module_id: str) -> date | None:
     """The Stockholm date on which a current module reaches 0 days left (None without a limit)."""
     ms = state.modules.get(module_id)
-    if ms is None or ms.state != "current" or ms.days == 0 or ms.activated_at is None:
+    if ms is None or ms.state != "current" or ms.days is None or ms.activated_at is None:
         return None
     return local_date(ms.activated_at) + timedelta(days=ms.days)
 
@@ -139,12 +154,12 @@ def patient_can_write(state: MomentState, module_id: str, now: datetime) -> bool
     return ms is not None and ms.status == "read_write" and moment_status(state, now) == "active"
 
 
-def step_progress(state: MomentState, module_id: str, step_id: str) -> str:
+def step_progress(state: MomentState, module_id: str, step_id: str) -> StepProgress:
     """not_started, started (yellow) or done (green) for one step."""
     return state.steps.get(f"{module_id}/{step_id}", "not_started")
 
 
-def unread_forms(events) -> list[str]:
+def unread_forms(events: Iterable[Event]) -> list[str]:
     """Form ids submitted since the clinician last opened them (shown as unread on the overview)."""
     unread: dict[str, None] = {}
     for e in sorted(events, key=lambda e: e.at):

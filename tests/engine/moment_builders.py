@@ -39,9 +39,9 @@ def step(id: str, number: str, title: str, forms: tuple[str, ...] = ()) -> Step:
     return Step(id=id, number=number, title=title, content=None, forms=forms)
 
 
-def module(id: str, title: str, days: int, starts: bool, *steps: Step,
+def module(id: str, title: str, days: int | None, starts: bool, *steps: Step,
            kind: str = "mandatory") -> Module:
-    """A module with the given default days."""
+    """A module with the given default days (None = no time limit)."""
     return Module(id=id, title=title, kind=kind, default_days=days, starts_with_moment=starts,
                   steps=tuple(steps))
 
@@ -79,7 +79,7 @@ def build_program(**overrides) -> Program:
         end_reasons=(EndReason("genomford", "Genomförd behandling"),
                      EndReason("avbruten", "Avbruten av invånaren")),
         modules=(
-            module("inledning", "Inledning", 0, True, step("valkommen", "I.1", "Välkommen")),
+            module("inledning", "Inledning", None, True, step("valkommen", "I.1", "Välkommen")),
             module("steg-1", "Steg 1 Uppvärmning", 7, True,
                    step("motivation", "1.1", "Så här ökar du motivationen", ("skal",)),
                    step("tobaksvanor", "1.2", "Kartlägg dina tobaksvanor", ("vanor", "ftnd")),

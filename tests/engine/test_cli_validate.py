@@ -96,7 +96,7 @@ def test_outline_json_has_exactly_the_documented_shape(run):
     first = data["modules"][0]
     assert list(first) == ["id", "title", "kind", "default_days", "starts_with_moment", "steps"]
     assert (first["id"], first["kind"], first["default_days"], first["starts_with_moment"]) == (
-        "start", "mandatory", 0, True)
+        "start", "mandatory", None, True)  # the YAML's 0 = no limit
     # "# Sovrummet\n\nEtt svalt, mörkt och tyst sovrum gör det lättare att sova." — counted by hand:
     # 12 words, 2 sentences (heading + one), long words: Sovrummet, lättare → 12/2 + 100*2/12 = 22.67
     sovrummet = data["modules"][1]["steps"][1]

@@ -234,3 +234,20 @@ def test_subscription_parameters_round_trip(program):
     rule = parse_subscription(program, data)
     assert rule.date == date(2026, 3, 16)
     assert rule.params() == data
+
+
+def test_cause_keys_and_their_prefixes_come_from_one_function(program, started):
+    assert fl.cause_key("module_reminder", "steg-1", 2, "2026-03-02T09:00:00+01:00", date(2026, 3, 9)) == (
+        "module_reminder:steg-1:2:2026-03-02T09:00:00+01:00:2026-03-09")
+    assert fl.cause_prefix("module_reminder", "steg-1") == "module_reminder:steg-1:"
+    assert fl.cause_prefix("patient_inactivity") == "patient_inactivity" + fl.CAUSE_SEPARATOR
+    m = Moment(program, started, [{"flag": "module_reminder", "module": "steg-1", "days_before": 2},
+                                  {"flag": "patient_inactivity", "days": 3}])
+    m.run_days(sthlm(2026, 3, 12))
+    assert {f.type for f in m.flags} == {"module_reminder", "patient_inactivity"}
+    # the SQL prefilters test exactly these prefixes (web/notify/candidates.py)
+    for f in m.flags:
+        first = f.cause.removeprefix(fl.cause_prefix(f.type)).split(fl.CAUSE_SEPARATOR)[0]
+        assert f.cause.startswith(fl.cause_prefix(f.type, first))
+    reminder = next(f for f in m.flags if f.type == "module_reminder")
+    assert reminder.cause.startswith(fl.cause_prefix("module_reminder", "steg-1", 2))

@@ -130,7 +130,8 @@ def test_typed_values_render_back_to_the_strings_a_patient_would_type():
 
 
 typed_values = st.fixed_dictionaries({
-    "name": st.none() | st.text(min_size=1).map(str.strip).filter(bool),
+    # canonical text only: coercing turns a browser's "\r\n" into "\n" by design
+    "name": st.none() | st.text(min_size=1).map(str.strip).filter(lambda s: s and "\r\n" not in s),
     "count": st.none() | st.integers(-10**9, 10**9) | st.integers(-10**6, 10**6).map(lambda n: n / 1000),
     "craving": st.none() | st.integers(0, 10),
     "brand": st.none() | st.sampled_from(["marlboro", "prince"]),

@@ -27,7 +27,7 @@ def apply(state, transition, log=None):
 def test_start_makes_start_modules_current_and_hides_the_rest(program, started):
     state, events = started
     assert [(m.id, m.state, m.status, m.days) for m in state.modules.values()] == [
-        ("inledning", "current", "read_write", 0),
+        ("inledning", "current", "read_write", None),
         ("steg-1", "current", "read_write", 7),
         ("ung", "upcoming", "hidden", 7),
         ("steg-2", "upcoming", "hidden", 14),
@@ -105,9 +105,9 @@ def test_days_left_can_be_set_from_today(program, started):
     assert t.events[0].type == "days_changed"
 
 
-def test_zero_days_left_means_no_limit(program, started):
+def test_none_days_left_means_no_limit(program, started):
     state, _ = started
-    t = lc.set_days_left(program, state, "steg-1", 0, now=sthlm(2026, 3, 4, 10), actor=CLINICIAN)
+    t = lc.set_days_left(program, state, "steg-1", None, now=sthlm(2026, 3, 4, 10), actor=CLINICIAN)
     assert lc.days_left(program, t.state, "steg-1", sthlm(2026, 3, 30)) is None
     assert texts(t.events) == ["Dagar kvar för modul Steg 1 Uppvärmning ändrades till 0 (ingen tidsgräns)"]
 
@@ -116,7 +116,7 @@ def test_an_expired_module_can_be_given_no_limit(program, started):
     state, _ = started
     late = sthlm(2026, 3, 20)
     assert lc.days_left(program, state, "steg-1", late) == 0
-    t = lc.set_days_left(program, state, "steg-1", 0, now=late, actor=CLINICIAN)
+    t = lc.set_days_left(program, state, "steg-1", None, now=late, actor=CLINICIAN)
     assert lc.days_left(program, t.state, "steg-1", late) is None
 
 

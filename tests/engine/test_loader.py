@@ -23,7 +23,7 @@ def test_the_sleep_program_loads_into_the_model(somn):
         "somn", "Sömnskolan", "0.3.1", "sv", 42)
     assert [m.id for m in somn.modules] == ["start", "somnvanor", "skiftarbete"]
     assert [(m.kind, m.default_days, m.starts_with_moment) for m in somn.modules] == [
-        ("mandatory", 0, True), ("mandatory", 14, False), ("individual", 7, False)]
+        ("mandatory", None, True), ("mandatory", 14, False), ("individual", 7, False)]
     assert [r.id for r in somn.end_reasons] == ["klar", "avbrutet"]
     assert somn.welcome_text.startswith("Välkommen till Sömnskolan!\n")
 

@@ -1,7 +1,10 @@
 """Configuration is validated at start, with every problem named at once."""
 import pytest
 
-from web import create_app
+from datetime import UTC, datetime
+
+from engine import localtime
+from web import clock, create_app
 from web.config import ConfigError, build_config, normalise_database_url
 
 GOOD_KEY = "k" * 40
@@ -26,11 +29,23 @@ def test_demo_mode_runs_without_a_configured_secret_key(tmp_path):
 
 def test_all_problems_are_reported_together(tmp_path):
     with pytest.raises(ConfigError) as info:
-        build_config({"TIMEZONE": "Mars/Olympus"}, env={"DATABASE_URL": "mysql://x/y", "STEGVIS_DATA_DIR": str(tmp_path)})
+        build_config({"PROGRAMS_DIR": str(tmp_path / "nowhere")},
+                     env={"DATABASE_URL": "mysql://x/y", "STEGVIS_DATA_DIR": str(tmp_path)})
     problems = info.value.problems
-    assert [p.split(":")[0] for p in problems] == ["SECRET_KEY", "DATABASE_URL", "TIMEZONE"]
+    assert [p.split(":")[0] for p in problems] == ["SECRET_KEY", "DATABASE_URL", "STEGVIS_PROGRAMS_DIR"]
     assert "received mysql://" in problems[1]
-    assert "received 'Mars/Olympus'" in problems[2]
+    assert problems[2].endswith(str(tmp_path / "nowhere"))
+
+
+def test_the_web_counts_local_time_in_the_engines_time_zone(tmp_path):
+    config = build_config(env={"SECRET_KEY": GOOD_KEY, "STEGVIS_DATA_DIR": str(tmp_path)})
+    assert "TIMEZONE" not in config  # one zone for the rules and the screens: not configurable
+    app = create_app({"SECRET_KEY": GOOD_KEY, "DATA_DIR": str(tmp_path), "TESTING": True,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'tz.db'}"})
+    with app.app_context():
+        assert clock.tz() is localtime.TZ
+        winter = datetime(2026, 1, 15, 12, 0, tzinfo=UTC)
+        assert clock.format_datetime(winter) == "2026-01-15 13:00" == localtime.fmt(winter)
 
 
 def test_sqlite_lives_in_the_data_folder_by_default(tmp_path):

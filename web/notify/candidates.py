@@ -19,6 +19,9 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 
+from engine.moment.flags import CAUSE_SEPARATOR, cause_prefix
+from engine.moment.reminders import REMINDER
+
 from ..models import (ActivityPlan, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription, Notice,
                       Patient, UTCDateTime)
 
@@ -76,9 +79,9 @@ def _param(name: str, integer: bool = False) -> ColumnElement:
 
 def _flag_with_prefix(flag_type: str, *parts: ColumnElement | str) -> ColumnElement:
     """Flag rows of the moment whose cause key starts with `type:part:part:`."""
-    prefix: ColumnElement = literal(f"{flag_type}:")
+    prefix: ColumnElement = literal(cause_prefix(flag_type))
     for part in parts:
-        prefix = prefix + (cast(part, String) if not isinstance(part, str) else literal(part)) + literal(":")
+        prefix = prefix + (cast(part, String) if not isinstance(part, str) else literal(part)) + literal(CAUSE_SEPARATOR)
     return and_(Flag.enrollment_id == Enrollment.id, Flag.type == flag_type, _starts_with(Flag.cause_key, prefix))
 
 
@@ -210,7 +213,7 @@ def reminder_after_start(now: datetime, program_id: str, reminder_id: str, days:
     query = _running().where(
         Enrollment.program_id == program_id,
         plus_days(Enrollment.started_at, days) <= _at(now + SLACK),
-        ~exists().where(_notice_with_prefix(f"reminder:{reminder_id}:")),
+        ~exists().where(_notice_with_prefix(cause_prefix(REMINDER, reminder_id))),
     )
     late = plus_days(Enrollment.started_at, days) >= _at(now - max_late - SLACK)
     if module is None:
@@ -235,7 +238,7 @@ def reminder_before_deadline(now: datetime, program_id: str, reminder_id: str, d
         plus_days(em.activated_at, lead) <= _at(now + timedelta(hours=16) + SLACK),
         or_(plus_days(em.activated_at, lead) >= _at(now - max_late - timedelta(hours=10) - SLACK),
             em.activated_at >= _at(now - max_late - SLACK)),
-        ~exists().where(_notice_with_prefix(f"reminder:{reminder_id}:"), Notice.created_at >= em.activated_at,
+        ~exists().where(_notice_with_prefix(cause_prefix(REMINDER, reminder_id)), Notice.created_at >= em.activated_at,
                         ~changed_after_notice),
     )
 

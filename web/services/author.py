@@ -181,7 +181,7 @@ def typical_course(program: Program, start: datetime, until: date) -> list[Actio
     where = Location(PREVIEW_FILE, 1, 1)
     actions: list[Action] = []
     current = next((m for m in program.modules if m.kind == "mandatory" and m.starts_with_moment
-                    and m.default_days > 0), None)
+                    and m.default_days is not None), None)
     day = current.default_days if current else 0
     for module in program.modules:
         if current is None or module.kind != "mandatory" or module.starts_with_moment:
@@ -191,14 +191,14 @@ def typical_course(program: Program, start: datetime, until: date) -> list[Actio
             break
         actions.append(Action(at, "clinician", "complete_module", {"module": current.id}, where))
         actions.append(Action(at + timedelta(minutes=1), "clinician", "activate_module", {"module": module.id}, where))
-        current, day = module, day + max(module.default_days, 1)
+        current, day = module, day + max(module.default_days or 0, 1)
     return actions
 
 
 def _subscriptions(program: Program, start: datetime) -> list:
     rules = [PatientInactivity(since=start, **DEFAULT_FLAGS[0][1]), MomentEndingSoon(since=start, **DEFAULT_FLAGS[1][1])]
     rules += [ModuleReminder(since=start, module=m.id, days_before=MODULE_REMINDER_DAYS)
-              for m in program.modules if m.kind == "mandatory" and m.default_days > 0]
+              for m in program.modules if m.kind == "mandatory" and m.default_days is not None]
     return rules
 
 

@@ -91,7 +91,7 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
         form_ids = [f for step in module.steps for f in step.forms]
         views.append(ModuleView(
             id=module.id, title=module.title, kind=module.kind, state=ms.state, status=ms.status,
-            days_left=lifecycle.days_left(program, state, module.id, now), days=ms.days,
+            days_left=lifecycle.days_left(program, state, module.id, now), days=ms.days or 0,
             steps=[StepView(s.number, s.title, lifecycle.step_progress(state, module.id, s.id)) for s in module.steps],
             forms=[FormView(f, program.form(f).title if program.form(f) else f, latest.get(f), f in unread_ids)
                    for f in dict.fromkeys(form_ids)],
