@@ -11,6 +11,7 @@ Severities, mildest first:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import DROP, MIGRATION_KINDS, Migration, Program
 
@@ -36,7 +37,7 @@ class Change:
     #: for mapped changes: the id in the new version, or "drop"
     target: str | None = None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"severity": self.severity, "kind": self.kind, "path": self.path, "message": self.message,
                 "target": self.target, "reason": self.reason or None}
 

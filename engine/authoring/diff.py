@@ -7,6 +7,8 @@ Severities and the Change/ProgramDiff types are in engine.authoring.changes.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from ..model import Module, Program, Step
 from .changes import SEVERITIES, SEVERITY_LABELS, Change, Collector, IdMap, ProgramDiff
 from .diff_forms import compare_form, question_targets
@@ -221,7 +223,7 @@ def diff_text(diff: ProgramDiff, old_name: str, new_name: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def diff_data(diff: ProgramDiff, old_name: str, new_name: str) -> dict:
+def diff_data(diff: ProgramDiff, old_name: str, new_name: str) -> dict[str, Any]:
     """The JSON report (`stegvis diff --format json`)."""
     return {
         "program": diff.program_id,

@@ -1,10 +1,12 @@
 """`stegvis diff` for forms: questions, options, scoring and bands (see engine.authoring.diff)."""
 from __future__ import annotations
 
+from typing import Any, Iterable
+
 from .. import expr as expressions
 from .. import forms
 from ..errors import ExpressionError
-from ..model import Form, Option, Program, Question, Scoring
+from ..model import Band, Form, Option, Program, Question, Scoring
 from .changes import Collector, IdMap
 
 
@@ -149,7 +151,7 @@ def compare_scoring(c: Collector, old: Form, new: Form, renamed: dict[str, str],
                    f"Formuläret {_q(old.title)} har ändrad poängsättning (poängsättningen är {'ny' if a is None else 'borttagen'})")
         return
 
-    def ids(values) -> set[str]:
+    def ids(values: Iterable[str]) -> set[str]:
         return {renamed.get(v, v) for v in values}
 
     differences = []
@@ -182,7 +184,7 @@ def compare_scoring(c: Collector, old: Form, new: Form, renamed: dict[str, str],
         c.safe("subscale.text", new.id, f"{label} subscale titles changed")
 
 
-def _subscales(scoring: Scoring, renamed: dict[str, str]) -> dict[str, tuple]:
+def _subscales(scoring: Scoring, renamed: dict[str, str]) -> dict[str, tuple[str, frozenset[str]]]:
     return {s.id: (s.method, frozenset(renamed.get(i, i) for i in s.items)) for s in scoring.subscales}
 
 
@@ -210,7 +212,7 @@ def _rename(node: expressions.Expr, renamed: dict[str, str]) -> expressions.Expr
     return node
 
 
-def _span(band) -> str:
+def _span(band: Band) -> str:
     return f"{_yaml(band.min)}–{_yaml(band.max)}"
 
 
@@ -218,7 +220,7 @@ def _spans(scoring: Scoring) -> str:
     return ", ".join(_span(b) for b in scoring.bands)
 
 
-def _yaml(value) -> str:
+def _yaml(value: Any) -> str:
     """A value as the author wrote it: 2 not 2.0, true/false, none."""
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Mapping
 
 from ..model import Program, frozen_map
-from ..moment.state import MODULE_STATES, STEP_PROGRESS, Actor, Event, ModuleState, MomentState
+from ..moment.state import MODULE_STATES, STEP_PROGRESS, Actor, StepProgress, Event, ModuleState, MomentState
 from .changes import Change, IdMap, ProgramDiff
 from .diff import diff_programs
 
@@ -97,7 +97,7 @@ def plan_upgrade(old: Program, new: Program, state: MomentState) -> UpgradePlan 
     for module in new.modules:
         if module.id in added:
             module_states[module.id] = ModuleState(module.id, "upcoming", "hidden", module.default_days)
-    progress: dict[str, str] = {}
+    progress: dict[str, StepProgress] = {}
     for key, value in state.steps.items():
         target = steps[key]
         if target is not None:

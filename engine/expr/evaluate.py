@@ -6,7 +6,7 @@ from datetime import date, time
 from typing import Any, Mapping
 
 from .parser import parse
-from .syntax import (ARITHMETIC, COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary,
+from .syntax import (Binary, Call, Expr, ListLit, Literal, Name, Unary,
                      parse_date_literal, parse_time_literal)
 
 # ---------------------------------------------------------------- evaluation

@@ -46,7 +46,7 @@ def known_ids(data: Any) -> dict[str, set[str]]:
     return known
 
 
-def _tables(migration: dict, path: Path) -> Iterator[tuple[str, Path, dict]]:
+def _tables(migration: dict[str, Any], path: Path) -> Iterator[tuple[str, Path, dict[str, Any]]]:
     for kind in MIGRATION_KINDS:
         table = migration.get(kind)
         if isinstance(table, dict):
@@ -63,7 +63,7 @@ def check_migrations(doc: YamlDocument) -> list[tuple[Path, Problem]]:
 
     version = text(data, "version")
     known = known_ids(data)
-    first: dict[str, int] = {}
+    first: dict[str, int | str] = {}
     for path, migration in items(data, "migrations", ()):
         source = text(migration, "from")
         if source is not None:
@@ -87,7 +87,7 @@ def check_migrations(doc: YamlDocument) -> list[tuple[Path, Problem]]:
     return found
 
 
-def build_migrations(data: dict, doc: YamlDocument) -> tuple[Migration, ...]:
+def build_migrations(data: dict[str, Any], doc: YamlDocument) -> tuple[Migration, ...]:
     """The model's migrations from schema-valid data."""
     return tuple(
         Migration(from_version=raw["from"],
