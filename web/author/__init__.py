@@ -12,13 +12,12 @@ from typing import Callable
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 
-from engine.model import Form, Program
-
 from .. import clock
 from ..decorators import staff_required
 from ..services import author as author_service
 from ..services.core import audio as patient_audio
 from ..services.author import ProgramPreview
+from ..services.types import Form, Program
 from ..patient.audio import send_audio
 
 bp = Blueprint("author", __name__, url_prefix="/author")

@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.model import Form
-
 from .. import clock
 from ..programs import all_programs
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import ServiceError
 from ..services.patient.program import ModuleView, MomentView
+from ..services.types import Form
 from . import bp, moment_required, patient_required
 from .audio import step_audio_url, welcome_audio_url
 
