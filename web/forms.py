@@ -110,3 +110,9 @@ def first_error(form: Form) -> str | None:
         if field.errors:
             return field.errors[0]
     return None
+
+
+class NextQuery(QueryForm):
+    """Where to go after logging in (`?next=`; checked by the view before use)."""
+
+    next = Text(strip_text=False, missing=None)
