@@ -10,7 +10,7 @@ from ..services.errors import ServiceError
 from ..services.types import ActivityPlan, Enrollment
 from . import bp
 from .common import flash_error, staff_moment
-from .forms import ContentStepForm, ScheduleStepForm, SettingsStepForm
+from .forms import ContentStepForm, ScheduleStepForm, SettingsStepForm, StepButtons
 
 INTERVALS = ((1, "Varje vecka"), (2, "Varannan vecka"), (3, "Var tredje vecka"), (4, "Var fjärde vecka"))
 STEPS = ((1, "Innehåll"), (2, "Schema"), (3, "Inställningar"))
@@ -61,7 +61,7 @@ def activity_editor(enrollment: Enrollment, plan_id: int | None, step: int):
         "active": plan.active if plan and plan.editor_step >= 3 else True,
     }
     if request.method == "POST":
-        finishing = "next" in request.form
+        finishing = StepButtons().next.data is not None
         try:
             if step == 1:
                 content = ContentStepForm()

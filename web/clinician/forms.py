@@ -144,6 +144,12 @@ class NumberedRows(Field):
             self.data.append(row)
 
 
+class StepButtons(PostForm):
+    """Nästa ("next" posted: save the step and move on) versus the editor's own add/remove buttons."""
+
+    next = Text(missing=None)
+
+
 class ContentStepForm(PostForm):
     name = Text(strip_text=False)
     rows = NumberedRows(columns=("element-kind", "element-text", "element-min", "element-max"))
