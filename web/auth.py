@@ -10,6 +10,7 @@ from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from . import clock
+from .forms import NextQuery
 from .identity import provider
 from .services.clinician import staff as staff_service
 from .services.core import logins
@@ -67,7 +68,7 @@ def login():
             return render_template("auth/login.html", form=form), 200
         session.clear()  # no state survives from before the login (session fixation)
         login_user(user)
-        next_url = _safe_next(request.args.get("next"))
+        next_url = _safe_next(NextQuery(request.args).next.data)
         if len(user.memberships) == 1:
             session["unit_id"] = user.memberships[0].care_unit_id
             return redirect(next_url or url_for("clinician.home"))
@@ -91,7 +92,7 @@ def choose_unit():
         form.unit.data = session["unit_id"]
     if form.validate_on_submit():
         session["unit_id"] = form.unit.data
-        return redirect(_safe_next(request.args.get("next")) or url_for("clinician.home"))
+        return redirect(_safe_next(NextQuery(request.args).next.data) or url_for("clinician.home"))
     return render_template("auth/choose_unit.html", form=form)
 
 

@@ -8,7 +8,7 @@ from flask import abort, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from .extensions import login_manager
-from .models import Membership
+from .services.types import Membership
 
 
 def current_membership() -> Membership | None:

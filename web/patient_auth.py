@@ -11,10 +11,10 @@ from abc import ABC, abstractmethod
 
 from flask import current_app
 
-from .extensions import db
-from .models import Patient
 from .passwords import verify_password
 from .personnummer import PersonnummerError, parse
+from .services.patient.accounts import patient_with_personnummer
+from .services.types import Patient
 
 
 class PatientIdentityProvider(ABC):
@@ -41,9 +41,7 @@ class LocalPatientPasswordProvider(PatientIdentityProvider):
             digits = parse(personnummer)
         except PersonnummerError:
             return None
-        patient = db.session.execute(
-            db.select(Patient).where(Patient.personnummer == digits)
-        ).scalar_one_or_none()
+        patient = patient_with_personnummer(digits)
         if patient is None or not verify_password(patient.password_hash, secret):
             return None
         return patient

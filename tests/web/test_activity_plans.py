@@ -4,6 +4,7 @@ from datetime import date
 import pytest
 
 from web.models import ActivityPlan, Event
+from html_assert import has_element
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def test_three_steps_create_an_activated_plan_and_an_event(client, base, db, mom
         assert f">{label}</button>" in page
     # step 1: adding an element re-renders the form; Nästa saves
     page = client.post(f"{base}/ny", data={"name": "Närvaro", "add": "scale"}).get_data(as_text=True)
-    assert 'name="element-kind-0" value="scale"' in page
+    assert has_element(page, "input", name="element-kind-0", value="scale")
     response = client.post(f"{base}/ny", data={"name": "Närvaro", "element-kind-0": "scale",
                                                "element-text-0": "Hur starkt är suget?", "element-min-0": "0",
                                                "element-max-0": "10", "next": "1"})
@@ -99,7 +100,7 @@ def test_aktiverad_starts_ticked_the_first_time_step_3_is_shown(client, base, db
     client.post(f"{base}/{plan.id}/steg/2", data={"start": "2026-03-03", "repeat": "tills-vidare", "every_weeks": "1",
                                                   "time-0": "08:30", "day-0": "mon", "next": "1"})
     page = client.get(f"{base}/{plan.id}/steg/3").get_data(as_text=True)
-    assert 'name="active" value="1" checked' in page
+    assert has_element(page, "input", name="active", value="1", checked=True)
     client.post(f"{base}/{plan.id}/steg/3", data={"fill_days_after": "5", "next": "1"})  # saved unticked
     page = client.get(f"{base}/{plan.id}/steg/3").get_data(as_text=True)
-    assert 'name="active" value="1">' in page
+    assert has_element(page, "input", name="active", value="1", checked=False)

@@ -3,6 +3,7 @@ import re
 
 from patient_support import (app_config, form_url, html_text, patient_login, start, step_url,  # noqa: F401
                              test_program, token_of, valid_answers)
+from html_assert import has_element
 
 
 def _question_block(page: str, qid: str) -> str:
@@ -15,8 +16,8 @@ def test_every_question_type_is_rendered_with_a_label(client, start, patient_log
     enrollment = start()
     patient_login()
     page = html_text(client.get(step_url(enrollment)))
-    assert '<label for="f-alla-kort">Vad heter du?' in page and 'type="text" id="f-alla-kort"' in page
-    assert '<textarea id="f-alla-lang" name="lang" aria-describedby="f-alla-lang-hjalp"' in page
+    assert '<label for="f-alla-kort">Vad heter du?' in page and has_element(page, "input", type="text", id="f-alla-kort")
+    assert has_element(page, "textarea", id="f-alla-lang", name="lang", aria_describedby="f-alla-lang-hjalp")
     assert 'inputmode="decimal"' in _question_block(page, "antal")
     assert page.count('type="radio" id="f-alla-val-') == 3
     assert page.count('type="checkbox" id="f-alla-flera-') == 3
@@ -30,10 +31,10 @@ def test_show_if_hides_a_question_until_its_condition_holds(client, start, patie
     enrollment = start()
     patient_login()
     page = html_text(client.get(step_url(enrollment)))
-    assert '<div class="question" data-question="annat" hidden>' in page
+    assert has_element(page, "div", class_="question", data_question="annat", hidden=True)
     client.post(form_url(enrollment), data={"stegvis-atgard": "spara", "flera": ["annat"]})
     page = html_text(client.get(step_url(enrollment)))
-    assert '<div class="question" data-question="annat">' in page
+    assert has_element(page, "div", class_="question", data_question="annat", hidden=False)
 
 
 def test_visible_questions_endpoint_applies_show_if_for_the_script(client, start, patient_login):
@@ -57,10 +58,11 @@ def test_saved_draft_is_shown_again_after_a_reload(client, start, patient_login,
     assert draft.status == "draft"
     assert draft.answers == {"kort": "Jane", "antal": 12.5, "flera": ["te", "kaffe"], "janej": True, "skala": 4}
     page = html_text(client.get(step_url(enrollment)))
-    assert 'name="kort" aria-required="true" value="Jane"' in page
+    assert has_element(page, "input", name="kort", aria_required="true", value="Jane")
     assert 'value="12,5"' in page
     assert 'value="te" checked' in page and 'value="kaffe" checked' in page and 'value="annat" checked' not in page
-    assert 'name="janej" value="yes" checked' in page and 'name="skala" value="4" checked' in page
+    assert has_element(page, "input", name="janej", value="yes", checked=True)
+    assert has_element(page, "input", name="skala", value="4", checked=True)
     assert "Utkast sparat 2026-03-02 09:00" in page
 
 
@@ -105,7 +107,8 @@ def test_submit_with_a_missing_required_answer_keeps_every_answer_and_marks_the_
     assert 'aria-describedby="f-alla-kort-fel" aria-invalid="true"' in kort
     assert 'value="tolv"' in _question_block(page, "antal") and "Ange ett tal." in _question_block(page, "antal")
     assert 'value="Saft"' in _question_block(page, "annat")
-    assert 'value="host" checked' in page and 'value="annat" checked' in page and 'name="skala" value="7" checked' in page
+    assert has_element(page, "input", value="host", checked=True) and has_element(page, "input", value="annat", checked=True)
+    assert has_element(page, "input", name="skala", value="7", checked=True)
     assert "Jag gillar promenader." in page and 'value="2026-03-01"' in page and 'value="07:30"' in page
     assert '<a href="#f-alla-kort">Vad heter du? – Frågan måste besvaras.</a>' in page  # error summary
     assert db.session.execute(db.select(FormResponse).where(FormResponse.status == "submitted")).first() is None

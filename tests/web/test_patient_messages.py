@@ -2,6 +2,7 @@
 from datetime import date, datetime, timedelta
 
 from patient_support import app_config, html_text, patient_login, start, test_program  # noqa: F401
+from html_assert import has_element
 
 
 def _clinician_writes(enrollment, clinician, now, body="Hej Jane!", subject="Välkommen", conversation=None):
@@ -86,7 +87,8 @@ def test_settings_save_contact_details_and_notice_choices(client, start, patient
     assert (patient.mobile, patient.email, patient.notify_sms, patient.notify_email) == \
         ("070-123 45 67", "jane@example.se", True, False)
     page = html_text(client.get("/invanare/installningar"))
-    assert 'value="070-123 45 67"' in page and 'id="notify_sms" name="notify_sms" type="checkbox" value="y"' in page
+    assert has_element(page, "input", name="mobile", value="070-123 45 67")
+    assert has_element(page, "input", id="notify_sms", name="notify_sms", type="checkbox", value="y")
 
 
 def _plan(enrollment, clinician, clock, **settings):

@@ -12,14 +12,14 @@ from typing import Callable
 
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 
-from engine.model import Form, Program
-
 from .. import clock
 from ..decorators import staff_required
 from ..services import author as author_service
 from ..services.core import audio as patient_audio
 from ..services.author import ProgramPreview
+from ..services.types import Form, Program
 from ..patient.audio import send_audio
+from .forms import DayQuery
 
 bp = Blueprint("author", __name__, url_prefix="/author")
 AUTHOR_ROLE = "forfattare"
@@ -79,10 +79,10 @@ def program(key: str):
     """A program: problems, welcome text, every module with its steps and forms, and "dag N"."""
     preview = _preview(key)
     day = None
-    if preview.program is not None and request.args.get("dag", "").strip():
-        raw = request.args["dag"].strip()
-        number = int(raw) if raw.isdigit() else 0
-        course = "ingen" if request.args.get("forlopp") == "ingen" else "typiskt"
+    query = DayQuery(request.args)
+    if preview.program is not None and query.dag.raw_data and query.dag.raw_data[0].strip():
+        number = query.dag.data or 0
+        course = "ingen" if query.forlopp.data == "ingen" else "typiskt"
         day = author_service.day_preview(preview.program, number, clock.today(), course)
     welcome_audio = None
     if preview.program is not None and patient_audio.program_welcome_audio(preview.program):

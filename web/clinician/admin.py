@@ -6,19 +6,16 @@ import io
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 
-from engine.moment import lifecycle
-
 from .. import clock
 from ..decorators import role_required
-from ..extensions import db
-from ..models import ROLES, Enrollment, Membership
 from ..personnummer import PersonnummerError, parse
 from ..programs import all_programs
 from ..services.core import access
+from ..services.clinician import admin as admin_service
 from ..services.clinician import staff as staff_service
-from ..services.core.rows import build_state
 from ..services.errors import ServiceError
 from . import bp
+from .forms import AdministrationQuery, ExportQuery, GroupsForm, StaffForm
 
 
 @bp.route("/personal", methods=["GET", "POST"])
@@ -27,12 +24,12 @@ def staff():
     """Personal: the unit's staff; Lägg till personal."""
     values, errors = {}, {}
     if request.method == "POST":
-        values = {k: request.form.get(k, "").strip() for k in ("name", "username", "email", "mobile")}
-        roles = [r for r in request.form.getlist("roles") if r in ROLES]
+        form = StaffForm()
+        values = {k: form[k].data for k in ("name", "username", "email", "mobile")}
         try:
             user = staff_service.create_staff(
                 g.membership.care_unit, username=values["username"], name=values["name"],
-                password=request.form.get("password") or None, roles=roles, email=values["email"],
+                password=form.password.data or None, roles=form.roles.data, email=values["email"],
                 mobile=values["mobile"])
         except ServiceError as exc:
             errors = exc.fields
@@ -49,10 +46,11 @@ def staff():
 def groups():
     """Användargrupper: who holds which role in the unit."""
     if request.method == "POST":
-        member = db.session.get(Membership, int(request.form.get("membership", "0") or 0))
-        if member is None or member.care_unit_id != g.membership.care_unit_id:
+        form = GroupsForm()
+        member = admin_service.member_of_unit(form.membership.data or 0, g.membership.care_unit_id)
+        if member is None:
             abort(404)
-        roles = [r for r in request.form.getlist("roles") if r in ROLES]
+        roles = form.roles.data
         if member.id == g.membership.id and "behorighetsadmin" not in roles:
             flash("Du kan inte ta bort din egen roll Behörighetsadmin.", "error")
         else:
@@ -79,7 +77,7 @@ def settings():
 @role_required("invanaradmin")
 def administration():
     """Administration: find a patient of the unit by personnummer; their moments and access log."""
-    raw = request.args.get("personnummer", "").strip()
+    raw = AdministrationQuery(request.args).personnummer.data
     patient, error, log, moments = None, None, [], []
     if raw:
         try:
@@ -93,36 +91,20 @@ def administration():
             else:
                 access.log_access(g.membership, patient, "Administration: åtkomstlogg", clock.now())
                 log = access.access_log_for(patient)
-                moments = list(db.session.execute(
-                    db.select(Enrollment).where(Enrollment.patient_id == patient.id,
-                                                Enrollment.care_unit_id == g.membership.care_unit_id)
-                    .order_by(Enrollment.started_at.desc())).scalars())
+                moments = admin_service.moments_in_unit(patient, g.membership.care_unit_id)
     return render_template("admin/administration.html", raw=raw, patient=patient, error=error, log=log,
                            moments=moments, active_tab="administration"), 422 if error else 200
-
-
-EXPORT_COLUMNS = ("moment", "program", "version", "status", "startdatum", "slutdatum", "avslutningsorsak",
-                  "moduler_avklarade", "moduler_totalt", "dagar_i_momentet")
 
 
 @bp.route("/export")
 @role_required("dataadmin")
 def export():
     """Export: the unit's moments without names or personnummer, as CSV (?format=csv downloads)."""
-    if request.args.get("format") != "csv":
-        return render_template("admin/export.html", columns=EXPORT_COLUMNS, active_tab="export")
-    now = clock.now()
+    if ExportQuery(request.args).format.data != "csv":
+        return render_template("admin/export.html", columns=admin_service.EXPORT_COLUMNS, active_tab="export")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
-    writer.writerow(EXPORT_COLUMNS)
-    rows = db.session.execute(
-        db.select(Enrollment).where(Enrollment.care_unit_id == g.membership.care_unit_id).order_by(Enrollment.id)
-    ).scalars()
-    for e in rows:
-        state = build_state(e)
-        done, total = lifecycle.modules_completed(state)
-        writer.writerow([e.id, e.program_id, e.program_version, lifecycle.moment_status(state, now),
-                         clock.format_date(e.started_at), clock.format_date(e.ended_at), e.end_reason or "",
-                         done, total, lifecycle.days_in_moment(state, now)])
+    writer.writerow(admin_service.EXPORT_COLUMNS)
+    writer.writerows(admin_service.export_rows(g.membership.care_unit_id, clock.now()))
     return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
                     headers={"Content-Disposition": "attachment; filename=stegvis-moment.csv"})

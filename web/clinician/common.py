@@ -1,26 +1,47 @@
-"""Helpers every clinician view uses: load a moment with access check and log, run an action, parse input."""
+"""Helpers every clinician view uses: `@staff_moment` (load, authorize, access-log a moment), run an action."""
 from __future__ import annotations
 
-from datetime import date
+from functools import wraps
 from typing import Callable
 
-from flask import abort, flash, g, redirect, request, url_for
+from flask import abort, flash, g, redirect, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..models import Enrollment
+from ..decorators import role_required
 from ..services.core import access
 from ..services.errors import AccessDenied, ServiceError
+from ..services.types import Enrollment
+
+#: the attribute `@staff_moment` sets on a view (tests check every moment route carries it)
+STAFF_MOMENT = "staff_moment"
 
 
-def load_moment(enrollment_id: int, what: str | None) -> Enrollment:
-    """The moment if it belongs to the current unit (404 otherwise); logs the read when `what` is given."""
-    try:
-        if what is None:
-            return access.moment_for_staff(enrollment_id, g.membership)
-        return access.view_moment(enrollment_id, g.membership, what, clock.now())
-    except AccessDenied:
-        abort(404)
+def staff_moment(what: str | None = None, *, role: str = "behandlare") -> Callable[[Callable], Callable]:
+    """The moment from the URL's `enrollment_id`, passed to the view as `enrollment`.
+
+    Staff holding `role` in the unit they work in only; a moment of another unit (or none) is 404.
+    `what` names what the page reads (e.g. "Hantera"): given, each request writes an access-log row;
+    POST actions that change the moment log through their own events and give None.
+    """
+
+    def decorator(view_fn: Callable) -> Callable:
+        @wraps(view_fn)
+        def wrapped(enrollment_id: int, **kwargs):
+            try:
+                if what is None:
+                    enrollment = access.moment_for_staff(enrollment_id, g.membership)
+                else:
+                    enrollment = access.view_moment(enrollment_id, g.membership, what, clock.now())
+            except AccessDenied:
+                abort(404)
+            return view_fn(enrollment=enrollment, **kwargs)
+
+        checked = role_required(role)(wrapped)
+        setattr(checked, STAFF_MOMENT, what or True)
+        return checked
+
+    return decorator
 
 
 def flash_error(exc: ServiceError) -> None:
@@ -46,28 +67,3 @@ def act(fn: Callable, *args, success: str | None = None, **kwargs) -> bool:
 def back_to(endpoint: str, enrollment: Enrollment, anchor: str | None = None):
     """Redirect to a moment tab (after a POST), optionally to an anchor on it."""
     return redirect(url_for(endpoint, enrollment_id=enrollment.id, _anchor=anchor))
-
-
-def form_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int | None:
-    """An integer form field, or None when it is missing or not a whole number in range."""
-    raw = (request.form.get(name) or "").strip()
-    if not raw.lstrip("-").isdigit():
-        return None
-    value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
-        return None
-    return value
-
-
-def parse_date(raw: str | None) -> date | None:
-    """An ISO date (YYYY-MM-DD) or None."""
-    try:
-        return date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return None
-
-
-def page_arg() -> int:
-    """The ?sida= page number (1 when missing or invalid)."""
-    raw = request.args.get("sida", "1")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else 1

@@ -13,7 +13,7 @@ from ..services.clinician import moments
 from ..services.clinician import overview as overview_service
 from ..services.errors import ServiceError
 from . import bp
-from .common import page_arg
+from .forms import NewMomentForm, OverviewQuery
 
 #: tab id → (label, roles that see it, endpoint); the order of the manual
 TABS = (
@@ -67,11 +67,12 @@ def overview(tab: str):
     """Mina / Alla / Avslutade: the unit's moments with masked personnummer, last activity and flags."""
     if tab not in overview_service.TABS:
         abort(404)
-    program_id = request.args.get("program") or None
-    text = request.args.get("q", "").strip()
+    query = OverviewQuery(request.args)
+    program_id = query.program.data or None
+    text = query.q.data
     data = overview_service.overview_page(
         g.membership, tab=tab, program_id=program_id if program_id in all_programs() else None, text=text,
-        page=page_arg(), page_size=int(current_app.config["PAGE_SIZE"]),
+        page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]),
     )
 
     def page_url(number: int) -> str:
@@ -85,9 +86,8 @@ def overview(tab: str):
 @role_required("behandlare")
 def new_moment():
     """Starta nytt moment: look up the personnummer (warning if never logged in), pick the program, start."""
-    form = request.form
-    values = {k: form.get(k, "").strip() for k in ("personnummer", "program", "first_name", "last_name",
-                                                   "email", "mobile")}
+    form = NewMomentForm()
+    values = form.values()
     if not values["program"] and len(all_programs()) == 1:
         values["program"] = next(iter(all_programs()))
     errors: dict[str, str] = {}
@@ -103,8 +103,8 @@ def new_moment():
             looked_up = True
             if patient is not None:
                 access.log_access(g.membership, patient, "Starta nytt moment: sökning", clock.now())
-            confirmed = form.get("checked") == digits
-            if form.get("action") == "start" and confirmed:
+            confirmed = form.checked.data == digits
+            if form.action.data == "start" and confirmed:
                 try:
                     enrollment = moments.start_moment(
                         personnummer=digits, program_id=values["program"], user=current_user,

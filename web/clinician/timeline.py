@@ -6,20 +6,21 @@ from datetime import timedelta
 from flask import render_template, request, url_for
 
 from .. import clock
-from ..decorators import role_required
 from ..services.clinician import timeline as timeline_service
+from ..services.types import Enrollment
 from . import bp
-from .common import load_moment, parse_date
+from .common import staff_moment
+from .forms import TimelineQuery
 
 
 @bp.route("/moment/<int:enrollment_id>/tidslinje")
-@role_required("behandlare")
-def timeline(enrollment_id: int):
+@staff_moment("Tidslinje")
+def timeline(enrollment: Enrollment):
     """Entries "Modul X startades <tid> av <namn> (<enhet>)", newest first."""
-    enrollment = load_moment(enrollment_id, "Tidslinje")
-    chosen = [t for t in request.args.getlist("typ") if t in timeline_service.CATEGORIES]
-    weekly = request.args.get("period") == "vecka"
-    first, last = parse_date(request.args.get("fran")), parse_date(request.args.get("till"))
+    query = TimelineQuery(request.args)
+    chosen = query.typ.data
+    weekly = query.period.data == "vecka"
+    first, last = query.fran.data, query.till.data
     error = None
     if weekly:
         first, last = timeline_service.week_bounds(first or clock.today())

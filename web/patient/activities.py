@@ -8,6 +8,7 @@ from ..services.patient import activities as patient_activities
 from ..services.errors import ServiceError
 from ..services.patient.program import MomentView
 from . import bp, moment_required
+from .forms import ActivityActionForm
 
 
 def _render(view: MomentView, *, errors=None, posted=None, status: int = 200):
@@ -28,16 +29,17 @@ def activities(view: MomentView):
 @moment_required()
 def activity(view: MomentView, plan_id: int):
     """Spara (register an occasion) or Hoppa över (skip it, where the plan allows)."""
-    now = clock.now()
+    now, form = clock.now(), ActivityActionForm()
     try:
-        if request.form.get("stegvis-atgard") == "hoppa":
-            patient_activities.skip(view.enrollment, g.patient, plan_id, request.form.get("tillfalle"), now=now)
+        if form.action.data == "hoppa":
+            patient_activities.skip(view.enrollment, g.patient, plan_id, form.occasion.data, now=now)
             flash("Tillfället är överhoppat.", "success")
         else:
+            # the answers are a dynamic mapping (see forms.py): the service parses them
             patient_activities.register(view.enrollment, g.patient, plan_id, request.form, now=now)
             flash("Aktiviteten är sparad.", "success")
     except ServiceError as exc:
         flash(exc.message, "error")
-        key = f"{plan_id}:{request.form.get('tillfalle', '')}"
+        key = f"{plan_id}:{form.occasion.data or ''}"
         return _render(view, errors={key: exc.fields}, posted={key: request.form}, status=422)
     return redirect(url_for("patient.activities", enrollment_id=view.enrollment.id))

@@ -10,10 +10,9 @@ from pathlib import Path
 
 from flask import abort, send_file, url_for
 
-from engine.model import Module, Step
-
 from ..services.core import audio as patient_audio
 from ..services.patient.program import MomentView
+from ..services.types import Module, Step
 from . import bp, moment_required
 
 #: the URL changes when the text changes, so a browser may keep a file for a year

@@ -9,6 +9,7 @@ from ..services.patient import program as patient_service
 from ..services.errors import ServiceError
 from ..services.patient.program import MomentView
 from . import bp, moment_required
+from .forms import MessageForm
 
 
 @bp.route("/stod-och-behandling/<int:enrollment_id>/meddelanden/")
@@ -21,10 +22,10 @@ def messages(view: MomentView):
     )
 
 
-def _send(view: MomentView, conversation=None, subject: str | None = None):
+def _send(view: MomentView, form: MessageForm, conversation=None, subject: str | None = None):
     """Send the posted message: (redirect to its conversation, None), or (None, the rejection)."""
     try:
-        message = message_service.send_as_patient(view.enrollment, g.patient, body=request.form.get("body", ""),
+        message = message_service.send_as_patient(view.enrollment, g.patient, body=form.body.data,
                                                   now=clock.now(), conversation=conversation, subject=subject)
     except ServiceError as exc:
         flash(exc.message, "error")
@@ -38,13 +39,13 @@ def _send(view: MomentView, conversation=None, subject: str | None = None):
 @moment_required()
 def new_conversation(view: MomentView):
     """Skapa ny konversation: a subject and the first message."""
-    rejected = None
+    rejected, form = None, MessageForm()
     if request.method == "POST":
-        done, rejected = _send(view, subject=request.form.get("subject", ""))
+        done, rejected = _send(view, form, subject=form.subject.data)
         if done:
             return done
     return render_template("patient/new_conversation.html", view=view, errors=rejected.fields if rejected else {},
-                           form=request.form), 422 if rejected else 200
+                           form=form.data), 422 if rejected else 200
 
 
 @bp.route("/stod-och-behandling/<int:enrollment_id>/meddelanden/<int:conversation_id>", methods=["GET", "POST"])
@@ -54,12 +55,12 @@ def conversation(view: MomentView, conversation_id: int):
     conv = message_service.conversation_of(view.enrollment, conversation_id)
     if conv is None:
         abort(404)
-    rejected = None
+    rejected, form = None, MessageForm()
     if request.method == "POST":
-        done, rejected = _send(view, conversation=conv)
+        done, rejected = _send(view, form, conversation=conv)
         if done:
             return done
     unread_ids = {m.id for m in conv.messages if m.sender_kind == "clinician" and m.read_by_patient_at is None}
     patient_service.mark_conversation_read(conv, clock.now())
     return render_template("patient/conversation.html", view=view, conv=conv, unread_ids=unread_ids,
-                           errors=rejected.fields if rejected else {}, form=request.form), 422 if rejected else 200
+                           errors=rejected.fields if rejected else {}, form=form.data), 422 if rejected else 200

@@ -3,16 +3,16 @@ from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.model import Form
-
 from .. import clock
 from ..programs import all_programs
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import ServiceError
 from ..services.patient.program import ModuleView, MomentView
+from ..services.types import Form
 from . import bp, moment_required, patient_required
 from .audio import step_audio_url, welcome_audio_url
+from .forms import AnswerActionForm
 
 
 @bp.route("/stod-och-behandling/")
@@ -107,13 +107,14 @@ def _form_of(view: MomentView, form_id: str, allowed: tuple[str, ...]) -> Form:
 
 def _handle_form(view: MomentView, form: Form, *, module_id: str | None, step_id: str | None, rerender, done_url):
     """Spara utkast or Skicka in; JSON for the autosave script, else redirect or re-render with errors."""
-    action = request.form.get("stegvis-atgard", "spara")
+    posted = AnswerActionForm()
+    action = posted.action.data
     now = clock.now()
     wants_json = request.headers.get("X-Stegvis-Autosave") == "1"
     try:
         if action == "skicka":
             _, stored = patient_forms.submit(view.enrollment, g.patient, form, request.form,
-                                             token=request.form.get("stegvis-token"), now=now,
+                                             token=posted.token.data, now=now,
                                              module_id=module_id, step_id=step_id)
             flash("Tack! Dina svar är inskickade." if stored else "Dina svar var redan inskickade.", "success")
             return redirect(done_url)

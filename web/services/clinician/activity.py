@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from engine.moment import schedule
+from engine.moment.schedule import CONTENT_ELEMENTS, WEEKDAY_LABELS, WEEKDAYS  # noqa: F401  (for the editor)
 from engine.errors import EngineError
 
 from ...extensions import db
@@ -71,3 +72,11 @@ def save_settings(plan: ActivityPlan, *, fill_days_after: int, flag_missed: bool
                   actor=clinician_actor(user, membership))
 
 
+
+
+def plan_of(enrollment: Enrollment, plan_id: int) -> ActivityPlan | None:
+    """An activity plan of this moment, or None."""
+    plan = db.session.get(ActivityPlan, plan_id)
+    if plan is None or plan.enrollment_id != enrollment.id:
+        return None
+    return plan

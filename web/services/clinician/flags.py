@@ -68,3 +68,33 @@ def handle_flag(flag: Flag, *, user: User, membership: Membership, now: datetime
         label = LABELS.get(flag.type, flag.type)
         record_events(flag.enrollment, [make_event("flag_handled", now, actor, f"Flaggan {label} hanterades",
                                                    flag=flag.type, cause=flag.cause_key)])
+
+
+def subscriptions_listed(enrollment: Enrollment, user: User) -> list[FlagSubscription]:
+    """Händelser: the user's own subscriptions that apply here, then other staff's on this moment."""
+    own = [s for s in subscriptions_for(enrollment) if s.user_id == user.id]
+    return own + list(db.session.execute(db.select(FlagSubscription).where(
+        FlagSubscription.enrollment_id == enrollment.id, FlagSubscription.user_id != user.id)).scalars())
+
+
+def handled_flags(enrollment: Enrollment, limit: int = 20) -> list[Flag]:
+    """The latest handled flags, newest first."""
+    return list(db.session.execute(
+        db.select(Flag).where(Flag.enrollment_id == enrollment.id, Flag.handled_at.is_not(None))
+        .order_by(Flag.handled_at.desc()).limit(limit)).scalars())
+
+
+def subscription_of(enrollment: Enrollment, subscription_id: int) -> FlagSubscription | None:
+    """A subscription on this moment or on all of its owner's moments; None for anything else."""
+    sub = db.session.get(FlagSubscription, subscription_id)
+    if sub is None or sub.enrollment_id not in (None, enrollment.id):
+        return None
+    return sub
+
+
+def flag_of(enrollment: Enrollment, flag_id: int) -> Flag | None:
+    """A flag of this moment, or None."""
+    flag = db.session.get(Flag, flag_id)
+    if flag is None or flag.enrollment_id != enrollment.id:
+        return None
+    return flag

@@ -7,7 +7,8 @@ from datetime import datetime
 from engine.moment import lifecycle
 from engine.model import Program
 
-from ...models import Enrollment, FormResponse
+from ...extensions import db
+from ...models import CareUnit, Enrollment, FormResponse
 from ...programs import get_program
 from ..core.rows import build_state, program_for
 from .flags import open_flags
@@ -122,3 +123,18 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
         return {"version": f"{pinned.version} ({pinned.digest[:7]})",
                 "installed_version": f"{installed.version} ({installed.digest[:7]})"}
     return {"version": pinned.version, "installed_version": installed.version}
+
+
+def other_units(enrollment: Enrollment) -> list[CareUnit]:
+    """Units a moment can be handed over to (Överlämna)."""
+    return list(db.session.execute(
+        db.select(CareUnit).where(CareUnit.id != enrollment.care_unit_id).order_by(CareUnit.name)
+    ).scalars())
+
+
+def linkable(enrollment: Enrollment) -> list[Enrollment]:
+    """The patient's other moments in this unit (Länkade moment)."""
+    return list(db.session.execute(
+        db.select(Enrollment).where(Enrollment.patient_id == enrollment.patient_id, Enrollment.id != enrollment.id,
+                                    Enrollment.care_unit_id == enrollment.care_unit_id)
+    ).scalars())

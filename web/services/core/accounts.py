@@ -177,3 +177,8 @@ def update_settings(patient: Patient, *, mobile: str, email: str, notify_sms: bo
     patient.mobile, patient.email = mobile or None, email or None
     patient.notify_sms, patient.notify_email = notify_sms, notify_email
     db.session.commit()
+
+
+def patient_with_personnummer(digits: str) -> Patient | None:
+    """The patient with this personnummer (12 digits), or None."""
+    return db.session.execute(db.select(Patient).where(Patient.personnummer == digits)).scalar_one_or_none()

@@ -1,0 +1,239 @@
+"""Every form and query string of the clinician blueprint, as WTForms classes (see web/forms.py)."""
+from __future__ import annotations
+
+from wtforms import Field
+from wtforms.validators import ValidationError
+
+from ..forms import Checkbox, Choices, IsoDate, PostForm, Present, QueryForm, Text, WholeNumber
+from ..services.clinician import activity as activity_service
+from ..services.clinician.admin import ROLES
+from ..services.clinician.flag_params import DAY_PARAMS, param_specs
+from ..services.clinician.timeline import CATEGORIES
+
+MAX_DAYS = 3650
+DAYS_ERROR = f"Dagar kvar måste vara ett heltal mellan 0 och {MAX_DAYS}."
+UNTIL_ERROR = "Ange ett datum för vidmakthåll (ÅÅÅÅ-MM-DD)."
+
+
+# --- Behandlarvyn, Starta nytt moment -------------------------------------------------------------------------
+
+class OverviewQuery(QueryForm):
+    program = Text()
+    q = Text()
+    sida = WholeNumber(minimum=1)
+
+
+class NewMomentForm(PostForm):
+    personnummer = Text()
+    program = Text()
+    first_name = Text()
+    last_name = Text()
+    email = Text()
+    mobile = Text()
+    checked = Text()
+    action = Text()
+
+    def values(self) -> dict[str, str]:
+        """What the page shows back in its inputs."""
+        return {k: self[k].data for k in ("personnummer", "program", "first_name", "last_name", "email", "mobile")}
+
+
+# --- Hantera -------------------------------------------------------------------------------------------------
+
+class HanteraQuery(QueryForm):
+    redigera = Text()
+
+
+class ModuleForm(PostForm):
+    module = Text()
+    status = Text()
+
+
+class DaysForm(ModuleForm):
+    days = WholeNumber(maximum=MAX_DAYS, validators=[Present(DAYS_ERROR)])
+
+
+class WelcomeTextForm(PostForm):
+    text = Text(strip_text=False)
+
+
+class EndForm(PostForm):
+    reason = Text(validators=[Present("Välj en avslutningsorsak.")])
+    maintain = Checkbox()
+    until = IsoDate()
+
+    def validate_until(self, field: Field) -> None:
+        if self.maintain.data and field.data is None:
+            raise ValidationError(UNTIL_ERROR)
+
+
+class MaintainForm(PostForm):
+    until = IsoDate(validators=[Present(UNTIL_ERROR)])
+
+
+class PickForm(PostForm):
+    """One row picked from a list: Byte av behandlare (clinician), Överlämna (unit), Länkade moment (other)."""
+
+    clinician = WholeNumber(minimum=1)
+    unit = WholeNumber(minimum=1)
+    other = WholeNumber(minimum=1)
+    battery = Text()
+
+
+# --- Händelser: Flaggor, Aktivitetsplaner -------------------------------------------------------------------
+
+class FlagsQuery(QueryForm):
+    flaggtyp = Text()
+
+
+class FlagTypeForm(PostForm):
+    flaggtyp = Text()
+    scope = Text()
+
+
+def flag_params_form(flag_type: str) -> PostForm:
+    """The posted parameters of a flag type: a form class built from the type's parameter specs."""
+
+    class FlagParamsForm(PostForm):
+        def params(self) -> dict:
+            return {name: field.data for name, field in self._fields.items() if field.data not in (None, "")}
+
+    for spec in param_specs(flag_type):
+        if spec["name"] in DAY_PARAMS:
+            # said with the field's label; the engine would name the parameter
+            field = WholeNumber(validators=[_whole_or_empty(f"{spec['label']} måste vara ett heltal, 0 eller större.")])
+        else:
+            field = Text()
+        setattr(FlagParamsForm, spec["name"], field)
+    return FlagParamsForm()
+
+
+def _whole_or_empty(message: str):
+    def check(form, field):
+        if field.data is None and field.raw_data and field.raw_data[0].strip():
+            raise ValidationError(message)
+
+    return check
+
+
+class NumberedRows(Field):
+    """The editor's numbered rows `<prefix>-0`, `<prefix>-1` … as {suffix: value} dicts.
+
+    `columns` are the suffixes read per row (the first must be present for a row to exist); a row whose
+    number is posted as `remove` is left out.
+    """
+
+    def __init__(self, label=None, validators=None, *, columns: tuple[str, ...], lists: tuple[str, ...] = (),
+                 limit: int = 50, **kwargs):
+        super().__init__(label, validators, default=(), **kwargs)
+        self.columns, self.lists, self.limit = columns, lists, limit
+
+    def process(self, formdata, data=None, extra_filters=None):
+        self.process_errors, self.raw_data = [], []
+        self.data = []
+        if formdata is None:
+            return
+        removed = formdata.get("remove")
+        for i in range(self.limit):
+            if f"{self.columns[0]}-{i}" not in formdata:
+                break
+            if removed == str(i):
+                continue
+            row = {c: formdata.get(f"{c}-{i}", "") for c in self.columns}
+            row.update({c: formdata.getlist(f"{c}-{i}") for c in self.lists})
+            self.data.append(row)
+
+
+class StepButtons(PostForm):
+    """Nästa ("next" posted: save the step and move on) versus the editor's own add/remove buttons."""
+
+    next = Text(missing=None)
+
+
+class ContentStepForm(PostForm):
+    name = Text(strip_text=False)
+    rows = NumberedRows(columns=("element-kind", "element-text", "element-min", "element-max"))
+    add = Text()
+    next = Text()
+
+    def elements(self) -> list[dict]:
+        """Content elements as the service takes them; "Lägg till" appends one of the chosen kind."""
+        out = []
+        for row in self.rows.data:
+            element = {"kind": row["element-kind"], "text": row["element-text"].strip()}
+            if element["kind"] == "scale":
+                for bound in ("min", "max"):
+                    raw = row[f"element-{bound}"].strip()
+                    element[bound] = int(raw) if raw.lstrip("-").isdigit() else None
+            out.append(element)
+        added = self.add.data
+        if added in activity_service.CONTENT_ELEMENTS:
+            out.append({"kind": added, "text": activity_service.CONTENT_ELEMENTS[added],
+                        **({"min": 0, "max": 10} if added == "scale" else {})})
+        return out
+
+
+class ScheduleStepForm(PostForm):
+    rows = NumberedRows(columns=("time",), lists=("day",))
+    start = IsoDate()
+    until = IsoDate()
+    repeat = Text()
+    every_weeks = WholeNumber(minimum=1, maximum=4)
+    add = Text()
+    next = Text()
+
+    def times(self) -> list[dict]:
+        """Time slots with their weekdays (mon…sun); "Lägg till tidpunkt" appends an empty one."""
+        out = [{"time": row["time"].strip(), "weekdays": [d for d in row["day"] if d in activity_service.WEEKDAYS]}
+               for row in self.rows.data]
+        if self.add.data == "time":
+            out.append({"time": "", "weekdays": []})
+        return out
+
+
+class SettingsStepForm(PostForm):
+    fill_days_after = WholeNumber(maximum=365)
+    flag_missed = Checkbox()
+    may_skip = Checkbox()
+    allow_comments = Checkbox()
+    active = Checkbox()
+    next = Text()
+
+
+# --- Meddelanden, Tidslinje --------------------------------------------------------------------------------
+
+class MessageForm(PostForm):
+    body = Text(strip_text=False)
+    subject = Text(strip_text=False, missing=None)
+    notify = Checkbox()
+
+
+class TimelineQuery(QueryForm):
+    typ = Choices(allowed=CATEGORIES)
+    period = Text()
+    fran = IsoDate()
+    till = IsoDate()
+
+
+# --- Administrative tabs -----------------------------------------------------------------------------------
+
+class StaffForm(PostForm):
+    name = Text()
+    username = Text()
+    email = Text()
+    mobile = Text()
+    password = Text(strip_text=False)
+    roles = Choices(allowed=ROLES)
+
+
+class GroupsForm(PostForm):
+    membership = WholeNumber()
+    roles = Choices(allowed=ROLES)
+
+
+class AdministrationQuery(QueryForm):
+    personnummer = Text()
+
+
+class ExportQuery(QueryForm):
+    format = Text()
