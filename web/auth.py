@@ -1,7 +1,6 @@
 """Staff login, choice of care unit, profile (Min profil) and logout."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
@@ -15,7 +14,7 @@ from .identity import provider
 from .services.clinician import staff as staff_service
 from .services.core import logins
 from .services.errors import ServiceError
-from .views import end_session, show_service_error
+from .views import end_session, safe_next, show_service_error
 
 bp = Blueprint("auth", __name__)
 #: a plausible address (something@domain.tld); delivery proves the rest
@@ -39,16 +38,6 @@ class ProfileForm(FlaskForm):
     notify_sms = BooleanField("Sms-avisering när något nytt händer hos mina invånare")
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only same-site paths: an open redirect after login would be a phishing tool."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    return target
-
-
 @bp.route("/logga-in", methods=["GET", "POST"])
 def login():
     """Log in with the identity provider; rate-limited per user name and address."""
@@ -68,7 +57,7 @@ def login():
             return render_template("auth/login.html", form=form), 200
         session.clear()  # no state survives from before the login (session fixation)
         login_user(user)
-        next_url = _safe_next(NextQuery(request.args).next.data)
+        next_url = safe_next(NextQuery(request.args).next.data)
         if len(user.memberships) == 1:
             session["unit_id"] = user.memberships[0].care_unit_id
             return redirect(next_url or url_for("clinician.home"))
@@ -92,7 +81,7 @@ def choose_unit():
         form.unit.data = session["unit_id"]
     if form.validate_on_submit():
         session["unit_id"] = form.unit.data
-        return redirect(_safe_next(NextQuery(request.args).next.data) or url_for("clinician.home"))
+        return redirect(safe_next(NextQuery(request.args).next.data) or url_for("clinician.home"))
     return render_template("auth/choose_unit.html", form=form)
 
 

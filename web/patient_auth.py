@@ -13,7 +13,7 @@ from flask import current_app
 
 from .passwords import verify_password
 from .personnummer import PersonnummerError, parse
-from .services.patient.accounts import patient_with_personnummer
+from .services.core.accounts import patient_with_personnummer
 from .services.types import Patient
 
 

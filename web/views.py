@@ -1,7 +1,11 @@
 """Small view helpers shared by the staff and patient blueprints."""
 from __future__ import annotations
 
-from flask import flash, redirect, session, url_for
+import io
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import abort, flash, redirect, send_file, session, url_for
 from flask_login import logout_user
 
 from .services.errors import ServiceError
@@ -20,3 +24,37 @@ def end_session(login_endpoint: str):
     session.clear()
     flash("Du är utloggad.", "info")
     return redirect(url_for(login_endpoint))
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only same-site paths: an open redirect after login would be a phishing tool."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+#: the URL changes when the text changes, so a browser may keep a file for a year
+MAX_AGE = 365 * 24 * 3600
+
+
+def send_audio(path: Path | None, key: str):
+    """The cached MP3 with Range support and private, immutable caching; 404 when it does not match.
+
+    The file (small: a spoken page is tens to hundreds of kB) is sent from memory, so no file handle
+    is left open when a player aborts a range request halfway, as media players routinely do.
+    """
+    if path is None or path.stem != key:
+        abort(404)
+    try:
+        data, modified = path.read_bytes(), path.stat().st_mtime
+    except OSError:  # replaced or removed by a concurrent `stegvis audio build`
+        abort(404)
+    response = send_file(io.BytesIO(data), mimetype="audio/mpeg", conditional=True, etag=key,
+                         last_modified=modified, max_age=MAX_AGE)
+    response.cache_control.public = False
+    response.cache_control.private = True
+    response.cache_control.immutable = True
+    return response

@@ -18,7 +18,7 @@ from ..services import author as author_service
 from ..services.core import audio as patient_audio
 from ..services.author import ProgramPreview
 from ..services.types import Form, Program
-from ..patient.audio import send_audio
+from ..views import send_audio
 from .forms import DayQuery
 
 bp = Blueprint("author", __name__, url_prefix="/author")

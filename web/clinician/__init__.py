@@ -1,8 +1,7 @@
 """Behandlarvyn: every clinician screen of the manual, one module per tab or concern."""
 from __future__ import annotations
 
-from flask import Blueprint
+from . import activity, admin, events, messages, moment, overview, timeline  # noqa: F401  (routes register on bp)
+from .blueprint import bp
 
-bp = Blueprint("clinician", __name__)
-
-from . import activity, admin, events, messages, moment, overview, timeline  # noqa: E402,F401  (routes register on bp)
+__all__ = ["bp"]

@@ -8,7 +8,7 @@ from .. import clock
 from ..services.clinician import activity as activity_service
 from ..services.errors import ServiceError
 from ..services.types import ActivityPlan, Enrollment
-from . import bp
+from .blueprint import bp
 from .common import flash_error, staff_moment
 from .forms import ContentStepForm, ScheduleStepForm, SettingsStepForm, StepButtons
 

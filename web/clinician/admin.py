@@ -14,7 +14,7 @@ from ..services.core import access
 from ..services.clinician import admin as admin_service
 from ..services.clinician import staff as staff_service
 from ..services.errors import ServiceError
-from . import bp
+from .blueprint import bp
 from .forms import AdministrationQuery, ExportQuery, GroupsForm, StaffForm
 
 

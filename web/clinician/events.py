@@ -12,7 +12,7 @@ from ..services.clinician.flag_params import RULES, describe_params, param_specs
 from ..services.core.rows import program_for
 from ..services.errors import ServiceError
 from ..services.types import Enrollment
-from . import bp
+from .blueprint import bp
 from .common import act, back_to, staff_moment
 from .forms import FlagsQuery, FlagTypeForm, flag_params_form
 

@@ -8,7 +8,7 @@ from .. import clock
 from ..services.core import messages as message_service
 from ..services.errors import ServiceError
 from ..services.types import Enrollment
-from . import bp
+from .blueprint import bp
 from .common import back_to, flash_error, staff_moment
 from .forms import MessageForm
 

@@ -12,7 +12,7 @@ from ..services.clinician import hantera as pages
 from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
 from ..services.types import Enrollment
-from . import bp
+from .blueprint import bp
 from .common import act, back_to, flash_error, staff_moment
 from .forms import (DaysForm, EndForm, HanteraQuery, MaintainForm, ModuleForm, PickForm,
                     WelcomeTextForm)

@@ -12,7 +12,7 @@ from ..services.core import access
 from ..services.clinician import moments
 from ..services.clinician import overview as overview_service
 from ..services.errors import ServiceError
-from . import bp
+from .blueprint import bp
 from .forms import NewMomentForm, OverviewQuery
 
 #: tab id → (label, roles that see it, endpoint); the order of the manual

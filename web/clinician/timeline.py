@@ -8,7 +8,7 @@ from flask import render_template, request, url_for
 from .. import clock
 from ..services.clinician import timeline as timeline_service
 from ..services.types import Enrollment
-from . import bp
+from .blueprint import bp
 from .common import staff_moment
 from .forms import TimelineQuery
 

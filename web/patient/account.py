@@ -8,13 +8,13 @@ from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from .. import clock
-from ..auth import _safe_next
+from ..views import safe_next
 from ..forms import NextQuery
 from ..patient_auth import patient_provider
 from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
 from ..views import end_session, show_service_error
-from . import bp, patient_required
+from .blueprint import bp, patient_required
 
 
 class PatientLoginForm(FlaskForm):
@@ -64,7 +64,7 @@ def login():
             return render_template("patient/login.html", form=form, provider=provider), 200
         session.clear()  # nothing survives from before the login (session fixation)
         login_user(patient)
-        return redirect(_safe_next(NextQuery(request.args).next.data) or url_for("patient.programs"))
+        return redirect(safe_next(NextQuery(request.args).next.data) or url_for("patient.programs"))
     return render_template("patient/login.html", form=form, provider=provider)
 
 

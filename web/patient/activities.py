@@ -7,7 +7,7 @@ from .. import clock
 from ..services.patient import activities as patient_activities
 from ..services.errors import ServiceError
 from ..services.patient.program import MomentView
-from . import bp, moment_required
+from .blueprint import bp, moment_required
 from .forms import ActivityActionForm
 
 

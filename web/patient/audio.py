@@ -5,38 +5,14 @@ read, so a key copied from another patient's page (an edited welcome text) gets 
 """
 from __future__ import annotations
 
-import io
-from pathlib import Path
 
-from flask import abort, send_file, url_for
+from flask import abort, url_for
 
 from ..services.core import audio as patient_audio
 from ..services.patient.program import MomentView
 from ..services.types import Module, Step
-from . import bp, moment_required
-
-#: the URL changes when the text changes, so a browser may keep a file for a year
-MAX_AGE = 365 * 24 * 3600
-
-
-def send_audio(path: Path | None, key: str):
-    """The cached MP3 with Range support and private, immutable caching; 404 when it does not match.
-
-    The file (small: a spoken page is tens to hundreds of kB) is sent from memory, so no file handle
-    is left open when a player aborts a range request halfway, as media players routinely do.
-    """
-    if path is None or path.stem != key:
-        abort(404)
-    try:
-        data, modified = path.read_bytes(), path.stat().st_mtime
-    except OSError:  # replaced or removed by a concurrent `stegvis audio build`
-        abort(404)
-    response = send_file(io.BytesIO(data), mimetype="audio/mpeg", conditional=True, etag=key,
-                         last_modified=modified, max_age=MAX_AGE)
-    response.cache_control.public = False
-    response.cache_control.private = True
-    response.cache_control.immutable = True
-    return response
+from ..views import send_audio
+from .blueprint import bp, moment_required
 
 
 def step_audio_url(view: MomentView, module: Module, step: Step) -> str | None:

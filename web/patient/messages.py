@@ -8,7 +8,7 @@ from ..services.core import messages as message_service
 from ..services.patient import program as patient_service
 from ..services.errors import ServiceError
 from ..services.patient.program import MomentView
-from . import bp, moment_required
+from .blueprint import bp, moment_required
 from .forms import MessageForm
 
 

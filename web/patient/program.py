@@ -10,7 +10,7 @@ from ..services.patient import forms as patient_forms
 from ..services.errors import ServiceError
 from ..services.patient.program import ModuleView, MomentView
 from ..services.types import Form
-from . import bp, moment_required, patient_required
+from .blueprint import bp, moment_required, patient_required
 from .audio import step_audio_url, welcome_audio_url
 from .forms import AnswerActionForm
 
