@@ -225,10 +225,28 @@ def db_migrate(message: str) -> None:
 
 
 @main.command()
+def serve() -> None:
+    """Serve the app with gunicorn (STEGVIS_BIND, _WORKERS, _THREADS, _TIMEOUT, _TRUSTED_PROXIES)."""
+    import os
+
+    from web.serve import serve_main
+
+    raise SystemExit(serve_main(lambda: _web_app_or_raise(None), os.environ, click.echo))
+
+
+def _web_app_or_raise(test_config: dict | None):
+    from web import create_app
+
+    return create_app(test_config)
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=5000, show_default=True, type=int, help="Port to listen on.")
 @click.option("--seed-only", is_flag=True, help="Create the database and demo data, then exit.")
-def demo(host: str, port: int, seed_only: bool) -> None:
+@click.option("--server", type=click.Choice(["dev", "production"]), default="dev", show_default=True,
+              help="dev: Werkzeug with the demo's own notice thread; production: gunicorn as `stegvis serve`.")
+def demo(host: str, port: int, seed_only: bool, server: str) -> None:
     """Create the demo database (idempotent), print the logins and serve the app."""
     import os
     from datetime import UTC, datetime
@@ -261,6 +279,10 @@ def demo(host: str, port: int, seed_only: bool) -> None:
     click.echo(f"  Aviseringar: {describe(app.config)}")
     if seed_only:
         return
+    if server == "production":
+        from web.serve import demo_main
+
+        raise SystemExit(demo_main(app.config, f"{host}:{port}", click.echo))
     _deliver_in_background(app)
     from werkzeug.serving import run_simple
 
@@ -338,11 +360,13 @@ def tick(at: str | None, no_deliver: bool) -> None:
               help="Seconds between passes [default: STEGVIS_WORKER_POLL_SECONDS or 30].")
 def worker(poll: float | None) -> None:
     """Run the tick every poll interval until SIGTERM or Ctrl-C; several may run against PostgreSQL."""
+    import os
     import threading
 
     from web import clock
     from web.extensions import db as database
     from web.notify.transports import describe
+    from web.services.operations.readiness import beat
     from web.notify.worker import run_loop, stop_on_signals
     from web.services.operations.tick import run_tick
 
@@ -355,8 +379,15 @@ def worker(poll: float | None) -> None:
         with app.app_context():
             now = clock.now()
             report = run_tick(now)
+            beat(clock.now())  # /readyz: a worker finished a pass
             if report.changed:
                 click.echo(f"{clock.format_datetime(now)} {report.summary()}")
+
+    metrics_port = os.environ.get("STEGVIS_WORKER_METRICS_PORT")
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(int(metrics_port), addr=os.environ.get("STEGVIS_WORKER_METRICS_ADDR", "127.0.0.1"))
 
     click.echo(f"Stegvis worker startad: ett varv var {seconds:g}:e sekund; {describe(app.config)}."
                + (" SQLite: kör bara en worker." if sqlite else ""))

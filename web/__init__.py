@@ -51,6 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_templating(app)
     _register_errors(app)
+    from .ops import init_app as init_ops
+
+    init_ops(app)  # /healthz, /readyz, /metrics, request ids, 503 when the database is unreachable
     return app
 
 

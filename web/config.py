@@ -43,6 +43,8 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "SECRET_KEY": env.get("SECRET_KEY"),
         "DATA_DIR": str(data_dir),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
+        #: test each pooled connection before use, so a restarted PostgreSQL costs no failed request
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PROGRAMS_DIR": env.get("STEGVIS_PROGRAMS_DIR") or str(PROJECT_ROOT / "programs"),
         "DEMO": False,
         "TESTING": False,

@@ -6,6 +6,7 @@ from .enrollment import Enrollment, EnrollmentModule, FormResponse, StepProgress
 from .events import Event, Flag, FlagSubscription
 from .messages import Conversation, Message
 from .notices import Notice
+from .operations import WorkerHeartbeat
 from .people import ROLES, CareUnit, Membership, Patient, Region, User
 from .programs import ProgramVersion
 
@@ -13,4 +14,5 @@ __all__ = [
     "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
     "EnrollmentModule", "Event", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt", "Membership",
     "Message", "Notice", "Patient", "ProgramVersion", "ROLES", "Region", "StepProgress", "UTCDateTime", "User",
+    "WorkerHeartbeat",
 ]

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from ...extensions import db
+from ...metrics import NOTICES
 from ...models import Enrollment, Flag, Message, Notice, Patient, User
 
 CHANNELS = ("sms", "email")
@@ -39,6 +40,7 @@ def queue_notice(*, channel: str, recipient: Patient | User, template: str, key:
         enrollment_id=enrollment.id if enrollment else None,
     )
     db.session.add(notice)
+    NOTICES.labels("queued").inc()  # counted when written in the transaction (a rollback still counts)
     return notice
 
 

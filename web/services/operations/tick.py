@@ -31,6 +31,7 @@ from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
 from ...extensions import db
+from ...metrics import FLAGS_RAISED, TICK_DURATION, count_notices
 from ...models import Enrollment, Patient
 from ...notify import candidates
 from ...notify.delivery import DeliveryReport, deliver_due
@@ -84,9 +85,12 @@ class TickReport:
 
 def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | None = None) -> TickReport:
     """One pass: evaluate time-based rules at `now`, then deliver the notices due at `now`."""
-    report = evaluate(now)
-    if deliver:
-        report.delivery = deliver_due(now, transports=transports)
+    with TICK_DURATION.time():
+        report = evaluate(now)
+        FLAGS_RAISED.inc(report.flags)
+        if deliver:
+            report.delivery = deliver_due(now, transports=transports)
+            count_notices(report.delivery)
     return report
 
 
