@@ -30,6 +30,7 @@ from datetime import date, datetime
 from ..errors import TransitionError
 from ..localtime import days_between, local_date, require_aware
 from ..model import Module, Program, frozen_map
+from ..text import plural
 from .rules import (
     STATE_LABELS,
     STATUS_LABELS,
@@ -174,7 +175,7 @@ def set_days_left(program: Program, state: MomentState, module_id: str, days_lef
     if days > MAX_DAYS:
         raise TransitionError(f"Dagar kvar kan vara högst {MAX_DAYS}.")
     if days == ms.days:
-        raise TransitionError(f"Modul {module.title} har redan {days_left} dagar kvar.")
+        raise TransitionError(f"Modul {module.title} har redan {plural(days_left, 'dag', 'dagar')} kvar.")
     shown = f"{days_left}" if days_left else "0 (ingen tidsgräns)"
     event = make_event("days_changed", now, actor,
                        f"Dagar kvar för modul {module.title} ändrades till {shown}",
