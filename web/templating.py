@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask, g
 
 from engine.moment.rules import STATE_LABELS, STATUS_LABELS
+from engine.text import plural
 
 from . import clock
 from .decorators import current_membership
@@ -31,6 +32,7 @@ def init_app(app: Flask) -> None:
         date=clock.format_date,
         markdown=render_markdown,
         plain=render_plain,
+        plural=plural,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

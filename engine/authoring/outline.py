@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..model import Form, Module, Program, Question
+from ..text import plural
 from .text_stats import lix, words
 
 KIND_SV = {"mandatory": "obligatorisk", "individual": "individuell"}
@@ -66,7 +67,7 @@ def outline_text(program: Program) -> str:
     """A plain-language Swedish outline a clinician can review: modules, steps, forms and score bands."""
     lines = [
         f"{program.title} (id {program.id}, version {program.version})",
-        f"Rekommenderad längd: {program.recommended_days} dagar",
+        f"Rekommenderad längd: {plural(program.recommended_days, 'dag', 'dagar')}",
         f"Kontrollsumma: {program.digest[:12]}",
         "",
         f"Moduler ({len(program.modules)})",

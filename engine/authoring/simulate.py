@@ -21,6 +21,7 @@ from ..errors import AnswerError, Problem, ProgramError, TransitionError
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
 from ..localtime import at_local, fmt, iso
 from ..model import frozen_map
+from ..text import plural
 from .scenario import PATIENT, Action, Scenario, load_scenario
 from ..moment.state import Event, MomentState, Transition
 
@@ -213,7 +214,7 @@ def to_text(sim: Simulation) -> str:
     done, total = lc.modules_completed(state)
     last = state.last_active
     lines += ["", f"Moment {_MOMENT_LABELS[lc.moment_status(state, sc.end)]} {sc.until}: "
-                  f"Dagar i momentet: {lc.days_in_moment(state, sc.end)} (rek. {program.recommended_days} dagar), "
+                  f"Dagar i momentet: {lc.days_in_moment(state, sc.end)} (rek. {plural(program.recommended_days, 'dag', 'dagar')}), "
                   f"Moduler avklarade: {done} av {total}, Senast aktiv: {fmt(last) if last else 'Aldrig'}, "
                   f"Flaggor: {len(sim.flags)}"]
     return "\n".join(lines) + "\n"

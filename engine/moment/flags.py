@@ -15,7 +15,10 @@ the instant their condition became true, so it does not matter how often they ar
 - ``moment_ending_soon`` (days): `days` before the program's recommended length runs out;
 - ``date_reminder`` (date, note): at midnight starting that date.
 Time-driven flags stop when the moment ends. A rule never fires for causes before its `since`
-(when the clinician subscribed), so a new subscription does not flood the clinician with history.
+(when the clinician subscribed), so a new subscription does not flood the clinician with history —
+except a flag whose condition still holds (`Flag.current`): the present stretch of inactivity, the
+current activation's module reminder, a moment not yet past its recommended length, and a date
+reminder for the day it was set on. Those fire at once (one flag each, with their stable cause).
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from typing import Any, ClassVar, Final, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import EngineError
 from ..localtime import add_local_days, at_local, fmt, iso, local_date
+from ..text import plural
 from ..model import Program, frozen_map
 from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
@@ -68,6 +72,8 @@ class Flag:
     text: str
     module: str | None = None
     form: str | None = None
+    #: the condition still holds (fires even if it became true before the subscription)
+    current: bool = False
 
     @property
     def label(self) -> str:
@@ -153,7 +159,7 @@ class FormReview(FlagRule):
             opened = any(o.form == e.form and e.at <= o.at <= due for o in _events(ctx, "form_opened"))
             if opened:
                 continue
-            waited = f" och har inte öppnats på {self.days} dagar" if self.days else ""
+            waited = f" och har inte öppnats på {plural(self.days, 'dag', 'dagar')}" if self.days else ""
             yield Flag(self.type, due, cause_key(self.type, self.days, e.form, iso(e.at)),
                        f"Formuläret {_form_title(ctx, e.form)} skickades in {fmt(e.at)}{waited}"
                        " – granska svaren.", e.module, e.form)
@@ -208,7 +214,7 @@ class ActivitySaved(FlagRule):
         for e in _events(ctx, "activity_registered"):
             if self.plan in (None, e.data.get("plan")):
                 yield Flag(self.type, e.at, cause_key(self.type, e.data.get("plan"), e.data.get("occurrence")),
-                           f"Invånaren registrerade aktiviteten ({e.text}).")
+                           f"{e.text}.")
 
 
 # --- Modul ------------------------------------------------------------------------------------
@@ -235,8 +241,9 @@ class ModuleReminder(FlagRule):
         title = module.title if module else self.module
         yield Flag(self.type, at,
                    cause_key(self.type, self.module, self.days_before, iso(activated_at), last_day),
-                   f"Modul {title} har {self.days_before} dagar kvar (dagar kvar tar slut {last_day}).",
-                   self.module)
+                   f"Modul {title} har {plural(self.days_before, 'dag', 'dagar')} kvar "
+                   f"(dagar kvar tar slut {last_day}).",
+                   self.module, current=True)
 
 
 # --- Moment -----------------------------------------------------------------------------------
@@ -255,8 +262,10 @@ class DateReminder(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         digest = hashlib.sha256(self.note.encode()).hexdigest()[:12]
         note = f": {self.note}" if self.note else ""
+        # a reminder set for today (after its midnight) still fires; earlier dates are refused
+        current = self.since is None or self.date >= local_date(self.since)
         yield Flag(self.type, at_local(self.date), cause_key(self.type, self.date, digest),
-                   f"Påminnelse {self.date}{note}")
+                   f"Påminnelse {self.date}{note}", current=current)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -277,12 +286,14 @@ class PatientInactivity(FlagRule):
             following = marks[i + 1] if i + 1 < len(marks) else None
             if following is not None and following <= due:
                 continue
+            days = plural(self.days, "dag", "dagar")
             if i == 0:
-                text = (f"Invånaren har inte varit aktiv sedan momentet startade {fmt(since)} "
-                        f"({self.days} dagar).")
+                text = f"Invånaren har inte varit aktiv sedan momentet startade {fmt(since)} ({days})."
             else:
-                text = f"Invånaren har inte varit aktiv på {self.days} dagar (senast aktiv {fmt(since)})."
-            yield Flag(self.type, due, cause_key(self.type, self.days, iso(since)), text)
+                text = f"Invånaren har inte varit aktiv på {days} (senast aktiv {fmt(since)})."
+            # only the present stretch (no later action) is current; past stretches are history
+            yield Flag(self.type, due, cause_key(self.type, self.days, iso(since)), text,
+                       current=following is None)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -301,8 +312,9 @@ class MomentEndingSoon(FlagRule):
         ends = add_local_days(ctx.state.started_at, recommended)
         at = max(ctx.state.started_at, add_local_days(ends, -self.days))
         yield Flag(self.type, at, cause_key(self.type, self.days, iso(ctx.state.started_at)),
-                   f"Momentet når rekommenderad längd ({recommended} dagar) om {self.days} dagar, "
-                   f"{local_date(ends)}.")
+                   f"Momentet når rekommenderad längd ({plural(recommended, 'dag', 'dagar')}) om "
+                   f"{plural(self.days, 'dag', 'dagar')}, {local_date(ends)}.",
+                   current=self.since is None or self.since < ends)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -361,7 +373,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     def offer(flag: Flag, since: datetime | None, time_driven: bool) -> None:
         if flag.at > now or flag.cause in raised or flag.cause in found:
             return
-        if since is not None and flag.at < since:
+        if since is not None and flag.at < since and not (time_driven and flag.current):
             return
         if time_driven and ended is not None and flag.at > ended:
             return

@@ -31,6 +31,7 @@ from typing import Final, Literal
 from ..errors import TransitionError
 from ..localtime import days_between, local_date, require_aware
 from ..model import Module, Program, frozen_map
+from ..text import plural
 from .rules import (
     MAX_DAYS,
     STATE_LABELS,
@@ -178,7 +179,7 @@ def set_days_left(program: Program, state: MomentState, module_id: str, days_lef
     else:
         days = days_left
     if days == ms.days:
-        already = "ingen tidsgräns" if days_left is None else f"{days_left} dagar kvar"
+        already = "ingen tidsgräns" if days_left is None else f"{plural(days_left, 'dag', 'dagar')} kvar"
         raise TransitionError(f"Modul {module.title} har redan {already}.")
     event = make_event("days_changed", now, actor,
                        f"Dagar kvar för modul {module.title} ändrades till {_shown(days_left)}",

@@ -5,10 +5,14 @@ from dataclasses import MISSING, fields
 from datetime import date, datetime
 from typing import Any, Mapping
 
+from ..localtime import local_date
 from ..model import Program
-from .flags import RULES, FlagRule, SubscriptionError
+from .flags import RULES, DateReminder, FlagRule, SubscriptionError
 
-__all__ = ["parse_subscription"]
+__all__ = ["parse_subscription", "check_new_subscription"]
+
+#: Skapa ny flagga with a date before today
+PAST_DATE = "Datumet har redan passerat. Välj dagens datum eller ett senare."
 
 
 def parse_subscription(program: Program, data: Mapping[str, Any], *,
@@ -32,6 +36,12 @@ def parse_subscription(program: Program, data: Mapping[str, Any], *,
             raise SubscriptionError(f"Flaggtypen {kind} behöver parametern {name!r}.")
     _check_refs(program, kind, values)
     return cls(since=since, **values)
+
+
+def check_new_subscription(rule: FlagRule, now: datetime) -> None:
+    """A new subscription must be able to fire: a date reminder for a past day is refused."""
+    if isinstance(rule, DateReminder) and rule.date < local_date(now):
+        raise SubscriptionError(PAST_DATE)
 
 
 def _param(kind: str, name: str, value: Any) -> Any:

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from engine.moment import flags as fl
-from engine.moment.subscriptions import parse_subscription
+from engine.moment.subscriptions import check_new_subscription, parse_subscription
 from engine.moment import lifecycle as lc
 from engine.moment.batteries import start_battery
 from moment_builders import CLINICIAN, OTHER_CLINICIAN, PATIENT, sthlm
@@ -251,3 +251,52 @@ def test_cause_keys_and_their_prefixes_come_from_one_function(program, started):
         assert f.cause.startswith(fl.cause_prefix(f.type, first))
     reminder = next(f for f in m.flags if f.type == "module_reminder")
     assert reminder.cause.startswith(fl.cause_prefix("module_reminder", "steg-1", 2))
+
+
+# --- subscriptions added when their condition already holds (issue 13.1) -------------------------------
+
+
+def _late(program, data, since):
+    return parse_subscription(program, data, since=since)
+
+
+def test_a_late_inactivity_subscription_fires_once_for_the_current_stretch_only(program, started):
+    m = Moment(program, started, [])
+    m.do(lc.send_message(program, m.state, now=sthlm(2026, 3, 5, 9), actor=PATIENT, conversation=None,
+                         notify=False))
+    m.subscriptions = [_late(program, {"flag": "patient_inactivity", "days": 1}, sthlm(2026, 3, 8, 12))]
+    assert [(f.at, f.text) for f in m.evaluate(sthlm(2026, 3, 8, 12))] == [
+        (sthlm(2026, 3, 6, 9), "Invånaren har inte varit aktiv på 1 dag (senast aktiv 2026-03-05 09:00).")]
+    assert m.evaluate(sthlm(2026, 3, 9, 12)) == []  # same stretch, same cause: never again
+
+
+def test_a_date_reminder_set_for_today_fires_at_once_and_one_for_an_earlier_day_never(program, started):
+    state, events = started
+    today = _late(program, {"flag": "date_reminder", "date": "2026-03-10"}, sthlm(2026, 3, 10, 15))
+    earlier = _late(program, {"flag": "date_reminder", "date": "2026-03-09"}, sthlm(2026, 3, 10, 15))
+    assert [f.at for f in fl.due_flags(program, state, events, [today, earlier], sthlm(2026, 3, 10, 15))] == [
+        sthlm(2026, 3, 10)]
+
+
+def test_a_past_date_is_refused_for_a_new_subscription(program):
+    rule = _late(program, {"flag": "date_reminder", "date": "2026-03-09"}, sthlm(2026, 3, 10, 15))
+    with pytest.raises(fl.SubscriptionError, match="Datumet har redan passerat"):
+        check_new_subscription(rule, sthlm(2026, 3, 10, 15))
+    check_new_subscription(_late(program, {"flag": "date_reminder", "date": "2026-03-10"}, sthlm(2026, 3, 10, 15)),
+                           sthlm(2026, 3, 10, 15))
+
+
+def test_a_late_module_reminder_fires_once_for_the_current_activation(program, started):
+    m = Moment(program, started, [])
+    m.subscriptions = [_late(program, {"flag": "module_reminder", "module": "steg-1", "days_before": 2},
+                             sthlm(2026, 3, 8, 12))]
+    assert [f.at for f in m.evaluate(sthlm(2026, 3, 8, 12))] == [sthlm(2026, 3, 7, 0)]
+    assert m.evaluate(sthlm(2026, 3, 12)) == []
+
+
+def test_a_late_ending_soon_fires_while_the_length_has_not_run_out_and_not_after(program, started):
+    state, events = started
+    before = _late(program, {"flag": "moment_ending_soon", "days": 7}, sthlm(2026, 5, 6))
+    after = _late(program, {"flag": "moment_ending_soon", "days": 7}, sthlm(2026, 5, 12))
+    assert [f.at for f in fl.due_flags(program, state, events, [before], sthlm(2026, 5, 6))] == [sthlm(2026, 5, 4, 9)]
+    assert fl.due_flags(program, state, events, [after], sthlm(2026, 5, 12)) == []

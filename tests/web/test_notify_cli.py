@@ -47,7 +47,7 @@ def test_stegvis_tick_twice_in_a_row_raises_no_flag_and_sends_no_notice_the_seco
 
     first = runner.invoke(main, ["tick", "--now", "2026-03-10T12:00"], env=env)
     assert first.exit_code == 0, first.output
-    assert first.output.startswith("1 flaggor, 2 påminnelser köade, 3 skickade, 0 försöks igen")
+    assert first.output.startswith("1 flagga, 2 påminnelser köade, 3 skickade, 0 försöks igen")
     mails = sorted(p.name for p in (tmp_path / "outbox" / "mail").iterdir())
     sms = (tmp_path / "outbox" / "sms.log").read_text()
     assert len(mails) == 2 and len(sms.splitlines()) == 1

@@ -29,7 +29,7 @@ class Notice(db.Model):
     template: Mapped[str] = mapped_column(String(64))
     #: template values (no health content)
     context: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    #: queued | sending | sent | failed
+    #: queued | sending | sent | failed | cancelled (an activation link that was superseded)
     status: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,19 +5,23 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from .. import clock
 from ..decorators import current_membership, role_required
-from .delivery import failed_count, failed_notices, notice_of_unit, retry_failed
+from .delivery import cancelled_notices, failed_count, failed_notices, notice_of_unit, retry_failed
 from .templates import TEMPLATES
 
 bp = Blueprint("notices", __name__)
 #: channel → the word administrators read
 CHANNEL_LABELS = {"sms": "Sms", "email": "E-post"}
+#: why a notice of this template was cancelled (Notice.status "cancelled")
+CANCEL_REASONS = {"patient_activation": "Avbruten – länken ersattes"}
 
 
 @bp.route("/administration/aviseringar")
 @role_required("invanaradmin")
 def failed():
     """The unit's failed notices, newest first, with the last error of each."""
-    return render_template("admin/notices.html", notices=failed_notices(g.membership.care_unit_id),
+    unit_id = g.membership.care_unit_id
+    return render_template("admin/notices.html", notices=failed_notices(unit_id),
+                           cancelled=cancelled_notices(unit_id), CANCEL_REASONS=CANCEL_REASONS,
                            CHANNEL_LABELS=CHANNEL_LABELS, TEMPLATES=TEMPLATES, active_tab="administration")
 
 

@@ -98,12 +98,14 @@ def _subs(flag_type: str):
 
 
 def inactivity(now: datetime):
-    """Moments whose patient has been inactive `days` days (since start or latest action), not yet flagged."""
+    """Moments whose patient has been inactive `days` days (since start or latest action), not yet flagged.
+
+    The present stretch fires even when it began before the subscription (its condition holds now).
+    """
     anchor = func.coalesce(Enrollment.last_active, Enrollment.started_at)
     days = _param("days", integer=True)
     return _subs("patient_inactivity").where(
         plus_days(anchor, days, -SLACK_HOURS) <= _horizon(now),
-        plus_days(anchor, days, SLACK_HOURS) >= FlagSubscription.created_at,
         ~exists().where(_flag_with_prefix("patient_inactivity", _param("days")), Flag.raised_at >= anchor),
     )
 
@@ -117,10 +119,10 @@ def ending_soon(now: datetime, recommended_days: Mapping[str, int]):
     ]
     if not per_program:
         return None
-    lead = _param("days", True)
+    # fires while the recommended length has not run out when the subscription was added
     since_ok = [
         and_(Enrollment.program_id == program_id,
-             plus_days(Enrollment.started_at, literal(total) - lead, SLACK_HOURS) >= FlagSubscription.created_at)
+             plus_days(Enrollment.started_at, literal(total), SLACK_HOURS) >= FlagSubscription.created_at)
         for program_id, total in recommended_days.items() if total
     ]
     return _subs("moment_ending_soon").where(
@@ -131,7 +133,10 @@ def ending_soon(now: datetime, recommended_days: Mapping[str, int]):
 
 
 def module_deadline(now: datetime):
-    """Moments with a current module `days_before` its deadline, not flagged since it opened or its days changed."""
+    """Moments with a current module `days_before` its deadline, not flagged since it opened or its days changed.
+
+    A subscription added after that day still fires once for the current activation.
+    """
     em = EnrollmentModule
     lead = em.days - _param("days_before", True)
     # correlated two levels up (to the moment and its module), so it needs naming explicitly
@@ -143,8 +148,6 @@ def module_deadline(now: datetime):
     ).where(
         em.state == "current", em.days > 0, em.activated_at.is_not(None),
         plus_days(em.activated_at, lead - 1, -SLACK_HOURS) <= _horizon(now),
-        or_(plus_days(em.activated_at, lead, SLACK_HOURS) >= FlagSubscription.created_at,
-            em.activated_at >= FlagSubscription.created_at),
         ~exists().where(_flag_with_prefix("module_reminder", em.module_id, _param("days_before")),
                         Flag.raised_at >= em.activated_at, ~changed_after_flag),
     )
@@ -163,7 +166,7 @@ def date_reminder(now: datetime, today: str):
     ).correlate(Enrollment, FlagSubscription).scalar_subquery())
     return _subs("date_reminder").where(
         date <= today,
-        # a reminder set after its day never fires (rules ignore causes before they were made)
+        # a reminder set for today fires; one for an earlier day never does (they are refused)
         date >= func.substr(cast(FlagSubscription.created_at, String), 1, 10),
         Enrollment.started_at <= _at(now),
         flags_for_date < subs_for_date,

@@ -145,6 +145,14 @@ def failed_notices(unit_id: int, limit: int = 200) -> list[Notice]:
     ).scalars())
 
 
+def cancelled_notices(unit_id: int, limit: int = 200) -> list[Notice]:
+    """The unit's notices cancelled before they were sent (a superseded activation link), newest first."""
+    return list(db.session.execute(
+        db.select(Notice).where(Notice.status == "cancelled", _of_unit(unit_id))
+        .order_by(Notice.created_at.desc(), Notice.id.desc()).limit(limit)
+    ).scalars())
+
+
 def failed_count(unit_id: int) -> int:
     """How many of the unit's notices gave up."""
     return db.session.execute(

@@ -25,6 +25,7 @@ from engine.moment.flags import LABELS, ModuleReminder, MomentEndingSoon, Patien
 from engine.loader import check_program
 from engine.localtime import at_local
 from engine.model import Form, Program
+from engine.text import plural
 from engine.authoring.scenario import DEFAULT_CLINICIAN, Action, Scenario
 
 from ..models import FormResponse
@@ -227,6 +228,6 @@ def day_preview(program: Program, day: int, today: date, course: str = "typiskt"
 def _rule_text(rule, program: Program) -> str:
     if isinstance(rule, ModuleReminder):
         module = program.module(rule.module)
-        return f"{module.title if module else rule.module}, {rule.days_before} dagar före"
-    return f"{rule.days} dagar"
+        return f"{module.title if module else rule.module}, {plural(rule.days_before, 'dag', 'dagar')} före"
+    return plural(rule.days, "dag", "dagar")
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any, Mapping
 
 from engine.moment import flags as engine_flags
-from engine.moment.subscriptions import parse_subscription
+from engine.moment.subscriptions import check_new_subscription, parse_subscription
 from engine.moment.rules import make_event
 
 from ...extensions import db
@@ -30,6 +30,7 @@ def add_subscription(user: User, enrollment: Enrollment, flag_type: str, params:
     program = program_for(enrollment)
     try:
         rule = parse_subscription(program, {"flag": flag_type, **params}, since=now)
+        check_new_subscription(rule, now)
     except engine_flags.SubscriptionError as exc:
         raise ServiceError(str(exc)) from exc
     stored = {k: v for k, v in rule.params().items() if k != "flag"}

@@ -60,6 +60,7 @@ def issue_activation(patient: Patient, now: datetime, enrollment: Enrollment | N
     """
     if patient.password_hash:
         return None
+    cancel_activation_notices(patient)
     token = secrets.token_urlsafe(32)
     patient.activation_token = token_hash(token)
     patient.activation_expires_at = now + timedelta(days=ACTIVATION_DAYS)
@@ -71,6 +72,20 @@ def issue_activation(patient: Patient, now: datetime, enrollment: Enrollment | N
                      key=f"activation:{patient.id}:{patient.activation_token[:16]}:{channel}", now=now,
                      context={"url": link, "path": path, "days": ACTIVATION_DAYS}, enrollment=enrollment)
     return link
+
+
+def cancel_activation_notices(patient: Patient) -> int:
+    """Cancel the patient's queued activation notices (their link is superseded); returns how many.
+
+    Runs in the caller's transaction. A notice already sent, or being sent, is left alone; delivery
+    only claims queued notices, so a cancelled one is never sent.
+    """
+    notices = db.session.execute(db.select(Notice).where(
+        Notice.recipient_patient_id == patient.id, Notice.template == "patient_activation",
+        Notice.status == "queued")).scalars().all()
+    for notice in notices:
+        notice.status = "cancelled"
+    return len(notices)
 
 
 def new_activation_link(enrollment: Enrollment, *, user: User, membership: Membership, now: datetime) -> str:
@@ -135,6 +150,7 @@ def activate(token: str, password: str, confirm: str, now: datetime) -> Patient:
     patient.password_hash = hash_password(password)
     patient.activation_token = None
     patient.activation_expires_at = None
+    cancel_activation_notices(patient)
     db.session.commit()
     return patient
 

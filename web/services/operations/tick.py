@@ -26,6 +26,7 @@ from typing import Callable
 from sqlalchemy import text
 
 from engine.errors import EngineError
+from engine.text import plural
 from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
@@ -66,7 +67,7 @@ class TickReport:
 
     def summary(self) -> str:
         """One Swedish line for the command line and the worker log."""
-        parts = [f"{self.flags} flaggor", f"{self.reminders} påminnelser köade"]
+        parts = [plural(self.flags, "flagga", "flaggor"), f"{plural(self.reminders, 'påminnelse', 'påminnelser')} köade"]
         if not self.evaluated:
             parts = ["utvärdering hoppades över (en annan worker utvärderar)"]
         if self.delivery is not None:
