@@ -79,7 +79,8 @@ def open_everything(client, app, db, ids):
 
 def assert_read_only(seen):
     for endpoint, url, status, before, after in seen:
-        assert status < 500, (url, status)
+        # /readyz answers 503 by design here: no worker has written a heartbeat in this test
+        assert status < 500 or (endpoint == "ops.readyz" and status == 503), (url, status)
         assert after["Flag"] == before["Flag"], f"GET {url} raised flags"
         assert after["Notice"] == before["Notice"], f"GET {url} queued notices"
         if endpoint not in EVENT_WRITING_READS:
