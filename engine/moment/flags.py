@@ -16,6 +16,8 @@ the instant their condition became true, so it does not matter how often they ar
 - ``date_reminder`` (date, note): at midnight starting that date.
 Time-driven flags stop when the moment ends. A rule never fires for causes before its `since`
 (when the clinician subscribed), so a new subscription does not flood the clinician with history.
+Some flags need no subscription at all (engine.moment.mandatory_flags): ``answer_alert`` for
+answers that trigger a form's alert, and ``battery_started`` for a battery that started itself.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from typing import Any, ClassVar, Iterable, Iterator, Mapping, Sequence
 from ..errors import EngineError
 from ..localtime import add_local_days, at_local, fmt, iso, local_date
 from ..model import Program, frozen_map
+from .anchors import planned_end
+from .mandatory_flags import ANSWER_ALERT, ANSWER_ALERT_LABEL, mandatory_flags
 from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
 from .state import SYSTEM, Event, MomentState
@@ -272,7 +276,8 @@ class PatientInactivity(FlagRule):
 
 @dataclass(frozen=True, kw_only=True)
 class MomentEndingSoon(FlagRule):
-    """The program's recommended length runs out in `days` days."""
+    """The moment's planned length runs out in `days` days: the recommended length, or the last
+    scheduled follow-up when a late anchor date (stop day) puts it later (engine.moment.anchors)."""
 
     days: int
     type: ClassVar[str] = "moment_ending_soon"
@@ -284,10 +289,14 @@ class MomentEndingSoon(FlagRule):
         if not recommended:
             return
         ends = add_local_days(ctx.state.started_at, recommended)
-        at = max(ctx.state.started_at, add_local_days(ends, -self.days))
-        yield Flag(self.type, at, f"moment_ending_soon:{self.days}:{iso(ctx.state.started_at)}",
-                   f"Momentet når rekommenderad längd ({recommended} dagar) om {self.days} dagar, "
-                   f"{local_date(ends)}.")
+        planned = planned_end(ctx.program, ctx.state) or ends
+        at = max(ctx.state.started_at, add_local_days(planned, -self.days))
+        text = (f"Momentet når rekommenderad längd ({recommended} dagar) om {self.days} dagar, "
+                f"{local_date(ends)}.")
+        if local_date(planned) > local_date(ends):
+            text = (f"Momentets sista uppföljning är om {self.days} dagar, {local_date(planned)} "
+                    f"(rekommenderad längd {recommended} dagar, {local_date(ends)}).")
+        yield Flag(self.type, at, f"moment_ending_soon:{self.days}:{iso(ctx.state.started_at)}", text)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -324,7 +333,8 @@ RULES: Mapping[str, type[FlagRule]] = frozen_map({cls.type: cls for cls in (
 )})
 #: flag type id → the manual's label (plus the activity plan's own missed-activity flag)
 LABELS: Mapping[str, str] = frozen_map(
-    {**{k: v.label for k, v in RULES.items()}, "activity_missed": "Missad aktivitet"}
+    {**{k: v.label for k, v in RULES.items()}, "activity_missed": "Missad aktivitet",
+     ANSWER_ALERT: ANSWER_ALERT_LABEL}
 )
 
 
@@ -350,6 +360,8 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
             return
         found[flag.cause] = flag
 
+    for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
+        offer(Flag(*fields_), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):
             offer(flag, rule.since, rule.time_driven)
