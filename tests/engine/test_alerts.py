@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -15,10 +14,9 @@ from engine.loader import check_text, load_text
 from engine.model import Alert, Band, Form, Question, Scoring, Validation, frozen_map
 from engine.moment import flags as fl
 from engine.moment import lifecycle as lc
-from moment_builders import CLINICIAN, PATIENT, build_program, sthlm
+from moment_builders import CLINICIAN, MINI_CONTENT, PATIENT, build_program, mini_yaml, sthlm
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-CONTENT = str(DATA / "content" / "mini")
+CONTENT = MINI_CONTENT
 
 MOOD = Form("mood", "Hur mår du?", (
     Question("sug", "scale", "Sug", required=True, min=0, max=4),
@@ -84,20 +82,7 @@ def test_without_a_date_a_rule_with_today_is_skipped():
 
 # ---------------------------------------------------------------- loading
 
-PROGRAM = """id: mini
-title: Mini
-version: "1.0"
-language: sv
-recommended_days: 30
-modules:
-  - id: start
-    title: Start
-    kind: mandatory
-    default_days: 7
-    steps:
-      - {id: intro, number: "1.1", title: Intro, content: start.md, forms: [mar]}
-forms:
-  - id: mar
+PROGRAM = mini_yaml("mar") + """  - id: mar
     title: Hur mår du?
     questions:
       - {id: humor, type: scale, text: Humör, required: true, min: 0, max: 4}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -19,10 +18,9 @@ from engine.moment.batteries import due_batteries, start_battery
 from engine.moment.reminders import due_reminders
 from engine.moment.state import SYSTEM
 from engine.moment.subscriptions import parse_subscription
-from moment_builders import CLINICIAN, PATIENT, build_program, sthlm
+from moment_builders import CLINICIAN, MINI_CONTENT, PATIENT, build_program, mini_yaml, sthlm
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-CONTENT = str(DATA / "content" / "mini")
+CONTENT = MINI_CONTENT
 START = sthlm(2026, 3, 2, 9)
 STOP_DAY = Anchor("stopp", "stoppdag")
 STOPP = Form("stopp", "Min stoppdag", (Question("stoppdag", "date", "Vilken dag?"),), resubmit=True)
@@ -164,20 +162,7 @@ def test_days_in_the_moment_keep_counting_past_the_recommended_length():
 
 # ---------------------------------------------------------------- loading
 
-PROGRAM = """id: mini
-title: Mini
-version: "1.0"
-language: sv
-recommended_days: 30
-modules:
-  - id: start
-    title: Start
-    kind: mandatory
-    default_days: 7
-    steps:
-      - {id: intro, number: "1.1", title: Intro, content: start.md, forms: [stopp]}
-forms:
-  - id: stopp
+PROGRAM = mini_yaml("stopp") + """  - id: stopp
     title: Stoppdag
     questions:
       - {id: stoppdag, type: date, text: Stoppdag}
