@@ -13,6 +13,7 @@ from cli import main
 from engine.errors import ProgramError
 from engine import forms
 from engine.authoring.simulate import simulate_file, to_data
+from engine.moment import lifecycle as lc
 from engine.moment.reminders import due_reminders
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -291,9 +292,12 @@ def test_follow_ups_start_themselves_90_180_and_365_days_after_the_stop_day():
                               "modules_total": 14}
 
 
-def test_the_follow_up_reminders_are_due_with_the_batteries():
+def test_the_three_month_reminder_is_due_from_the_stop_day_once_steg_5_is_open():
     sim = simulate_file(EXAMPLES / "uppfoljning-fran-stoppdag.yaml")
     program, state = sim.scenario.program, sim.state
-    due = due_reminders(program, state, datetime(2026, 6, 14, 9, tzinfo=ZoneInfo("Europe/Stockholm")))
+    nine, ten = (datetime(2026, 6, 14, h, tzinfo=ZoneInfo("Europe/Stockholm")) for h in (9, 10))
+    assert due_reminders(program, state, nine) == []  # Steg 5 is still hidden
+    opened = lc.activate_module(program, state, "steg-5", now=ten, actor=state.clinician).state
+    due = due_reminders(program, opened, ten)
     assert [(d.reminder.id, d.at.isoformat()) for d in due] == [
-        ("uppfoljning-3-manader", "2026-06-14T09:00:00+02:00")]
+        ("uppfoljning-3-manader", "2026-06-14T10:00:00+02:00")]
