@@ -7,6 +7,7 @@ exact version it was started on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
@@ -127,6 +128,22 @@ class FormTest:
     subscales: Mapping[str, float] = field(default_factory=frozen_map)
     valid: bool = True
     location: Location | None = field(default=None, compare=False)
+    #: the alert ids these answers must trigger, exactly (None = not checked; () = none may trigger)
+    alerts: tuple[str, ...] | None = None
+    #: what today() means in this test (None = no date: rules that use today() are skipped)
+    today: date | None = None
+
+
+@dataclass(frozen=True)
+class Alert:
+    """An answer rule that needs attention: when `when` holds for the submitted answers, the patient
+    sees `feedback` and the clinician gets an "answer_alert" flag titled `title` (never opt-in)."""
+
+    id: str
+    when: str
+    title: str
+    feedback: str | None = None
+    location: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -144,9 +161,14 @@ class Form:
     resubmit: bool = False
     tests: tuple[FormTest, ...] = ()
     location: Location | None = field(default=None, compare=False)
+    #: answer rules that alert (patient feedback + clinician flag), in the author's order
+    alerts: tuple[Alert, ...] = ()
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
+
+    def alert(self, alert_id: str) -> Alert | None:
+        return next((a for a in self.alerts if a.id == alert_id), None)
 
 
 @dataclass(frozen=True)
@@ -197,6 +219,29 @@ class EndReason:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A date question whose submitted answer times a reminder or battery (e.g. the stop day)."""
+
+    form: str
+    question: str
+
+    @property
+    def key(self) -> str:
+        """"form/question", the key of MomentState.anchor_dates."""
+        return f"{self.form}/{self.question}"
+
+
+@dataclass(frozen=True)
+class AutoStart:
+    """When a battery starts itself: N days after the moment starts, or N days after an answered date
+    (falling back to the moment's start while the date is unanswered)."""
+
+    days_after_start: int | None = None
+    anchor: Anchor | None = None
+    days_after_anchor: int | None = None
+
+
+@dataclass(frozen=True)
 class Battery:
     """A mätbatteri: a set of forms opened together (e.g. a follow-up)."""
 
@@ -204,6 +249,8 @@ class Battery:
     title: str
     forms: tuple[str, ...]
     module: str | None = None
+    #: start by itself (system actor) at this time; None = only the clinician starts it
+    auto_start: AutoStart | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +262,9 @@ class Reminder:
     module: str | None = None
     days_after_start: int | None = None
     days_before_deadline: int | None = None
+    #: with days_after_anchor: N days after an answered date (the moment's start while unanswered)
+    anchor: Anchor | None = None
+    days_after_anchor: int | None = None
 
 
 @dataclass(frozen=True)

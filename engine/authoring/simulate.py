@@ -2,7 +2,9 @@
 
 The clinician starts the moment at the scenario's `start`; each action is applied at its time;
 the subscribed flag rules (and the missed-activity flag of activity plans) are evaluated at every
-midnight, just before every action and at the end of the `until` day. A rejected action stops the
+midnight, just before every action and at the end of the `until` day; batteries with auto_start
+start themselves (system actor) at their due time, checked at the same points. The patient's
+submissions use the action's Stockholm date as today(). A rejected action stops the
 run with a located ProgramError unless it says `expect_error: true`, in which case it is recorded
 as an `action_rejected` event and the run goes on (an expected rejection that succeeds is an error).
 """
@@ -16,14 +18,14 @@ from typing import Any, Callable
 from .. import forms
 from ..moment import lifecycle as lc
 from ..moment import schedule
-from ..moment.batteries import start_battery
+from ..moment.batteries import due_batteries, start_battery
 from ..errors import AnswerError, Problem, ProgramError, TransitionError
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
-from ..localtime import at_local, fmt, iso
+from ..localtime import at_local, fmt, iso, local_date
 from ..model import frozen_map
 from ..text import plural
 from .scenario import PATIENT, Action, Scenario, load_scenario
-from ..moment.state import Event, MomentState, Transition
+from ..moment.state import SYSTEM, Event, MomentState, Transition
 
 __all__ = ["Simulation", "simulate_file", "run", "to_data", "to_text"]
 
@@ -79,6 +81,10 @@ class _Run:
         self.evaluate(until)
 
     def evaluate(self, now: datetime) -> None:
+        for battery in due_batteries(self.program, self.state, now):
+            started = start_battery(self.program, self.state, battery.battery.id, now=battery.at, actor=SYSTEM)
+            self.state = started.state
+            self.events.extend(started.events)
         due = due_flags(self.program, self.state, self.events, self.sc.subscriptions, now,
                         plans=tuple(self.plans.values()))
         self.flags.extend(due)
@@ -139,7 +145,9 @@ _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
     "view_step": lambda r, a, who: lc.view_step(r.program, r.state, a.args["module"], a.args["step"],
                                                 now=a.at, actor=who),
     "save_form": _form_action(lc.save_form),
-    "submit_form": _form_action(lc.submit_form),
+    "submit_form": lambda r, a, who: lc.submit_form(r.program, r.state, a.args["form"], _answers(r, a), now=a.at,
+                                                    actor=who, module_id=a.args.get("module"),
+                                                    today=local_date(a.at)),
     "open_form": lambda r, a, who: lc.open_form(r.program, r.state, a.args["form"], now=a.at, actor=who),
     "send_message": lambda r, a, who: lc.send_message(r.program, r.state, now=a.at, actor=who,
                                                       conversation=a.args.get("conversation"),

@@ -9,7 +9,9 @@ A small hand-written tokenizer and Pratt parser (never Python `eval`). Grammar, 
     atom   := number | 'text' | "text" | true | false | null | none | [expr, ...]
             | question_id | function '(' expr, ... ')' | '(' expr ')'
 
-Functions: sum, count, len, min, max, answered. Evaluation is forgiving by design: an
+Functions: sum, count, len, min, max, answered, today, days_between. `today()` is the date the
+caller passes in (`evaluate(..., today=...)`, the patient's local date; the engine never reads the
+clock); without one it is unknown (null), and validation rules that use it are skipped. Evaluation is forgiving by design: an
 unanswered question is None, a comparison involving None is False (`x == null` excepted),
 arithmetic with None gives None, and `evaluate` never raises because of answers.
 The static checker (`check`, in engine.expr.typecheck) catches author mistakes at load time.
@@ -17,9 +19,9 @@ The static checker (`check`, in engine.expr.typecheck) catches author mistakes a
 from .evaluate import evaluate, truthy
 from .parser import names, parse
 from .syntax import (ARITHMETIC, COMPARISONS, FUNCTIONS, MAX_DEPTH, Binary, Call, Expr, ListLit, Literal,
-                     Name, Unary, children, parse_date_literal, parse_time_literal, to_source)
+                     Name, Unary, children, parse_date_literal, parse_time_literal, to_source, uses_today)
 from .typecheck import can_score, check, did_you_mean
 
 __all__ = ["ARITHMETIC", "COMPARISONS", "FUNCTIONS", "MAX_DEPTH", "Binary", "Call", "Expr", "ListLit",
            "Literal", "Name", "Unary", "can_score", "check", "children", "did_you_mean", "evaluate", "names",
-           "parse", "parse_date_literal", "parse_time_literal", "to_source", "truthy"]
+           "parse", "parse_date_literal", "parse_time_literal", "to_source", "truthy", "uses_today"]

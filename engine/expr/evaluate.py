@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any, Mapping
 
 from .parser import parse
@@ -12,14 +12,15 @@ from .syntax import (Binary, Call, Expr, ListLit, Literal, Name, Unary,
 # ---------------------------------------------------------------- evaluation
 
 def evaluate(expr_or_source: Expr | str, answers: Mapping[str, Any], *,
-             scores: Mapping[str, Any] | None = None) -> Any:
+             scores: Mapping[str, Any] | None = None, today: date | None = None) -> Any:
     """Evaluate against typed answers; missing answers are None and never make it raise.
 
     `scores` (question id → item score) is what a bare question id inside sum/min/max
     stands for when given, so `sum(a, b)` adds option scores rather than option ids.
+    `today` is what `today()` returns (None when the caller gives no date).
     """
     node = parse(expr_or_source) if isinstance(expr_or_source, str) else expr_or_source
-    return _Evaluator(answers, scores).eval(node)
+    return _Evaluator(answers, scores, today).eval(node)
 
 
 def _is_number(v: Any) -> bool:
@@ -59,9 +60,11 @@ def truthy(v: Any) -> bool:
 
 
 class _Evaluator:
-    def __init__(self, answers: Mapping[str, Any], scores: Mapping[str, Any] | None):
+    def __init__(self, answers: Mapping[str, Any], scores: Mapping[str, Any] | None,
+                 today: date | None = None):
         self.answers = answers
         self.scores = scores
+        self.today = today
 
     def eval(self, node: Expr) -> Any:
         if isinstance(node, Literal):
@@ -108,6 +111,11 @@ class _Evaluator:
         if func == "answered":
             arg = node.args[0]  # the type checker lets only a question id through
             return _is_answered(self.answers.get(arg.id) if isinstance(arg, Name) else self.eval(arg))
+        if func == "today":
+            return _as_date(self.today)
+        if func == "days_between":
+            first, second = (_as_date(self.eval(arg)) for arg in node.args)
+            return None if first is None or second is None else (second - first).days
         if func in ("count", "len"):
             value = self.eval(node.args[0])
             if value is None:
@@ -134,6 +142,15 @@ class _Evaluator:
                 if _is_number(v):
                     out.append(v)
         return out
+
+
+def _as_date(value: Any) -> date | None:
+    """A date answer, today's date or a 'YYYY-MM-DD' literal as a date; anything else None."""
+    if isinstance(value, str):
+        return parse_date_literal(value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return None
 
 
 def _is_null(node: Expr) -> bool:

@@ -19,6 +19,10 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "min": (1, None),
     "max": (1, None),
     "answered": (1, 1),
+    #: the caller's date (the patient's local date); unknown (null) when the caller gives none
+    "today": (0, 0),
+    #: days from the first date to the second (negative when the second is earlier)
+    "days_between": (2, 2),
 }
 #: deepest nesting the parser accepts; keeps every recursive walk far from Python's limit
 MAX_DEPTH = 50
@@ -118,6 +122,12 @@ def children(node: Expr) -> tuple[Expr, ...]:
         return node.args
     return ()
 
+
+def uses_today(node: Expr) -> bool:
+    """Whether the expression calls today() anywhere (its value then depends on the caller's date)."""
+    if isinstance(node, Call) and node.func == "today":
+        return True
+    return any(uses_today(child) for child in children(node))
 
 
 # ---------------------------------------------------------------- printer

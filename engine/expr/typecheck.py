@@ -158,6 +158,14 @@ class _Checker:
         kind = _KIND_OF_TYPE.get(q.type, "any")
         return Ty(kind, "text" if kind == "list" else "any", q)
 
+    def need_date(self, func: str, node: Expr, ty: Ty) -> None:
+        """A date answer, today() or a 'YYYY-MM-DD' text literal."""
+        if isinstance(node, Literal) and isinstance(node.value, str):
+            if parse_date_literal(node.value) is None:
+                self.error(f"'{node.value}' is not a date; write dates as 'YYYY-MM-DD'", node.offset)
+        elif ty.kind not in ("date", "any", "null"):
+            self.error(f"{func}() needs dates, got {describe(node, ty)}", start(node))
+
     def need_number(self, op: str, node: Expr, ty: Ty) -> None:
         if ty.kind not in ("number", "null", "any"):
             self.error(f"cannot use '{op}' on {describe(node, ty)}; arithmetic needs numbers",
@@ -255,6 +263,15 @@ class _Checker:
         if func == "answered":
             self.infer(node.args[0])
             return Ty("bool")
+        if func == "today":
+            if self.scoring:
+                self.error("today() cannot be used in a score expression; a score must not depend on "
+                           "the date", node.offset)
+            return Ty("date")
+        if func == "days_between":
+            for arg in node.args:
+                self.need_date(func, arg, self.infer(arg))
+            return Ty("number")
         if func in ("count", "len"):
             arg = node.args[0]
             ty = self.infer(arg)

@@ -1,8 +1,10 @@
 """Form answers: coercion of web strings to typed values, show_if, validation, scoring and bands.
 
 `answers` turns what a patient typed into typed values and back (Swedish messages); `scoring` sums,
-reverses, prorates and bands scored questionnaires and checks bands at load time.
+reverses, prorates and bands scored questionnaires and checks bands at load time; `alerts` evaluates
+the answer rules that alert (patient feedback after submission, clinician flag).
 """
+from .alerts import alert_feedback, alert_tests, alerts_for, submission_feedback
 from .answers import (ScoreResult, adjusted_score, answer_problem, band_problems, clean, coerce, coerce_answer,
                       format_number, from_json, integer_scores, item_range, item_score, possible_range, run_tests,
                       score, scored_items, scoring_problems, submit, to_json, to_raw, validate, visible_questions)
@@ -10,4 +12,4 @@ from .answers import (ScoreResult, adjusted_score, answer_problem, band_problems
 __all__ = ["ScoreResult", "adjusted_score", "answer_problem", "band_problems", "clean", "coerce", "coerce_answer",
            "format_number", "from_json", "integer_scores", "item_range", "item_score", "possible_range",
            "run_tests", "score", "scored_items", "scoring_problems", "submit", "to_json", "to_raw", "validate",
-           "visible_questions"]
+           "visible_questions", "alert_feedback", "alert_tests", "alerts_for", "submission_feedback"]

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from ..errors import AnswerError
-from ..expr import evaluate, parse_date_literal, truthy
+from ..expr import evaluate, parse, parse_date_literal, truthy, uses_today
 from ..model import Form, FormTest, Question
 from .scoring import (ScoreResult, adjusted_score, band_problems, fmt, integer_scores, item_range,
                       item_score, possible_range, score_values, scored_items, scoring_problems)
@@ -162,13 +162,13 @@ def to_raw(form: Form, values: Mapping[str, Any]) -> dict[str, str | list[str]]:
 
 # ---------------------------------------------------------------- visibility and validation
 
-def _walk(form: Form, values: Mapping[str, Any]) -> tuple[list[Question], dict[str, Any], dict[str, Any]]:
+def _walk(form: Form, values: Mapping[str, Any], today: date | None = None) -> tuple[list[Question], dict[str, Any], dict[str, Any]]:
     """Apply show_if in order; a hidden question counts as unanswered for later conditions."""
     visible: list[Question] = []
     env: dict[str, Any] = {}
     scores: dict[str, float | None] = {}
     for q in form.questions:
-        if q.show_if and not truthy(evaluate(q.show_if, env, scores=scores)):
+        if q.show_if and not truthy(evaluate(q.show_if, env, scores=scores, today=today)):
             continue
         visible.append(q)
         env[q.id] = values.get(q.id)
@@ -176,9 +176,9 @@ def _walk(form: Form, values: Mapping[str, Any]) -> tuple[list[Question], dict[s
     return visible, env, scores
 
 
-def visible_questions(form: Form, values: Mapping[str, Any]) -> list[Question]:
+def visible_questions(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> list[Question]:
     """The questions shown for these answers, in order (show_if applied)."""
-    return _walk(form, values)[0]
+    return _walk(form, values, today)[0]
 
 
 def answer_problem(question: Question, value: Any) -> str | None:
@@ -226,13 +226,15 @@ def _answered(value: Any) -> bool:
     return value is not None and value != "" and value != [] and value != ()
 
 
-def validate(form: Form, values: Mapping[str, Any]) -> dict[str, str]:
+def validate(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> dict[str, str]:
     """Swedish error per visible question: required, type/range/options, then author rules.
 
     An author rule runs only when its question is answered (emptiness is `required`'s job),
     and sees every visible answer; hidden questions' values are ignored throughout.
+    `today` (the patient's local date) is what today() means; without it, rules that use
+    today() are skipped (treated as satisfied), so a caller that knows no date never blocks.
     """
-    visible, env, scores = _walk(form, values)
+    visible, env, scores = _walk(form, values, today)
     errors: dict[str, str] = {}
     for q in visible:
         value = env[q.id]
@@ -243,33 +245,34 @@ def validate(form: Form, values: Mapping[str, Any]) -> dict[str, str]:
         problem = answer_problem(q, value)
         if problem is None:
             problem = next((v.message for v in q.validations
-                            if not truthy(evaluate(v.rule, env, scores=scores))), None)
+                            if (today is not None or not uses_today(parse(v.rule)))
+                            and not truthy(evaluate(v.rule, env, scores=scores, today=today))), None)
         if problem:
             errors[q.id] = problem
     return errors
 
 
-def clean(form: Form, values: Mapping[str, Any]) -> dict[str, Any]:
+def clean(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
     """Only the answered, visible questions' values (hidden questions' answers are dropped)."""
-    visible, env, _ = _walk(form, values)
+    visible, env, _ = _walk(form, values, today)
     return {q.id: env[q.id] for q in visible if _answered(env[q.id])}
 
 
-def submit(form: Form, raw: Mapping[str, Any]) -> dict[str, Any]:
+def submit(form: Form, raw: Mapping[str, Any], *, today: date | None = None) -> dict[str, Any]:
     """Coerce, validate and clean a submission; raises AnswerError with every Swedish message."""
     values, coerce_errors = coerce(form, raw)
-    shown = {q.id for q in visible_questions(form, values)}
+    shown = {q.id for q in visible_questions(form, values, today=today)}
     # a value that could not be read says so; "must be answered" on top of it would mislead
-    errors = {**validate(form, values), **{k: v for k, v in coerce_errors.items() if k in shown}}
+    errors = {**validate(form, values, today=today), **{k: v for k, v in coerce_errors.items() if k in shown}}
     if errors:
         ordered = {q.id: errors[q.id] for q in form.questions if q.id in errors}
         raise AnswerError(ordered)
-    return clean(form, values)
+    return clean(form, values, today=today)
 
 
-def score(form: Form, values: Mapping[str, Any]) -> ScoreResult | None:
+def score(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> ScoreResult | None:
     """The form's score for these answers (hidden questions count as unanswered); None if unscored."""
-    return score_values(form, clean(form, values))
+    return score_values(form, clean(form, values, today=today))
 
 
 # ---------------------------------------------------------------- storage
@@ -343,14 +346,14 @@ def _test_failures(form: Form, test: FormTest) -> list[str]:
     if unknown:
         return [f"'{k}' is not a question of this form" for k in unknown]
     values, coerce_errors = coerce(form, {k: _test_raw(v) for k, v in test.answers.items()})
-    shown = {q.id for q in visible_questions(form, values)}
-    errors = {**validate(form, values), **{k: v for k, v in coerce_errors.items() if k in shown}}
+    shown = {q.id for q in visible_questions(form, values, today=test.today)}
+    errors = {**validate(form, values, today=test.today), **{k: v for k, v in coerce_errors.items() if k in shown}}
     if not test.valid:
         return [] if errors else ["expected the answers to be invalid, but they passed validation"]
     if errors:
         listed = "; ".join(f"{k}: {v}" for k, v in errors.items())
         return [f"the answers do not pass validation ({listed})"]
-    result = score(form, values)
+    result = score(form, values, today=test.today)
     if result is None:
         wants = test.score is not None or test.band is not None or bool(test.subscales)
         return ["expected a score, but the form has no scoring"] if wants else []

@@ -5,8 +5,8 @@ from typing import Any
 
 from ..errors import Location
 from ..expr import parse_date_literal, parse_time_literal
-from ..model import (CHOICE_TYPES, Band, Battery, EndReason, Form, FormTest, Module, Option, Question,
-                    Reminder, Scoring, Step, Subscale, Validation, frozen_map)
+from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, EndReason, Form, FormTest, Module,
+                    Option, Question, Reminder, Scoring, Step, Subscale, Validation, frozen_map)
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
 
@@ -34,6 +34,8 @@ class ModelBuilder:
             resubmit=raw.get("resubmit", False),
             tests=tests,
             location=self.where(path),
+            alerts=tuple(Alert(a["id"], a["when"], a["title"], a.get("feedback"), self.where(path + ("alerts", i)))
+                         for i, a in enumerate(raw.get("alerts", []))),
         )
 
     def question(self, raw: dict[str, Any], path: Path) -> Question:
@@ -78,6 +80,8 @@ class ModelBuilder:
             subscales=frozen_map(raw.get("subscales", {})),
             valid=raw.get("valid", True),
             location=self.where(path),
+            alerts=tuple(raw["alerts"]) if "alerts" in raw else None,
+            today=parse_date_literal(raw["today"]) if "today" in raw else None,
         )
 
     def answer(self, question: Question | None, value: Any, path: Path) -> Any:
@@ -134,9 +138,17 @@ class ModelBuilder:
 
     @staticmethod
     def battery(raw: dict[str, Any]) -> Battery:
-        return Battery(raw["id"], raw["title"], tuple(raw["forms"]), raw.get("module"))
+        auto = raw.get("auto_start")
+        auto_start = None if auto is None else AutoStart(auto.get("days_after_start"), anchor(auto.get("anchor")),
+                                                        auto.get("days_after_anchor"))
+        return Battery(raw["id"], raw["title"], tuple(raw["forms"]), raw.get("module"), auto_start)
 
     @staticmethod
     def reminder(raw: dict[str, Any]) -> Reminder:
         return Reminder(raw["id"], raw["title"], raw.get("module"), raw.get("days_after_start"),
-                        raw.get("days_before_deadline"))
+                        raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"))
+
+
+def anchor(raw: dict | None) -> Anchor | None:
+    """An Anchor from a schema-valid `anchor` mapping."""
+    return None if raw is None else Anchor(raw["form"], raw["question"])

@@ -66,6 +66,7 @@ class CrossChecker:
             where = f"battery '{text(battery, 'id')}'"
             self.references(battery, "forms", path, forms, "form", where)
             self.reference(battery, "module", path, modules, "module", where)
+            self.check_auto_start(path, battery, where)
         for path, reminder in self.unique_items("reminders", "reminder id"):
             self.check_reminder(path, reminder, modules)
         return self.found
@@ -127,6 +128,7 @@ class CrossChecker:
         if isinstance(scoring, dict):
             self.unique(items(scoring, "subscales", path + ("scoring",)), "subscale id", f" in form '{form_id}'")
         self.unique(items(form, "tests", path), "golden test name", f" in form '{form_id}'", key="name")
+        self.unique(items(form, "alerts", path), "alert id", f" in form '{form_id}'")
         for q_path, question in items(form, "questions", path):
             self.check_question(q_path, question)
 
@@ -162,15 +164,52 @@ class CrossChecker:
         """A reminder has exactly one timing; one before a deadline needs the module."""
         rid = text(reminder, "id")
         self.reference(reminder, "module", path, modules, "module", f"reminder '{rid}'")
-        timings = [k for k in ("days_after_start", "days_before_deadline") if k in reminder]
+        timings = [k for k in ("days_after_start", "days_before_deadline", "days_after_anchor") if k in reminder]
         if not timings:
-            self.error(path, f"reminder '{rid}' needs days_after_start or days_before_deadline")
-        elif len(timings) == 2:
-            self.error(path + ("days_before_deadline",), f"reminder '{rid}' has both days_after_start "
-                                                         "and days_before_deadline; keep one")
+            self.error(path, f"reminder '{rid}' needs days_after_start, days_before_deadline or days_after_anchor")
+        elif len(timings) >= 2:
+            self.error(path + (timings[1],), f"reminder '{rid}' has both {timings[0]} "
+                                             f"and {timings[1]}; keep one")
         if "days_before_deadline" in reminder and "module" not in reminder:
             self.error(path + ("days_before_deadline",),
                        f"reminder '{rid}': days_before_deadline needs a module")
+        self.check_anchor(path, reminder, f"reminder '{rid}'")
+
+    def check_auto_start(self, path: Path, battery: dict, where: str) -> None:
+        """A battery's auto_start has one timing: days_after_start, or anchor with days_after_anchor."""
+        auto = battery.get("auto_start")
+        if not isinstance(auto, dict):
+            return
+        timings = [k for k in ("days_after_start", "days_after_anchor") if k in auto]
+        if not timings:
+            self.error(path + ("auto_start",), f"auto_start of {where} needs days_after_start or days_after_anchor")
+        elif len(timings) == 2:
+            self.error(path + ("auto_start", "days_after_anchor"),
+                       f"auto_start of {where} has both days_after_start and days_after_anchor; keep one")
+        self.check_anchor(path + ("auto_start",), auto, where)
+
+    def check_anchor(self, path: Path, owner: dict, where: str) -> None:
+        """anchor and days_after_anchor go together; the anchor names a date question of a form."""
+        if ("anchor" in owner) != ("days_after_anchor" in owner):
+            given, missing = ("anchor", "days_after_anchor") if "anchor" in owner else ("days_after_anchor", "anchor")
+            self.error(path + (given,), f"{where}: {given} needs {missing}")
+        anchor = owner.get("anchor")
+        form_id, qid = text(anchor, "form"), text(anchor, "question")
+        forms = {text(f, "id"): f for _, f in items(self.data, "forms", ())}
+        if form_id is None or qid is None:
+            return
+        if form_id not in forms:
+            self.error(path + ("anchor", "form"), f"unknown form '{form_id}' in the anchor of {where}"
+                                                  f"{did_you_mean(form_id, forms)}")
+            return
+        questions = {text(q, "id"): q for _, q in items(forms[form_id], "questions", ())}
+        question = questions.get(qid)
+        if question is None:
+            self.error(path + ("anchor", "question"), f"form '{form_id}' has no question '{qid}' (the anchor of "
+                                                      f"{where}){did_you_mean(qid, questions)}")
+        elif text(question, "type") != "date":
+            self.error(path + ("anchor", "question"), f"the anchor of {where} must be a date question; "
+                                                      f"'{qid}' in form '{form_id}' is {text(question, 'type')}")
 
 
 def _is_number(value: Any) -> TypeGuard[float]:

@@ -223,6 +223,8 @@ class _ProgramLoader:
         if form.scoring is not None and form.scoring.expression is not None:
             checks.append(("scoring expression", form.scoring.expression, path + ("scoring", "expression"),
                            None, True))
+        for k, alert in enumerate(form.alerts):  # an alert may use any question of its form
+            checks.append(("when", alert.when, path + ("alerts", k, "when"), None, False))
         for what, source, where, before, scoring in checks:
             for error in expressions.check(source, form.questions, before=before, scoring=scoring):
                 self.add(where, f"{what}: {error.message}",
@@ -236,7 +238,7 @@ class _ProgramLoader:
             return
         for message in forms.band_problems(form):
             self.add(path + ("scoring", "bands"), message)
-        for test, message in forms.run_tests(form):
+        for test, message in forms.run_tests(form) + forms.alert_tests(form):
             self.add(path + ("tests", form.tests.index(test)), f"golden {message}")
 
     def warn_unused_forms(self, data: dict[str, Any]) -> None:

@@ -7,4 +7,6 @@
 - `patient`: the patient's actions (view a step, save/submit a form, write a message).
 - `batteries`: mätbatterier; `schedule`: aktivitetsplaner; `flags`: the flag rules (flaggor);
   `reminders`: authored reminders, due activities and quiet hours for notices.
+- `anchors`: reminders and batteries timed from an answered date; `mandatory_flags`: the flags no
+  clinician has to subscribe to (answer alerts, batteries that started themselves).
 """

@@ -3,23 +3,30 @@
 Starting a battery records `battery_started` (behind the flag "Nytt mätbatteri startat") and opens
 its forms to the patient even outside the steps that show them; a form submitted while its battery
 is started carries the battery id, which is what "Formulär i mätbatteri sparat" fires on.
+
+A battery with `auto_start` starts itself: `due_batteries` says which are due (the tick starts each
+with `start_battery(..., actor=SYSTEM)`), and a battery started by the system always flags the
+clinician ("Nytt mätbatteri startat"), subscribed or not (engine.moment.mandatory_flags).
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from ..errors import TransitionError
-from ..model import Program
-from .rules import check_time, make_event, require_active, require_clinician
+from ..localtime import require_aware
+from ..model import Battery, Program
+from .anchors import scheduled_at
+from .rules import check_time, make_event, moment_status, require_active, require_clinician
 from .state import Actor, MomentState, Transition
 
-__all__ = ["start_battery", "battery_forms_left"]
+__all__ = ["start_battery", "battery_forms_left", "DueBattery", "due_batteries"]
 
 
 def start_battery(program: Program, state: MomentState, battery_id: str, *, now: datetime,
                   actor: Actor) -> Transition:
-    """The clinician starts a battery: its forms open for the patient (once per moment)."""
+    """The clinician (or the system, for auto_start) starts a battery: its forms open for the patient
+    (once per moment)."""
     check_time(state, now)
     require_clinician(actor, "starta mätbatterier")
     require_active(state, now)
@@ -29,9 +36,41 @@ def start_battery(program: Program, state: MomentState, battery_id: str, *, now:
         raise TransitionError(f"Okänt mätbatteri {battery_id!r} (programmets mätbatterier: {known}).")
     if battery_id in state.batteries:
         raise TransitionError(f"Mätbatteri {battery.title} är redan startat.")
-    event = make_event("battery_started", now, actor, f"Mätbatteri {battery.title} startades",
-                       module=battery.module, battery=battery.id, forms=list(battery.forms))
+    auto = actor.kind == "system"
+    text = f"Mätbatteri {battery.title} startades" + (" automatiskt" if auto else "")
+    extra = {"auto": True} if auto else {}
+    event = make_event("battery_started", now, actor, text,
+                       module=battery.module, battery=battery.id, forms=list(battery.forms), **extra)
     return Transition(replace(state, batteries=state.batteries | {battery_id}), (event,))
+
+
+@dataclass(frozen=True)
+class DueBattery:
+    """A battery whose auto_start time has come and that has not been started in the moment."""
+
+    battery: Battery
+    at: datetime
+
+
+def due_batteries(program: Program, state: MomentState, now: datetime) -> list[DueBattery]:
+    """Batteries with auto_start due at `now` in an active moment and not started yet, oldest first (pure).
+
+    Start each with `start_battery(program, state, due.battery.id, now=now, actor=SYSTEM)`, passing the
+    state each start returns to the next; a battery is started once per moment.
+    """
+    require_aware(now)
+    if moment_status(state, now) != "active":
+        return []
+    found = []
+    for battery in program.batteries:
+        auto = battery.auto_start
+        if auto is None or battery.id in state.batteries:
+            continue
+        at = scheduled_at(state, days_after_start=auto.days_after_start, anchor=auto.anchor,
+                          days_after_anchor=auto.days_after_anchor)
+        if at is not None and at <= now:
+            found.append(DueBattery(battery, max(at, state.started_at)))
+    return sorted(found, key=lambda d: (d.at, d.battery.id))
 
 
 def battery_forms_left(program: Program, state: MomentState, battery_id: str) -> tuple[str, ...]:

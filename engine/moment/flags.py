@@ -19,6 +19,8 @@ Time-driven flags stop when the moment ends. A rule never fires for causes befor
 except a flag whose condition still holds (`Flag.current`): the present stretch of inactivity, the
 current activation's module reminder, a moment not yet past its recommended length, and a date
 reminder for the day it was set on. Those fire at once (one flag each, with their stable cause).
+Some flags need no subscription at all (engine.moment.mandatory_flags): ``answer_alert`` for
+answers that trigger a form's alert, and ``battery_started`` for a battery that started itself.
 """
 from __future__ import annotations
 
@@ -31,6 +33,8 @@ from ..errors import EngineError
 from ..localtime import add_local_days, at_local, fmt, iso, local_date
 from ..text import plural
 from ..model import Program, frozen_map
+from .anchors import planned_end
+from .mandatory_flags import ANSWER_ALERT, ANSWER_ALERT_LABEL, mandatory_flags
 from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
 from .state import SYSTEM, Event, EventType, MomentState
@@ -298,7 +302,8 @@ class PatientInactivity(FlagRule):
 
 @dataclass(frozen=True, kw_only=True)
 class MomentEndingSoon(FlagRule):
-    """The program's recommended length runs out in `days` days."""
+    """The moment's planned length runs out in `days` days: the recommended length, or the last
+    scheduled follow-up when a late anchor date (stop day) puts it later (engine.moment.anchors)."""
 
     days: int
     type: ClassVar[str] = "moment_ending_soon"
@@ -310,11 +315,15 @@ class MomentEndingSoon(FlagRule):
         if not recommended:
             return
         ends = add_local_days(ctx.state.started_at, recommended)
-        at = max(ctx.state.started_at, add_local_days(ends, -self.days))
-        yield Flag(self.type, at, cause_key(self.type, self.days, iso(ctx.state.started_at)),
-                   f"Momentet når rekommenderad längd ({plural(recommended, 'dag', 'dagar')}) om "
-                   f"{plural(self.days, 'dag', 'dagar')}, {local_date(ends)}.",
-                   current=self.since is None or self.since < ends)
+        planned = planned_end(ctx.program, ctx.state) or ends
+        at = max(ctx.state.started_at, add_local_days(planned, -self.days))
+        text = (f"Momentet når rekommenderad längd ({plural(recommended, 'dag', 'dagar')}) om "
+                f"{plural(self.days, 'dag', 'dagar')}, {local_date(ends)}.")
+        if local_date(planned) > local_date(ends):
+            text = (f"Momentets sista uppföljning är om {plural(self.days, 'dag', 'dagar')}, {local_date(planned)} "
+                    f"(rekommenderad längd {plural(recommended, 'dag', 'dagar')}, {local_date(ends)}).")
+        yield Flag(self.type, at, cause_key(self.type, self.days, iso(ctx.state.started_at)), text,
+                   current=self.since is None or self.since < planned)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -353,7 +362,8 @@ RULES: Mapping[str, type[FlagRule]] = frozen_map({cls.type: cls for cls in (
 )})
 #: flag type id → the manual's label (plus the activity plan's own missed-activity flag)
 LABELS: Mapping[str, str] = frozen_map(
-    {**{k: v.label for k, v in RULES.items()}, ACTIVITY_MISSED: "Missad aktivitet"}
+    {**{k: v.label for k, v in RULES.items()}, ACTIVITY_MISSED: "Missad aktivitet",
+     ANSWER_ALERT: ANSWER_ALERT_LABEL}
 )
 
 
@@ -379,6 +389,8 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
             return
         found[flag.cause] = flag
 
+    for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
+        offer(Flag(*fields_), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):
             offer(flag, rule.since, rule.time_driven)

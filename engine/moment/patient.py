@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from .. import forms
 from ..errors import AnswerError, TransitionError
+from .anchors import with_submission
 from .rules import (
     check_time,
     make_event,
@@ -70,23 +71,33 @@ def save_form(program: Program, state: MomentState, form_id: str, values: Mappin
 
 
 def submit_form(program: Program, state: MomentState, form_id: str, values: Mapping[str, Any], *,
-                now: datetime, actor: Actor, module_id: str | None = None) -> Transition:
-    """The patient submits a form: answers are validated (AnswerError), then sent to the clinician."""
+                now: datetime, actor: Actor, module_id: str | None = None,
+                today: date | None = None) -> Transition:
+    """The patient submits a form: answers are validated (AnswerError), then sent to the clinician.
+
+    `today` is the patient's local date (what today() means in the form's rules; without it rules
+    using today() are skipped). The ids of the alerts the answers trigger are recorded in the event's
+    data as `alerts` (only when some trigger); engine.moment.flags raises an answer_alert flag for each.
+    """
     form, module, battery = _writable_form(program, state, form_id, module_id, now, actor,
                                            "skicka in")
-    errors = forms.validate(form, values)
+    errors = forms.validate(form, values, today=today)
     if errors:
         raise AnswerError(dict(errors))
-    cleaned = forms.clean(form, values)
+    cleaned = forms.clean(form, values, today=today)
     data: dict[str, Any] = {"answers": answers_to_json(cleaned), "battery": battery}
     if form.scoring is not None:
-        data["score"] = _json_score(forms.score(form, cleaned))
+        data["score"] = _json_score(forms.score(form, cleaned, today=today))
+    alerts = forms.alerts_for(form, cleaned, today=today)
+    if alerts:
+        data["alerts"] = [a.id for a in alerts]
     submitted = state.submitted_forms | {form.id}
     progress = state.steps
     for module_id, step in _steps_showing(module, form.id):
         done = all(f in submitted for f in step.forms_to_finish)
         progress = _raise_progress(progress, module_id, step, "done" if done else "started")
-    new = replace(state, steps=progress, submitted_forms=submitted, last_active=now)
+    new = replace(state, steps=progress, submitted_forms=submitted, last_active=now,
+                  anchor_dates=with_submission(program, state.anchor_dates, form.id, cleaned))
     event = make_event("form_submitted", now, actor, f"Formulär {form.title} skickades in",
                        module=module.id if module else None, form=form.id, **data)
     return Transition(new, (event,))

@@ -6,6 +6,9 @@ Patient reminders:
 - an authored reminder with ``days_after_start: N`` is due N calendar days after the moment
   started, at the same wall-clock time; if it names a module, only while the patient can see that
   module (and, if the module opened later, from the moment it opened);
+- one with ``anchor`` and ``days_after_anchor: N`` is due at 09:00 N days after the answered date
+  (engine.moment.anchors; as ``days_after_start: N`` while unanswered), with the same module rule;
+  it is sent once per moment even if the patient later changes the date;
 - one with ``days_before_deadline: N`` is due at 09:00 Stockholm time on the day the current
   module has N days left (never before the module opened), once per activation and deadline;
 - an activity occurrence is due at its time; the patient is reminded while it is still today's.
@@ -21,8 +24,9 @@ from datetime import datetime, time, timedelta
 from typing import Final, Iterable, Sequence
 
 from ..errors import EngineError
-from ..localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
+from ..localtime import at_local, iso, local_date, require_aware, to_local
 from ..model import Program, Reminder
+from .anchors import scheduled_at
 from .rules import deadline, moment_status, patient_can_see
 from .flags import cause_key
 from .schedule import ActivityPlan, occurrence_status, occurrences
@@ -128,8 +132,10 @@ class DueActivity:
 
 
 def _reminder_due(state: MomentState, r: Reminder) -> tuple[datetime, str] | None:
-    if r.days_after_start is not None:
-        at = add_local_days(state.started_at, r.days_after_start)
+    at_or_none = scheduled_at(state, days_after_start=r.days_after_start, anchor=r.anchor,
+                              days_after_anchor=r.days_after_anchor)
+    if at_or_none is not None:
+        at = at_or_none
         if r.module is not None:
             ms = state.modules.get(r.module)
             if ms is None or ms.status == "hidden":

@@ -111,8 +111,11 @@ class MomentState:
     maintain_until: date | None = None
     care_unit: str | None = None
     linked: tuple[str, ...] = ()
-    #: battery (mätbatteri) ids the clinician has started in this moment
+    #: battery (mätbatteri) ids started in this moment (by the clinician or by auto_start)
     batteries: frozenset[str] = frozenset()
+    #: "form/question" → the date answered in the newest submission of that form, for every anchor the
+    #: program's reminders and batteries use (engine.moment.anchors); unanswered anchors are absent
+    anchor_dates: Mapping[str, date] = field(default_factory=frozen_map)
 
 
 @dataclass(frozen=True)

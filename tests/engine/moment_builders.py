@@ -6,6 +6,7 @@ YAML loader and run in milliseconds.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from engine.model import (
@@ -96,3 +97,25 @@ def build_program(**overrides) -> Program:
     )
     fields.update(overrides)
     return Program(**fields)
+
+
+#: content folder of the one-module YAML programs below
+MINI_CONTENT = str(Path(__file__).resolve().parents[1] / "data" / "content" / "mini")
+
+
+def mini_yaml(forms: str) -> str:
+    """The first 13 lines of a one-module YAML program whose one step shows `forms`; `forms:` follows."""
+    return f"""id: mini
+title: Mini
+version: "1.0"
+language: sv
+recommended_days: 30
+modules:
+  - id: start
+    title: Start
+    kind: mandatory
+    default_days: 7
+    steps:
+      - {{id: intro, number: "1.1", title: Intro, content: start.md, forms: [{forms}]}}
+forms:
+"""

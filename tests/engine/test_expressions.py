@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from engine.errors import EngineError, ExpressionError
-from engine.expr import (Binary, Call, ListLit, Literal, Name, Unary, evaluate, names, parse,
+from engine.expr import (Binary, Call, ListLit, Literal, Name, Unary, evaluate, names, parse, uses_today,
                                 to_source)
 
 
@@ -117,7 +117,7 @@ def test_names_lists_every_referenced_question():
     ("1 < a < 3", "comparisons cannot be chained (column 7); join them with 'and'", 6),
     ("a not b", "unexpected 'b' at column 7; expected 'in' after 'not'", 6),
     ("summ(a)", "unknown function 'summ' at column 1; did you mean 'sum'?", 0),
-    ("foo(a)", "unknown function 'foo' at column 1; functions: sum, count, len, min, max, answered", 0),
+    ("foo(a)", "unknown function 'foo' at column 1; functions: sum, count, len, min, max, answered, today, days_between", 0),
     ("count(a, b)", "count() takes exactly 1 argument, got 2 (column 1)", 0),
     ("sum()", "sum() takes at least 1 argument, got 0 (column 1)", 0),
     ("answered(a + 1)", "answered() takes a question id (column 1)", 0),
@@ -365,3 +365,54 @@ def test_random_token_soup_raises_nothing_but_expression_errors(tokens):
     else:
         assert parse(to_source(tree)) == tree
         evaluate(tree, {"a": 1, "b": ["x"]})
+
+
+# ---------------------------------------------------------------- today() and days_between()
+
+def test_today_is_the_date_the_caller_passes_in():
+    assert evaluate("today()", {}, today=date(2026, 3, 2)) == date(2026, 3, 2)
+    assert evaluate("today() == '2026-03-02'", {}, today=date(2026, 3, 2)) is True
+
+
+def test_without_a_date_today_is_unknown_and_comparisons_with_it_are_false():
+    assert evaluate("today()", {}) is None
+    assert evaluate("quit >= today()", {"quit": date(2026, 3, 2)}) is False
+
+
+@pytest.mark.parametrize("first, second, days", [
+    (date(2026, 3, 2), date(2026, 3, 16), 14),   # two weeks ahead
+    (date(2026, 3, 2), date(2026, 3, 2), 0),
+    (date(2026, 3, 2), date(2026, 3, 1), -1),    # the second date is earlier
+    (date(2026, 2, 27), date(2026, 3, 1), 2),    # 2026 is no leap year: 28 Feb, 1 Mar
+    (date(2024, 2, 28), date(2024, 3, 1), 2),    # 2024 is: 29 Feb in between
+])
+def test_days_between_counts_calendar_days_from_the_first_date_to_the_second(first, second, days):
+    assert evaluate("days_between(a, b)", {"a": first, "b": second}) == days
+
+
+def test_days_between_accepts_today_and_date_literals_and_is_null_when_a_date_is_missing():
+    assert evaluate("days_between(today(), quit)", {"quit": date(2026, 3, 12)}, today=date(2026, 3, 2)) == 10
+    assert evaluate("days_between('2026-01-01', '2026-12-31')", {}) == 364
+    assert evaluate("days_between(today(), quit)", {"quit": date(2026, 3, 12)}) is None
+    assert evaluate("days_between(quit, quit)", {}) is None
+
+
+def test_a_stop_day_rule_between_today_and_fourteen_days_ahead():
+    rule = "days_between(today(), quit) >= 0 and days_between(today(), quit) <= 14"
+    today = date(2026, 3, 2)
+    assert evaluate(rule, {"quit": date(2026, 3, 2)}, today=today) is True
+    assert evaluate(rule, {"quit": date(2026, 3, 16)}, today=today) is True
+    assert evaluate(rule, {"quit": date(2026, 3, 17)}, today=today) is False
+    assert evaluate(rule, {"quit": date(2026, 3, 1)}, today=today) is False
+
+
+def test_today_takes_no_arguments_and_days_between_two():
+    assert err("today(a)") == ("today() takes exactly 0 arguments, got 1 (column 1)", 0)
+    assert err("days_between(a)") == ("days_between() takes exactly 2 arguments, got 1 (column 1)", 0)
+    assert parse("days_between(today(), a)") == Call("days_between", (Call("today", ()), Name("a")))
+    assert to_source(parse("days_between(today(), a) <= 14")) == "days_between(today(), a) <= 14"
+
+
+def test_uses_today_finds_a_call_anywhere_in_the_tree():
+    assert uses_today(parse("not (a > 1 or days_between(today(), b) < 3)"))
+    assert not uses_today(parse("days_between(a, b) < 3"))

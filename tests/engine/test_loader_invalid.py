@@ -118,8 +118,8 @@ EXPECTED = {
         "did you mean 'mar'?",
     ],
     "reminder_without_timing": [
-        "invalid/reminder_without_timing.yaml:49:5: error: reminder 'paminn' needs days_after_start "
-        "or days_before_deadline",
+        "invalid/reminder_without_timing.yaml:49:5: error: reminder 'paminn' needs days_after_start, "
+        "days_before_deadline or days_after_anchor",
     ],
     # --- questions
     "choice_without_options": [

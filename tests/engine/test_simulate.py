@@ -2,14 +2,19 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
 
 from cli import main
 from engine.errors import ProgramError
+from engine import forms
 from engine.authoring.simulate import simulate_file, to_data
+from engine.moment import lifecycle as lc
+from engine.moment.reminders import due_reminders
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -234,3 +239,65 @@ def test_the_scenario_schema_describes_every_field():
 
     walk(schema, "$")
     assert missing == []
+
+
+# --- alerts and follow-ups from the stop day (issue 15) -------------------------------------------
+
+
+def test_an_answer_that_needs_attention_flags_the_clinician_without_any_subscription():
+    sim = simulate_file(EXAMPLES / "svar-kraver-uppmarksamhet.yaml")
+    assert sim.scenario.subscriptions == ()
+    data = to_data(sim)
+    assert data["flags"] == [{
+        "at": "2026-03-12T20:15:00+01:00",
+        "type": "answer_alert",
+        "text": "Mycket nedstämd eller ledsen (3 eller 4 av 4): svar i formuläret Hur mår du? Abstinensbesvär "
+                "2026-03-12 20:15.",
+    }]
+    submitted = [e for e in sim.events if e.type == "form_submitted"]
+    assert [e.data.get("alerts") for e in submitted] == [["nedstamdhet"], None]
+    assert submitted[0].data["score"]["band"] == "Inga eller lätta besvär"  # total 4
+
+
+def test_the_patient_reads_the_alert_feedback_before_the_mild_band_feedback():
+    program = simulate_file(EXAMPLES / "svar-kraver-uppmarksamhet.yaml").scenario.program
+    form = program.form("abstinens")
+    answers = {"sug": 0, "irritation": 0, "angslan": 0, "rastloshet": 0, "koncentration": 0, "somn": 0,
+               "aptit": 0, "nedstamdhet": 4}
+    texts = forms.submission_feedback(form, answers)
+    assert len(texts) == 2
+    assert "ring 112" in texts[0] and "1177" in texts[0]
+    assert texts[1] == "Du har inga eller lätta besvär just nu. Fortsätt med det som fungerar."
+
+
+def test_follow_ups_start_themselves_90_180_and_365_days_after_the_stop_day():
+    sim = simulate_file(EXAMPLES / "uppfoljning-fran-stoppdag.yaml")
+    data = to_data(sim)
+    # stop day Monday 16 March 2026: + 90 = 14 June, + 180 = 12 September, + 365 = 16 March 2027
+    assert [(f["type"], f["at"]) for f in data["flags"]] == [
+        ("battery_started", "2026-06-14T09:00:00+02:00"),
+        ("battery_form_saved", "2026-06-15T19:00:00+02:00"),
+        ("battery_started", "2026-09-12T09:00:00+02:00"),
+        ("moment_ending_soon", "2027-03-09T09:00:00+01:00"),
+        ("battery_started", "2027-03-16T09:00:00+01:00"),
+    ]
+    assert data["flags"][3]["text"] == ("Momentets sista uppföljning är om 7 dagar, 2027-03-16 "
+                                        "(rekommenderad längd 365 dagar, 2027-03-02).")
+    started = [e for e in data["events"] if e["type"] == "battery_started"]
+    assert {e["actor"] for e in started} == {"system"}
+    assert [e["at"] for e in data["events"] if e["type"] == "action_rejected"] == ["2026-03-05T19:55:00+01:00"]
+    assert sim.state.anchor_dates == {"stoppdag/stoppdag": date(2026, 3, 16)}
+    # 365 days to 2 March 2027, then 30 more to 1 April
+    assert data["moment"] == {"state": "active", "days_in_moment": 395, "modules_completed": 0,
+                              "modules_total": 14}
+
+
+def test_the_three_month_reminder_is_due_from_the_stop_day_once_steg_5_is_open():
+    sim = simulate_file(EXAMPLES / "uppfoljning-fran-stoppdag.yaml")
+    program, state = sim.scenario.program, sim.state
+    nine, ten = (datetime(2026, 6, 14, h, tzinfo=ZoneInfo("Europe/Stockholm")) for h in (9, 10))
+    assert due_reminders(program, state, nine) == []  # Steg 5 is still hidden
+    opened = lc.activate_module(program, state, "steg-5", now=ten, actor=state.clinician).state
+    due = due_reminders(program, opened, ten)
+    assert [(d.reminder.id, d.at.isoformat()) for d in due] == [
+        ("uppfoljning-3-manader", "2026-06-14T10:00:00+02:00")]

@@ -143,3 +143,32 @@ def test_long_option_lists_are_shortened():
     many = Question("q", "single_choice", "Q", options=tuple(Option(f"o{i}", "x") for i in range(12)))
     [error] = check("q == 'zz'", [many])
     assert error.message == "'zz' is not an option of 'q' (options: o0, o1, o2, o3, o4, o5, o6, o7, …)"
+
+
+# ---------------------------------------------------------------- today() and days_between()
+
+@pytest.mark.parametrize("source", [
+    "quit >= today()",
+    "days_between(today(), quit) <= 14 and days_between(today(), quit) >= 0",
+    "days_between(quit, '2026-12-31') > cigarettes",
+    "today() == '2026-03-02'",
+])
+def test_today_is_a_date_and_days_between_a_number(source):
+    assert problems(source) == []
+
+
+def test_days_between_needs_dates():
+    assert problems("days_between(cigarettes, quit) > 1") == [
+        ("days_between() needs dates, got 'cigarettes' (a number)", 13)]
+    assert problems("days_between(quit, '2026-02-30') > 1") == [
+        ("'2026-02-30' is not a date; write dates as 'YYYY-MM-DD'", 19)]
+
+
+def test_a_date_is_not_a_number():
+    assert problems("days_between(quit, today()) + quit > 1") == [
+        ("cannot use '+' on 'quit' (a date); arithmetic needs numbers", 30)]
+
+
+def test_a_score_must_not_depend_on_the_date():
+    assert problems("cigarettes + days_between(today(), quit)", scoring=True) == [
+        ("today() cannot be used in a score expression; a score must not depend on the date", 26)]

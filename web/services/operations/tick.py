@@ -175,7 +175,7 @@ def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
     seen: set[tuple] = set()
     for program in running_programs():
         for r in program.reminders:
-            what = (program.id, r.id, r.days_after_start, r.days_before_deadline, r.module)
+            what = (program.id, r.id, r.days_after_start, r.days_before_deadline, r.module, r.days_after_anchor)
             if what in seen:
                 continue
             seen.add(what)
@@ -185,6 +185,11 @@ def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
             elif r.days_before_deadline is not None and r.module:
                 queries.append(candidates.reminder_before_deadline(
                     now, program.id, r.id, r.days_before_deadline, r.module, max_late))
+            elif r.days_after_anchor is not None:
+                # timed from an answered date on or after the start day (engine.moment.anchors): never due
+                # before start + N − 1 days, but with no upper bound here; the engine decides the rest
+                queries.append(candidates.reminder_after_start(
+                    now, program.id, r.id, max(r.days_after_anchor - 1, 0), r.module, timedelta(days=36500)))
     day = local_date(now)
     queries.append(candidates.activity_due(at_local(day), at_local(day + timedelta(days=1))))
     return queries

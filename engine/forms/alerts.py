@@ -1,0 +1,69 @@
+"""Answer rules that alert (`alerts:` on a form): which rules the submitted answers trigger, the
+feedback the patient sees after submitting, and the golden tests that list expected alerts.
+
+An alert's `when` is evaluated like a validation rule: over the visible answers (a hidden
+question is unanswered), with `today` as what today() means. The clinician's flag ("Svar kräver
+uppmärksamhet") is raised by engine.moment from the alert ids that `submit_form` records.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Mapping
+
+from ..expr import evaluate, truthy
+from ..model import Alert, Form, FormTest
+from .answers import _test_raw, _walk, coerce, score, validate
+
+__all__ = ["alerts_for", "alert_feedback", "submission_feedback", "alert_tests"]
+
+
+def alerts_for(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> tuple[Alert, ...]:
+    """The form's alerts that these (typed) answers trigger, in the author's order."""
+    if not form.alerts:
+        return ()
+    _, env, scores = _walk(form, values, today)
+    return tuple(a for a in form.alerts if truthy(evaluate(a.when, env, scores=scores, today=today)))
+
+
+def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
+    """The patient feedback of the alerts with these ids (e.g. the ids stored with a submission)."""
+    found = (form.alert(i) for i in alert_ids or () if isinstance(i, str))
+    return tuple(a.feedback for a in found if a is not None and a.feedback)
+
+
+def submission_feedback(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> tuple[str, ...]:
+    """Every Markdown text the patient sees after submitting, in order: the triggered alerts'
+    feedback first (whatever the score band says), then the score band's feedback, then the form's."""
+    texts = [a.feedback for a in alerts_for(form, values, today=today) if a.feedback]
+    result = score(form, values, today=today)
+    if result is not None and result.band is not None and result.band.feedback:
+        texts.append(result.band.feedback)
+    if form.feedback:
+        texts.append(form.feedback)
+    return tuple(texts)
+
+
+def alert_tests(form: Form) -> list[tuple[FormTest, str]]:
+    """Golden tests with `alerts:`: the listed alerts, exactly, must trigger; one message per failure.
+
+    Tests whose answers are rejected are left to `run_tests`, which reports them.
+    """
+    failures: list[tuple[FormTest, str]] = []
+    known = [a.id for a in form.alerts]
+    for test in form.tests:
+        if test.alerts is None or not test.valid:
+            continue
+        unknown = [i for i in test.alerts if i not in known]
+        if unknown:
+            listed = ", ".join(known) or "none"
+            failures += [(test, f"test '{test.name}': unknown alert '{i}' (alerts of this form: {listed})")
+                         for i in unknown]
+            continue
+        values, errors = coerce(form, {k: _test_raw(v) for k, v in test.answers.items()})
+        if errors or validate(form, values, today=test.today):
+            continue
+        got = [a.id for a in alerts_for(form, values, today=test.today)]
+        if sorted(got) != sorted(test.alerts):
+            failures.append((test, f"test '{test.name}': expected alerts [{', '.join(test.alerts)}], "
+                                   f"got [{', '.join(got)}]"))
+    return failures

@@ -1,0 +1,93 @@
+"""Schedules anchored to an answered date: reminders and batteries timed from a date question.
+
+A reminder with `anchor: {form, question}` and `days_after_anchor: N`, or a battery with
+`auto_start: {anchor, days_after_anchor: N}`, is due at 09:00 Stockholm time N days after the
+date the patient answered (the newest submission counts). While the date is unanswered it is due
+N days after the moment started, at the time of day it started, as `days_after_start: N` would be.
+
+The answered dates reach the engine in `MomentState.anchor_dates` ("form/question" → date):
+`submit_form` keeps them up to date, and a state rebuilt from storage fills them with
+`anchor_dates_from` over the newest submitted answers of each form.
+
+The moment's planned end (`planned_end`) is the later of its recommended length and its last
+scheduled follow-up, so "Moment snart slut" does not fire before a follow-up that a late stop day
+pushed past the recommended 365 days.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping
+
+from ..expr import parse_date_literal
+from ..localtime import add_local_days, at_local
+from ..model import Anchor, Program, frozen_map
+from .state import MomentState
+
+__all__ = ["ANCHOR_TIME", "program_anchors", "anchor_dates_from", "with_submission", "scheduled_at",
+           "planned_end"]
+
+#: wall-clock time an anchored reminder or battery is due (a patient-friendly hour)
+ANCHOR_TIME = time(9, 0)
+
+
+def program_anchors(program: Program) -> tuple[Anchor, ...]:
+    """Every distinct anchor the program's reminders and batteries use, in program order."""
+    found = [r.anchor for r in program.reminders if r.anchor is not None]
+    found += [b.auto_start.anchor for b in program.batteries if b.auto_start and b.auto_start.anchor]
+    return tuple(dict.fromkeys(found))
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, str):
+        return parse_date_literal(value)
+    return value if isinstance(value, date) and not isinstance(value, datetime) else None
+
+
+def anchor_dates_from(program: Program, answers: Mapping[str, Mapping[str, Any]]) -> Mapping[str, date]:
+    """MomentState.anchor_dates from the newest submitted answers per form id (typed or stored JSON)."""
+    found = {}
+    for anchor in program_anchors(program):
+        answered = _as_date((answers.get(anchor.form) or {}).get(anchor.question))
+        if answered is not None:
+            found[anchor.key] = answered
+    return frozen_map(found)
+
+
+def with_submission(program: Program, anchor_dates: Mapping[str, date], form_id: str,
+                    answers: Mapping[str, Any]) -> Mapping[str, date]:
+    """The anchor dates after a submission of `form_id`: its answers replace the form's earlier ones."""
+    updated = dict(anchor_dates)
+    for anchor in program_anchors(program):
+        if anchor.form == form_id:
+            answered = _as_date(answers.get(anchor.question))
+            if answered is None:
+                updated.pop(anchor.key, None)
+            else:
+                updated[anchor.key] = answered
+    return frozen_map(updated)
+
+
+def scheduled_at(state: MomentState, *, days_after_start: int | None = None, anchor: Anchor | None = None,
+                 days_after_anchor: int | None = None) -> datetime | None:
+    """When a timing falls due in this moment (None for a timing of another kind)."""
+    if anchor is not None and days_after_anchor is not None:
+        answered = state.anchor_dates.get(anchor.key)
+        if answered is None:
+            return add_local_days(state.started_at, days_after_anchor)
+        return at_local(answered + timedelta(days=days_after_anchor), ANCHOR_TIME)
+    if days_after_start is not None:
+        return add_local_days(state.started_at, days_after_start)
+    return None
+
+
+def planned_end(program: Program, state: MomentState) -> datetime | None:
+    """The later of the recommended length and the last scheduled follow-up (None without either)."""
+    times = [scheduled_at(state, days_after_start=r.days_after_start, anchor=r.anchor,
+                          days_after_anchor=r.days_after_anchor) for r in program.reminders]
+    times += [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
+                           days_after_anchor=b.auto_start.days_after_anchor)
+              for b in program.batteries if b.auto_start is not None]
+    if program.recommended_days:
+        times.append(add_local_days(state.started_at, program.recommended_days))
+    known = [t for t in times if t is not None]
+    return max(known) if known else None

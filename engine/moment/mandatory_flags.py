@@ -1,0 +1,49 @@
+"""Flags every responsible clinician gets without subscribing (engine.moment.flags.due_flags adds them).
+
+- ``answer_alert`` "Svar kräver uppmärksamhet": one per alert that a submitted form triggered (the
+  alert ids `submit_form` records in the form_submitted event), with the alert's title. A safety
+  flag is never opt-in. Cause: ``answer_alert:<form>:<alert id>:<event time>``.
+- ``battery_started`` "Nytt mätbatteri startat" for a battery the system started by itself
+  (auto_start): nobody acted, so the clinician must hear of it. Same cause as the subscribed flag,
+  so a subscriber gets it once.
+
+Each is yielded as the fields of a `Flag` (type, at, cause, text, module, form); flags.py builds it.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, Iterator
+
+from ..localtime import fmt, iso
+from ..model import Program
+from .state import Event
+
+__all__ = ["ANSWER_ALERT", "ANSWER_ALERT_LABEL", "FlagFields", "mandatory_flags"]
+
+ANSWER_ALERT = "answer_alert"
+ANSWER_ALERT_LABEL = "Svar kräver uppmärksamhet"
+#: type, at, cause, text, module, form — the fields of engine.moment.flags.Flag
+FlagFields = tuple[str, datetime, str, str, str | None, str | None]
+
+
+def mandatory_flags(program: Program, events: Iterable[Event]) -> Iterator[FlagFields]:
+    """The never-opt-in flags the events call for (already-raised causes are filtered by due_flags)."""
+    for e in events:
+        if e.type == "form_submitted" and e.form:
+            yield from _answer_alerts(program, e)
+        elif e.type == "battery_started" and e.actor.kind == "system":
+            battery_id = e.data.get("battery")
+            battery = program.battery(battery_id) if isinstance(battery_id, str) else None
+            title = battery.title if battery else battery_id
+            yield ("battery_started", e.at, f"battery_started:{battery_id}:{iso(e.at)}",
+                   f"Mätbatteriet {title} startade automatiskt {fmt(e.at)}.", e.module, None)
+
+
+def _answer_alerts(program: Program, e: Event) -> Iterator[FlagFields]:
+    form = program.form(e.form) if e.form else None
+    form_title = form.title if form else e.form
+    for alert_id in e.data.get("alerts") or ():
+        alert = form.alert(alert_id) if form else None
+        title = alert.title if alert else alert_id
+        yield (ANSWER_ALERT, e.at, f"answer_alert:{e.form}:{alert_id}:{iso(e.at)}",
+               f"{title}: svar i formuläret {form_title} {fmt(e.at)}.", e.module, e.form)
