@@ -149,6 +149,6 @@ class ModelBuilder:
                         raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"))
 
 
-def anchor(raw: dict | None) -> Anchor | None:
+def anchor(raw: dict[str, Any] | None) -> Anchor | None:
     """An Anchor from a schema-valid `anchor` mapping."""
     return None if raw is None else Anchor(raw["form"], raw["question"])

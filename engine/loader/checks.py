@@ -175,7 +175,7 @@ class CrossChecker:
                        f"reminder '{rid}': days_before_deadline needs a module")
         self.check_anchor(path, reminder, f"reminder '{rid}'")
 
-    def check_auto_start(self, path: Path, battery: dict, where: str) -> None:
+    def check_auto_start(self, path: Path, battery: dict[str, Any], where: str) -> None:
         """A battery's auto_start has one timing: days_after_start, or anchor with days_after_anchor."""
         auto = battery.get("auto_start")
         if not isinstance(auto, dict):
@@ -188,7 +188,7 @@ class CrossChecker:
                        f"auto_start of {where} has both days_after_start and days_after_anchor; keep one")
         self.check_anchor(path + ("auto_start",), auto, where)
 
-    def check_anchor(self, path: Path, owner: dict, where: str) -> None:
+    def check_anchor(self, path: Path, owner: dict[str, Any], where: str) -> None:
         """anchor and days_after_anchor go together; the anchor names a date question of a form."""
         if ("anchor" in owner) != ("days_after_anchor" in owner):
             given, missing = ("anchor", "days_after_anchor") if "anchor" in owner else ("days_after_anchor", "anchor")

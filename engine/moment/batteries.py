@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any
 
 from ..errors import TransitionError
 from ..localtime import require_aware
@@ -38,7 +39,7 @@ def start_battery(program: Program, state: MomentState, battery_id: str, *, now:
         raise TransitionError(f"Mätbatteri {battery.title} är redan startat.")
     auto = actor.kind == "system"
     text = f"Mätbatteri {battery.title} startades" + (" automatiskt" if auto else "")
-    extra = {"auto": True} if auto else {}
+    extra: dict[str, Any] = {"auto": True} if auto else {}
     event = make_event("battery_started", now, actor, text,
                        module=battery.module, battery=battery.id, forms=list(battery.forms), **extra)
     return Transition(replace(state, batteries=state.batteries | {battery_id}), (event,))

@@ -37,8 +37,6 @@ def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: boo
     """
     subs = subscriptions_for(enrollment)
     plans = [] if event_driven_only else engine_plans(enrollment)
-    if not subs and not any(p.flag_missed and p.active for p in plans):
-        return []
     program = program_for(enrollment)
     rules, owners = [], []
     for sub in subs:

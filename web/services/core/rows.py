@@ -5,12 +5,13 @@ state, its events, raised flags and queued notices are committed together or not
 """
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Mapping
 
 from engine.errors import EngineError
 from engine.model import Program, frozen_map
 from engine.moment import schedule
+from engine.moment.anchors import anchor_dates_from, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 
 from ...extensions import db
@@ -62,6 +63,7 @@ def build_state(enrollment: Enrollment) -> MomentState:
         ).distinct()
     ).scalars()
     clinician = enrollment.clinician
+    program = program_for(enrollment)
     return MomentState(
         program_id=enrollment.program_id,
         program_version=enrollment.program_version,
@@ -81,7 +83,21 @@ def build_state(enrollment: Enrollment) -> MomentState:
         care_unit=enrollment.care_unit.display_name,
         linked=tuple(enrollment.linked or ()),
         batteries=frozenset(enrollment.batteries or ()),
+        anchor_dates=anchor_dates(enrollment, program),
     )
+
+
+def anchor_dates(enrollment: Enrollment, program: Program) -> Mapping[str, date]:
+    """The answered dates reminders and batteries are timed from (newest submission of each anchor form)."""
+    forms = {a.form for a in program_anchors(program)}
+    if not forms:
+        return frozen_map({})
+    rows = db.session.execute(
+        db.select(FormResponse.form_id, FormResponse.answers).where(
+            FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted",
+            FormResponse.form_id.in_(forms)).order_by(FormResponse.submitted_at, FormResponse.id)
+    ).all()
+    return anchor_dates_from(program, {row.form_id: row.answers or {} for row in rows})  # newest wins
 
 
 def write_state(enrollment: Enrollment, program: Program, state: MomentState, now: datetime) -> None:

@@ -44,6 +44,7 @@ from ..errors import ServiceError
 from ..core.rows import engine_events
 from ..core.unit import raise_due
 from ..core.notices import enabled_channels, queue_notice
+from .batteries import auto_battery_candidates, start_due_batteries
 
 log = logging.getLogger("stegvis.tick")
 #: pg_try_advisory_xact_lock key: one tick evaluates at a time ("Steg" in ASCII)
@@ -61,6 +62,8 @@ class TickReport:
     reminder_candidates: int = 0
     flags: int = 0
     reminders: int = 0
+    #: mätbatterier that started themselves (auto_start)
+    batteries: int = 0
     #: "moment 12: message" for each moment that could not be evaluated (the rest went on)
     errors: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -68,6 +71,8 @@ class TickReport:
     def summary(self) -> str:
         """One Swedish line for the command line and the worker log."""
         parts = [plural(self.flags, "flagga", "flaggor"), f"{plural(self.reminders, 'påminnelse', 'påminnelser')} köade"]
+        if self.batteries:
+            parts.append(f"{plural(self.batteries, 'mätbatteri', 'mätbatterier')} startade")
         if not self.evaluated:
             parts = ["utvärdering hoppades över (en annan worker utvärderar)"]
         if self.delivery is not None:
@@ -110,6 +115,8 @@ def evaluate(now: datetime) -> TickReport:
         for enrollment_id in flag_ids:
             report.flags += _guarded(report, enrollment_id,
                                      lambda e: len(raise_due(e, now)))
+        for enrollment_id in auto_battery_candidates(now):
+            report.batteries += _guarded(report, enrollment_id, lambda e: start_due_batteries(e, now))
         reminder_ids = candidates.union_ids(db.session, reminder_queries(now))
         report.reminder_candidates = len(reminder_ids)
         for enrollment_id in reminder_ids:
@@ -118,7 +125,7 @@ def evaluate(now: datetime) -> TickReport:
     except BaseException:
         db.session.rollback()
         raise
-    if report.flags or report.reminders:
+    if report.flags or report.reminders or report.batteries:
         log.info("tick %s: %s", now.isoformat(), report.summary())
     return report
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Mapping
 
+from engine.localtime import local_date
 from engine.moment import lifecycle
 from engine.model import Form
 
@@ -85,7 +86,7 @@ def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: 
         row.submit_token = submit_token  # unique: a second submit of the same page fails to commit
         db.session.flush()
         event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
-                      module_id=module_id, form_response=row).events[0]
+                      module_id=module_id, form_response=row, today=local_date(now)).events[0]
         row.module_id, row.status, row.submitted_at = event.module, "submitted", now
         row.answers = dict(event.data.get("answers") or {})
         score = event.data.get("score")

@@ -15,6 +15,7 @@ from typing import Any, Mapping
 
 from sqlalchemy.exc import IntegrityError
 
+from engine.localtime import local_date
 from engine import forms
 from engine.errors import AnswerError
 from engine.model import Band, Form
@@ -60,6 +61,14 @@ class FormView:
     def can_submit(self) -> bool:
         """Inputs are shown: writable, and not yet submitted unless the form may be submitted again."""
         return self.writable and (not self.submitted or self.form.resubmit)
+
+    @property
+    def alert_feedback(self) -> tuple[str, ...]:
+        """The feedback of the form's alerts that the newest submission triggered (shown before the band's)."""
+        if self.last is None or not self.form.alerts:
+            return ()
+        values = forms.from_json(self.form, self.last.answers or {})
+        return tuple(a.feedback for a in forms.alerts_for(self.form, values) if a.feedback)
 
     @property
     def band(self) -> Band | None:
@@ -147,7 +156,7 @@ def submit(enrollment: Enrollment, patient: Patient, form: Form, raw: Raw, *, to
     if earlier is not None:
         return earlier, False
     try:
-        cleaned = forms.submit(form, raw)
+        cleaned = forms.submit(form, raw, today=local_date(now))
     except AnswerError as exc:
         raise ServiceError(SUBMIT_ERROR, dict(exc.errors)) from exc
     try:
