@@ -361,5 +361,18 @@ def worker(poll: float | None) -> None:
     click.echo(f"Stegvis worker stoppad efter {passes} varv.")
 
 
+# --- data side: stats, export, gallra (web/data_cli.py) ------------------------------------------
+
+
+def _add_data_commands() -> None:
+    from web.data_cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_data_commands()
+
+
 if __name__ == "__main__":
     main()
