@@ -73,4 +73,44 @@ def stats_command(date_from, date_to, lan, unit, program, fmt) -> None:
         click.echo(render(report, names), nl=fmt == "json")
 
 
-COMMANDS = [stats_command]
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "fhir"]), required=True)
+@click.option("--kind", type=click.Choice(["answers", "moments"]), default="answers", show_default=True)
+@click.option("--from", "date_from", type=DATE, default=None, help="First day (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DATE, default=None, help="Last day (YYYY-MM-DD).")
+@click.option("--program", default=None, help="Program id, e.g. tobakshjalpen.")
+@click.option("--unit", type=int, default=None, help="Care unit id (default: every unit).")
+@click.option("--identified", is_flag=True, help="Personnummer instead of pseudonyms (needs --purpose).")
+@click.option("--purpose", default=None, help="Why the identified export is made (logged).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
+def export_command(fmt, kind, date_from, date_to, program, unit, identified, purpose, out) -> None:
+    """Export answers (or moments) to OUT, pseudonymised unless --identified; logged in the export log."""
+    import getpass
+
+    from . import clock
+    from .services.errors import ServiceError
+    from .services.operations import export as service
+    from .services.operations import fhir
+
+    req = service.ExportRequest(kind=kind, format=fmt, date_from=date_from and date_from.date(),
+                                date_to=date_to and date_to.date(), program_id=program, unit_id=unit,
+                                identified=identified, purpose=purpose)
+    with _app_context():
+        now = clock.now()
+        try:
+            rows = service.log_export(req, user_id=None, user_name=f"stegvis export ({getpass.getuser()})",
+                                     unit_id=unit, now=now).rows
+        except ServiceError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            raise SystemExit(1)
+        if fmt == "xlsx":
+            service.write_xlsx(req, now, out)
+        else:
+            chunks = service.csv_chunks(req, now) if fmt == "csv" else fhir.ndjson_lines(req)
+            with open(out, "w", encoding="utf-8", newline="") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+    click.echo(f"{rows} rader exporterade till {out}.")
+
+
+COMMANDS = [stats_command, export_command]

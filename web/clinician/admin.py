@@ -1,12 +1,7 @@
 """The administrative tabs: Export, Personal, Användargrupper, Inställningar, Administration."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
-
-from engine.moment import lifecycle
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import clock
 from ..decorators import role_required
@@ -16,9 +11,9 @@ from ..personnummer import PersonnummerError, parse
 from ..programs import all_programs
 from ..services.core import access
 from ..services.clinician import staff as staff_service
-from ..services.core.rows import build_state
 from ..services.errors import ServiceError
 from . import bp
+from . import export as export_views
 
 
 @bp.route("/personal", methods=["GET", "POST"])
@@ -101,28 +96,8 @@ def administration():
                            moments=moments, active_tab="administration"), 422 if error else 200
 
 
-EXPORT_COLUMNS = ("moment", "program", "version", "status", "startdatum", "slutdatum", "avslutningsorsak",
-                  "moduler_avklarade", "moduler_totalt", "dagar_i_momentet")
-
-
 @bp.route("/export")
 @role_required("dataadmin")
 def export():
-    """Export: the unit's moments without names or personnummer, as CSV (?format=csv downloads)."""
-    if request.args.get("format") != "csv":
-        return render_template("admin/export.html", columns=EXPORT_COLUMNS, active_tab="export")
-    now = clock.now()
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(EXPORT_COLUMNS)
-    rows = db.session.execute(
-        db.select(Enrollment).where(Enrollment.care_unit_id == g.membership.care_unit_id).order_by(Enrollment.id)
-    ).scalars()
-    for e in rows:
-        state = build_state(e)
-        done, total = lifecycle.modules_completed(state)
-        writer.writerow([e.id, e.program_id, e.program_version, lifecycle.moment_status(state, now),
-                         clock.format_date(e.started_at), clock.format_date(e.ended_at), e.end_reason or "",
-                         done, total, lifecycle.days_in_moment(state, now)])
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=stegvis-moment.csv"})
+    """Export: the unit's moments or answers as CSV, XLSX or FHIR (web/clinician/export.py)."""
+    return export_views.export_page()
