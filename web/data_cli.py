@@ -113,4 +113,26 @@ def export_command(fmt, kind, date_from, date_to, program, unit, identified, pur
     click.echo(f"{rows} rader exporterade till {out}.")
 
 
-COMMANDS = [stats_command, export_command]
+@click.command("gallra")
+@click.option("--dry-run", is_flag=True, help="Only list what the retention rule would purge.")
+def gallra_command(dry_run: bool) -> None:
+    """Purge moments ended more than STEGVIS_RETENTION_MONTHS (default 24) months ago; one receipt per patient."""
+    import getpass
+
+    from . import clock
+    from .services.operations import gallring
+
+    with _app_context() as app:
+        months = app.config["RETENTION_MONTHS"]
+        patients, counts, receipts = gallring.run(clock.now(), dry_run=dry_run,
+                                                  user_name=f"stegvis gallra ({getpass.getuser()})")
+        click.echo(gallring.retention_rule(months))
+        verb = "skulle gallras" if dry_run else "gallrade"
+        click.echo(f"{patients} invånare med moment som {verb}." if dry_run else f"{patients} invånare {verb}.")
+        for label, n in counts.items():
+            click.echo(f"  {label}: {n}")
+        if receipts:
+            click.echo(f"Kvitton: {', '.join(str(r.id) for r in receipts)}")
+
+
+COMMANDS = [stats_command, export_command, gallra_command]

@@ -19,6 +19,14 @@ SMOKING = {"tobak_7_dagar": True, "hur_ofta_nu": "dagligen", "stoppdag_satt": "j
            "mer_an_fem_ganger": True, "produkter_nu": ["cigaretter"], "kommentar": "Det gick inte alls bra"}
 
 
+def pnr(date8: str, serial: int) -> str:
+    """A valid 12-digit personnummer: date YYYYMMDD, serial 0–999, Luhn check digit."""
+    from stdnum import luhn
+
+    body = f"{date8}{serial:03d}"
+    return body + luhn.calc_check_digit(body[2:])
+
+
 def at(y, m, d, h=10):
     return datetime(y, m, d, h, tzinfo=UTC)
 
@@ -73,7 +81,7 @@ def build(db, make_unit, make_staff):
     moments = []
     for i in range(10):
         ended = at(2025, 12, 15) if i < 5 else None
-        e = add_moment(db, a, ca, f"19700101{i:04d}", at(2025, 6, 10), first=f"Förnamn{i}", last=f"Efternamn{i}",
+        e = add_moment(db, a, ca, pnr("19700101", i), at(2025, 6, 10), first=f"Förnamn{i}", last=f"Efternamn{i}",
                        ended=ended, reason="genomford" if ended else None, maintained=(i == 0))
         add_module(db, e, "steg-1", 2, activated=at(2025, 6, 10), completed_days=days[i] if i < 5 else None,
                    current=i >= 5)
@@ -83,8 +91,8 @@ def build(db, make_unit, make_staff):
             add_answer(db, e, "uppfoljning-3m", answers, at(2025, 9, 15), module_id="steg-5", step_id="uppfoljning")
         moments.append(e)
     for i in range(3):
-        add_moment(db, b, cb, f"19800101{i:04d}", at(2026, 1, 5))
+        add_moment(db, b, cb, pnr("19800101", i), at(2026, 1, 5))
     for i in range(2):
-        add_moment(db, c, cc, f"19900101{i:04d}", at(2025, 6, 20))
+        add_moment(db, c, cc, pnr("19900101", i), at(2025, 6, 20))
     db.session.commit()
     return {"units": (a, b, c), "clinicians": (ca, cb, cc), "moments_a": moments}

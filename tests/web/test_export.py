@@ -43,7 +43,7 @@ def test_answers_csv_is_pseudonymised_one_row_per_submitted_form_and_formula_saf
     text = "\n".join(";".join(r) for r in rows)
     assert "19700101" not in text and "Efternamn" not in text
     key = app.config["SECRET_KEY"].encode()
-    assert pseudonym("197001010009", key) in {r[0] for r in body}
+    assert pseudonym("197001010094", key) in {r[0] for r in body}
     comment = header.index("uppfoljning-3m.kommentar")
     assert "'=HYPERLINK(\"x\")" in {r[comment] for r in body}
     log = ExportLog.query.one()
@@ -88,7 +88,7 @@ def test_identified_export_needs_a_purpose_and_logs_it(client, login, dataadmin)
     assert refused.status_code == 422 and "Ange syftet" in refused.get_data(as_text=True)
     assert ExportLog.query.count() == 0
     rows = _csv(client.get("/export?kind=moments&format=csv&identifierad=ja&syfte=Kvalitetsuppföljning 2026"))
-    assert "197001010000" in {r[-1] for r in rows[1:]} and len(rows) == 11
+    assert "197001010003" in {r[-1] for r in rows[1:]} and len(rows) == 11
     log = ExportLog.query.one()
     assert log.identified and log.purpose == "Kvalitetsuppföljning 2026" and log.rows == 10
     assert "Kvalitetsuppföljning 2026" in client.get("/export").get_data(as_text=True)

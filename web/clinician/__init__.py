@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("clinician", __name__)
 
-from . import activity, admin, events, messages, moment, overview, statistics, timeline  # noqa: E402,F401  (routes register on bp)
+from . import activity, admin, events, gallring, messages, moment, overview, statistics, timeline  # noqa: E402,F401  (routes register on bp)
