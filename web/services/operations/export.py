@@ -133,7 +133,10 @@ def forms_in_scope(req: ExportRequest) -> list[tuple[str, Any]]:
 
 
 def answers_query(req: ExportRequest):
-    return (select(FormResponse, Patient.personnummer, Enrollment.program_id, Enrollment.program_version,
+    """Plain columns (no ORM objects): each row is read, written and dropped."""
+    return (select(FormResponse.id, FormResponse.enrollment_id, FormResponse.form_id, FormResponse.module_id,
+                   FormResponse.step_id, FormResponse.submitted_at, FormResponse.score, FormResponse.band,
+                   FormResponse.answers, Patient.personnummer, Enrollment.program_id, Enrollment.program_version,
                    CareUnit.name.label("unit_name"))
             .join(Enrollment, Enrollment.id == FormResponse.enrollment_id)
             .join(Patient, Patient.id == Enrollment.patient_id)
@@ -142,18 +145,15 @@ def answers_query(req: ExportRequest):
             .order_by(FormResponse.form_id, FormResponse.submitted_at, FormResponse.id))
 
 
-def answer_records(req: ExportRequest) -> Iterator[tuple[FormResponse, dict[str, Any]]]:
-    """(FormResponse, fixed columns) per submitted form, ordered by form, streamed."""
+def answer_records(req: ExportRequest) -> Iterator[tuple[Any, dict[str, Any]]]:
+    """(row with id, form_id, answers, submitted_at …; fixed columns) per submitted form, by form, streamed."""
     key = export_key()
-    result = db.session.execute(answers_query(req).execution_options(yield_per=BATCH))
-    for response, personnummer, program_id, version, unit_name in result:
-        yield response, {"invanare": _who(req, personnummer, key), "moment": response.enrollment_id,
-                         "program": program_id, "version": version, "vardenhet": unit_name,
-                         "formular": response.form_id, "modul": response.module_id or "",
-                         "steg": response.step_id or "",
-                         "inskickad": response.submitted_at.isoformat(timespec="seconds"),
-                         "poang": response.score, "niva": response.band or ""}
-        db.session.expunge(response)
+    for row in db.session.execute(answers_query(req).execution_options(yield_per=BATCH)):
+        yield row, {"invanare": _who(req, row.personnummer, key), "moment": row.enrollment_id,
+                    "program": row.program_id, "version": row.program_version, "vardenhet": row.unit_name,
+                    "formular": row.form_id, "modul": row.module_id or "", "steg": row.step_id or "",
+                    "inskickad": row.submitted_at.isoformat(timespec="seconds"), "poang": row.score,
+                    "niva": row.band or ""}
 
 
 def cell_value(value: Any) -> Any:
@@ -212,11 +212,17 @@ def csv_chunks(req: ExportRequest, now: datetime) -> Iterator[str]:
             yield _csv_line([neutralise(v) for v in row])
         return
     questions = [(form.id, q.id) for _, form in forms_in_scope(req) for q in form.questions]
+    slices: dict[str, tuple[int, list[str]]] = {}
+    for index, (form_id, question_id) in enumerate(questions):
+        slices.setdefault(form_id, (index, []))[1].append(question_id)
     yield _csv_line([*ANSWER_COLUMNS, *(f"{f}.{q}" for f, q in questions)])
     for response, fixed in answer_records(req):
+        cells = [""] * len(questions)
+        start, ids = slices.get(response.form_id, (0, []))
         answers = response.answers or {}
-        yield _csv_line([neutralise(fixed[c]) if fixed[c] is not None else "" for c in ANSWER_COLUMNS]
-                        + [cell_value(answers.get(q)) if f == response.form_id else "" for f, q in questions])
+        for offset, question_id in enumerate(ids):
+            cells[start + offset] = cell_value(answers.get(question_id))
+        yield _csv_line([neutralise(fixed[c]) if fixed[c] is not None else "" for c in ANSWER_COLUMNS] + cells)
 
 
 def write_xlsx(req: ExportRequest, now: datetime, target: IO[bytes] | str) -> None:
