@@ -407,5 +407,19 @@ def _add_diff() -> None:
 
 _add_diff()
 
+
+# --- data side: stats, export, gallra (web/data_cli.py) ------------------------------------------
+
+
+def _add_data_commands() -> None:
+    from web.data_cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_data_commands()
+
+
 if __name__ == "__main__":
     main()

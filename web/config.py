@@ -59,6 +59,10 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "PROGRAMS": None,
         #: callable returning an aware datetime; tests freeze time with it
         "CLOCK": None,
+        #: key of the export pseudonyms (HMAC of the personnummer); None = SECRET_KEY
+        "EXPORT_KEY": env.get("STEGVIS_EXPORT_KEY") or None,
+        #: gallring: ended moments are purged this many months after their end (`stegvis gallra`)
+        "RETENTION_MONTHS": env.get("STEGVIS_RETENTION_MONTHS") or "24",
         #: SMTP, SMS gateway, base URL, quiet hours, retries (web.notify.settings)
         **notify_settings.defaults(env),
     }
@@ -94,6 +98,11 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
         )
     if cfg["PROGRAMS"] is None and not Path(cfg["PROGRAMS_DIR"]).is_dir():
         problems.append(f"STEGVIS_PROGRAMS_DIR: expected a folder of program YAML files, received {cfg['PROGRAMS_DIR']}")
+    retention = str(cfg["RETENTION_MONTHS"]).strip()
+    if not retention.isdigit() or int(retention) < 1:
+        problems.append(f"STEGVIS_RETENTION_MONTHS: expected a whole number of months (1 or more), received {retention!r}")
+    else:
+        cfg["RETENTION_MONTHS"] = int(retention)
     problems += notify_settings.check(cfg)
     if problems:
         raise ConfigError(problems)

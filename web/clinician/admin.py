@@ -1,10 +1,7 @@
 """The administrative tabs: Export, Personal, Användargrupper, Inställningar, Administration."""
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from .. import clock
 from ..decorators import role_required
@@ -15,7 +12,8 @@ from ..services.clinician import admin as admin_service
 from ..services.clinician import staff as staff_service
 from ..services.errors import ServiceError
 from .blueprint import bp
-from .forms import AdministrationQuery, ExportQuery, GroupsForm, StaffForm
+from .forms import AdministrationQuery, GroupsForm, StaffForm
+from . import export as export_views
 
 
 @bp.route("/personal", methods=["GET", "POST"])
@@ -99,12 +97,5 @@ def administration():
 @bp.route("/export")
 @role_required("dataadmin")
 def export():
-    """Export: the unit's moments without names or personnummer, as CSV (?format=csv downloads)."""
-    if ExportQuery(request.args).format.data != "csv":
-        return render_template("admin/export.html", columns=admin_service.EXPORT_COLUMNS, active_tab="export")
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(admin_service.EXPORT_COLUMNS)
-    writer.writerows(admin_service.export_rows(g.membership.care_unit_id, clock.now()))
-    return Response(out.getvalue(), mimetype="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": "attachment; filename=stegvis-moment.csv"})
+    """Export: the unit's moments or answers as CSV, XLSX or FHIR (web/clinician/export.py)."""
+    return export_views.export_page()

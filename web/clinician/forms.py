@@ -236,4 +236,32 @@ class AdministrationQuery(QueryForm):
 
 
 class ExportQuery(QueryForm):
+    """Export: what (moments or answers), which format, period and program; identified only with a purpose."""
+
+    kind = Text(missing="moments")
+    format = Text(missing=None)
+    fran = IsoDate()
+    till = IsoDate()
+    program = Text()
+    identifierad = Text()
+    syfte = Text()
+
+
+class StatisticsQuery(QueryForm):
+    """Filtrera statistik: months ÅÅÅÅ-MM, Län, unit, program, clinician (checked by the service)."""
+
+    fran = Text()
+    till = Text()
+    lan = Text()
+    enhet = Text()
+    program = Text()
+    behandlare = Text()
     format = Text()
+
+
+class PurgeForm(QueryForm):
+    """Gallra invånare: the personnummer to look up, and the confirmation."""
+
+    personnummer = Text()
+    bekrafta = Text()
+    kvitto = WholeNumber(minimum=1)

@@ -25,6 +25,8 @@ TABS = (
     ("anvandargrupper", "Användargrupper", ("behorighetsadmin",), "clinician.groups"),
     ("installningar", "Inställningar", ("behorighetsadmin",), "clinician.settings"),
     ("administration", "Administration", ("invanaradmin",), "clinician.administration"),
+    ("gallring", "Gallring", ("behorighetsadmin",), "clinician.purge"),
+    ("statistik", "Statistik", ("behandlare", "dataadmin", "behorighetsadmin"), "clinician.statistics"),
 )
 
 

@@ -2,6 +2,7 @@
 from .activity import ActivityPlan, ActivityRegistration
 from .audit import AccessLog, LoginAttempt
 from .base import UTCDateTime
+from .data import ExportLog, PurgeReceipt, StatModule, StatRecord
 from .enrollment import Enrollment, EnrollmentModule, FormResponse, StepProgress
 from .events import Event, Flag, FlagSubscription
 from .messages import Conversation, Message
@@ -12,7 +13,7 @@ from .programs import ProgramVersion
 
 __all__ = [
     "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
-    "EnrollmentModule", "Event", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt", "Membership",
-    "Message", "Notice", "Patient", "ProgramVersion", "ROLES", "Region", "StepProgress", "UTCDateTime", "User",
-    "WorkerHeartbeat",
+    "EnrollmentModule", "Event", "ExportLog", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt",
+    "Membership", "Message", "Notice", "Patient", "ProgramVersion", "PurgeReceipt", "ROLES", "Region", "StatModule",
+    "StatRecord", "StepProgress", "UTCDateTime", "User", "WorkerHeartbeat",
 ]

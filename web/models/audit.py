@@ -20,7 +20,8 @@ class AccessLog(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     #: the unit the user was working in
     care_unit_id: Mapped[int | None] = mapped_column(ForeignKey("care_unit.id"))
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"))
+    #: None once the patient has been purged (gallring keeps the log of who read what, de-identified)
+    patient_id: Mapped[int | None] = mapped_column(ForeignKey("patient.id"))
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollment.id", ondelete="SET NULL"))
     #: what was viewed, in Swedish, e.g. "Hantera", "Formulärsvar: 1.2 Sammanställ dina tobaksvanor"
     what: Mapped[str] = mapped_column(String(255))
@@ -28,7 +29,7 @@ class AccessLog(db.Model):
 
     user: Mapped[User] = relationship()
     care_unit: Mapped[CareUnit | None] = relationship()
-    patient: Mapped[Patient] = relationship()
+    patient: Mapped[Patient | None] = relationship()
 
 
 class LoginAttempt(db.Model):

@@ -1,7 +1,7 @@
 """worker heartbeat: the last pass of each worker, for /readyz
 
 Revision ID: 0005p
-Revises: 0002
+Revises: 0004d
 Create Date: 2026-11-26 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0005p'
-down_revision = '0002'
+down_revision = '0004d'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,124 @@
+"""Statistik: overview, funnel, outcomes (ITT vs respondents), Fagerström, suppression, page, CSV and CLI.
+
+Expected values are computed by hand from the data set in data_support.py.
+"""
+import csv
+import io
+import json
+from datetime import date
+
+import pytest
+
+import data_support
+from web.services.clinician import stat_tables
+from web.services.clinician import statistics as stats
+
+TODAY = date(2026, 3, 2)
+
+
+@pytest.fixture
+def data(db, make_unit, make_staff):
+    return data_support.build(db, make_unit, make_staff)
+
+
+def _filters(data, **kw):
+    a = data["units"][0]
+    values = dict(month_from="2025-01", month_to="2026-03", region_id=a.region_id, unit_id=a.id)
+    values.update(kw)
+    return stats.Filters(**values)
+
+
+def test_outcomes_count_respondents_and_intention_to_treat(data):
+    rows = stats.outcomes(_filters(data), "unit", TODAY)
+    three, six, twelve = rows
+    # 10 due (started 2025-06, ≥ 3 months ago), 8 answered; 6 abstinent 7 days, 5 of them since the stop day
+    assert three == {"months": 3, "due": 10, "answered": 8, "response_rate": 80.0,
+                     "point": 6, "point_respondents": 75.0, "point_itt": 60.0,
+                     "continuous": 5, "continuous_respondents": 62.5, "continuous_itt": 50.0}
+    # 6 months: due for all ten (2025-06 ≤ 2025-09) but nobody answered: everything from < 5 is suppressed
+    assert six["due"] == 10 and six["answered"] == "< 5" and six["response_rate"] == "< 5"
+    assert six["point_itt"] == "< 5"
+    # 12 months: not yet due (2025-06 > 2025-03) and not answered
+    assert twelve["due"] == "< 5"
+
+
+def test_overview_per_month_with_suppression_and_no_subtraction(data):
+    result = stats.overview(_filters(data))
+    unit = {r["month"]: r for r in result["tables"]["unit"]["rows"]}
+    region = {r["month"]: r for r in result["tables"]["region"]["rows"]}
+    national = {r["month"]: r for r in result["tables"]["all"]["rows"]}
+    assert unit["2025-06"]["started"] == 10 and unit["2025-06"]["ongoing"] == 10
+    assert unit["2025-12"] == {"month": "2025-12", "started": "< 5", "ongoing": 5, "ended": 5, "maintained": "< 5"}
+    # unit B's three moments are under 5 in the region too
+    assert region["2026-01"]["started"] == "< 5"
+    # the nation has 12 starts in 2025-06 but only 2 outside the region: shown as < 5, not 12
+    assert region["2025-06"]["started"] == 10 and national["2025-06"]["started"] == "< 5"
+    assert result["tables"]["unit"]["reasons"] == {"genomford": 5}
+    assert result["tables"]["unit"]["totals"] == {"started": 10, "ended": 5, "maintained": "< 5"}
+
+
+def test_funnel_reached_completed_active_and_median_days(data):
+    rows = {r["module"]: r for r in stats.funnel(_filters(data), "unit")}
+    assert rows["steg-1"] == {"module": "steg-1", "title": rows["steg-1"]["title"], "reached": 10, "completed": 5,
+                              "active": 5, "median_days": 9.0, "default_days": 7}
+    assert rows["steg-2"]["reached"] == "< 5" and rows["steg-2"]["median_days"] == "< 5"
+
+
+def test_fagerstrom_at_start_by_band(data):
+    rows = stats.fagerstrom(_filters(data), "unit")
+    assert [r["count"] for r in rows] == [6, "< 5", "< 5", "< 5", "< 5"]
+    assert rows[0]["band"] == "Mycket lågt beroende (0–2)"
+
+
+def test_program_and_clinician_filters(data):
+    other = data["clinicians"][1]
+    assert stats.overview(_filters(data, program_id="finns-inte"))["tables"]["unit"]["totals"]["started"] == "< 5"
+    only_other = stats.overview(_filters(data, clinician_id=other.id))
+    assert only_other["tables"]["unit"]["totals"]["started"] == "< 5"
+
+
+def test_the_page_filters_by_lan_and_program_and_offers_csv(client, login, data):
+    login(data["clinicians"][0])
+    a, _, c = data["units"]
+    page = client.get(f"/statistik?fran=2025-01&till=2026-03&lan={a.region_id}&program=tobakshjalpen")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Översikt per månad: Region Jönköpings län, Utbildningsenhet" in text and "<svg" in text
+    assert "60.0" in text and "62.5" in text
+    # Örebro: unit A is not in that Län, so only the region and all regions are shown
+    text = client.get(f"/statistik?fran=2025-01&till=2026-03&lan={c.region_id}").get_data(as_text=True)
+    assert "Översikt per månad: Region Örebro län" in text and "Utbildningsenhet" not in text.split("Statistik</h1>")[1]
+    response = client.get(f"/statistik?fran=2025-01&till=2026-03&lan={a.region_id}&format=csv")
+    assert response.mimetype == "text/csv" and response.data.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
+    assert ["3 månader", "10", "8", "80.0", "6", "75.0", "60.0", "5", "62.5", "50.0"] in rows
+    assert "19700101" not in response.data.decode("utf-8-sig")
+
+
+def test_statistik_is_for_clinicians_and_admins_not_invanaradmin(client, login, make_staff):
+    login(make_staff("inv", roles="invanaradmin"))
+    assert client.get("/statistik").status_code == 403
+
+
+def test_cli_prints_suppressed_text_json_and_csv(app, data):
+    from click.testing import CliRunner
+
+    from web.data_cli import stats_command
+
+    a = data["units"][0]
+    runner = CliRunner()
+    args = ["--from", "2025-01-01", "--to", "2026-03-31", "--lan", str(a.region_id), "--unit", str(a.id)]
+    result = runner.invoke(stats_command, [*args, "--format", "json"], obj=app)
+    assert result.exit_code == 0, result.output
+    tables = {t["key"]: t for t in json.loads(result.output)["tables"]}
+    assert tables["utfall"]["rows"][0] == ["3 månader", 10, 8, 80.0, 6, 75.0, 60.0, 5, 62.5, 50.0]
+    text = runner.invoke(stats_command, [*args, "--format", "text"], obj=app).output
+    assert "Utfall vid uppföljning" in text and "< 5" in text
+    out = runner.invoke(stats_command, [*args, "--format", "csv"], obj=app).output
+    assert out.startswith("\ufeff") and "3 månader;10;8;80.0" in out
+
+
+def test_report_tables_name_the_scopes(data):
+    filters = _filters(data)
+    tables = stat_tables.tables(stats.report(filters, TODAY), stats.scope_names(filters))
+    assert [t.key for t in tables][:3] == ["oversikt-unit", "oversikt-region", "oversikt-all"]

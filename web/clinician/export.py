@@ -1,0 +1,70 @@
+"""Export (Dataadmin): moments or answers of the unit as CSV, XLSX or FHIR R4 NDJSON, pseudonymised by default.
+
+The route lives in web/clinician/admin.py (`/export`); its body calls `export_page()`.
+"""
+from __future__ import annotations
+
+import tempfile
+
+from flask import Response, flash, g, render_template, request, stream_with_context
+from flask_login import current_user
+
+from .. import clock
+from ..programs import all_programs
+from ..services.errors import ServiceError
+from ..services.operations import export as service
+from ..services.operations import fhir
+from .forms import ExportQuery
+
+MIMETYPES = {"csv": "text/csv; charset=utf-8", "fhir": "application/fhir+ndjson",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+SUFFIX = {"csv": "csv", "fhir": "ndjson", "xlsx": "xlsx"}
+
+
+def _request() -> service.ExportRequest:
+    query = ExportQuery(request.args)
+    return service.ExportRequest(
+        kind=query.kind.data or "moments", format=query.format.data or "csv",
+        date_from=query.fran.data, date_to=query.till.data,
+        program_id=query.program.data or None, unit_id=g.membership.care_unit_id,
+        identified=query.identifierad.data == "ja", purpose=query.syfte.data or None)
+
+
+def _page(status: int = 200, errors: dict | None = None):
+    return render_template("admin/export_data.html", kinds=service.KINDS, formats=service.FORMATS,
+                           programs=all_programs(), args=request.args, errors=errors or {},
+                           exports=service.recent_exports(g.membership.care_unit_id),
+                           moment_columns=service.MOMENT_COLUMNS, answer_columns=service.ANSWER_COLUMNS,
+                           active_tab="export"), status
+
+
+def _drain(spool):
+    """The spooled workbook in 64 KiB pieces; the temporary file is closed when the download ends."""
+    try:
+        while piece := spool.read(65536):
+            yield piece
+    finally:
+        spool.close()
+
+
+def export_page():
+    """The Export form; with ?format= the download, logged (who, what, rows) before any data is produced."""
+    if ExportQuery(request.args).format.data is None:
+        return _page()
+    req = _request()
+    now = clock.now()
+    try:
+        service.log_export(req, user_id=current_user.id, user_name=current_user.name,
+                           unit_id=g.membership.care_unit_id, now=now)
+    except ServiceError as exc:
+        flash(exc.message, "error")
+        return _page(422, exc.fields)
+    name = f"stegvis-{req.kind}.{SUFFIX[req.format]}"
+    headers = {"Content-Disposition": f"attachment; filename={name}"}
+    if req.format == "xlsx":
+        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+        service.write_xlsx(req, now, spool)
+        spool.seek(0)
+        return Response(_drain(spool), mimetype=MIMETYPES["xlsx"], headers=headers)
+    chunks = service.csv_chunks(req, now) if req.format == "csv" else fhir.ndjson_lines(req)
+    return Response(stream_with_context(chunks), mimetype=MIMETYPES[req.format], headers=headers)

@@ -1,0 +1,31 @@
+"""Statistik: aggregated, suppressed figures for the unit, its region and all regions (CSV with ?format=csv)."""
+from __future__ import annotations
+
+from flask import Response, g, render_template, request
+
+from .. import clock
+from ..decorators import role_required
+from ..services.clinician import stat_tables
+from ..services.clinician import statistics as service
+from .blueprint import bp
+from .forms import StatisticsQuery
+
+
+@bp.route("/statistik")
+@role_required("behandlare", "dataadmin", "behorighetsadmin")
+def statistics():
+    """Översikt, programflöde, utfall and Fagerström; Filtrera statistik by period, Län, unit, program, clinician."""
+    today = clock.today()
+    own = g.membership.care_unit
+    query = StatisticsQuery(request.args)
+    filters = service.parse_filters({k: v for k, v in query.data.items() if v}, own, today)
+    report = service.report(filters, today)
+    names = service.scope_names(filters)
+    if query.format.data == "csv":
+        return Response(stat_tables.to_csv(report, names), mimetype="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": "attachment; filename=stegvis-statistik.csv"})
+    return render_template(
+        "clinician/statistik.html", filters=filters, tables=stat_tables.tables(report, names),
+        regions=service.regions(), units=service.units(filters.region_id), programs=service.program_choices(),
+        clinicians=service.unit_clinicians(own.id), own_unit=own, min_cell=service.MIN_CELL,
+        active_tab="statistik")
