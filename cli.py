@@ -246,7 +246,9 @@ def _web_app_or_raise(test_config: dict | None):
 @click.option("--seed-only", is_flag=True, help="Create the database and demo data, then exit.")
 @click.option("--server", type=click.Choice(["dev", "production"]), default="dev", show_default=True,
               help="dev: Werkzeug with the demo's own notice thread; production: gunicorn as `stegvis serve`.")
-def demo(host: str, port: int, seed_only: bool, server: str) -> None:
+@click.option("--moments", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Add this many realistic moments (spread over the units and the last 400 days).")
+def demo(host: str, port: int, seed_only: bool, server: str, moments: int) -> None:
     """Create the demo database (idempotent), print the logins and serve the app."""
     import os
     from datetime import UTC, datetime
@@ -260,6 +262,8 @@ def demo(host: str, port: int, seed_only: bool, server: str) -> None:
     app = _web_app({"DEMO": True, "SECRET_KEY": demo_data.secret_key(data_dir), "BASE_URL": base_url})
     manage.upgrade(app)
     summary = demo_data.seed(app, datetime.now(UTC))
+    if moments:
+        _seed_moments(app, moments)
     click.echo("Stegvis demo")
     click.echo(f"  Databas:     {app.config['SQLALCHEMY_DATABASE_URI']}")
     click.echo(f"  Vårdenheter: {'; '.join(summary['units'])}")
@@ -287,6 +291,21 @@ def demo(host: str, port: int, seed_only: bool, server: str) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _seed_moments(app, n: int) -> None:
+    """`demo --moments N`: N more moments in bulk, with a progress line."""
+    import time
+    from datetime import UTC, datetime
+
+    from web.programs import get_program
+    from web.services.operations.seed import seed_moments
+
+    started = time.perf_counter()
+    with app.app_context():
+        seed_moments(get_program("tobakshjalpen"), n, datetime.now(UTC),
+                     progress=lambda done: click.echo(f"\r  Moment: {done}/{n}", nl=False, err=True))
+    click.echo(f"\n  {n} moment tillagda på {time.perf_counter() - started:.0f} s", err=True)
 
 
 def _deliver_in_background(app, poll_seconds: float = 10.0) -> None:

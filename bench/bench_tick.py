@@ -3,7 +3,7 @@
 Run from the repository root (PostgreSQL at STEGVIS_TEST_PG_URL; a throw-away database is created
 and dropped):
 
-    .venv/bin/python bench/bench_tick.py [--moments 5000] [--sample 200] [--repeat 3] [--sqlite]
+    .venv/bin/python bench/bench_tick.py [--moments 100000] [--sample 200] [--repeat 3] [--sqlite]
 
 The responsible clinician subscribes, for all her moments, to Invånare inaktivitet (7 days),
 Påminnelse på modul (Steg 1, 2 days before) and Moment snart slut (30 days). Moments start spread
@@ -93,7 +93,7 @@ def seed(n: int, now: datetime) -> list[int]:
 def main() -> int:
     """Seed, tick, measure the baseline, print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--moments", type=int, default=5000)
+    parser.add_argument("--moments", type=int, default=100_000)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sqlite", action="store_true", help="Use a SQLite file instead of PostgreSQL.")

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any, Mapping
 
 from engine.errors import EngineError
-from engine.model import Program, frozen_map
+from engine.model import Form, Program, frozen_map
 from engine.moment import schedule
 from engine.moment.anchors import anchor_dates_from, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
@@ -202,3 +202,11 @@ def engine_plans(enrollment: Enrollment) -> list[schedule.ActivityPlan]:
             except EngineError:
                 continue
     return out
+
+
+def question_snapshot(form: Form) -> dict[str, Any]:
+    """Question texts (and option labels) as the patient saw them, stored with the answers."""
+    return {
+        q.id: {"text": q.text, "type": q.type, "options": {o.id: o.label for o in q.options}}
+        for q in form.questions
+    }

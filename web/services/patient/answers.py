@@ -11,16 +11,8 @@ from engine.model import Form
 from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
 from ..core.unit import apply, transaction
-from ..core.rows import patient_actor, program_for
+from ..core.rows import patient_actor, program_for, question_snapshot
 from ..errors import ServiceError
-
-
-def question_snapshot(form: Form) -> dict[str, Any]:
-    """Question texts (and option labels) as the patient saw them, stored with the answers."""
-    return {
-        q.id: {"text": q.text, "type": q.type, "options": {o.id: o.label for o in q.options}}
-        for q in form.questions
-    }
 
 
 def _own(enrollment: Enrollment, patient: Patient) -> None:

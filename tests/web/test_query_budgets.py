@@ -1,0 +1,75 @@
+"""Query budgets: each page runs the same number of SQL statements for a unit with 50 and with 500 moments.
+
+Counts, not times (timings live in bench/). The moments come from the bulk seeder, so they have
+modules, steps, answers, messages, flags and events like real ones.
+"""
+import pytest
+from flask import g
+
+from web import demo
+from web.models import Enrollment, Event, User
+from web.programs import get_program
+from web.services.operations.seed import seed_moments
+
+#: page name → (URL template, budget); {m} is the busiest moment, {j} Jane's, {deep} a page deep in the list.
+#: Issue 11's targets are ≤ 8 for the overview and patient pages and ≤ 10 for Hantera. Where a page is
+#: not there yet, its budget is today's count (so it cannot grow) and the target is noted beside it.
+STAFF_PAGES = {
+    "overview Mina": ("/oversikt/mina", 8),
+    "overview Alla": ("/oversikt/alla", 8),
+    "overview filtered": ("/oversikt/alla?q=lind", 8),
+    "overview Avslutade": ("/oversikt/avslutade", 8),
+    "overview deep page": ("/oversikt/alla?sida={deep}", 8),
+    "Hantera": ("/moment/{m}/hantera", 21),  # target 10: lazy loads of modules, steps, unit, region, flags
+    "Tidslinje Veckovis": ("/moment/{m}/tidslinje?period=vecka", 13),
+    "Tidslinje Hela perioden": ("/moment/{m}/tidslinje", 13),
+    "Händelser": ("/moment/{m}/handelser", 17),
+}
+PATIENT_PAGES = {
+    "patient home": ("/stod-och-behandling/{j}/", 9),  # target 8
+    "patient module": ("/stod-och-behandling/{j}/modul/steg-1/", 9),  # target 8
+    "patient step": ("/stod-och-behandling/{j}/modul/steg-1/motivation", 25),  # target 8: the step view's write
+    "patient messages": ("/stod-och-behandling/{j}/meddelanden/", 11),  # target 8
+}
+
+
+def _counts(app, db, count_queries, pages, staff: bool) -> dict[str, int]:
+    marita = db.session.execute(db.select(User).where(User.username == "marita.andersson")).scalar_one()
+    busy = db.session.execute(
+        db.select(Enrollment.id).join(Event, Event.enrollment_id == Enrollment.id)
+        .where(Enrollment.clinician_id == marita.id, Enrollment.status == "active")
+        .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc(), Enrollment.id).limit(1)).scalar_one()
+    ids = {"m": busy, "j": 1, "deep": 2}
+    g.pop("_login_user", None)
+    client = app.test_client()
+    if staff:
+        assert client.post("/logga-in", data={"username": "marita.andersson", "password": demo.PASSWORD}).status_code == 302
+    else:
+        with client.session_transaction() as session:
+            session["_user_id"], session["_fresh"] = "patient:1", True
+    counts = {}
+    for name, (template, _) in pages.items():
+        path = template.format(**ids)
+        client.get(path)  # warm: program caches, the step view's first write
+        db.session.remove()
+        g.pop("_login_user", None)
+        with count_queries() as statements:
+            response = client.get(path)
+        assert response.status_code == 200, (name, response.status_code)
+        counts[name] = len(statements)
+        db.session.remove()
+        g.pop("_login_user", None)
+    return counts
+
+
+@pytest.mark.parametrize("pages,staff", [(STAFF_PAGES, True), (PATIENT_PAGES, False)], ids=["staff", "patient"])
+def test_every_page_has_a_fixed_query_budget(app, db, clock, count_queries, pages, staff):
+    demo.seed(app, clock())
+    program = get_program("tobakshjalpen")
+    seed_moments(program, 50, clock(), seed=3, units=[1])
+    small = _counts(app, db, count_queries, pages, staff)
+    seed_moments(program, 450, clock(), seed=4, units=[1])
+    large = _counts(app, db, count_queries, pages, staff)
+    assert large == small
+    over = {name: (count, pages[name][1]) for name, count in small.items() if count > pages[name][1]}
+    assert not over, f"over budget (count, budget): {over}; all: {small}"
