@@ -25,6 +25,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    from .sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface()
     _init_login(app)
 
     from . import programs

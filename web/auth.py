@@ -90,6 +90,8 @@ def choose_unit():
     if request.method == "GET" and session.get("unit_id"):
         form.unit.data = session["unit_id"]
     if form.validate_on_submit():
+        if session.get("unit_id") != form.unit.data:
+            session.rotate()  # other roles now: a new session id (a privilege change)
         session["unit_id"] = form.unit.data
         return redirect(_safe_next(request.args.get("next")) or url_for("clinician.home"))
     return render_template("auth/choose_unit.html", form=form)

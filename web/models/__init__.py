@@ -8,9 +8,11 @@ from .messages import Conversation, Message
 from .notices import Notice
 from .people import ROLES, CareUnit, Membership, Patient, Region, User
 from .programs import ProgramVersion
+from .sessions import WebSession
 
 __all__ = [
     "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
     "EnrollmentModule", "Event", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt", "Membership",
     "Message", "Notice", "Patient", "ProgramVersion", "ROLES", "Region", "StepProgress", "UTCDateTime", "User",
+    "WebSession",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
 from ...passwords import hash_password
+from ... import sessions
 from ..errors import ServiceError
 
 #: an address may fail this many times more than one user name (a shared office NAT)
@@ -59,8 +60,12 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
 
 
 def set_roles(membership: Membership, roles: list[str]) -> None:
-    """Replace a member's roles in a unit (Användargrupper)."""
-    membership.roles = _check_roles(roles)
+    """Replace a member's roles in a unit (Användargrupper); a removed role ends the member's sessions."""
+    new_roles = _check_roles(roles)
+    removed = membership.role_set - set(new_roles.split())
+    membership.roles = new_roles
+    if removed:
+        sessions.revoke(membership.user.get_id(), commit=False)
     db.session.commit()
 
 

@@ -1,0 +1,36 @@
+"""security: server-side sessions (web_session) and the audit of account events (audit_event)
+
+Revision ID: 0003s
+Revises: 0002
+Create Date: 2026-11-30 00:40:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0003s'
+down_revision = '0002'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table('web_session',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_key', sa.String(length=40), nullable=True),
+    sa.Column('data', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('last_seen', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_web_session'))
+    )
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.create_index('ix_web_session_user_key', ['user_key'], unique=False)
+
+
+def downgrade():
+    with op.batch_alter_table('web_session', schema=None) as batch_op:
+        batch_op.drop_index('ix_web_session_user_key')
+
+    op.drop_table('web_session')
