@@ -53,6 +53,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .templating import init_app as init_templating
 
     init_templating(app)
+    from . import security
+
+    security.init_app(app)
     _register_errors(app)
     return app
 
