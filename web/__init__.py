@@ -82,6 +82,7 @@ def _register_errors(app: Flask) -> None:
         400: ("Felaktig begäran", "Begäran kunde inte tolkas. Ladda om sidan och försök igen."),
         403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
         404: ("Sidan finns inte", "Sidan du söker finns inte, eller så har du inte tillgång till den."),
+        413: ("För mycket data", "Det du skickade var för stort. Korta texten och försök igen."),
         429: ("För många försök", "Vänta en stund och försök igen."),
     }
     for code, (title, text) in messages.items():

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from . import limits
 from .notify import settings as notify_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -68,7 +69,7 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "SESSION_IDLE_MINUTES_PATIENT": _int(env, "STEGVIS_IDLE_MINUTES_PATIENT", 15),
         "SESSION_ABSOLUTE_HOURS": 12,
         #: the largest request body accepted (413 above it)
-        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_CONTENT_LENGTH": limits.MAX_REQUEST_BYTES,
         #: how many reverse proxies in front of the app set X-Forwarded-For (0 = none: use the peer address)
         "TRUSTED_PROXIES": _int(env, "STEGVIS_TRUSTED_PROXIES", 0),
         #: programs preloaded by the caller (tests share one load); None = load PROGRAMS_DIR

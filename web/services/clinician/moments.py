@@ -8,6 +8,7 @@ from engine.errors import EngineError
 from engine.moment.batteries import start_battery as engine_start_battery
 from engine.moment.rules import make_event
 
+from ... import limits
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ...personnummer import PersonnummerError, parse
@@ -18,7 +19,7 @@ from ..errors import ServiceError
 from ..core.versions import snapshot
 
 #: longest welcome text accepted (a page of text; more is a paste accident)
-MAX_WELCOME_TEXT = 20_000
+MAX_WELCOME_TEXT = limits.MAX_WELCOME_TEXT
 
 
 def find_patient(personnummer: str) -> Patient | None:
@@ -44,8 +45,12 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             errors = {}
             if not (first_name or "").strip():
                 errors["first_name"] = "Ange invånarens förnamn."
+            elif len(first_name.strip()) > limits.MAX_PATIENT_NAME:
+                errors["first_name"] = f"Förnamnet får vara högst {limits.MAX_PATIENT_NAME} tecken."
             if not (last_name or "").strip():
                 errors["last_name"] = "Ange invånarens efternamn."
+            elif len(last_name.strip()) > limits.MAX_PATIENT_NAME:
+                errors["last_name"] = f"Efternamnet får vara högst {limits.MAX_PATIENT_NAME} tecken."
             if errors:
                 raise ServiceError("Invånaren finns inte ännu: ange namn för att lägga till.", errors)
             patient = Patient(personnummer=digits, first_name=first_name.strip(), last_name=last_name.strip(),

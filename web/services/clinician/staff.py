@@ -6,7 +6,7 @@ from __future__ import annotations
 from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
 from ...passwords import hash_password
-from ... import sessions
+from ... import limits, sessions
 from ..errors import ServiceError
 
 #: an address may fail this many times more than one user name (a shared office NAT)
@@ -47,6 +47,8 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
         errors["username"] = "Användarnamnet finns redan."
     if not name.strip():
         errors["name"] = "Ange namn."
+    elif len(name.strip()) > limits.MAX_STAFF_NAME:
+        errors["name"] = f"Namnet får vara högst {limits.MAX_STAFF_NAME} tecken."
     if password is not None and len(password) < 8:
         errors["password"] = "Lösenordet måste ha minst 8 tecken."
     if errors:
