@@ -40,11 +40,12 @@ class LocalPatientPasswordProvider(PatientIdentityProvider):
         try:
             digits = parse(personnummer)
         except PersonnummerError:
+            verify_password(None, secret)  # the same argon2 cost as for a real account
             return None
         patient = db.session.execute(
             db.select(Patient).where(Patient.personnummer == digits)
         ).scalar_one_or_none()
-        if patient is None or not verify_password(patient.password_hash, secret):
+        if not verify_password(patient.password_hash if patient is not None else None, secret) or patient is None:
             return None
         return patient
 

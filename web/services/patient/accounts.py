@@ -24,7 +24,7 @@ from ..core.rows import clinician_actor, record_events
 from ..core.unit import transaction
 from ..errors import ServiceError
 from ..core.notices import queue_notice
-from ..core.logins import login_blocked as _login_blocked, record_login as _record_login
+from ..core.logins import begin_attempt as _begin_attempt, login_blocked as _login_blocked, record_login as _record_login
 
 #: how long an activation link works
 ACTIVATION_DAYS = 14
@@ -154,6 +154,11 @@ def login_blocked(personnummer: str, ip: str, now: datetime) -> bool:
 def record_login(personnummer: str, ip: str, success: bool, now: datetime, patient: Patient | None = None) -> None:
     """Store a patient login attempt (and the patient's last login on success)."""
     _record_login(LOGIN_PREFIX + _compact(personnummer), ip, success, now, patient)
+
+
+def begin_login(personnummer: str, ip: str, now: datetime):
+    """Record a patient login attempt before the password check: (attempt, blocked) (core.logins)."""
+    return _begin_attempt(LOGIN_PREFIX + _compact(personnummer), ip, now)
 
 
 def _compact(personnummer: str) -> str:
