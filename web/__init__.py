@@ -37,6 +37,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .auth import bp as auth_bp
     from .clinician import bp as clinician_bp
 
+    from . import password_views  # noqa: F401  (Byt lösenord routes on the auth and patient blueprints)
+
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinician_bp)
 

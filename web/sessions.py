@@ -69,11 +69,14 @@ def cookie_name(app: Flask) -> str:
     return "__Host-stegvis" if app.config["SESSION_COOKIE_SECURE"] else "stegvis"
 
 
-def revoke(owner: str, *, commit: bool = True) -> int:
-    """End every session of "staff:<id>" / "patient:<id>" at once; returns how many ended."""
+def revoke(owner: str, *, keep: str | None = None, commit: bool = True) -> int:
+    """End every session of "staff:<id>" / "patient:<id>" at once (but `keep`, a cookie value)."""
     from .models import WebSession
 
-    count = db.session.execute(db.delete(WebSession).where(WebSession.user_key == owner)).rowcount
+    query = db.delete(WebSession).where(WebSession.user_key == owner)
+    if keep:
+        query = query.where(WebSession.id != _digest(keep))
+    count = db.session.execute(query).rowcount
     if commit:
         db.session.commit()
     return count

@@ -9,4 +9,10 @@ def app_config_extra():
 
 @pytest.fixture
 def app_config(app_config, app_config_extra):
-    return {**app_config, **app_config_extra}
+    """The shared test configuration with the real session timeouts (web.config defaults)."""
+    from web.config import defaults
+
+    real = defaults({})
+    timeouts = {k: real[k] for k in ("SESSION_IDLE_MINUTES_STAFF", "SESSION_IDLE_MINUTES_PATIENT",
+                                     "SESSION_ABSOLUTE_HOURS")}
+    return {**app_config, **timeouts, **app_config_extra}

@@ -5,6 +5,7 @@ import csv
 import io
 
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from engine.moment import lifecycle
 
@@ -14,7 +15,7 @@ from ..extensions import db
 from ..models import ROLES, Enrollment, Membership
 from ..personnummer import PersonnummerError, parse
 from ..programs import all_programs
-from ..services.core import access
+from ..services.core import access, audit
 from ..services.clinician import staff as staff_service
 from ..services.core.rows import build_state
 from ..services.errors import ServiceError
@@ -33,7 +34,7 @@ def staff():
             user = staff_service.create_staff(
                 g.membership.care_unit, username=values["username"], name=values["name"],
                 password=request.form.get("password") or None, roles=roles, email=values["email"],
-                mobile=values["mobile"])
+                mobile=values["mobile"], actor=current_user, now=clock.now())
         except ServiceError as exc:
             errors = exc.fields
             flash(exc.message, "error")
@@ -57,13 +58,14 @@ def groups():
             flash("Du kan inte ta bort din egen roll Behörighetsadmin.", "error")
         else:
             try:
-                staff_service.set_roles(member, roles)
+                staff_service.set_roles(member, roles, actor=current_user, now=clock.now())
             except ServiceError as exc:
                 flash(exc.message, "error")
             else:
                 flash(f"Rollerna för {member.user.name} är sparade.", "success")
         return redirect(url_for("clinician.groups"))
     return render_template("admin/groups.html", members=staff_service.unit_members(g.membership.care_unit_id),
+                           audit=audit.for_unit(g.membership.care_unit_id), kinds=audit.KIND_LABELS,
                            active_tab="anvandargrupper")
 
 

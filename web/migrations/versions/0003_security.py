@@ -28,8 +28,30 @@ def upgrade():
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.create_index('ix_web_session_user_key', ['user_key'], unique=False)
 
+    op.create_table('audit_event',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('actor_key', sa.String(length=40), nullable=True),
+    sa.Column('actor_name', sa.String(length=120), nullable=True),
+    sa.Column('subject_key', sa.String(length=40), nullable=True),
+    sa.Column('subject_name', sa.String(length=120), nullable=True),
+    sa.Column('care_unit_id', sa.Integer(), nullable=True),
+    sa.Column('what', sa.String(length=255), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
+    )
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.create_index('ix_audit_event_unit_at', ['care_unit_id', 'at'], unique=False)
+        batch_op.create_index('ix_audit_event_subject', ['subject_key'], unique=False)
+
 
 def downgrade():
+    with op.batch_alter_table('audit_event', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_event_subject')
+        batch_op.drop_index('ix_audit_event_unit_at')
+
+    op.drop_table('audit_event')
     with op.batch_alter_table('web_session', schema=None) as batch_op:
         batch_op.drop_index('ix_web_session_user_key')
 

@@ -1,12 +1,14 @@
 """Staff accounts: login rate limiting, profiles, members and roles of a care unit."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 
 
 from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
 from ...passwords import hash_password
-from ... import limits, sessions
+from ... import limits, password_policy, sessions
+from ..core import audit
 from ..errors import ServiceError
 
 #: an address may fail this many times more than one user name (a shared office NAT)
@@ -37,7 +39,8 @@ def _check_roles(roles: list[str] | set[str]) -> str:
 
 
 def create_staff(unit: CareUnit, *, username: str, name: str, password: str | None, roles: list[str],
-                 email: str | None = None, mobile: str | None = None) -> User:
+                 email: str | None = None, mobile: str | None = None, actor: User | None = None,
+                 now: datetime | None = None) -> User:
     """Create a staff account working in `unit` with `roles` (Personal → Lägg till)."""
     username = username.strip().lower()
     errors = {}
@@ -49,25 +52,40 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
         errors["name"] = "Ange namn."
     elif len(name.strip()) > limits.MAX_STAFF_NAME:
         errors["name"] = f"Namnet får vara högst {limits.MAX_STAFF_NAME} tecken."
-    if password is not None and len(password) < 8:
-        errors["password"] = "Lösenordet måste ha minst 8 tecken."
+    reason = password_policy.problem(password, personal=(username,)) if password is not None else None
+    if reason:
+        errors["password"] = reason
     if errors:
         raise ServiceError("Personen kunde inte läggas till.", errors)
     user = User(username=username, name=name.strip(), email=email or None, mobile=mobile or None,
                 password_hash=hash_password(password) if password else None)
     user.memberships.append(Membership(care_unit=unit, roles=_check_roles(roles)))
     db.session.add(user)
+    db.session.flush()
+    audit.record("staff_created", now or datetime.now(UTC), account=user, actor=actor, care_unit_id=unit.id,
+                 what=f"Personal tillagd: {user.name} ({user.username}), roller: {_role_names(user.memberships[0].role_set)}")
     db.session.commit()
     return user
 
 
-def set_roles(membership: Membership, roles: list[str]) -> None:
-    """Replace a member's roles in a unit (Användargrupper); a removed role ends the member's sessions."""
+def _role_names(codes) -> str:
+    return ", ".join(label for code, label in ROLES.items() if code in codes) or "inga"
+
+
+def set_roles(membership: Membership, roles: list[str], *, actor: User | None = None,
+              now: datetime | None = None) -> None:
+    """Replace a member's roles in a unit (Användargrupper); audited, and a removed role ends the
+    member's sessions at once."""
     new_roles = _check_roles(roles)
-    removed = membership.role_set - set(new_roles.split())
+    old = membership.role_set
+    removed = old - set(new_roles.split())
     membership.roles = new_roles
     if removed:
         sessions.revoke(membership.user.get_id(), commit=False)
+    if old != membership.role_set:
+        audit.record("roles_changed", now or datetime.now(UTC), account=membership.user, actor=actor,
+                     care_unit_id=membership.care_unit_id,
+                     what=f"Roller: {_role_names(old)} → {_role_names(membership.role_set)}")
     db.session.commit()
 
 

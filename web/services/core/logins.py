@@ -69,9 +69,12 @@ def begin_attempt(username: str, ip: str, now: datetime) -> tuple[LoginAttempt, 
 
 def succeed(attempt: LoginAttempt, now: datetime, user=None) -> None:
     """The password was right: the attempt counts as a success (and the account's last login is now)."""
+    from .audit import record
+
     attempt.success = True
     if user is not None:
         user.last_login = now
+        record("login", now, account=user)
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ from engine.moment.rules import make_event
 
 from ...extensions import db
 from ...models import Enrollment, Membership, Notice, Patient, User
+from ... import password_policy
 from ...passwords import hash_password
 from ..core.access import add_access_log
 from ..core.rows import clinician_actor, record_events
@@ -124,10 +125,9 @@ def activate(token: str, password: str, confirm: str, now: datetime) -> Patient:
     if patient is None:
         raise ServiceError("Länken är ogiltig eller för gammal. Be din behandlare om en ny.")
     errors = {}
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = f"Lösenordet måste ha minst {MIN_PASSWORD} tecken."
-    elif len(password) > MAX_PASSWORD:
-        errors["password"] = f"Lösenordet får ha högst {MAX_PASSWORD} tecken."
+    reason = password_policy.problem(password, personal=(patient.personnummer, patient.personnummer[2:]))
+    if reason:
+        errors["password"] = reason
     elif password != confirm:
         errors["confirm"] = "Lösenorden är inte lika."
     if errors:
