@@ -28,6 +28,15 @@ class PasswordForm(FlaskForm):
                             render_kw={"autocomplete": "new-password"})
 
 
+def _page(template: str, done_endpoint: str):
+    form = PasswordForm()
+    if form.validate_on_submit():
+        done = _change(form, done_endpoint)
+        if done:
+            return done
+    return render_template(template, form=form, help=HELP), 422 if form.errors else 200
+
+
 def _change(form: PasswordForm, done_endpoint: str):
     try:
         change_password(current_user._get_current_object(), current=form.current.data, new=form.new.data,
@@ -46,12 +55,7 @@ def staff_password():
     """Byt lösenord for a staff member with a local password."""
     if getattr(current_user, "kind", None) != "staff" or not current_user.password_hash:
         abort(403)
-    form = PasswordForm()
-    if form.validate_on_submit():
-        done = _change(form, "auth.profile")
-        if done:
-            return done
-    return render_template("auth/password.html", form=form, help=HELP), 422 if form.errors else 200
+    return _page("auth/password.html", "auth.profile")
 
 
 @patient_bp.route("/invanare/installningar/losenord", methods=["GET", "POST"])
@@ -60,9 +64,4 @@ def patient_password():
     """Byt lösenord for a patient (a forgotten password: the clinician makes a new activation link)."""
     if not current_user.password_hash:
         abort(404)
-    form = PasswordForm()
-    if form.validate_on_submit():
-        done = _change(form, "patient.settings")
-        if done:
-            return done
-    return render_template("patient/password.html", form=form, help=HELP), 422 if form.errors else 200
+    return _page("patient/password.html", "patient.settings")

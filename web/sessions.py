@@ -36,7 +36,7 @@ class ServerSession(CallbackDict, SessionMixin):
     """Session data loaded from one web_session row (or a fresh, unsaved session)."""
 
     def __init__(self, initial=None, sid: str | None = None, owner: str | None = None,
-                 created_at: datetime | None = None, last_seen: datetime | None = None):
+                 created_at: datetime | None = None, last_seen: datetime | None = None, stored: str | None = None):
         def on_update(self):
             self.modified = True
 
@@ -47,6 +47,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.last_seen = last_seen
         self.modified = False
         self.rotate_requested = False
+        #: the data as stored, so a write that changes nothing is skipped
+        self.stored = stored
 
     def rotate(self) -> None:
         """Give this session a new id at the next save (after a change of privilege)."""
@@ -117,7 +119,7 @@ class DatabaseSessionInterface(SessionInterface):
             db.session.commit()
             return ServerSession()
         return ServerSession(_serializer.loads(row.data), sid=sid, owner=row.user_key,
-                             created_at=row.created_at, last_seen=row.last_seen)
+                             created_at=row.created_at, last_seen=row.last_seen, stored=row.data)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         from .models import WebSession
@@ -140,21 +142,29 @@ class DatabaseSessionInterface(SessionInterface):
         if session.sid is None:
             if not session:
                 return
+            if session.owner and "csrf_token" not in session:
+                # every page of a logged-in user renders a CSRF token: made now, the first page
+                # after login does not write the session again
+                from flask_wtf.csrf import generate_csrf
+
+                generate_csrf()
             session.sid = secrets.token_urlsafe(32)
             db.session.add(WebSession(id=_digest(session.sid), user_key=session.owner,
                                       data=_serializer.dumps(dict(session)),
                                       created_at=session.created_at or now, last_seen=now))
             db.session.commit()
-        elif session.modified or (now - session.last_seen).total_seconds() >= TOUCH_SECONDS:
+        elif (changed := session.modified and _serializer.dumps(dict(session)) != session.stored) or (
+                now - session.last_seen).total_seconds() >= TOUCH_SECONDS:
             values = {"last_seen": now}
-            if session.modified:
+            if changed:
                 values["data"] = _serializer.dumps(dict(session))
             db.session.execute(db.update(WebSession).where(WebSession.id == _digest(session.sid)).values(**values))
             db.session.commit()
-            if not session.modified:
+            if not changed:
                 return  # the cookie did not change
         else:
             return
+        # only a new or rotated id needs a Set-Cookie (the value is the id, not the data)
         response.set_cookie(name, session.sid, domain=domain, path=path, secure=self.get_cookie_secure(app),
                             httponly=True, samesite=self.get_cookie_samesite(app))
         response.vary.add("Cookie")

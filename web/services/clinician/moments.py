@@ -82,8 +82,10 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         from ..core.notices import notify_patient_moment_started
         from ..patient.accounts import issue_activation
 
-        # a patient without a password gets a one-time activation link; one with an account is told to log in
-        if issue_activation(patient, now, enrollment) is None:
+        # a patient without a password gets a one-time activation link; one with an account is told to log in.
+        # A link still pending (perhaps sent by another unit) is kept: replacing it would break that unit's.
+        pending = patient.activation_token and patient.activation_expires_at and patient.activation_expires_at > now
+        if pending or issue_activation(patient, now, enrollment) is None:
             notify_patient_moment_started(enrollment, now)
     return enrollment
 
@@ -208,6 +210,7 @@ def link_moment(enrollment: Enrollment, other_id: int, *, user: User, membership
                 now: datetime) -> None:
     """Länkade moment: link another moment of the same patient."""
     other = db.session.get(Enrollment, other_id)
-    if other is None or other.patient_id != enrollment.patient_id or other.id == enrollment.id:
+    if (other is None or other.patient_id != enrollment.patient_id or other.id == enrollment.id
+            or other.care_unit_id != membership.care_unit_id or enrollment.care_unit_id != membership.care_unit_id):
         raise ServiceError("Välj ett annat moment för samma invånare.")
     _clinician_action(enrollment, lifecycle.link, str(other.id), user=user, membership=membership, now=now)
