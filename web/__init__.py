@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from flask import Flask, render_template
 
+from . import robustness
 from .config import build_config
 from .extensions import csrf, db, login_manager, migrate
 
@@ -17,8 +18,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config = build_config(test_config)
     app = Flask(__name__)
     app.config.update(config)
+
+    robustness.install_converters(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        robustness.private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from . import models  # noqa: F401  (register the tables on db.metadata)
 
@@ -59,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     security.init_app(app)
     _register_errors(app)
+    robustness.init_app(app)
     return app
 
 

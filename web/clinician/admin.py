@@ -50,7 +50,8 @@ def staff():
 def groups():
     """Användargrupper: who holds which role in the unit."""
     if request.method == "POST":
-        member = db.session.get(Membership, int(request.form.get("membership", "0") or 0))
+        member_id = request.form.get("membership", "")
+        member = db.session.get(Membership, int(member_id)) if member_id.isdigit() and len(member_id) < 10 else None
         if member is None or member.care_unit_id != g.membership.care_unit_id:
             abort(404)
         roles = [r for r in request.form.getlist("roles") if r in ROLES]

@@ -53,8 +53,8 @@ def form_int(name: str, *, minimum: int = 0, maximum: int | None = None) -> int 
     raw = (request.form.get(name) or "").strip()
     if not raw.lstrip("-").isdigit():
         return None
-    value = int(raw)
-    if value < minimum or (maximum is not None and value > maximum):
+    value = int(raw) if len(raw) <= 12 else None
+    if value is None or abs(value) > 2**31 - 1 or value < minimum or (maximum is not None and value > maximum):
         return None
     return value
 

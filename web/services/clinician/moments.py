@@ -9,6 +9,7 @@ from engine.moment.batteries import start_battery as engine_start_battery
 from engine.moment.rules import make_event
 
 from ... import limits
+from ...contact import contact_errors
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ...personnummer import PersonnummerError, parse
@@ -51,8 +52,11 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
                 errors["last_name"] = "Ange invånarens efternamn."
             elif len(last_name.strip()) > limits.MAX_PATIENT_NAME:
                 errors["last_name"] = f"Efternamnet får vara högst {limits.MAX_PATIENT_NAME} tecken."
+            contact = contact_errors(email=(email or "").strip(), mobile=(mobile or "").strip())
             if errors:
-                raise ServiceError("Invånaren finns inte ännu: ange namn för att lägga till.", errors)
+                raise ServiceError("Invånaren finns inte ännu: ange namn för att lägga till.", {**errors, **contact})
+            if contact:
+                raise ServiceError("Kontrollera kontaktuppgifterna.", contact)
             patient = Patient(personnummer=digits, first_name=first_name.strip(), last_name=last_name.strip(),
                               email=(email or "").strip() or None, mobile=(mobile or "").strip() or None,
                               notify_sms=bool((mobile or "").strip()), notify_email=bool((email or "").strip()),

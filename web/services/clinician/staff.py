@@ -8,6 +8,7 @@ from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
 from ...passwords import hash_password
 from ... import limits, password_policy, sessions
+from ...contact import contact_errors
 from ..core import audit
 from ..errors import ServiceError
 
@@ -17,7 +18,7 @@ IP_FACTOR = 4
 
 def update_profile(user: User, *, email: str | None, mobile: str | None, notify_email: bool, notify_sms: bool) -> None:
     """Save contact details and notice settings (Min profil); a notice needs its address."""
-    errors = {}
+    errors = contact_errors(email=email, mobile=mobile)
     if notify_email and not email:
         errors["email"] = "Ange en e-postadress för att få e-postaviseringar."
     if notify_sms and not mobile:
@@ -48,6 +49,7 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
         errors["username"] = "Ange ett användarnamn."
     elif db.session.execute(db.select(User.id).where(User.username == username)).first():
         errors["username"] = "Användarnamnet finns redan."
+    errors.update(contact_errors(email=(email or "").strip(), mobile=(mobile or "").strip()))
     if not name.strip():
         errors["name"] = "Ange namn."
     elif len(name.strip()) > limits.MAX_STAFF_NAME:

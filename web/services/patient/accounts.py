@@ -19,6 +19,7 @@ from engine.moment.rules import make_event
 from ...extensions import db
 from ...models import Enrollment, Membership, Notice, Patient, User
 from ... import password_policy
+from ...contact import contact_errors
 from ...passwords import hash_password
 from ..core.access import add_access_log
 from ..core.rows import clinician_actor, record_events
@@ -34,8 +35,6 @@ MAX_PASSWORD = 200
 #: login attempts are counted under this prefix so a personnummer never collides with a staff user name
 LOGIN_PREFIX = "invanare:"
 ACTIVATION_PATH = "/invanare/aktivera/"
-_MOBILE = re.compile(r"\+?[0-9][0-9 \-]{5,30}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def token_hash(token: str) -> str:
@@ -169,10 +168,7 @@ def update_settings(patient: Patient, *, mobile: str, email: str, notify_sms: bo
     """Inställningar: mobile number, e-mail and which notices the patient wants; a notice needs its address."""
     mobile, email = (mobile or "").strip(), (email or "").strip()
     errors = {}
-    if mobile and not _MOBILE.fullmatch(mobile):
-        errors["mobile"] = "Ange mobilnumret med siffror, till exempel 070-123 45 67."
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
-        errors["email"] = "Ange en giltig e-postadress, till exempel namn@exempel.se."
+    errors.update(contact_errors(email=email, mobile=mobile))
     if notify_sms and not mobile and "mobile" not in errors:
         errors["mobile"] = "Ange ett mobilnummer för att få sms-aviseringar."
     if notify_email and not email and "email" not in errors:
