@@ -72,6 +72,8 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "MAX_CONTENT_LENGTH": limits.MAX_REQUEST_BYTES,
         #: how many reverse proxies in front of the app set X-Forwarded-For (0 = none: use the peer address)
         "TRUSTED_PROXIES": _int(env, "STEGVIS_TRUSTED_PROXIES", 0),
+        #: at most one flag notice per staff member and channel per this many minutes (0 = one per flag)
+        "STAFF_NOTICE_MINUTES": _int(env, "STEGVIS_STAFF_NOTICE_MINUTES", 15),
         #: programs preloaded by the caller (tests share one load); None = load PROGRAMS_DIR
         "PROGRAMS": None,
         #: callable returning an aware datetime; tests freeze time with it
@@ -118,7 +120,8 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
     problems += notify_settings.check(cfg)
     for key, var in (("SESSION_IDLE_MINUTES_STAFF", "STEGVIS_IDLE_MINUTES_STAFF"),
                      ("SESSION_IDLE_MINUTES_PATIENT", "STEGVIS_IDLE_MINUTES_PATIENT"),
-                     ("TRUSTED_PROXIES", "STEGVIS_TRUSTED_PROXIES")):
+                     ("TRUSTED_PROXIES", "STEGVIS_TRUSTED_PROXIES"),
+                     ("STAFF_NOTICE_MINUTES", "STEGVIS_STAFF_NOTICE_MINUTES")):
         if not isinstance(cfg[key], int) or cfg[key] < 0:
             problems.append(f"{var}: expected a whole number, received {cfg[key]!r}")
     #: https deployments get Secure cookies (and the __Host- prefix, web.sessions) and HSTS

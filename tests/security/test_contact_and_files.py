@@ -1,5 +1,6 @@
 """Contact details validated with email-validator / phonenumbers (no CR/LF); the SQLite file is 0600."""
 import os
+from datetime import timedelta
 import stat
 
 import pytest
@@ -59,3 +60,30 @@ def test_the_sqlite_database_file_is_private(app_config, tmp_path):
     path = tmp_path / "ny.db"
     create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_flag_notices_to_a_clinician_are_batched(app, make_moment, clinician, clock, db):
+    from web.models import Flag, Notice
+    from web.notify.templates import render
+    from web.services.core.notices import notify_staff_flag
+
+    clinician.email, clinician.notify_email = "marita@example.se", True
+    moment = make_moment()
+    flags = [Flag(enrollment_id=moment.id, type="new_message", cause_key=f"c{n}", text="Nytt", raised_at=clock())
+             for n in range(3)]
+    db.session.add_all(flags)
+    db.session.flush()
+    for flag in flags:
+        notify_staff_flag(clinician, moment, flag, clock())
+    db.session.commit()
+    notices = db.session.execute(db.select(Notice).where(Notice.template == "flag_raised")).scalars().all()
+    assert len(notices) == 1 and notices[0].context["count"] == 3
+    assert "Det finns 3 nya händelser hos dina invånare." in render("flag_raised", "email", "https://x.se/",
+                                                                    notices[0].context).body
+    notices[0].status, notices[0].sent_at = "sent", clock()
+    clock.advance(minutes=5)
+    later = Flag(enrollment_id=moment.id, type="new_message", cause_key="c9", text="Nytt", raised_at=clock())
+    db.session.add(later)
+    db.session.flush()
+    (fresh,) = notify_staff_flag(clinician, moment, later, clock())
+    assert fresh.next_attempt_at == notices[0].sent_at + timedelta(minutes=15)  # one per 15 minutes

@@ -62,6 +62,12 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
                               notify_sms=bool((mobile or "").strip()), notify_email=bool((email or "").strip()),
                               created_at=now)
             db.session.add(patient)
+        # a link still pending from another unit's moment is theirs: replacing it would break it
+        other_units_link = (
+            patient.id is not None and patient.activation_token is not None
+            and patient.activation_expires_at is not None and patient.activation_expires_at > now
+            and not db.session.execute(db.select(Enrollment.id).where(
+                Enrollment.patient_id == patient.id, Enrollment.care_unit_id == membership.care_unit_id)).first())
         actor = clinician_actor(user, membership)
         try:
             transition = lifecycle.start(program, now=now, clinician=actor, care_unit=actor.unit)
@@ -86,10 +92,10 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         from ..core.notices import notify_patient_moment_started
         from ..patient.accounts import issue_activation
 
-        # a patient without a password gets a one-time activation link; one with an account is told to log in.
-        # A link still pending (perhaps sent by another unit) is kept: replacing it would break that unit's.
-        pending = patient.activation_token and patient.activation_expires_at and patient.activation_expires_at > now
-        if pending or issue_activation(patient, now, enrollment) is None:
+        # a patient without a password gets a one-time activation link; one with an account is told to log in
+        if other_units_link:
+            pass  # the patient activates with the link they already have; then they see both moments
+        elif issue_activation(patient, now, enrollment) is None:
             notify_patient_moment_started(enrollment, now)
     return enrollment
 
