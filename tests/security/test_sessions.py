@@ -137,3 +137,13 @@ def test_https_cookies_are_secure_with_the_host_prefix(app, clinician, app_confi
     assert header.startswith("__Host-stegvis=")
     assert "Secure" in header and "HttpOnly" in header and "Path=/" in header and "Domain" not in header
 
+
+
+def test_the_tick_removes_sessions_past_the_absolute_timeout(app, client, clinician, login, clock, db, tick):
+    login(clinician)
+    clock.advance(hours=11)
+    tick()
+    assert db.session.execute(db.select(db.func.count(WebSession.id))).scalar_one() == 1
+    clock.advance(hours=2)
+    tick()
+    assert db.session.execute(db.select(db.func.count(WebSession.id))).scalar_one() == 0

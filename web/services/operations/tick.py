@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import text
 
 from engine.errors import EngineError
@@ -30,6 +31,7 @@ from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
+from ... import sessions
 from ...extensions import db
 from ...models import Enrollment, Patient
 from ...notify import candidates
@@ -85,6 +87,7 @@ class TickReport:
 def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | None = None) -> TickReport:
     """One pass: evaluate time-based rules at `now`, then deliver the notices due at `now`."""
     report = evaluate(now)
+    sessions.purge(now, current_app.config["SESSION_ABSOLUTE_HOURS"])  # rows past the absolute timeout
     if deliver:
         report.delivery = deliver_due(now, transports=transports)
     return report
