@@ -116,9 +116,16 @@ def test_sessions_live_in_the_database_and_survive_a_new_app(client, app, app_co
 
     login(clinician)
     value = _cookie(client, app)
-    other_process = create_app(app_config).test_client()
+    other_app = create_app(app_config)
+    other_process = other_app.test_client()
     other_process.set_cookie("stegvis", value)
-    assert other_process.get("/oversikt/alla").status_code == 200
+    try:
+        assert other_process.get("/oversikt/alla").status_code == 200
+    finally:
+        with other_app.app_context():
+            from web.extensions import db
+
+            db.engine.dispose()
 
 
 def test_the_cookie_holds_only_a_random_id(client, app, clinician, login, db):
