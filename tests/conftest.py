@@ -105,6 +105,11 @@ def app_config(backend, database_urls, programs, clock, request):
         "CLOCK": clock,
         "WTF_CSRF_ENABLED": False,
         "DATA_DIR": str(request.getfixturevalue("tmp_path")),
+        # tests move the frozen clock by hours and days with a client logged in; tests/security uses
+        # the real session timeouts
+        "SESSION_IDLE_MINUTES_STAFF": 10 * 365 * 24 * 60,
+        "SESSION_IDLE_MINUTES_PATIENT": 10 * 365 * 24 * 60,
+        "SESSION_ABSOLUTE_HOURS": 10 * 365 * 24,
     }
 
 

@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from flask import Flask, render_template
 
+from . import robustness
 from .config import build_config
 from .extensions import csrf, db, login_manager, migrate
 
@@ -17,14 +18,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     config = build_config(test_config)
     app = Flask(__name__)
     app.config.update(config)
+
+    robustness.install_converters(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+        robustness.private_sqlite_file(app.config["SQLALCHEMY_DATABASE_URI"])
 
     from . import models  # noqa: F401  (register the tables on db.metadata)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
+    from .sessions import DatabaseSessionInterface
+
+    app.session_interface = DatabaseSessionInterface()
     _init_login(app)
 
     from . import programs
@@ -33,6 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from .auth import bp as auth_bp
     from .clinician import bp as clinician_bp
+
+    from . import password_views  # noqa: F401  (Byt lösenord routes on the auth and patient blueprints)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinician_bp)
@@ -50,10 +59,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .templating import init_app as init_templating
 
     init_templating(app)
+    from . import security
+
+    security.init_app(app)
     _register_errors(app)
     from .ops import init_app as init_ops
 
     init_ops(app)  # /healthz, /readyz, /metrics, request ids, 503 when the database is unreachable
+    robustness.init_app(app)
     return app
 
 
@@ -79,6 +92,7 @@ def _register_errors(app: Flask) -> None:
         400: ("Felaktig begäran", "Begäran kunde inte tolkas. Ladda om sidan och försök igen."),
         403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
         404: ("Sidan finns inte", "Sidan du söker finns inte, eller så har du inte tillgång till den."),
+        413: ("För mycket data", "Det du skickade var för stort. Korta texten och försök igen."),
         429: ("För många försök", "Vänta en stund och försök igen."),
     }
     for code, (title, text) in messages.items():

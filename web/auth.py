@@ -47,11 +47,13 @@ def login():
     if form.validate_on_submit():
         now = clock.now()
         ip = request.remote_addr or "-"
-        if logins.login_blocked(form.username.data, ip, now):
+        attempt, blocked = logins.begin_attempt(form.username.data, ip, now)
+        if blocked:
             flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
             return render_template("auth/login.html", form=form), 429
         user = provider().authenticate(form.username.data, form.password.data)
-        logins.record_login(form.username.data, ip, user is not None, now, user)
+        if user is not None:
+            logins.succeed(attempt, now, user)
         if user is None:
             flash("Fel användarnamn eller lösenord.", "error")
             return render_template("auth/login.html", form=form), 200
@@ -80,6 +82,8 @@ def choose_unit():
     if request.method == "GET" and session.get("unit_id"):
         form.unit.data = session["unit_id"]
     if form.validate_on_submit():
+        if session.get("unit_id") != form.unit.data:
+            session.rotate()  # other roles now: a new session id (a privilege change)
         session["unit_id"] = form.unit.data
         return redirect(safe_next(NextQuery(request.args).next.data) or url_for("clinician.home"))
     return render_template("auth/choose_unit.html", form=form)

@@ -10,6 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
+from . import limits
 from .notify import settings as notify_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +36,14 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _int(env: Mapping[str, str], name: str, default: int) -> int | str:
+    """An integer variable; a malformed value is kept as text so `build_config` can report it."""
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    return int(raw) if raw.strip().isdigit() else raw
+
+
 def defaults(env: Mapping[str, str]) -> dict[str, Any]:
     """The configuration before overrides: environment variables with sensible defaults."""
     data_dir = Path(env.get("STEGVIS_DATA_DIR") or "instance").resolve()
@@ -55,6 +64,16 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
+        #: server-side sessions (web.sessions): idle minutes per audience and the absolute limit
+        "SESSION_IDLE_MINUTES_STAFF": _int(env, "STEGVIS_IDLE_MINUTES_STAFF", 30),
+        "SESSION_IDLE_MINUTES_PATIENT": _int(env, "STEGVIS_IDLE_MINUTES_PATIENT", 15),
+        "SESSION_ABSOLUTE_HOURS": 12,
+        #: the largest request body accepted (413 above it)
+        "MAX_CONTENT_LENGTH": limits.MAX_REQUEST_BYTES,
+        #: how many reverse proxies in front of the app set X-Forwarded-For (0 = none: use the peer address)
+        "TRUSTED_PROXIES": _int(env, "STEGVIS_TRUSTED_PROXIES", 0),
+        #: at most one flag notice per staff member and channel per this many minutes (0 = one per flag)
+        "STAFF_NOTICE_MINUTES": _int(env, "STEGVIS_STAFF_NOTICE_MINUTES", 15),
         #: programs preloaded by the caller (tests share one load); None = load PROGRAMS_DIR
         "PROGRAMS": None,
         #: callable returning an aware datetime; tests freeze time with it
@@ -104,6 +123,14 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
     else:
         cfg["RETENTION_MONTHS"] = int(retention)
     problems += notify_settings.check(cfg)
+    for key, var in (("SESSION_IDLE_MINUTES_STAFF", "STEGVIS_IDLE_MINUTES_STAFF"),
+                     ("SESSION_IDLE_MINUTES_PATIENT", "STEGVIS_IDLE_MINUTES_PATIENT"),
+                     ("TRUSTED_PROXIES", "STEGVIS_TRUSTED_PROXIES"),
+                     ("STAFF_NOTICE_MINUTES", "STEGVIS_STAFF_NOTICE_MINUTES")):
+        if not isinstance(cfg[key], int) or cfg[key] < 0:
+            problems.append(f"{var}: expected a whole number, received {cfg[key]!r}")
+    #: https deployments get Secure cookies (and the __Host- prefix, web.sessions) and HSTS
+    cfg.setdefault("SESSION_COOKIE_SECURE", str(cfg.get("BASE_URL") or "").startswith("https://"))
     if problems:
         raise ConfigError(problems)
     return cfg

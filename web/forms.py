@@ -44,6 +44,10 @@ class Text(StringField):
         self.data = valuelist[0] if valuelist else self.missing
 
 
+#: the largest whole number a form field accepts: what a database integer column holds
+INT_LIMIT = 2**31 - 1
+
+
 class WholeNumber(Field):
     """A whole number between `minimum` and `maximum`; None when missing, not a number or out of range."""
 
@@ -53,8 +57,9 @@ class WholeNumber(Field):
 
     def process_formdata(self, valuelist):
         raw = (valuelist[0] if valuelist else "").strip()
-        value = int(raw) if _WHOLE.fullmatch(raw) else None
-        if value is not None and (value < self.minimum or (self.maximum is not None and value > self.maximum)):
+        value = int(raw) if _WHOLE.fullmatch(raw) and len(raw) <= 12 else None
+        limit = min(self.maximum, INT_LIMIT) if self.maximum is not None else INT_LIMIT
+        if value is not None and (value < self.minimum or value > limit):
             value = None
         self.data = value
 

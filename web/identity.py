@@ -35,7 +35,9 @@ class LocalPasswordProvider(IdentityProvider):
         user = db.session.execute(
             db.select(User).where(User.username == username.strip().lower())
         ).scalar_one_or_none()
-        if user is None or not user.active or not verify_password(user.password_hash, password):
+        # always one argon2 verification, whether or not the user exists (constant-time failure)
+        matches = verify_password(user.password_hash if user is not None else None, password)
+        if user is None or not user.active or not matches:
             return None
         return user
 

@@ -40,9 +40,11 @@ class LocalPatientPasswordProvider(PatientIdentityProvider):
         try:
             digits = parse(personnummer)
         except PersonnummerError:
+            verify_password(None, secret)  # the same argon2 cost as for a real account
             return None
         patient = patient_with_personnummer(digits)
-        if patient is None or not verify_password(patient.password_hash, secret):
+        # argon2 runs whether or not the account exists (a dummy hash then): timing tells nothing
+        if not verify_password(patient.password_hash if patient is not None else None, secret) or patient is None:
             return None
         return patient
 

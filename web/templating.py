@@ -10,7 +10,7 @@ from . import clock
 from .decorators import current_membership
 from .models import ROLES
 from .programs import get_program
-from .text import render_markdown, render_plain
+from .text import render_markdown, render_plain, render_user_markdown
 
 #: invånarstatus and module states in the manual's words (the engine owns them)
 PATIENT_STATUS_LABELS = STATUS_LABELS
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
         datetime=clock.format_datetime,
         date=clock.format_date,
         markdown=render_markdown,
+        user_markdown=render_user_markdown,
         plain=render_plain,
         plural=plural,
     )

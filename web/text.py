@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import markdown
 import nh3
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 ALLOWED_TAGS = {
@@ -14,6 +15,17 @@ ALLOWED_TAGS = {
 def render_markdown(text: str | None) -> Markup:
     """Markdown → sanitised HTML (scripts, styles and event handlers removed)."""
     html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
+
+
+#: Markdown typed by staff (welcome texts): CommonMark in linear time, raw HTML shown as text
+USER_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def render_user_markdown(text: str | None) -> Markup:
+    """Staff-entered Markdown → sanitised HTML, in time linear in the text (Python-Markdown is quadratic
+    on unbalanced brackets); a raw `<style>` or `<script>` is shown as text instead of swallowing the rest."""
+    html = USER_MARKDOWN.render(text or "")
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
 
 

@@ -6,7 +6,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, send_file, session, url_for
-from flask_login import logout_user
+from flask_login import current_user, logout_user
+
+from . import clock
+from .services.core import audit
 
 from .services.errors import ServiceError
 
@@ -20,6 +23,7 @@ def show_service_error(form, exc: ServiceError) -> None:
 
 def end_session(login_endpoint: str):
     """Log out, forget the session (unit choice included) and go to the given login page."""
+    audit.logout(current_user._get_current_object() if current_user.is_authenticated else None, clock.now())
     logout_user()
     session.clear()
     flash("Du är utloggad.", "info")

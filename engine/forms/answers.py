@@ -35,6 +35,9 @@ MSG_YES_NO = "Svara ja eller nej."
 MSG_OPTION = "Välj ett av alternativen."
 MSG_ONE_ANSWER = "Ange bara ett svar."
 MSG_TEXT = "Ange en text."
+#: the longest free-text answer kept (a page of text; longer posts are refused, not stored)
+MAX_ANSWER_CHARS = 5_000
+MSG_TOO_LONG = f"Svaret får vara högst {MAX_ANSWER_CHARS} tecken."
 
 _YES = {"yes", "ja", "true", "1"}
 _NO = {"no", "nej", "false", "0"}
@@ -85,6 +88,8 @@ def coerce_answer(question: Question, raw: Any) -> tuple[Any, str | None]:
     text = raw.replace("\r\n", "\n").strip()
     if not text:
         return None, None
+    if len(text) > MAX_ANSWER_CHARS:
+        return None, MSG_TOO_LONG
     parser = _PARSERS.get(question.type)
     if parser is None:
         return text, None  # text and single choice (options are checked by validate)

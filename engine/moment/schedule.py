@@ -128,6 +128,26 @@ def _validate(plan: ActivityPlan) -> None:
 # --- building plans from plain data (scenario files, web forms, stored rows) ----------------------
 
 
+#: a plan runs at most this many years past the moment's start (bounds every occurrence walk)
+MAX_PLAN_YEARS = 5
+
+
+def check_dates(start: date, until: date | None, moment_start: date) -> None:
+    """A plan's dates within the moment: start not before the moment began, everything within 5 years.
+
+    Occurrences are enumerated from the plan's start, so an unbounded start (year 1) would make every
+    page and tick walk millennia of weeks.
+    """
+    latest = moment_start.replace(year=moment_start.year + MAX_PLAN_YEARS) if not (
+        moment_start.month == 2 and moment_start.day == 29) else moment_start + timedelta(days=365 * MAX_PLAN_YEARS)
+    if start < moment_start:
+        raise PlanError(f"Startdatum kan inte ligga före momentets start ({moment_start}).")
+    if start > latest:
+        raise PlanError(f"Startdatum måste ligga inom {MAX_PLAN_YEARS} år från momentets start (senast {latest}).")
+    if until is not None and until > latest:
+        raise PlanError(f"Slutdatum måste ligga inom {MAX_PLAN_YEARS} år från momentets start (senast {latest}).")
+
+
 def plan_from_dict(data: Mapping[str, Any]) -> ActivityPlan:
     """Build a plan from plain data (times "HH:MM", weekdays mon…sun, dates YYYY-MM-DD); PlanError if bad."""
     try:

@@ -51,7 +51,7 @@ def test_a_patient_without_addresses_got_no_notice_and_hantera_offers_a_new_link
 
 
 def test_hantera_says_nothing_about_activation_once_the_patient_has_a_password(hantera, db, moment):
-    set_password(moment.patient, "hemligt-123")
+    set_password(moment.patient, "hemligt-losen-123")
     db.session.commit()
     page = hantera()
     assert NOT_ACTIVATED not in page and BUTTON not in page
@@ -74,10 +74,10 @@ def test_the_new_link_is_shown_once_and_lets_the_patient_set_a_password(app, cli
         patient_web = app.test_client()
         path = link.removeprefix(BASE_URL)
         assert patient_web.get(path).status_code == 200
-        done = patient_web.post(path, data={"password": "hemligt-123", "confirm": "hemligt-123"})
+        done = patient_web.post(path, data={"password": "hemligt-losen-123", "confirm": "hemligt-losen-123"})
         assert done.status_code == 302
         login = patient_web.post("/invanare/logga-in", data={"personnummer": "19610831-2460",
-                                                             "password": "hemligt-123"})
+                                                             "password": "hemligt-losen-123"})
         assert login.status_code == 302
     assert NOT_ACTIVATED not in hantera()
 
@@ -116,7 +116,7 @@ def test_creating_a_link_is_recorded_in_the_timeline_and_the_access_log(client, 
 
 
 def test_no_link_is_made_for_a_patient_who_already_activated(client, hantera, db, moment):
-    set_password(moment.patient, "hemligt-123")
+    set_password(moment.patient, "hemligt-losen-123")
     db.session.commit()
 
     response = _create(client, moment)

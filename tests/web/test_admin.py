@@ -16,18 +16,18 @@ def test_personal_lists_the_unit_and_adds_a_colleague_who_can_log_in(client, log
     login(admin)
     page = client.get("/personal").get_data(as_text=True)
     assert "Marita Andersson" in page and "marita.andersson" in page
-    response = client.post("/personal", data={"name": "Karin Kollega", "username": "Karin.K", "password": "hemligt123",
+    response = client.post("/personal", data={"name": "Karin Kollega", "username": "Karin.K", "password": "hemligt-losen-123",
                                               "roles": ["behandlare", "invanaradmin"]})
     assert response.status_code == 302
     user = db.session.execute(db.select(User).where(User.username == "karin.k")).scalar_one()
     assert user.memberships[0].care_unit_id == unit.id and user.memberships[0].roles == "behandlare invanaradmin"
     client.post("/logga-ut")
-    assert client.post("/logga-in", data={"username": "karin.k", "password": "hemligt123"}).status_code == 302
+    assert client.post("/logga-in", data={"username": "karin.k", "password": "hemligt-losen-123"}).status_code == 302
 
 
 def test_personal_refuses_a_taken_user_name(client, login, admin, clinician, db):
     login(admin)
-    response = client.post("/personal", data={"name": "X", "username": "marita.andersson", "password": "hemligt123",
+    response = client.post("/personal", data={"name": "X", "username": "marita.andersson", "password": "hemligt-losen-123",
                                               "roles": ["behandlare"]})
     assert response.status_code == 422 and "Användarnamnet finns redan." in response.get_data(as_text=True)
 

@@ -61,12 +61,12 @@ def test_starting_a_moment_queues_a_neutral_activation_notice_with_a_one_time_li
 
     form = client.get(notice.context["path"])
     assert form.status_code == 200 and "Aktivera ditt konto" in html_text(form)
-    mismatch = client.post(notice.context["path"], data={"password": "hemligt-123", "confirm": "annat-123"})
+    mismatch = client.post(notice.context["path"], data={"password": "hemligt-losen-123", "confirm": "annat-123"})
     assert "Lösenorden är inte lika." in html_text(mismatch)
-    done = client.post(notice.context["path"], data={"password": "hemligt-123", "confirm": "hemligt-123"})
+    done = client.post(notice.context["path"], data={"password": "hemligt-losen-123", "confirm": "hemligt-losen-123"})
     assert done.status_code == 302 and done.headers["Location"].endswith("/invanare/logga-in")
     assert client.get(notice.context["path"]).status_code == 404  # the link works once
-    login = client.post("/invanare/logga-in", data={"personnummer": JOHN, "password": "hemligt-123"})
+    login = client.post("/invanare/logga-in", data={"personnummer": JOHN, "password": "hemligt-losen-123"})
     assert login.status_code == 302
 
 

@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from .. import clock
 from ..decorators import role_required
 from ..personnummer import PersonnummerError, parse
 from ..programs import all_programs
-from ..services.core import access
+from ..services.core import access, audit
 from ..services.clinician import admin as admin_service
 from ..services.clinician import staff as staff_service
 from ..services.errors import ServiceError
@@ -28,7 +29,7 @@ def staff():
             user = staff_service.create_staff(
                 g.membership.care_unit, username=values["username"], name=values["name"],
                 password=form.password.data or None, roles=form.roles.data, email=values["email"],
-                mobile=values["mobile"])
+                mobile=values["mobile"], actor=current_user, now=clock.now())
         except ServiceError as exc:
             errors = exc.fields
             flash(exc.message, "error")
@@ -53,13 +54,14 @@ def groups():
             flash("Du kan inte ta bort din egen roll Behörighetsadmin.", "error")
         else:
             try:
-                staff_service.set_roles(member, roles)
+                staff_service.set_roles(member, roles, actor=current_user, now=clock.now())
             except ServiceError as exc:
                 flash(exc.message, "error")
             else:
                 flash(f"Rollerna för {member.user.name} är sparade.", "success")
         return redirect(url_for("clinician.groups"))
     return render_template("admin/groups.html", members=staff_service.unit_members(g.membership.care_unit_id),
+                           audit=audit.for_unit(g.membership.care_unit_id), kinds=audit.KIND_LABELS,
                            active_tab="anvandargrupper")
 
 

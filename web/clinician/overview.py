@@ -74,7 +74,7 @@ def overview(tab: str):
     text = query.q.data
     data = overview_service.overview_page(
         g.membership, tab=tab, program_id=program_id if program_id in all_programs() else None, text=text,
-        page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]),
+        page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]), now=clock.now(),
     )
 
     def page_url(number: int) -> str:
@@ -93,7 +93,7 @@ def new_moment():
     if not values["program"] and len(all_programs()) == 1:
         values["program"] = next(iter(all_programs()))
     errors: dict[str, str] = {}
-    patient, looked_up = None, False
+    patient, looked_up, elsewhere = None, False, False
     if request.method == "POST":
         try:
             digits = parse(values["personnummer"])
@@ -103,6 +103,8 @@ def new_moment():
             values["personnummer"] = format_full(digits)
             patient = moments.find_patient(digits)
             looked_up = True
+            # a patient known only to other units: nothing about them is shown here (data minimisation)
+            elsewhere = patient is not None and access.known_only_elsewhere(patient, g.membership)
             if patient is not None:
                 access.log_access(g.membership, patient, "Starta nytt moment: sökning", clock.now())
             confirmed = form.checked.data == digits
@@ -123,4 +125,5 @@ def new_moment():
     else:
         status = 200
     return render_template("clinician/new_moment.html", values=values, errors=errors, patient=patient,
-                           looked_up=looked_up and "personnummer" not in errors, programs=all_programs()), status
+                           looked_up=looked_up and "personnummer" not in errors, programs=all_programs(),
+                           elsewhere=elsewhere), status

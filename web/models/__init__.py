@@ -1,6 +1,7 @@
 """All database models, one module per concept group; import them from here."""
 from .activity import ActivityPlan, ActivityRegistration
 from .audit import AccessLog, LoginAttempt
+from .audit_events import AuditEvent
 from .base import UTCDateTime
 from .data import ExportLog, PurgeReceipt, StatModule, StatRecord
 from .enrollment import Enrollment, EnrollmentModule, FormResponse, StepProgress
@@ -10,10 +11,11 @@ from .notices import Notice
 from .operations import WorkerHeartbeat
 from .people import ROLES, CareUnit, Membership, Patient, Region, User
 from .programs import ProgramVersion
+from .sessions import WebSession
 
 __all__ = [
-    "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
+    "AccessLog", "ActivityPlan", "ActivityRegistration", "AuditEvent", "CareUnit", "Conversation", "Enrollment",
     "EnrollmentModule", "Event", "ExportLog", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt",
     "Membership", "Message", "Notice", "Patient", "ProgramVersion", "PurgeReceipt", "ROLES", "Region", "StatModule",
-    "StatRecord", "StepProgress", "UTCDateTime", "User", "WorkerHeartbeat",
+    "StatRecord", "StepProgress", "UTCDateTime", "User", "WebSession", "WorkerHeartbeat",
 ]

@@ -86,9 +86,13 @@ def render(template: str, channel: str, link: str, context: Mapping[str, Any] | 
         link = str((context or {}).get("url") or "")
         if not _LINK.fullmatch(link):
             raise TemplateError(f"notice template {template!r} needs an http(s) link in context['url']")
+    body = text.text
+    count = int((context or {}).get("count") or 1)
+    if template == "flag_raised" and count > 1:  # batched staff notices say how many, never what
+        body = f"Det finns {count} nya händelser hos dina invånare. Logga in för att se dem."
     if channel == "sms":
-        return Rendered(text.subject, f"{text.text} {link}")
-    return Rendered(text.subject, f"Hej!\n\n{text.text}\n\n{link}\n\n{EMAIL_FOOTER}\n")
+        return Rendered(text.subject, f"{body} {link}")
+    return Rendered(text.subject, f"Hej!\n\n{body}\n\n{link}\n\n{EMAIL_FOOTER}\n")
 
 
 def render_notice(notice) -> Rendered:

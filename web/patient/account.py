@@ -13,6 +13,7 @@ from ..forms import NextQuery
 from ..patient_auth import patient_provider
 from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
+from ..services.core import logins
 from ..views import end_session, show_service_error
 from .blueprint import bp, patient_required
 
@@ -54,11 +55,13 @@ def login():
     provider = patient_provider()
     if form.validate_on_submit():
         now, ip = clock.now(), request.remote_addr or "-"
-        if patient_accounts.login_blocked(form.personnummer.data, ip, now):
+        attempt, blocked = patient_accounts.begin_login(form.personnummer.data, ip, now)
+        if blocked:
             flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
             return render_template("patient/login.html", form=form, provider=provider), 429
         patient = provider.authenticate(form.personnummer.data, form.password.data)
-        patient_accounts.record_login(form.personnummer.data, ip, patient is not None, now, patient)
+        if patient is not None:
+            logins.succeed(attempt, now, patient)
         if patient is None:
             flash("Fel personnummer eller lösenord.", "error")
             return render_template("patient/login.html", form=form, provider=provider), 200

@@ -1,7 +1,7 @@
 """data side: statistics records, export log, purge receipts
 
 Revision ID: 0004d
-Revises: 0002
+Revises: 0003s
 Create Date: 2026-11-30 00:27:52.114668
 
 Also makes access_log.patient_id nullable: gallring keeps who read what, without whose record.
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004d'
-down_revision = '0002'
+down_revision = '0003s'
 branch_labels = None
 depends_on = None
 

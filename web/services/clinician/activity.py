@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from engine.moment import schedule
 from engine.moment.schedule import CONTENT_ELEMENTS, WEEKDAY_LABELS, WEEKDAYS  # noqa: F401  (for the editor)
 from engine.errors import EngineError
+from engine.localtime import local_date
 
 from ...extensions import db
 from ...models import ActivityPlan, Enrollment, Membership, User
@@ -50,6 +51,10 @@ def save_schedule(plan: ActivityPlan, *, start: date | None, times: list[dict[st
     data = {**plan_data(plan), "start": start.isoformat(), "times": times,
             "until": until.isoformat() if until else None, "every_weeks": every_weeks}
     _check(data)
+    try:
+        schedule.check_dates(start, until, local_date(plan.enrollment.started_at))
+    except EngineError as exc:
+        raise ServiceError(str(exc), {"start" if "Startdatum" in str(exc) else "until": str(exc)}) from exc
     with transaction():
         plan.start_date, plan.times, plan.repeat_until, plan.interval_weeks = start, times, until, every_weeks
         plan.editor_step, plan.updated_at = max(plan.editor_step, 2), now

@@ -8,6 +8,8 @@ from engine.errors import EngineError
 from engine.moment.batteries import start_battery as engine_start_battery
 from engine.moment.rules import make_event
 
+from ... import limits
+from ...contact import contact_errors
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ...personnummer import PersonnummerError, parse
@@ -21,7 +23,7 @@ from ..errors import ServiceError
 from ..core.versions import snapshot
 
 #: longest welcome text accepted (a page of text; more is a paste accident)
-MAX_WELCOME_TEXT = 20_000
+MAX_WELCOME_TEXT = limits.MAX_WELCOME_TEXT
 
 
 def find_patient(personnummer: str) -> Patient | None:
@@ -47,15 +49,28 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             errors = {}
             if not (first_name or "").strip():
                 errors["first_name"] = "Ange invånarens förnamn."
+            elif len(first_name.strip()) > limits.MAX_PATIENT_NAME:
+                errors["first_name"] = f"Förnamnet får vara högst {limits.MAX_PATIENT_NAME} tecken."
             if not (last_name or "").strip():
                 errors["last_name"] = "Ange invånarens efternamn."
+            elif len(last_name.strip()) > limits.MAX_PATIENT_NAME:
+                errors["last_name"] = f"Efternamnet får vara högst {limits.MAX_PATIENT_NAME} tecken."
+            contact = contact_errors(email=(email or "").strip(), mobile=(mobile or "").strip())
             if errors:
-                raise ServiceError("Invånaren finns inte ännu: ange namn för att lägga till.", errors)
+                raise ServiceError("Invånaren finns inte ännu: ange namn för att lägga till.", {**errors, **contact})
+            if contact:
+                raise ServiceError("Kontrollera kontaktuppgifterna.", contact)
             patient = Patient(personnummer=digits, first_name=first_name.strip(), last_name=last_name.strip(),
                               email=(email or "").strip() or None, mobile=(mobile or "").strip() or None,
                               notify_sms=bool((mobile or "").strip()), notify_email=bool((email or "").strip()),
                               created_at=now)
             db.session.add(patient)
+        # a link still pending from another unit's moment is theirs: replacing it would break it
+        other_units_link = (
+            patient.id is not None and patient.activation_token is not None
+            and patient.activation_expires_at is not None and patient.activation_expires_at > now
+            and not db.session.execute(db.select(Enrollment.id).where(
+                Enrollment.patient_id == patient.id, Enrollment.care_unit_id == membership.care_unit_id)).first())
         actor = clinician_actor(user, membership)
         try:
             transition = lifecycle.start(program, now=now, clinician=actor, care_unit=actor.unit)
@@ -79,7 +94,9 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         record_events(enrollment, transition.events)
 
         # a patient without a password gets a one-time activation link; one with an account is told to log in
-        if issue_activation(patient, now, enrollment) is None:
+        if other_units_link:
+            pass  # the patient activates with the link they already have; then they see both moments
+        elif issue_activation(patient, now, enrollment) is None:
             notify_patient_moment_started(enrollment, now)
     return enrollment
 
@@ -203,6 +220,7 @@ def link_moment(enrollment: Enrollment, other_id: int, *, user: User, membership
                 now: datetime) -> None:
     """Länkade moment: link another moment of the same patient."""
     other = db.session.get(Enrollment, other_id)
-    if other is None or other.patient_id != enrollment.patient_id or other.id == enrollment.id:
+    if (other is None or other.patient_id != enrollment.patient_id or other.id == enrollment.id
+            or other.care_unit_id != membership.care_unit_id or enrollment.care_unit_id != membership.care_unit_id):
         raise ServiceError("Välj ett annat moment för samma invånare.")
     _clinician_action(enrollment, lifecycle.link, str(other.id), user=user, membership=membership, now=now)

@@ -9,6 +9,8 @@ from sqlalchemy import func, or_, select
 
 from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
+from ...personnummer import PersonnummerError, parse
+from ..core.access import add_access_log
 
 TABS = ("mina", "alla", "avslutade")
 
@@ -68,15 +70,39 @@ def _where(membership: Membership, tab: str, program_id: str | None, text: str |
     text = (text or "").strip()
     if text:
         digits = text.replace("-", "").replace(" ", "")
-        like = f"%{text.lower()}%"
-        name_match = or_(func.lower(Patient.first_name).like(like), func.lower(Patient.last_name).like(like),
-                         func.lower(Patient.first_name + " " + Patient.last_name).like(like))
-        conditions.append(or_(name_match, Patient.personnummer.like(f"{digits}%")) if digits.isdigit() else name_match)
+        like = f"%{_escape_like(text.lower())}%"
+        name_match = or_(func.lower(Patient.first_name).like(like, escape="\\"),
+                         func.lower(Patient.last_name).like(like, escape="\\"),
+                         func.lower(Patient.first_name + " " + Patient.last_name).like(like, escape="\\"))
+        full = _full_number(digits)
+        if full:
+            conditions.append(Patient.personnummer == full)
+        elif digits.isdigit():
+            # the date part only: the last four digits are never guessed digit by digit
+            conditions.append(or_(name_match, Patient.personnummer.like(f"{digits[:8]}%")))
+        else:
+            conditions.append(name_match)
     return conditions
 
 
+def _escape_like(text: str) -> str:
+    """`%` and `_` typed in the search box are letters, not wildcards."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _full_number(digits: str) -> str | None:
+    """12 digits when the search is a complete, valid personnummer (10 or 12 digits), else None."""
+    if not digits.isdigit() or len(digits) not in (10, 12):
+        return None
+    try:
+        return parse(digits)
+    except PersonnummerError:
+        return None
+
+
 def overview_page(membership: Membership, *, tab: str = "alla", program_id: str | None = None,
-                  text: str | None = None, page: int = 1, page_size: int = 25) -> OverviewPage:
+                  text: str | None = None, page: int = 1, page_size: int = 25,
+                  now: datetime | None = None) -> OverviewPage:
     """A page of the Mina/Alla/Avslutade tab: two queries, whatever the number of moments."""
     if tab not in TABS:
         raise ValueError(f"unknown tab {tab!r}")
@@ -94,6 +120,12 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         .order_by(Patient.last_name, Patient.first_name, Enrollment.started_at.desc(), Enrollment.id)
         .limit(page_size).offset((page - 1) * page_size)
     )
+    if now is not None and _full_number((text or "").replace("-", "").replace(" ", "")):
+        # a search on a whole personnummer is a lookup of that person: it goes in the access log
+        for patient in db.session.execute(select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id)
+                                          .where(*conditions).distinct()).scalars():
+            add_access_log(membership, patient, "Översikt: sökning på personnummer", now)
+        db.session.commit()
     rows = [
         OverviewRow(r[0], f"{r[2]}, {r[1]}", f"{r[3][:8]}-xxxx", r[4], r[5], r[6], r[7], r[8], r[9])
         for r in result

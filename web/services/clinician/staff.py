@@ -1,11 +1,15 @@
 """Staff accounts: login rate limiting, profiles, members and roles of a care unit."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
 
 
 from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
 from ...passwords import hash_password
+from ... import limits, password_policy, sessions
+from ...contact import contact_errors
+from ..core import audit
 from ..errors import ServiceError
 
 #: an address may fail this many times more than one user name (a shared office NAT)
@@ -14,7 +18,7 @@ IP_FACTOR = 4
 
 def update_profile(user: User, *, email: str | None, mobile: str | None, notify_email: bool, notify_sms: bool) -> None:
     """Save contact details and notice settings (Min profil); a notice needs its address."""
-    errors = {}
+    errors = contact_errors(email=email, mobile=mobile)
     if notify_email and not email:
         errors["email"] = "Ange en e-postadress för att få e-postaviseringar."
     if notify_sms and not mobile:
@@ -36,7 +40,8 @@ def _check_roles(roles: list[str] | set[str]) -> str:
 
 
 def create_staff(unit: CareUnit, *, username: str, name: str, password: str | None, roles: list[str],
-                 email: str | None = None, mobile: str | None = None) -> User:
+                 email: str | None = None, mobile: str | None = None, actor: User | None = None,
+                 now: datetime | None = None) -> User:
     """Create a staff account working in `unit` with `roles` (Personal → Lägg till)."""
     username = username.strip().lower()
     errors = {}
@@ -44,23 +49,45 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
         errors["username"] = "Ange ett användarnamn."
     elif db.session.execute(db.select(User.id).where(User.username == username)).first():
         errors["username"] = "Användarnamnet finns redan."
+    errors.update(contact_errors(email=(email or "").strip(), mobile=(mobile or "").strip()))
     if not name.strip():
         errors["name"] = "Ange namn."
-    if password is not None and len(password) < 8:
-        errors["password"] = "Lösenordet måste ha minst 8 tecken."
+    elif len(name.strip()) > limits.MAX_STAFF_NAME:
+        errors["name"] = f"Namnet får vara högst {limits.MAX_STAFF_NAME} tecken."
+    reason = password_policy.problem(password, personal=(username,)) if password is not None else None
+    if reason:
+        errors["password"] = reason
     if errors:
         raise ServiceError("Personen kunde inte läggas till.", errors)
     user = User(username=username, name=name.strip(), email=email or None, mobile=mobile or None,
                 password_hash=hash_password(password) if password else None)
     user.memberships.append(Membership(care_unit=unit, roles=_check_roles(roles)))
     db.session.add(user)
+    db.session.flush()
+    audit.record("staff_created", now or datetime.now(UTC), account=user, actor=actor, care_unit_id=unit.id,
+                 what=f"Personal tillagd: {user.name} ({user.username}), roller: {_role_names(user.memberships[0].role_set)}")
     db.session.commit()
     return user
 
 
-def set_roles(membership: Membership, roles: list[str]) -> None:
-    """Replace a member's roles in a unit (Användargrupper)."""
-    membership.roles = _check_roles(roles)
+def _role_names(codes) -> str:
+    return ", ".join(label for code, label in ROLES.items() if code in codes) or "inga"
+
+
+def set_roles(membership: Membership, roles: list[str], *, actor: User | None = None,
+              now: datetime | None = None) -> None:
+    """Replace a member's roles in a unit (Användargrupper); audited, and a removed role ends the
+    member's sessions at once."""
+    new_roles = _check_roles(roles)
+    old = membership.role_set
+    removed = old - set(new_roles.split())
+    membership.roles = new_roles
+    if removed:
+        sessions.revoke(membership.user.get_id(), commit=False)
+    if old != membership.role_set:
+        audit.record("roles_changed", now or datetime.now(UTC), account=membership.user, actor=actor,
+                     care_unit_id=membership.care_unit_id,
+                     what=f"Roller: {_role_names(old)} → {_role_names(membership.role_set)}")
     db.session.commit()
 
 

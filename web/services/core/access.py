@@ -52,6 +52,14 @@ def access_log_for(patient: Patient, limit: int = 500) -> list[AccessLog]:
     ).scalars())
 
 
+def known_only_elsewhere(patient: Patient, membership: Membership) -> bool:
+    """True when the patient has moments in other units and none in the member's unit: then a lookup
+    shows nothing about them (no name, no contact details)."""
+    units = set(db.session.execute(
+        db.select(Enrollment.care_unit_id).where(Enrollment.patient_id == patient.id)).scalars())
+    return bool(units) and membership.care_unit_id not in units
+
+
 def patient_in_unit(personnummer: str, membership: Membership) -> Patient | None:
     """The patient with this personnummer if they have (or had) a moment in the member's unit."""
     return db.session.execute(

@@ -18,13 +18,15 @@ from engine.moment.rules import make_event
 
 from ...extensions import db
 from ...models import Enrollment, Membership, Notice, Patient, User
+from ... import password_policy
+from ...contact import contact_errors
 from ...passwords import hash_password
 from .access import add_access_log
 from .rows import clinician_actor, record_events
 from .unit import transaction
 from ..errors import ServiceError
 from .notices import queue_notice
-from .logins import login_blocked as _login_blocked, record_login as _record_login
+from .logins import begin_attempt as _begin_attempt, login_blocked as _login_blocked, record_login as _record_login
 
 #: how long an activation link works
 ACTIVATION_DAYS = 14
@@ -33,8 +35,6 @@ MAX_PASSWORD = 200
 #: login attempts are counted under this prefix so a personnummer never collides with a staff user name
 LOGIN_PREFIX = "invanare:"
 ACTIVATION_PATH = "/invanare/aktivera/"
-_MOBILE = re.compile(r"\+?[0-9][0-9 \-]{5,30}")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
 def token_hash(token: str) -> str:
@@ -139,10 +139,9 @@ def activate(token: str, password: str, confirm: str, now: datetime) -> Patient:
     if patient is None:
         raise ServiceError("Länken är ogiltig eller för gammal. Be din behandlare om en ny.")
     errors = {}
-    if len(password or "") < MIN_PASSWORD:
-        errors["password"] = f"Lösenordet måste ha minst {MIN_PASSWORD} tecken."
-    elif len(password) > MAX_PASSWORD:
-        errors["password"] = f"Lösenordet får ha högst {MAX_PASSWORD} tecken."
+    reason = password_policy.problem(password, personal=(patient.personnummer, patient.personnummer[2:]))
+    if reason:
+        errors["password"] = reason
     elif password != confirm:
         errors["confirm"] = "Lösenorden är inte lika."
     if errors:
@@ -172,6 +171,11 @@ def record_login(personnummer: str, ip: str, success: bool, now: datetime, patie
     _record_login(LOGIN_PREFIX + _compact(personnummer), ip, success, now, patient)
 
 
+def begin_login(personnummer: str, ip: str, now: datetime):
+    """Record a patient login attempt before the password check: (attempt, blocked) (core.logins)."""
+    return _begin_attempt(LOGIN_PREFIX + _compact(personnummer), ip, now)
+
+
 def _compact(personnummer: str) -> str:
     return re.sub(r"[\s-]", "", personnummer or "")[:40]
 
@@ -180,10 +184,7 @@ def update_settings(patient: Patient, *, mobile: str, email: str, notify_sms: bo
     """Inställningar: mobile number, e-mail and which notices the patient wants; a notice needs its address."""
     mobile, email = (mobile or "").strip(), (email or "").strip()
     errors = {}
-    if mobile and not _MOBILE.fullmatch(mobile):
-        errors["mobile"] = "Ange mobilnumret med siffror, till exempel 070-123 45 67."
-    if email and (len(email) > 254 or not _EMAIL.fullmatch(email)):
-        errors["email"] = "Ange en giltig e-postadress, till exempel namn@exempel.se."
+    errors.update(contact_errors(email=email, mobile=mobile))
     if notify_sms and not mobile and "mobile" not in errors:
         errors["mobile"] = "Ange ett mobilnummer för att få sms-aviseringar."
     if notify_email and not email and "email" not in errors:

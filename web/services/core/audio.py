@@ -15,6 +15,7 @@ from flask import Flask, current_app
 
 from engine.model import Program, Step
 from engine.authoring.speech import speech_text
+from ...text import render_user_markdown
 
 from ...audio import DEFAULT_VOICE, AudioCache, AudioError, RenderedAudio, cached_audio, make_backend, render_text
 from ...models import Enrollment
@@ -48,8 +49,15 @@ def step_audio(program: Program, step: Step) -> Path | None:
 
 
 def welcome_markdown(enrollment: Enrollment, program: Program) -> str:
-    """The welcome text of a moment: its own if the clinician edited it, else the program's."""
-    return enrollment.welcome_text or program.welcome_text
+    """The welcome text of a moment: its own if the clinician edited it, else the program's.
+
+    A clinician's text is passed on already rendered by the linear-time parser (web.text): HTML
+    blocks go through the speech parser untouched, so it reads the same sentences without running
+    Python-Markdown (quadratic on unbalanced brackets) over staff input.
+    """
+    if enrollment.welcome_text:
+        return str(render_user_markdown(enrollment.welcome_text))
+    return program.welcome_text
 
 
 def program_welcome_audio(program: Program) -> Path | None:

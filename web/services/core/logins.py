@@ -1,4 +1,17 @@
-"""Login rate limiting for staff and patients: failed attempts per user name and per address."""
+"""Login rate limiting for staff and patients: record first, then a progressive delay per name and a
+limit per address.
+
+- The attempt is stored (as a failure) and committed BEFORE the password is checked, and the count
+  includes it: parallel requests each see the others, so no more than LOGIN_MAX_FAILURES of them get
+  to the password check at once.
+- Per user name: LOGIN_MAX_FAILURES free failures in the window, then each further try must wait
+  2, 4, 8 … seconds after the previous failure (at most LOGIN_MAX_DELAY_SECONDS). A stranger can slow
+  an account down for a minute, not lock it for a quarter of an hour.
+- Per client address: LOGIN_MAX_FAILURES × IP_FACTOR failures in the window block that address
+  (behind a proxy the real address needs STEGVIS_TRUSTED_PROXIES).
+- A blocked attempt answers before any password check, so its timing says nothing about the account;
+  its row is removed again, so hammering a name does not stretch the real owner's wait.
+"""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -11,33 +24,75 @@ from ...models import LoginAttempt, User
 
 #: an address may fail this many times more than one user name (a shared office NAT)
 IP_FACTOR = 4
+#: the longest wait between tries on one user name
+MAX_DELAY_SECONDS = 60
 
 
-def _failures_since(column, value: str, since: datetime) -> int:
-    return db.session.execute(
-        db.select(func.count(LoginAttempt.id)).where(
-            column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False)
-        )
+def _failures(column, value: str, since: datetime, *, exclude: int | None = None) -> tuple[int, datetime | None]:
+    query = db.select(func.count(LoginAttempt.id), func.max(LoginAttempt.at)).where(
+        column == value, LoginAttempt.at >= since, LoginAttempt.success.is_(False))
+    if exclude is not None:
+        query = query.where(LoginAttempt.id != exclude)
+    count, last = db.session.execute(query).one()
+    return count, last
+
+
+def delay_after(failures: int) -> int:
+    """Seconds a user name must wait after its last failure, given its failures in the window."""
+    free = current_app.config["LOGIN_MAX_FAILURES"]
+    if failures < free:
+        return 0
+    return min(2 ** (failures - free + 1), current_app.config.get("LOGIN_MAX_DELAY_SECONDS", MAX_DELAY_SECONDS))
+
+
+def begin_attempt(username: str, ip: str, now: datetime) -> tuple[LoginAttempt, bool]:
+    """Store the attempt as a failure (committed), then decide: (attempt, blocked)."""
+    name = username.strip().lower()[:80]
+    attempt = LoginAttempt(username=name, ip=ip[:64], at=now, success=False)
+    db.session.add(attempt)
+    db.session.commit()
+    window = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    last_ok = db.session.execute(
+        db.select(func.max(LoginAttempt.at)).where(LoginAttempt.username == name, LoginAttempt.success.is_(True))
     ).scalar_one()
+    since = max(window, last_ok) if last_ok else window
+    earlier, last_failure = _failures(LoginAttempt.username, name, since, exclude=attempt.id)
+    wait = delay_after(earlier)
+    by_name = wait > 0 and last_failure is not None and (now - last_failure).total_seconds() < wait
+    by_ip = _failures(LoginAttempt.ip, attempt.ip, window)[0] > current_app.config["LOGIN_MAX_FAILURES"] * IP_FACTOR
+    if by_name or by_ip:
+        # refused before any password check: it must not lengthen the owner's wait
+        db.session.delete(attempt)
+        db.session.commit()
+    return attempt, by_name or by_ip
+
+
+def succeed(attempt: LoginAttempt, now: datetime, user=None) -> None:
+    """The password was right: the attempt counts as a success (and the account's last login is now)."""
+    from .audit import record
+
+    attempt.success = True
+    if user is not None:
+        user.last_login = now
+        record("login", now, account=user)
+    db.session.commit()
 
 
 def login_blocked(username: str, ip: str, now: datetime) -> bool:
-    """True when too many logins failed lately for this user name or from this address."""
-    limit = current_app.config["LOGIN_MAX_FAILURES"]
-    since = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    """True when the next try on this user name or from this address would be refused (no row written)."""
+    window = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
     name = username.strip().lower()
     last_ok = db.session.execute(
         db.select(func.max(LoginAttempt.at)).where(LoginAttempt.username == name, LoginAttempt.success.is_(True))
     ).scalar_one()
-    name_since = max(since, last_ok) if last_ok else since
-    return (
-        _failures_since(LoginAttempt.username, name, name_since) >= limit
-        or _failures_since(LoginAttempt.ip, ip, since) >= limit * IP_FACTOR
-    )
+    count, last_failure = _failures(LoginAttempt.username, name, max(window, last_ok) if last_ok else window)
+    wait = delay_after(count)
+    return (wait > 0 and last_failure is not None and (now - last_failure).total_seconds() < wait) or (
+        _failures(LoginAttempt.ip, ip, window)[0] >= current_app.config["LOGIN_MAX_FAILURES"] * IP_FACTOR)
 
 
 def record_login(username: str, ip: str, success: bool, now: datetime, user: User | None = None) -> None:
-    """Store a login attempt (and the user's last login on success)."""
+    """Store a finished login attempt (and the user's last login on success)."""
     db.session.add(LoginAttempt(username=username.strip().lower()[:80], ip=ip[:64], at=now, success=success))
     if success and user is not None:
         user.last_login = now

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from engine.moment import lifecycle
 
+from ... import limits
 from ...extensions import db
 from ...models import Conversation, Enrollment, Membership, Message, Notice, Patient, User
 from .unit import apply, transaction
@@ -12,8 +13,8 @@ from .rows import clinician_actor, patient_actor
 from ..errors import ServiceError
 from .notices import notify_patient_new_message
 
-MAX_SUBJECT = 200
-MAX_BODY = 10_000
+MAX_SUBJECT = limits.MAX_SUBJECT
+MAX_BODY = limits.MAX_MESSAGE
 
 
 def _check(body: str, subject: str | None, new: bool) -> tuple[str, str | None]:

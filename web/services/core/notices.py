@@ -5,8 +5,11 @@ A notice never carries health content: the templates say only that something new
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
+
+from flask import current_app
+from sqlalchemy import func
 
 from ...extensions import db
 from ...metrics import NOTICES
@@ -83,12 +86,29 @@ def notify_patient_new_message(enrollment: Enrollment, message: Message, now: da
 
 
 def notify_staff_flag(user: User, enrollment: Enrollment, flag: Flag, now: datetime) -> list[Notice]:
-    """A raised flag: e-mail/SMS to a subscriber who turned those notices on in Min profil."""
+    """A raised flag: e-mail/SMS to a subscriber who turned those notices on in Min profil.
+
+    Batched (STEGVIS_STAFF_NOTICE_MINUTES, default 15; 0 = off): while a flag notice to this person is
+    still waiting, it counts one more event instead of a new message; a new notice waits until that
+    many minutes after the previous one was sent. So at most one e-mail/SMS per period, saying how many.
+    """
+    minutes = int(current_app.config.get("STAFF_NOTICE_MINUTES") or 0)
     queued = []
     for channel, enabled in (("email", user.notify_email), ("sms", user.notify_sms)):
-        if enabled:
-            queued.append(queue_notice(
-                channel=channel, recipient=user, template="flag_raised", now=now, enrollment=enrollment,
-                key=f"flag:{enrollment.id}:{flag.cause_key}:{user.id}:{channel}",
-            ))
+        if not enabled:
+            continue
+        mine = (Notice.recipient_user_id == user.id, Notice.channel == channel, Notice.template == "flag_raised")
+        if minutes:
+            waiting = db.session.execute(db.select(Notice).where(*mine, Notice.status == "queued")
+                                         .order_by(Notice.id).limit(1)).scalar_one_or_none()
+            if waiting is not None:
+                waiting.context = {**(waiting.context or {}), "count": int((waiting.context or {}).get("count", 1)) + 1}
+                continue
+        notice = queue_notice(channel=channel, recipient=user, template="flag_raised", now=now, enrollment=enrollment,
+                              key=f"flag:{enrollment.id}:{flag.cause_key}:{user.id}:{channel}", context={"count": 1})
+        if notice is not None and minutes:
+            last_sent = db.session.execute(db.select(func.max(Notice.sent_at)).where(*mine)).scalar_one()
+            if last_sent is not None and last_sent + timedelta(minutes=minutes) > now:
+                notice.next_attempt_at = last_sent + timedelta(minutes=minutes)
+        queued.append(notice)
     return [n for n in queued if n is not None]

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from flask import current_app
 from sqlalchemy import text
 
 from engine.errors import EngineError
@@ -31,6 +32,7 @@ from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
+from ... import sessions
 from ...extensions import db
 from ...metrics import FLAGS_RAISED, TICK_DURATION, count_notices
 from ...models import Enrollment, Patient
@@ -94,6 +96,7 @@ def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | No
     with TICK_DURATION.time():
         report = evaluate(now)
         FLAGS_RAISED.inc(report.flags)
+        sessions.purge(now, current_app.config["SESSION_ABSOLUTE_HOURS"])  # rows past the absolute timeout
         if deliver:
             report.delivery = deliver_due(now, transports=transports)
             count_notices(report.delivery)

@@ -12,6 +12,7 @@ from typing import Any, Mapping
 from engine.moment import schedule
 from engine.errors import EngineError
 
+from ... import limits
 from ...extensions import db
 from ...models import ActivityPlan, ActivityRegistration, Enrollment, Patient
 from ..core.rows import LAST_STEP, plans_of, to_engine
@@ -21,7 +22,7 @@ from ..core.unit import apply, transaction
 
 #: element kinds the patient fills in (Tjänst and Inbjudan are information to read)
 INPUT_KINDS = ("registration", "scale", "expectation")
-MAX_TEXT = 2000
+MAX_TEXT = limits.MAX_COMMENT
 
 
 @dataclass(frozen=True)
