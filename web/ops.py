@@ -103,7 +103,7 @@ def init_app(app: Flask) -> None:
         return response
 
     app.register_error_handler(DBAPIError, _database_error)
-    app.register_error_handler(500, _server_error)
+    # other 500s: web.robustness (the Swedish page with the request id as its reference)
 
 
 def _database_error(error: DBAPIError):

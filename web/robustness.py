@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 
 from flask import Flask, render_template
 from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
+
+from .logs import current_request_id
 
 log = logging.getLogger("stegvis.errors")
 #: the largest id a route accepts (PostgreSQL `integer`)
@@ -61,7 +62,7 @@ def init_app(app: Flask) -> None:
             return error
         from .extensions import db
 
-        reference = secrets.token_hex(4)
+        reference = current_request_id()
         original = getattr(error, "original_exception", None) or error
         log.error("internal error, reference %s", reference, exc_info=original)
         try:
@@ -70,7 +71,7 @@ def init_app(app: Flask) -> None:
             log.exception("rollback failed, reference %s", reference)
         return render_template("error.html", code=500, title="Något gick fel",
                                text="Något gick fel hos oss. Försök igen om en stund. Kontakta supporten "
-                                    "och uppge referensen om felet kvarstår.", reference=reference), 500
+                                    "och uppge felkoden om felet kvarstår."), 500
 
     app.register_error_handler(OverflowError, not_storable)
     app.register_error_handler(DataError, not_storable)

@@ -26,7 +26,7 @@ def test_swedish_mobile_numbers_are_accepted(value):
 
 
 def test_patient_settings_refuse_a_header_injection(app, make_moment):
-    from web.services.patient import accounts
+    from web.services.core import accounts
 
     patient = make_moment().patient
     with pytest.raises(ServiceError) as caught:

@@ -28,12 +28,16 @@ def test_a_malformed_membership_is_a_404(client, make_staff, login):
 
 
 def test_form_numbers_beyond_the_database_integer_are_refused(app):
-    from web.clinician.common import form_int
+    from werkzeug.datastructures import MultiDict
+
+    from web.forms import QueryForm, WholeNumber
+
+    class Numbers(QueryForm):
+        n = WholeNumber()
 
     for raw, expected in (("12", 12), ("2147483647", 2147483647), ("2147483648", None), ("9" * 30, None),
                           ("abc", None)):
-        with app.test_request_context(method="POST", data={"n": raw}):
-            assert form_int("n") == expected, raw
+        assert Numbers(MultiDict({"n": raw})).n.data == expected, raw
 
 
 @pytest.mark.parametrize("app_config_extra", [{"PROPAGATE_EXCEPTIONS": False}])
@@ -47,6 +51,8 @@ def test_an_unexpected_error_shows_a_swedish_page_with_a_logged_reference(app, c
     page = response.get_data(as_text=True)
     assert response.status_code == 500
     assert "Något gick fel" in page
-    reference = re.search(r"Referens: <strong>([0-9a-f]{8})</strong>", page).group(1)
+    # the reference is the request id: in the page, the X-Request-Id header and every log line of the request
+    reference = re.search(r"Felkod: <code>([0-9a-f]{32})</code>", page).group(1)
+    assert response.headers["X-Request-Id"] == reference
     assert any(reference in r.getMessage() and r.exc_info and "boom" in str(r.exc_info[1]) for r in caplog.records)
     assert response.headers["Content-Security-Policy"]

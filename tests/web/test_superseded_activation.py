@@ -15,7 +15,7 @@ from web.services.clinician.staff import create_staff
 from web.services.core import accounts
 
 EVENING = sthlm(2026, 3, 2, 22)  # SMS quiet hours (21:00–08:00)
-PASSWORD = "demo1234"
+PASSWORD = "ett-langt-demolosenord"
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_activating_cancels_the_link_notices_still_waiting(app, files, tmp_path)
     email = db.session.execute(db.select(Notice).where(Notice.channel == "email")).scalar_one()
     email.status = "sent"  # the e-mail went out at once; the SMS waits for the morning
     db.session.commit()
-    accounts.activate(_token(link), "hemligt-123", "hemligt-123", EVENING + timedelta(hours=1))
+    accounts.activate(_token(link), "hemligt-och-langt", "hemligt-och-langt", EVENING + timedelta(hours=1))
 
     assert deliver_due(sthlm(2026, 3, 3, 8, 30), transports=files).sent == 0
     assert _token(link) not in _sent(tmp_path)
