@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from patient_support import JANE, JOHN, html_text  # noqa: F401
+from patient_support import JANE, JOHN, html_text
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "diff"
 OLD_QUESTION = "Vill du berätta mer?"
@@ -65,7 +64,8 @@ def moments(db, clock, as_staff):
     subscription to form vanor. John: start current, steg-2 upcoming, extra current (tips read), and a
     draft of vanor.
     """
-    from web.services.clinician import flags, moments as moment_service
+    from web.services.clinician import flags
+    from web.services.clinician import moments as moment_service
     from web.services.patient import answers
 
     def started(personnummer, first_name):

@@ -9,9 +9,10 @@ their `form_id` follows the moment so the new version sees them as submitted.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from engine.authoring.changes import IdMap
 from engine.authoring.upgrade import UpgradePlan, UpgradeRefusal, plan_upgrade
@@ -20,12 +21,26 @@ from engine.moment.flags import cause_prefix
 from engine.moment.state import Actor
 
 from ...extensions import db
-from ...models import (Enrollment, EnrollmentModule, Flag, FlagSubscription, FormResponse, Membership, StepProgress,
-                       User)
+from ...models import (
+    Enrollment,
+    EnrollmentModule,
+    Flag,
+    FlagSubscription,
+    FormResponse,
+    Membership,
+    StepProgress,
+    User,
+)
 from ...programs import get_program
 from ..core import versions
-from ..core.rows import (build_state, clinician_actor, program_for, question_snapshot, record_events,
-                         write_state)
+from ..core.rows import (
+    build_state,
+    clinician_actor,
+    program_for,
+    question_snapshot,
+    record_events,
+    write_state,
+)
 from ..core.unit import transaction
 from ..errors import ServiceError
 
@@ -191,17 +206,20 @@ def _draft_answers(ids: IdMap, form_id: str, form: Form, answers: Mapping[str, A
         if status not in ("same", "mapped") or question is None:
             continue
         if question.options:
-            def option(o: Any) -> str | None:
-                s, t = ids.resolve("options", f"{form_id}/{qid}/{o}", f"{new_key}/{o}")
-                return t.rsplit("/", 1)[1] if s in ("same", "mapped") and t else None
-
+            prefix = (f"{form_id}/{qid}", new_key)
             if isinstance(value, list):
-                value = [v for v in (option(o) for o in value) if v is not None]
+                value = [v for v in (_option(ids, prefix, o) for o in value) if v is not None]
             else:
-                value = option(value)
+                value = _option(ids, prefix, value)
         if value is not None:
             out[question.id] = value
     return out
+
+
+def _option(ids: IdMap, prefix: tuple[str, str], option_id: Any) -> str | None:
+    """An option id of a draft answer under its new id (None when dropped); prefix is (old, new) "form/question"."""
+    status, target = ids.resolve("options", f"{prefix[0]}/{option_id}", f"{prefix[1]}/{option_id}")
+    return target.rsplit("/", 1)[1] if status in ("same", "mapped") and target else None
 
 
 def _move_flags(enrollment: Enrollment, plan: UpgradePlan) -> None:
