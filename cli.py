@@ -440,5 +440,18 @@ def _add_data_commands() -> None:
 _add_data_commands()
 
 
+# --- running moments: stegvis moments upgrade (web/moments_cli.py) ----------------------------------------------
+
+
+def _add_moments_commands() -> None:
+    from web.moments_cli import COMMANDS
+
+    for command in COMMANDS:
+        main.add_command(command)
+
+
+_add_moments_commands()
+
+
 if __name__ == "__main__":
     main()

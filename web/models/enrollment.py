@@ -126,6 +126,11 @@ class FormResponse(db.Model):
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     #: idempotency token of the page the answers were submitted from: a double submit stores one submission
     submit_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: digest of the program version the answers were submitted under (FHIR: the questionnaire's version);
+    #: None for drafts. `form_id` follows the moment to later versions; `given_form_id` stays the form's id
+    #: in the version given under, whose question texts `questions` keeps.
+    program_digest: Mapped[str | None] = mapped_column(String(64))
+    given_form_id: Mapped[str | None] = mapped_column(String(64))
 
     enrollment: Mapped[Enrollment] = relationship()
     opened_by: Mapped[User | None] = relationship()

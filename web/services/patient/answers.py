@@ -80,6 +80,8 @@ def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: 
         event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
                       module_id=module_id, form_response=row, today=local_date(now)).events[0]
         row.module_id, row.status, row.submitted_at = event.module, "submitted", now
+        # the version and form id the answers were given under (the form id follows later versions)
+        row.program_digest, row.given_form_id = enrollment.program_digest, form_id
         row.answers = dict(event.data.get("answers") or {})
         score = event.data.get("score")
         if isinstance(score, Mapping):
