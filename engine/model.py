@@ -132,6 +132,8 @@ class FormTest:
     alerts: tuple[str, ...] | None = None
     #: what today() means in this test (None = no date: rules that use today() are skipped)
     today: date | None = None
+    #: the module ids these answers must suggest, exactly (None = not checked); see `SuggestRule`
+    suggests: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,18 @@ class Step:
 
 
 @dataclass(frozen=True)
+class SuggestRule:
+    """A module suggestion (`suggest:` on a module): when `when` holds for the newest submitted answers
+    of `form`, the clinician is shown the module with `reason` on Hantera. Never an activation."""
+
+    id: str
+    form: str
+    when: str
+    reason: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Module:
     """A modul: Inledning, Bra att veta, Steg 1–7, individual modules, Avslutningsfrågor."""
 
@@ -207,6 +221,8 @@ class Module:
     steps: tuple[Step, ...]
     description: str | None = None
     location: Location | None = field(default=None, compare=False)
+    #: rules that suggest this module to the clinician from a form's answers, in the author's order
+    suggest: tuple[SuggestRule, ...] = ()
 
     def step(self, step_id: str) -> Step | None:
         return next((s for s in self.steps if s.id == step_id), None)

@@ -34,12 +34,14 @@ def at(y, m, d, h=10):
 def add_moment(db, unit, clinician, pnr: str, started: datetime, *, first="Test", last="Person",
                ended: datetime | None = None, reason: str | None = None, maintained: bool = False):
     from web.models import Enrollment, EnrollmentModule, Patient
+    from web.programs import get_program
 
     patient = db.session.execute(db.select(Patient).where(Patient.personnummer == pnr)).scalar_one_or_none()
     if patient is None:
         patient = Patient(personnummer=pnr, first_name=first, last_name=last, created_at=started)
         db.session.add(patient)
-    e = Enrollment(patient=patient, program_id="tobakshjalpen", program_version="1.0.0", program_digest="x" * 64,
+    e = Enrollment(patient=patient, program_id="tobakshjalpen", program_version=get_program("tobakshjalpen").version,
+                   program_digest="x" * 64,
                    care_unit_id=unit.id, clinician_id=clinician.id, started_at=started, ended_at=ended,
                    end_reason=reason, status="maintenance" if maintained else ("ended" if ended else "active"),
                    maintain_until=date(2026, 12, 31) if maintained else None, linked=[], batteries=[])

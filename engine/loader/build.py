@@ -6,7 +6,7 @@ from typing import Any
 from ..errors import Location
 from ..expr import parse_date_literal, parse_time_literal
 from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, EndReason, Form, FormTest, Module,
-                    Option, Question, Reminder, Scoring, Step, Subscale, Validation, frozen_map)
+                    Option, Question, Reminder, Scoring, Step, SuggestRule, Subscale, Validation, frozen_map)
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
 
@@ -82,6 +82,7 @@ class ModelBuilder:
             location=self.where(path),
             alerts=tuple(raw["alerts"]) if "alerts" in raw else None,
             today=parse_date_literal(raw["today"]) if "today" in raw else None,
+            suggests=tuple(raw["suggests"]) if "suggests" in raw else None,
         )
 
     def answer(self, question: Question | None, value: Any, path: Path) -> Any:
@@ -130,7 +131,13 @@ class ModelBuilder:
             steps=steps,
             description=raw.get("description"),
             location=self.where(path),
+            suggest=self.suggest_rules(raw, path),
         )
+
+    def suggest_rules(self, raw: dict[str, Any], path: Path) -> tuple[SuggestRule, ...]:
+        """A module's `suggest:` rules."""
+        return tuple(SuggestRule(r["id"], r["form"], r["when"], r["reason"], self.where(path + ("suggest", i)))
+                     for i, r in enumerate(raw.get("suggest", [])))
 
     @staticmethod
     def end_reason(raw: dict[str, Any]) -> EndReason:

@@ -57,6 +57,7 @@ class CrossChecker:
         for path, module in items(data, "modules", ()):
             label = text(module, "id") or "?"
             self.unique(items(module, "steps", path), "step id", f" in module '{label}'")
+            self.unique(items(module, "suggest", path), "suggest rule id", f" in module '{label}'")
             for step_path, step in items(module, "steps", path):
                 self.references(step, "forms", step_path, forms, "form", f"step '{text(step, 'id')}'")
                 self.required_forms(step, step_path)

@@ -106,6 +106,7 @@ class _ProgramLoader:
         data = doc.data if isinstance(doc.data, dict) else {}
         self.check_content(data)
         built_forms = self.check_forms(data, [path for path, _ in schema_found])
+        self.check_suggestions(data, built_forms, [path for path, _ in schema_found])
         self.warn_unused_forms(data)
         problems = self.problems(strict)
         if any(p.severity == "error" for p in problems):
@@ -240,6 +241,33 @@ class _ProgramLoader:
             self.add(path + ("scoring", "bands"), message)
         for test, message in forms.run_tests(form) + forms.alert_tests(form):
             self.add(path + ("tests", form.tests.index(test)), f"golden {message}")
+
+    def check_suggestions(self, data: dict[str, Any], built_forms: dict[str, Form], schema_paths: list[Path]) -> None:
+        """Modules' `suggest:` rules: unique ids, a known form, a well-typed `when`; then the forms'
+        golden tests that list suggested modules (`suggests:`)."""
+        builder = ModelBuilder(self.doc)
+        modules = []
+        for m_path, module in items(data, "modules", ()):
+            if any(p[: len(m_path)] == m_path for p in schema_paths):
+                continue
+            label = text(module, "id") or "?"
+            for r_path, rule in items(module, "suggest", m_path):
+                form = built_forms.get(rule["form"])
+                if form is None:
+                    self.add(r_path + ("form",), f"unknown form '{rule['form']}' in suggest rule '{rule['id']}' "
+                                                 f"of module '{label}'{did_you_mean(rule['form'], built_forms)}")
+                    continue
+                for error in expressions.check(rule["when"], form.questions):
+                    self.add(r_path + ("when",), f"when: {error.message}",
+                             location=expression_location(self.doc, r_path + ("when",), error.offset))
+            if not self.has_problem_under(m_path):
+                modules.append(builder.module(module, m_path, ()))
+        for path, raw in items(data, "forms", ()):
+            form = built_forms.get(text(raw, "id") or "")
+            if form is None or self.has_problem_under(path):
+                continue
+            for test, message in forms.suggestion_tests(form, modules):
+                self.add(path + ("tests", form.tests.index(test)), f"golden {message}")
 
     def warn_unused_forms(self, data: dict[str, Any]) -> None:
         """A form no step shows and no battery uses is probably a mistake."""

@@ -9,4 +9,5 @@
   `reminders`: authored reminders, due activities and quiet hours for notices.
 - `anchors`: reminders and batteries timed from an answered date; `mandatory_flags`: the flags no
   clinician has to subscribe to (answer alerts, batteries that started themselves).
+- `suggestions`: upcoming modules that the answers suggest to the clinician (`suggest:` on a module).
 """

@@ -5,6 +5,7 @@ from axe_playwright_python.sync_playwright import Axe
 from web import demo
 from web.models import Enrollment, FormResponse, Patient
 from web.services.clinician import activity
+from web.services.patient import answers
 
 pytestmark = pytest.mark.e2e
 
@@ -20,6 +21,10 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
     jane = db.session.execute(db.select(Enrollment).join(Patient).where(
         Patient.personnummer == demo.JANE)).scalar_one()
     response_id = db.session.execute(db.select(FormResponse.id)).scalar_one()
+    answers.submit_form(jane, jane.patient, "tobaksvanor", {  # Hantera then shows Förslag (Graviditet, Operation)
+        "produkter": ["cigaretter"], "cigaretter_per_dag": 15, "ar": 20, "tidigare_forsok": "aldrig", "under_18": False,
+        "graviditet": "gravid", "operation": True, "cancer": False, "psykiatriska_lakemedel": False},
+        now=clock(), module_id="steg-1")
     marita = jane.clinician
     plan = activity.save_content(jane, None, name="Promenad", elements=[{"kind": "registration", "text": "Gick du?"}],
                                  user=marita, now=clock())

@@ -30,7 +30,7 @@ EXPECTED = {
     ],
     "unknown_key_without_suggestion": [
         "invalid/unknown_key_without_suggestion.yaml:16:5: error: unknown key 'colour' in module; "
-        "allowed keys: id, title, kind, default_days, starts_with_moment, description, steps",
+        "allowed keys: id, title, kind, default_days, starts_with_moment, description, suggest, steps",
     ],
     "wrong_type_default_days": [
         "invalid/wrong_type_default_days.yaml:15:19: error: default_days: expected a whole number, "
