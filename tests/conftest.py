@@ -1,9 +1,16 @@
 """Shared fixtures for the web tests: apps on SQLite and PostgreSQL, clients, logins and factories.
 
 Every test that asks for `app` runs once per database backend (STEGVIS_TEST_DATABASES, default
-"sqlite,postgresql"). PostgreSQL is the server at STEGVIS_TEST_PG_URL; each test session creates
-its own database there (stegvis_test_<pid>) and drops it at the end. The schema is built once per
-session through the real Alembic migrations; after each test every table is emptied.
+"sqlite,postgresql"); `@pytest.mark.sqlite_only` runs it on SQLite alone, and a test may also
+parametrize "backend" itself. PostgreSQL is the server at STEGVIS_TEST_PG_URL; each test session
+creates its own database there (stegvis_test_<pid>) and drops it at the end. The schema is built
+once per session through the real Alembic migrations; after each test every table is emptied.
+
+`@pytest.mark.app_config(KEY=value, …)` (on a test, a class or a module's `pytestmark`) adds to the
+app's configuration; a callable value is called with the test's `request` (to use other fixtures).
+
+The fixtures of the support modules below are available to every test without an import; their
+helper functions and constants are imported by name (`from patient_support import html_text`).
 """
 from __future__ import annotations
 
@@ -11,7 +18,32 @@ import os
 
 import pytest
 
-from stegvis_testing import BACKENDS, PASSWORD, PG_ADMIN_URL, PROJECT_ROOT, FrozenClock  # noqa: F401
+from stegvis_testing import BACKENDS, PASSWORD, PG_ADMIN_URL, PROJECT_ROOT, FrozenClock
+
+pytest_plugins = [
+    "notify_support",  # smtp, sms: real SMTP server and SMS gateway on loopback
+    "patient_support",  # test_program, start, patient_login, as_clinician, membership_of
+    "patient_e2e_support",  # phone, axe: browser pages at 360 px and axe-core
+]
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "app_config(**values): add to the app's configuration (callables get "
+                                       "the test's request)")
+    config.addinivalue_line("markers", "sqlite_only: run on SQLite alone, whatever STEGVIS_TEST_DATABASES says")
+
+
+def pytest_generate_tests(metafunc):
+    """Run every test that uses `backend` once per backend (SQLite only under `sqlite_only`), unless the
+    test parametrizes "backend" itself."""
+    if "backend" not in metafunc.fixturenames:
+        return
+    for mark in metafunc.definition.iter_markers("parametrize"):
+        names = mark.args[0] if mark.args else mark.kwargs["argnames"]
+        if "backend" in ([n.strip() for n in names.split(",")] if isinstance(names, str) else names):
+            return
+    backends = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") else BACKENDS
+    metafunc.parametrize("backend", backends, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -88,16 +120,17 @@ def clock():
     return FrozenClock()
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def backend(request):
-    """The database backend of this test run ("sqlite" or "postgresql")."""
+    """The database backend of this test run ("sqlite" or "postgresql"), parametrized above."""
     return request.param
 
 
 @pytest.fixture
 def app_config(backend, database_urls, programs, clock, request):
-    """The test configuration; override by parametrising or by editing before `app` is created."""
-    return {
+    """The test configuration plus the test's `app_config` marks (the closest mark wins); override by
+    marking, by parametrising or by editing before `app` is created."""
+    config = {
         "TESTING": True,
         "SECRET_KEY": "test-secret-key-that-is-long-enough",
         "SQLALCHEMY_DATABASE_URI": database_urls(backend, request),
@@ -111,6 +144,11 @@ def app_config(backend, database_urls, programs, clock, request):
         "SESSION_IDLE_MINUTES_PATIENT": 10 * 365 * 24 * 60,
         "SESSION_ABSOLUTE_HOURS": 10 * 365 * 24,
     }
+    for mark in reversed(list(request.node.iter_markers("app_config"))):
+        if mark.args:
+            raise TypeError("pytest.mark.app_config takes keyword arguments only: app_config(BASE_URL=…)")
+        config.update({key: value(request) if callable(value) else value for key, value in mark.kwargs.items()})
+    return config
 
 
 @pytest.fixture

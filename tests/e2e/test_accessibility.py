@@ -7,7 +7,8 @@ from web.models import Enrollment, FormResponse, Patient
 from web.services.clinician import activity
 from web.services.patient import answers
 
-pytestmark = pytest.mark.e2e
+# the HTML does not depend on the database, so axe runs once, on SQLite (the flow test covers both backends)
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 
 def _violations(page) -> list[str]:
@@ -77,9 +78,3 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
             problems[step] = found
     assert checked == len([p for p in pages if p not in ("LOGIN admin", "CHOOSE")])
     assert problems == {}
-
-
-@pytest.fixture
-def backend():
-    """The HTML does not depend on the database, so axe runs once (the flow test covers both backends)."""
-    return "sqlite"

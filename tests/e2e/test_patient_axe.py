@@ -3,10 +3,9 @@ from datetime import date
 
 import pytest
 
-from patient_e2e_support import (PASSWORD, assert_accessible, assert_fits_the_screen, axe,  # noqa: F401
-                                 backend, patient_logs_in, phone, staff_logs_in)
+from patient_e2e_support import PASSWORD, assert_accessible, assert_fits_the_screen, patient_logs_in, staff_logs_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 JOHN = "198112289874"
 

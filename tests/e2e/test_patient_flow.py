@@ -2,10 +2,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from patient_e2e_support import (PASSWORD, assert_fits_the_screen, backend,  # noqa: F401
-                                 patient_logs_in, phone, staff_logs_in)
+from patient_e2e_support import PASSWORD, assert_fits_the_screen, patient_logs_in, staff_logs_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 SKAL = "1.1. Vilka är dina viktigaste skäl för tobaksstoppet?"
 

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from patient_support import DATA, app_config, html_text, test_program  # noqa: F401
+from patient_support import DATA, html_text
 
 
 @pytest.fixture

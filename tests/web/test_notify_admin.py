@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from notify_support import SmsGateway, app_config, seed, sthlm  # noqa: F401
+from notify_support import BASE_URL, SmsGateway, seed, sthlm
 from web.extensions import db
 from web.models import CareUnit, Notice, Region, User
 from web.notify.delivery import deliver_due
@@ -13,6 +13,8 @@ from web.notify.transports import FileMailer, Transports
 from web.passwords import hash_password
 from web.services.core import messages as message_service
 from web.services.clinician.staff import create_staff
+
+pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 T0 = sthlm(2026, 3, 2, 10)
 PASSWORD = "demo1234"

@@ -14,12 +14,14 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from notify_support import ROOT, app_config, seed, sthlm  # noqa: F401
+from notify_support import BASE_URL, ROOT, seed, sthlm
 from web.extensions import db
 from web.models import Notice
 from web.services.clinician import flags as flag_service
 from web.notify.worker import run_loop
 from web.services.core.notices import queue_notice
+
+pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 T0 = sthlm(2026, 3, 2, 10)
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from notify_support import BASE_URL, SmtpServer, app_config, seed, sms, smtp, start, sthlm, transports  # noqa: F401
+from notify_support import BASE_URL, SmtpServer, seed, start, sthlm, transports
 from web.extensions import db
 from web.models import Message, Notice
 from web.notify.delivery import deliver_due
@@ -16,6 +16,8 @@ from web.services.core import messages as message_service
 from web.services.clinician import moments as moment_service
 from web.services.errors import ServiceError
 from web.services.operations.tick import run_tick
+
+pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 T0 = sthlm(2026, 3, 2, 10)
 

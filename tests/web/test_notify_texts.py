@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from notify_support import BASE_URL, app_config, seed, sthlm  # noqa: F401
+from notify_support import BASE_URL, seed, sthlm
 from web.extensions import db
 from web.models import Notice
 from web.notify.templates import TEMPLATES, TemplateError, login_url, render, render_notice
@@ -14,6 +14,8 @@ from web.services.clinician import flags as flag_service
 from web.services.patient import answers as form_service
 from web.services.core import messages as message_service
 from web.services.operations.tick import run_tick
+
+pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 T0 = sthlm(2026, 3, 2, 10)
 ACTIVATION = {"url": f"{BASE_URL}/invanare/aktivera/abc123"}

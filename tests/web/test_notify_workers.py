@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from notify_support import app_config, seed, sms, smtp, sthlm, transports  # noqa: F401
+from notify_support import BASE_URL, seed, sthlm, transports
 from web.extensions import db
 from web.models import Notice
 from web.notify.delivery import deliver_due
@@ -18,7 +18,7 @@ T0 = sthlm(2026, 3, 2, 10)
 
 
 #: several workers are a PostgreSQL feature (SQLite has no row locks: run one worker there)
-pytestmark = pytest.mark.parametrize("backend", ["postgresql"])
+pytestmark = [pytest.mark.parametrize("backend", ["postgresql"]), pytest.mark.app_config(BASE_URL=BASE_URL)]
 
 
 def _queue_hundred() -> list[int]:

@@ -1,8 +1,9 @@
 """Authorization matrix for the patient routes: anonymous, staff, and patient B against patient A's moment."""
 import pytest
 
-from patient_support import (JOHN, app_config, form_url, html_text, patient_login, start,  # noqa: F401
-                             test_program, valid_answers)
+from patient_support import JOHN, form_url, html_text, valid_answers, with_alla_typer
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 PUBLIC = {"patient.login", "patient.activate", "patient.logout"}
 

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from patient_support import (JOHN, app_config, html_text, patient_login, start, step_url,  # noqa: F401
-                             test_program)
+from patient_support import JOHN, html_text, step_url, with_alla_typer
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 
 @pytest.fixture

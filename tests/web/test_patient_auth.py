@@ -1,6 +1,9 @@
 """Patient login with personnummer and password, activation by one-time link, logout and rate limiting."""
-from patient_support import (JANE, JOHN, PATIENT_PASSWORD, app_config, html_text, patient_login,  # noqa: F401
-                             start, test_program)
+import pytest
+
+from patient_support import JANE, JOHN, PATIENT_PASSWORD, html_text, with_alla_typer
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 
 def test_patient_logs_in_with_personnummer_and_password_and_lands_on_stod_och_behandling(client, start, db):

@@ -1,9 +1,12 @@
 """Forms on step pages: every question type, show_if, drafts, validation with answers kept, feedback, idempotency."""
 import re
 
-from patient_support import (app_config, form_url, html_text, patient_login, start, step_url,  # noqa: F401
-                             test_program, token_of, valid_answers)
+import pytest
+
+from patient_support import form_url, html_text, step_url, token_of, valid_answers, with_alla_typer
 from html_assert import has_element
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 
 def _question_block(page: str, qid: str) -> str:

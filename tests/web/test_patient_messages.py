@@ -1,8 +1,12 @@
 """Meddelanden, Inställningar and Aktiviteter for the patient."""
 from datetime import date, datetime, timedelta
 
-from patient_support import app_config, html_text, patient_login, start, test_program  # noqa: F401
+import pytest
+
+from patient_support import html_text, with_alla_typer
 from html_assert import has_element
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 
 def _clinician_writes(enrollment, clinician, now, body="Hej Jane!", subject="Välkommen", conversation=None):

@@ -1,8 +1,11 @@
 """Stöd och behandling: program home, modules, steps, progress, read-only modules, vidmakthåll and ended moments."""
 from datetime import date
 
-from patient_support import (app_config, html_text, patient_login, start, step_url,  # noqa: F401
-                             test_program)
+import pytest
+
+from patient_support import html_text, step_url, with_alla_typer
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 
 def _services():

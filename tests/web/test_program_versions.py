@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event
 
-from patient_support import (JANE, JOHN, PATIENT_PASSWORD, form_url, html_text, start, step_url,  # noqa: F401
-                             token_of, valid_answers)
+from patient_support import JANE, JOHN, PATIENT_PASSWORD, form_url, html_text, step_url, token_of, valid_answers
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "patient"
 OLD_TEXT = "Här finns <strong>alla</strong> frågetyper"

@@ -6,13 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from notify_support import app_config, seed, sthlm  # noqa: F401
+from notify_support import BASE_URL, seed, sthlm
 from web.extensions import db
 from web.models import Notice
 from web.notify.delivery import deliver_due
 from web.notify.transports import FileMailer, FileSmsGateway, Transports
 from web.services.clinician.staff import create_staff
 from web.services.core import accounts
+
+pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 EVENING = sthlm(2026, 3, 2, 22)  # SMS quiet hours (21:00–08:00)
 PASSWORD = "ett-langt-demolosenord"

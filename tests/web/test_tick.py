@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func
 
-from notify_support import app_config, personnummer, seed, seed_unit, start, sthlm  # noqa: F401
+from notify_support import BASE_URL, personnummer, seed, seed_unit, start, sthlm
 from web.extensions import db
 from web.models import Enrollment, Event, Flag, Notice
 from web.notify import candidates
@@ -19,6 +19,8 @@ from web.services.clinician import flags as flag_service
 from web.services.core import messages as message_service
 from web.services.clinician import moments as moment_service
 from web.services.operations.tick import evaluate, reminder_queries, run_tick
+
+pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 T0 = sthlm(2026, 3, 2, 10)
 

@@ -1,9 +1,10 @@
-"""Fixtures for the patient and author end-to-end tests, on top of tests/e2e/conftest.py.
+"""Fixtures for the patient and author end-to-end tests (a plugin registered by tests/conftest.py).
 
-conftest.py serves the app (`live_server`, CSRF on) and launches Debian's headless Chromium
-(pytest-playwright's `browser`). Here: pages in a 360 px wide context (the narrow phone the
-layout targets), axe-core, and login helpers. Browser tests run on SQLite only; the database
-behaviour itself is tested on both backends in tests/web.
+tests/e2e/conftest.py serves the app (`live_server`, CSRF on) and launches Debian's headless Chromium
+(pytest-playwright's `browser`). Here: pages in a 360 px wide context (the narrow phone the layout
+targets, fixture `phone`), axe-core (fixture `axe`), and login helpers. These browser tests run on
+SQLite only (`pytest.mark.sqlite_only`); the database behaviour itself is tested on both backends
+in tests/web.
 """
 from __future__ import annotations
 
@@ -13,12 +14,6 @@ from axe_playwright_python.sync_playwright import Axe
 PHONE = {"width": 360, "height": 780}
 PASSWORD = "demo1234"
 STAFF_PASSWORD = "lösenord-123"  # tests/conftest.py PASSWORD
-
-
-@pytest.fixture
-def backend():
-    """Browser tests run on SQLite only."""
-    return "sqlite"
 
 
 @pytest.fixture

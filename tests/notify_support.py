@@ -1,6 +1,8 @@
 """Real servers and a seeded moment for the notice tests: aiosmtpd on loopback, an HTTP SMS gateway,
 and Jane Doe's moment started through the real services. The app and its databases (SQLite and
-PostgreSQL, migrated schema) come from tests/conftest.py; import `app_config` to add BASE_URL.
+PostgreSQL, migrated schema) come from tests/conftest.py, which registers this module as a plugin
+(`pytest_plugins`): its fixtures `smtp` and `sms` need no import. A test module that needs the notices'
+base URL declares `pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)`.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from web.extensions import db
 from web.models import CareUnit, Enrollment, Membership, Patient, Region, User
 from web.notify.transports import HttpSmsGateway, SmtpMailer, Transports
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 BASE_URL = "https://stegvis.example.se"
 SMS_TOKEN = "gateway-token-123"
@@ -49,15 +51,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-# --- configuration --------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def app_config(app_config):
-    """tests/conftest.py's configuration (both backends, migrated schema) plus the notices' base URL."""
-    return {**app_config, "BASE_URL": BASE_URL}
 
 
 # --- the seeded world -----------------------------------------------------------------------------

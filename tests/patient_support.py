@@ -1,8 +1,9 @@
-"""Fixtures and helpers for the patient web tests (imported by tests/web/test_patient_*.py).
+"""Fixtures and helpers for the patient web tests (a plugin registered by tests/conftest.py).
 
-The app gets one extra program, `alla-typer` (tests/data/patient), with a form of every question
-type; moments are started through the clinician's real service, and patients log in through the
-real login form.
+A test module that needs the extra program `alla-typer` (tests/data/patient), with a form of every
+question type, declares `pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)`. Moments are
+started through the clinician's real service (`start`), and patients log in through the real login
+form (`patient_login`). The fixtures need no import; the helpers below are imported by name.
 """
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "patient"
+DATA = Path(__file__).resolve().parent / "data" / "patient"
 PATIENT_PASSWORD = "demo1234"
 JANE = "196108312460"
 #: a second valid personnummer (check digit correct) for patient B
@@ -26,10 +27,10 @@ def test_program():
     return load_program(DATA / "alla-typer.yaml")
 
 
-@pytest.fixture
-def app_config(app_config, programs, test_program):
-    """The shared test configuration plus the `alla-typer` program."""
-    return {**app_config, "PROGRAMS": {**programs, test_program.id: test_program}}
+def with_alla_typer(request) -> dict:
+    """PROGRAMS for `pytest.mark.app_config`: every program in programs/ plus `alla-typer`."""
+    program = request.getfixturevalue("test_program")
+    return {**request.getfixturevalue("programs"), program.id: program}
 
 
 @pytest.fixture
