@@ -4,7 +4,8 @@ The commands live in modules grouped by audience, thin click commands over engin
 - cli_authoring.py — validate, outline, simulate, audio build (program authors; the pure engine);
 - cli_diff.py — diff, and `validate --against REV` (program versions in git);
 - cli_ops.py — db, serve, demo, tick, worker (operators);
-- web/data_cli.py — stats, export, gallra (the data side).
+- web/data_cli.py — stats, export, gallra (the data side);
+- web/moments_cli.py — moments upgrade (moving running moments to a new program version).
 Exit codes: 0 success, 1 problems found / action rejected, 2 usage error.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ import cli_authoring
 import cli_ops
 from cli_diff import diff
 from web.data_cli import COMMANDS as DATA_COMMANDS
+from web.moments_cli import COMMANDS as MOMENT_COMMANDS
 
 
 @click.group()
@@ -23,21 +25,8 @@ def main() -> None:
     """Stegvis — guided digital treatment programs as plain YAML."""
 
 
-for command in [*cli_authoring.COMMANDS, diff, *cli_ops.COMMANDS, *DATA_COMMANDS]:
+for command in [*cli_authoring.COMMANDS, diff, *cli_ops.COMMANDS, *DATA_COMMANDS, *MOMENT_COMMANDS]:
     main.add_command(command)
-
-
-# --- running moments: stegvis moments upgrade (web/moments_cli.py) ----------------------------------------------
-
-
-def _add_moments_commands() -> None:
-    from web.moments_cli import COMMANDS
-
-    for command in COMMANDS:
-        main.add_command(command)
-
-
-_add_moments_commands()
 
 
 if __name__ == "__main__":

@@ -274,9 +274,9 @@ class _ProgramLoader:
         used: set[str] = set()
         for m_path, module in items(data, "modules", ()):
             for _, step in items(module, "steps", m_path):
-                used.update(f for f in step.get("forms", []) or [] if isinstance(f, str))
+                used.update(_strings(step.get("forms")))
         for _, battery in items(data, "batteries", ()):
-            used.update(f for f in battery.get("forms", []) or [] if isinstance(f, str))
+            used.update(_strings(battery.get("forms")))
         for path, form in items(data, "forms", ()):
             form_id = text(form, "id")
             if form_id is not None and form_id not in used:
@@ -342,3 +342,8 @@ def _scoring_item_path(raw: dict[str, Any], path: Path, message: str) -> Path:
                 return path + sub_path + (indexes[1] if "twice" in message and len(indexes) > 1 else indexes[0],)
             return path + sub_path
     return path + ("scoring",)
+
+
+def _strings(value: Any) -> list[str]:
+    """The text items of a list; nothing for anything else (the schema pass reports the wrong type)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []

@@ -253,3 +253,16 @@ def test_the_valid_base_of_the_fixtures_loads_without_problems():
     program, problems = check_program("mini.yaml")
     assert problems == []
     assert program is not None and program.id == "mini"
+
+
+def test_a_step_whose_forms_is_a_number_is_reported_not_a_crash():
+    """Found by the hypothesis mutation test: `forms: 5` once raised TypeError in the unused-forms check."""
+    import re
+
+    from engine.loader import check_text
+
+    source = (Path(__file__).resolve().parents[1] / "data" / "mini.yaml").read_text(encoding="utf-8")
+    match = re.search(r"forms: \[[^\]]*\]", source)
+    program, problems = check_text(source[:match.start()] + "forms: 5" + source[match.end():], "mini.yaml")
+    assert program is None
+    assert any("forms" in str(p) and "expected a list" in str(p) for p in problems), [str(p) for p in problems]
