@@ -427,6 +427,15 @@ def _add_diff() -> None:
 _add_diff()
 
 
+def _add_translations() -> None:
+    from cli_translations import translations
+
+    main.add_command(translations)
+
+
+_add_translations()
+
+
 # --- data side: stats, export, gallra (web/data_cli.py) ------------------------------------------
 
 
