@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import clock
 from ..programs import all_programs
@@ -116,7 +117,8 @@ def _handle_form(view: MomentView, form: Form, *, module_id: str | None, step_id
             _, stored = patient_forms.submit(view.enrollment, g.patient, form, request.form,
                                              token=posted.token.data, now=now,
                                              module_id=module_id, step_id=step_id)
-            flash("Tack! Dina svar är inskickade." if stored else "Dina svar var redan inskickade.", "success")
+            flash(gettext("Tack! Dina svar är inskickade.") if stored else gettext("Dina svar var redan inskickade."),
+                  "success")
             return redirect(done_url)
         problems = patient_forms.save_draft(view.enrollment, g.patient, form, request.form, now=now,
                                             module_id=module_id, step_id=step_id)
@@ -130,7 +132,7 @@ def _handle_form(view: MomentView, form: Form, *, module_id: str | None, step_id
     if problems:
         flash(patient_forms.DRAFT_ERROR, "error")
         return rerender(raw=request.form, errors=problems, status=422)
-    flash("Utkastet är sparat.", "success")
+    flash(gettext("Utkastet är sparat."), "success")
     return redirect(done_url)
 
 
