@@ -56,3 +56,13 @@ def N_(text: str) -> str:
 #: labels the templates translate with `_(LABELS[key])`, listed for pybabel (web.templating owns them)
 MARKED_LABELS = (N_("Färdig"), N_("Påbörjad"), N_("Ej påbörjad"), N_("Pågående"), N_("Vidmakthåll"),
                  N_("Avslutat"))
+
+#: fixed answer and form messages of engine.forms and web.services.patient.forms, translated where shown
+#: (tests/web/test_patient_language.py checks this list against their constants)
+MARKED_MESSAGES = (
+    N_("Frågan måste besvaras."), N_("Ange ett tal."), N_("Ange ett heltal."), N_("Ange ett datum (ÅÅÅÅ-MM-DD)."),
+    N_("Ange en tid (TT:MM)."), N_("Svara ja eller nej."), N_("Välj ett av alternativen."),
+    N_("Ange bara ett svar."), N_("Ange en text."),
+    N_("Svaren kunde inte skickas in. Rätta det som är markerat."),
+    N_("Utkastet är sparat, men några svar kunde inte läsas. Rätta det som är markerat."),
+)

@@ -142,3 +142,23 @@ def test_every_patient_interface_text_is_translated_and_the_committed_mo_is_comp
     write_mo(compiled, catalog)
     assert (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").read_bytes() == compiled.getvalue(), \
         "run scripts/i18n.sh compile"
+
+
+def test_answer_errors_are_shown_in_english(client, english):
+    page = html_text(client.get(step(english, "steg-1", "motivation")))
+    token = page.split('name="stegvis-token" value="', 1)[1].split('"', 1)[0]
+    response = client.post(step(english, "steg-1", "motivation") + "/formular/skal",
+                           data={"stegvis-atgard": "skicka", "stegvis-token": token, "skal": ["halsa"]})
+    page = html_text(response)
+    assert response.status_code == 422
+    assert "Your answers could not be sent. Correct what is marked." in page
+    assert '<span class="visually-hidden">Error: </span>The question must be answered.</p>' in page
+
+
+def test_every_fixed_answer_message_is_marked_for_translation():
+    from engine.forms import answers
+    from web.i18n import MARKED_MESSAGES
+    from web.services.patient import forms
+
+    fixed = {value for name, value in vars(answers).items() if name.startswith("MSG_")}
+    assert fixed | {forms.SUBMIT_ERROR, forms.DRAFT_ERROR} <= set(MARKED_MESSAGES)
