@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, g
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -25,7 +25,8 @@ babel = Babel()
 def page_language() -> str:
     """The language of the current page: the logged-in patient's, else Swedish."""
     if getattr(current_user, "kind", None) == "patient" and current_user.is_authenticated:
-        language = getattr(current_user, "language", None)
+        # patient_required keeps it in g before any commit expires the patient row (no extra query)
+        language = g.get("language") or getattr(current_user, "language", None)
         if language in LANGUAGES:
             return language
     return DEFAULT_LANGUAGE

@@ -115,6 +115,7 @@ def settings():
         except ServiceError as exc:
             show_service_error(form, exc)
             return render_template("patient/settings.html", form=form), 422
+        g.language = form.language.data
         refresh()  # the confirmation in the language just chosen
         flash(gettext("Inställningarna är sparade."), "success")
         return redirect(url_for("patient.settings"))

@@ -94,7 +94,7 @@ def step(view: MomentView, module_id: str, step_id: str):
     except ServiceError as exc:
         flash(exc.message, "error")
     else:  # progress changed: read the moment again
-        view = patient_service.moment_view(view.enrollment, clock.now())
+        view = patient_service.moment_view(view.enrollment, clock.now(), view.language)
         mv = _module(view, module_id)
     return _render_step(view, mv, step_id)
 

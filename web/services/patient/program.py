@@ -121,10 +121,11 @@ def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     return enrollment
 
 
-def moment_view(enrollment: Enrollment, now: datetime) -> MomentView:
-    """What the patient may see of a moment now (hidden modules are left out, ended moments show nothing)."""
+def moment_view(enrollment: Enrollment, now: datetime, language: str | None = None) -> MomentView:
+    """What the patient may see of a moment now (hidden modules are left out, ended moments show nothing),
+    in `language` (default: the patient's)."""
     source = program_for(enrollment)
-    translated = in_language(source, enrollment.patient.language)
+    translated = in_language(source, language or enrollment.patient.language)
     program = translated.program
     state = build_state(enrollment)
     status = lifecycle.moment_status(state, now)
