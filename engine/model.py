@@ -311,6 +311,31 @@ class Migration:
 
 
 @dataclass(frozen=True)
+class TranslationEntry:
+    """One translated text and the Swedish source it was made from.
+
+    `source` is the PO entry's msgid (the Swedish text) or, for a step's Markdown file, the sha256
+    hex recorded in its front matter; a translation is used only while its source is current.
+    """
+
+    text: str
+    source: str
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A program's texts in one more language (content/<program>/<lang>/), keyed by text id path
+    (e.g. "module/steg-1/title", "form/ftnd/question/first/option/within5"; see engine.translate)."""
+
+    language: str
+    #: module ids declared completely translated (`translations: {<lang>: {complete: [...]}}`)
+    complete: tuple[str, ...] = ()
+    entries: Mapping[str, TranslationEntry] = field(default_factory=frozen_map)
+    location: Location | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
 class Program:
     """A whole treatment program, frozen. Identity = id + version + digest."""
 
@@ -331,6 +356,9 @@ class Program:
     digest: str = ""
     source_path: str = ""
     content_dir: str = ""
+    #: other languages of the texts, by language code; not part of the digest (a translation can be
+    #: fixed without a new version: an entry applies only while its Swedish source is unchanged)
+    translations: Mapping[str, Translation] = field(default_factory=frozen_map, compare=False)
 
     def module(self, module_id: str) -> Module | None:
         return next((m for m in self.modules if m.id == module_id), None)

@@ -57,11 +57,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(notices_bp)
 
     from .templating import init_app as init_templating
+    from .i18n import init_app as init_i18n
 
     init_templating(app)
     from . import security
 
     security.init_app(app)
+    init_i18n(app)
     _register_errors(app)
     from .ops import init_app as init_ops
 

@@ -24,6 +24,7 @@ from typing import Callable
 
 from engine.model import Program
 from engine.authoring.speech import cache_key, speech_text
+from engine.translate import translate
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,8 @@ class AudioItem:
     markdown: str
     #: False for steps with `audio: false`
     enabled: bool = True
+    #: the voice (language) of a translated page; None = the program's own
+    voice: str | None = None
 
 
 @dataclass(frozen=True)
@@ -289,6 +292,22 @@ def audio_items(program: Program, include_welcome: bool = True) -> list[AudioIte
     for module in program.modules:
         for step in module.steps:
             items.append(AudioItem(f"{module.id}/{step.id}", step.title, step.text, step.audio))
+    return items + translated_audio_items(program, include_welcome)
+
+
+def translated_audio_items(program: Program, include_welcome: bool = True) -> list[AudioItem]:
+    """The translated welcome text and step pages of each language the program declares, read in that
+    language's voice ("en", "ar"); untranslated pages are left out (patients hear the Swedish audio)."""
+    items = []
+    for language in program.translations:
+        shown = translate(program, language)
+        if include_welcome and shown.has("welcome_text") and shown.program.welcome_text.strip():
+            items.append(AudioItem(f"{language}:welcome", "", shown.program.welcome_text, voice=language))
+        for module in shown.program.modules:
+            for step in module.steps:
+                if shown.step_translated(module.id, step.id):
+                    items.append(AudioItem(f"{language}:{module.id}/{step.id}", step.title, step.text, step.audio,
+                                           voice=language))
     return items
 
 
@@ -297,14 +316,14 @@ def cached_audio(
     backends: tuple[str, ...] = PREFERENCE,
 ) -> Path | None:
     """The cached audio file for a page (title + Markdown), or None; never synthesizes."""
-    return cache.find(speech_text(title, markdown), voice, backends)
+    return cache.find(speech_text(title, markdown, voice), voice, backends)
 
 
 def render_text(
     markdown: str, cache: AudioCache, backend: Backend, voice: str = DEFAULT_VOICE, title: str = ""
 ) -> RenderedAudio:
     """Audio for one Markdown text (e.g. an edited welcome text): from the cache, or synthesized and stored."""
-    text = speech_text(title, markdown)
+    text = speech_text(title, markdown, voice)
     if not text:
         raise AudioError("nothing to read aloud: the text is empty")
     for producer in backend.accepts:
@@ -345,7 +364,7 @@ def _render_item(
         report.skipped += 1
         return "skipped"
     try:
-        rendered = render_text(item.markdown, cache, backend, voice, item.title)
+        rendered = render_text(item.markdown, cache, backend, item.voice or voice, item.title)
     except AudioError as exc:
         raise AudioError(f"{item.label}: {exc}") from exc
     if rendered.synthesized:

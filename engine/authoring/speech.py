@@ -180,6 +180,11 @@ def normalize(text: str) -> str:
     return _SPACE_RE.sub(" ", text).strip()
 
 
+def _tidy(text: str) -> str:
+    """One block's whitespace collapsed (the normalisation for languages without rules here)."""
+    return _SPACE_RE.sub(" ", text).strip()
+
+
 def _as_sentence(text: str) -> str:
     """End a block with a full stop so the voice pauses, unless it already ends a sentence."""
     core = text.rstrip(_CLOSERS)
@@ -200,16 +205,21 @@ def _words(s: str) -> list[str]:
     return re.findall(r"\w+", s.casefold())
 
 
-def speech_text(title: str, markdown: str) -> str:
-    """The text a voice reads for a page: the title, then the Markdown as plain sentences, one per line."""
+def speech_text(title: str, markdown: str, language: str = "sv") -> str:
+    """The text a voice reads for a page: the title, then the Markdown as plain sentences, one per line.
+
+    Abbreviations, ranges and decimals are written out for Swedish; other languages (a translated
+    page read in the voice "en" or "ar") only get their whitespace tidied.
+    """
+    normalize_line = normalize if language.split("-")[0] == "sv" else _tidy
     lines: list[str] = []
-    title_line = normalize(title or "")
+    title_line = normalize_line(title or "")
     if title_line:
         lines.append(_as_sentence(title_line))
     for i, (tag, text) in enumerate(markdown_to_sentences(markdown)):
         if i == 0 and tag in _HEADINGS and title and _same_words(text, title):
             continue  # content files often repeat the page title as their first heading
-        line = normalize(text)
+        line = normalize_line(text)
         if line:
             lines.append(_as_sentence(line))
     return "\n".join(lines)

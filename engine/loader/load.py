@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import replace
 from pathlib import Path as FsPath
 from typing import Any, Mapping
 
@@ -22,6 +23,7 @@ from .build import ModelBuilder
 from .checks import CrossChecker, did_you_mean, expression_location, items, text
 from .migrations import build_migrations, check_migrations
 from .schema import program_schema, schema_problems
+from .translations import check_translations, declared_languages, read_translations
 from ..model import Form, Program, Step, frozen_map
 from .yamlpos import Path, location_for, one_line, parse_yaml
 
@@ -111,7 +113,22 @@ class _ProgramLoader:
         problems = self.problems(strict)
         if any(p.severity == "error" for p in problems):
             return None, problems
-        return self.build(data, built_forms), problems
+        program = self.with_translations(self.build(data, built_forms), data)
+        problems = self.problems(strict)
+        if any(p.severity == "error" for p in problems):
+            return None, problems
+        return program, problems
+
+    def with_translations(self, program: Program, data: dict[str, Any]) -> Program:
+        """The program with its declared translations read; their problems are collected (engine.loader.translations)."""
+        declared = declared_languages(data)
+        if not declared:
+            return program
+        where = {lang: location_for(self.doc.values, ("translations", lang)) for lang in declared}
+        translations, problems = read_translations(program, declared, where)
+        program = replace(program, translations=frozen_map(translations))
+        self.found += [(("translations",), p) for p in problems + check_translations(program)]
+        return program
 
     def problems(self, strict: bool) -> list[Problem]:
         """All problems, in file order, with warnings promoted to errors when strict."""
@@ -167,6 +184,10 @@ class _ProgramLoader:
             except OSError as exc:
                 self.add(path, f"cannot read content file '{relative}': {exc.strerror or exc}")
         used = {relative for _, relative in steps}
+        # translated pages live in content/<program>/<lang>/ and are checked with their language
+        declared = data.get("translations")
+        translated = tuple(f"{lang}/" for lang in declared if isinstance(lang, str)) if isinstance(declared, dict) else ()
+        available = {r for r in available if not r.startswith(translated)} if translated else available
         # files named in capitals (README.md, SOURCES.md) are notes for authors, not pages
         notes = {r for r in available if os.path.splitext(os.path.basename(r))[0].isupper()}
         for relative in sorted(available - used - notes):

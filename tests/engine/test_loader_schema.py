@@ -37,7 +37,7 @@ def test_every_property_has_a_description():
     assert len(list(all_properties(program_schema()))) > 60
 
 
-def test_every_object_rejects_unknown_keys_except_free_form_answers_and_migration_tables():
+def test_every_object_rejects_unknown_keys_except_free_form_answers_migration_tables_and_languages():
     def objects(node, where="#"):
         if isinstance(node, dict):
             if node.get("type") == "object":
@@ -46,7 +46,12 @@ def test_every_object_rejects_unknown_keys_except_free_form_answers_and_migratio
                 yield from objects(value, f"{where}/{key}")
     open_objects = [where for where, node in objects(program_schema()) if node.get("additionalProperties") is not False]
     tables = [f"#/$defs/migration/properties/{kind}" for kind in MIGRATION_KINDS]
-    assert open_objects == ["#/$defs/form_test/properties/answers", "#/$defs/form_test/properties/subscales", *tables]
+    assert open_objects == ["#/properties/translations", "#/$defs/form_test/properties/answers",
+                            "#/$defs/form_test/properties/subscales", *tables]
+    # translations are keyed by language code, each value a closed object
+    translations = program_schema()["properties"]["translations"]
+    assert translations["propertyNames"]["pattern"] == "^[a-z]{2}(-[A-Z]{2})?$"
+    assert program_schema()["$defs"]["translation"]["additionalProperties"] is False
     # a migration table's keys and values are checked by patterns: old id → new id or drop
     assert all(program_schema()["$defs"]["migration"]["properties"][kind]["additionalProperties"]["type"] == "string"
                for kind in MIGRATION_KINDS)

@@ -131,6 +131,8 @@ class Patient(UserMixin, db.Model):
     notify_email: Mapped[bool] = mapped_column(Boolean, default=False)
     #: "new message" notices by SMS (patient setting)
     notify_sms: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: language of the patient pages and program texts (Inställningar): "sv", or a language the programs translate
+    language: Mapped[str] = mapped_column(String(8), default="sv", server_default="sv")
     #: argon2 hash; None until the patient has activated a local login
     password_hash: Mapped[str | None] = mapped_column(String(255))
     #: one-time token for setting the first password; None once used

@@ -2,16 +2,20 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext, lazy_gettext as _l, refresh
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, StringField
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import clock
 from ..views import safe_next
 from ..forms import NextQuery
+from ..i18n import LANGUAGES
 from ..patient_auth import patient_provider
 from ..services.core import accounts as patient_accounts
+from ..services.patient import language as patient_language
 from ..services.errors import ServiceError
 from ..services.core import logins
 from ..views import end_session, show_service_error
@@ -37,13 +41,17 @@ class ActivationForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    """Inställningar: addresses and which notices to get."""
+    """Inställningar: language, addresses and which notices to get (labels in the patient's language)."""
 
-    mobile = StringField("Mobilnummer", validators=[Length(max=32)], render_kw={"autocomplete": "tel", "type": "tel"})
-    email = StringField("E-postadress", validators=[Length(max=254)],
+    #: each language named in itself, marked with its own lang for screen readers
+    language = SelectField(_l("Språk"), choices=[SelectChoice(code, name, render_kw={"lang": code})
+                                                 for code, name in LANGUAGES.items()])
+    mobile = StringField(_l("Mobilnummer"), validators=[Length(max=32)],
+                         render_kw={"autocomplete": "tel", "type": "tel"})
+    email = StringField(_l("E-postadress"), validators=[Length(max=254)],
                         render_kw={"autocomplete": "email", "type": "email"})
-    notify_sms = BooleanField("Sms-avisering när jag har fått ett nytt meddelande")
-    notify_email = BooleanField("E-postavisering när jag har fått ett nytt meddelande")
+    notify_sms = BooleanField(_l("Sms-avisering när jag har fått ett nytt meddelande"))
+    notify_email = BooleanField(_l("E-postavisering när jag har fått ett nytt meddelande"))
 
 
 @bp.route("/invanare/logga-in", methods=["GET", "POST"])
@@ -98,7 +106,7 @@ def logout():
 @bp.route("/invanare/installningar", methods=["GET", "POST"])
 @patient_required
 def settings():
-    """Inställningar: mobile number, e-mail, and SMS / e-mail notices on or off."""
+    """Inställningar: language, mobile number, e-mail, and SMS / e-mail notices on or off."""
     form = SettingsForm(obj=g.patient)
     if form.validate_on_submit():
         try:
@@ -106,9 +114,12 @@ def settings():
                 g.patient, mobile=form.mobile.data or "", email=form.email.data or "",
                 notify_sms=form.notify_sms.data, notify_email=form.notify_email.data,
             )
+            patient_language.set_language(g.patient, form.language.data)
         except ServiceError as exc:
             show_service_error(form, exc)
             return render_template("patient/settings.html", form=form), 422
-        flash("Inställningarna är sparade.", "success")
+        g.language = form.language.data
+        refresh()  # the confirmation in the language just chosen
+        flash(gettext("Inställningarna är sparade."), "success")
         return redirect(url_for("patient.settings"))
     return render_template("patient/settings.html", form=form)

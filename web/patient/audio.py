@@ -17,7 +17,7 @@ from .blueprint import bp, moment_required
 
 def step_audio_url(view: MomentView, module: Module, step: Step) -> str | None:
     """The URL of a step's cached audio for this moment, or None when none is built."""
-    path = patient_audio.step_audio(view.program, step)
+    path = patient_audio.step_audio(view.program, step, view.step_language(module.id, step.id))
     if path is None:
         return None
     return url_for("patient.step_audio", enrollment_id=view.enrollment.id, module_id=module.id, step_id=step.id,
@@ -26,7 +26,7 @@ def step_audio_url(view: MomentView, module: Module, step: Step) -> str | None:
 
 def welcome_audio_url(view: MomentView) -> str | None:
     """The URL of the cached audio of the welcome text this patient reads, or None."""
-    path = patient_audio.welcome_audio(view.enrollment)
+    path = patient_audio.welcome_audio(view.enrollment, view.program)
     if path is None:
         return None
     return url_for("patient.welcome_audio", enrollment_id=view.enrollment.id, key=path.stem)
@@ -36,7 +36,7 @@ def welcome_audio_url(view: MomentView) -> str | None:
 @moment_required(ended_page=False)
 def welcome_audio(view: MomentView, key: str):
     """The audio of this moment's welcome text (the clinician's edited text, or the program's)."""
-    return send_audio(patient_audio.welcome_audio(view.enrollment), key)
+    return send_audio(patient_audio.welcome_audio(view.enrollment, view.program), key)
 
 
 @bp.route("/stod-och-behandling/<int:enrollment_id>/ljud/<module_id>/<step_id>/<key>.mp3")
@@ -47,4 +47,4 @@ def step_audio(view: MomentView, module_id: str, step_id: str, key: str):
     sv = mv.step_view(step_id) if mv else None
     if sv is None:
         abort(404)
-    return send_audio(patient_audio.step_audio(view.program, sv.step), key)
+    return send_audio(patient_audio.step_audio(view.program, sv.step, view.step_language(module_id, step_id)), key)

@@ -25,6 +25,7 @@ def patient_required(view: Callable) -> Callable:
         if getattr(current_user, "kind", None) != "patient":
             abort(403)
         g.patient = current_user._get_current_object()
+        g.language = g.patient.language  # read now: later commits expire the row (web.i18n.page_language)
         return view(*args, **kwargs)
 
     return wrapped
@@ -43,7 +44,7 @@ def moment_required(ended_page: bool = True) -> Callable[[Callable], Callable]:
                 enrollment = patient_service.moment_of(g.patient, enrollment_id)
             except AccessDenied:
                 abort(404)
-            view = patient_service.moment_view(enrollment, clock.now())
+            view = patient_service.moment_view(enrollment, clock.now(), g.language)
             if view.ended:
                 if not ended_page:
                     abort(404)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import clock
 from ..programs import all_programs
@@ -93,7 +94,7 @@ def step(view: MomentView, module_id: str, step_id: str):
     except ServiceError as exc:
         flash(exc.message, "error")
     else:  # progress changed: read the moment again
-        view = patient_service.moment_view(view.enrollment, clock.now())
+        view = patient_service.moment_view(view.enrollment, clock.now(), view.language)
         mv = _module(view, module_id)
     return _render_step(view, mv, step_id)
 
@@ -116,21 +117,22 @@ def _handle_form(view: MomentView, form: Form, *, module_id: str | None, step_id
             _, stored = patient_forms.submit(view.enrollment, g.patient, form, request.form,
                                              token=posted.token.data, now=now,
                                              module_id=module_id, step_id=step_id)
-            flash("Tack! Dina svar är inskickade." if stored else "Dina svar var redan inskickade.", "success")
+            flash(gettext("Tack! Dina svar är inskickade.") if stored else gettext("Dina svar var redan inskickade."),
+                  "success")
             return redirect(done_url)
         problems = patient_forms.save_draft(view.enrollment, g.patient, form, request.form, now=now,
                                             module_id=module_id, step_id=step_id)
     except ServiceError as exc:
         if wants_json:
             return jsonify(saved=False, message=exc.message, errors=exc.fields), 422
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")  # fixed messages are translated (web.i18n.MARKED_MESSAGES)
         return rerender(raw=request.form, errors=exc.fields, status=422)
     if wants_json:
         return jsonify(saved=True, message=f"Utkastet sparades {clock.format_datetime(now)}.", errors=problems)
     if problems:
-        flash(patient_forms.DRAFT_ERROR, "error")
+        flash(gettext(patient_forms.DRAFT_ERROR), "error")
         return rerender(raw=request.form, errors=problems, status=422)
-    flash("Utkastet är sparat.", "success")
+    flash(gettext("Utkastet är sparat."), "success")
     return redirect(done_url)
 
 

@@ -41,11 +41,12 @@ def voice_of(program: Program) -> str:
     return program.language or DEFAULT_VOICE
 
 
-def step_audio(program: Program, step: Step) -> Path | None:
-    """The cached audio of a step page, or None (also for steps with `audio: false`)."""
+def step_audio(program: Program, step: Step, voice: str | None = None) -> Path | None:
+    """The cached audio of a step page in `voice` (default: the program's language), or None (also for
+    steps with `audio: false`)."""
     if not step.audio:
         return None
-    return cached_audio(audio_cache(), step.title, step.text, voice_of(program))
+    return cached_audio(audio_cache(), step.title, step.text, voice or voice_of(program))
 
 
 def welcome_markdown(enrollment: Enrollment, program: Program) -> str:
@@ -65,9 +66,10 @@ def program_welcome_audio(program: Program) -> Path | None:
     return cached_audio(audio_cache(), "", program.welcome_text, voice_of(program))
 
 
-def welcome_audio(enrollment: Enrollment) -> Path | None:
-    """The cached audio of the welcome text this moment's patient reads, or None."""
-    program = program_for(enrollment)
+def welcome_audio(enrollment: Enrollment, shown: Program | None = None) -> Path | None:
+    """The cached audio of the welcome text this moment's patient reads, or None; `shown` is the program
+    in the patient's language (a welcome text the clinician edited stays in the program's language)."""
+    program = shown if shown is not None and not enrollment.welcome_text else program_for(enrollment)
     return cached_audio(audio_cache(), "", welcome_markdown(enrollment, program), voice_of(program))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from engine.translate import Translated
+
 from engine.moment import lifecycle
 from engine.model import Module, Program, Step
 from engine.moment.state import MomentState
@@ -15,6 +17,7 @@ from engine.moment.state import MomentState
 from ...extensions import db
 from ...models import Conversation, Enrollment, Message, Patient
 from . import answers as form_service
+from .language import in_language
 from ..core.rows import build_state, program_for
 from ..errors import AccessDenied
 
@@ -63,6 +66,23 @@ class MomentView:
     status: str
     #: visible modules in program order
     modules: tuple[ModuleView, ...]
+    #: the program in the patient's language (`program` is already translated; this says what is missing)
+    translated: Translated | None = None
+    #: the language the program is written in (untranslated texts are in it)
+    source_language: str = "sv"
+
+    @property
+    def language(self) -> str:
+        """The language the patient reads the program in."""
+        return self.translated.language if self.translated else self.program.language
+
+    def step_translated(self, module_id: str, step_id: str) -> bool:
+        """Whether a step's page is in the patient's language (else it is shown in the program's own)."""
+        return self.translated is None or self.translated.step_translated(module_id, step_id)
+
+    def step_language(self, module_id: str, step_id: str) -> str:
+        """The language a step's page text is in (its lang attribute and the voice that reads it)."""
+        return self.language if self.step_translated(module_id, step_id) else self.source_language
 
     @property
     def ended(self) -> bool:
@@ -101,9 +121,12 @@ def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     return enrollment
 
 
-def moment_view(enrollment: Enrollment, now: datetime) -> MomentView:
-    """What the patient may see of a moment now (hidden modules are left out, ended moments show nothing)."""
-    program = program_for(enrollment)
+def moment_view(enrollment: Enrollment, now: datetime, language: str | None = None) -> MomentView:
+    """What the patient may see of a moment now (hidden modules are left out, ended moments show nothing),
+    in `language` (default: the patient's)."""
+    source = program_for(enrollment)
+    translated = in_language(source, language or enrollment.patient.language)
+    program = translated.program
     state = build_state(enrollment)
     status = lifecycle.moment_status(state, now)
     modules: list[ModuleView] = []
@@ -117,7 +140,7 @@ def moment_view(enrollment: Enrollment, now: datetime) -> MomentView:
                 module=module, state=ms.state, status=ms.status, days_left=lifecycle.days_left_of(ms, now),
                 writable=lifecycle.patient_can_write(state, module.id, now), steps=steps,
             ))
-    return MomentView(enrollment, program, state, status, tuple(modules))
+    return MomentView(enrollment, program, state, status, tuple(modules), translated, source.language)
 
 
 def moment_status(enrollment: Enrollment, now: datetime) -> str:

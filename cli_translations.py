@@ -1,0 +1,109 @@
+"""`stegvis translations update|stamp`: the translator's side of content/<program>/<lang>/.
+
+update  writes (or merges into) <lang>/program.po every YAML text of the program, msgctxt = its id path,
+        msgid = the Swedish text. Existing translations are kept; an entry whose Swedish text changed is
+        marked fuzzy with the previous text (#| msgid), so PO editors (Poedit, Lokalize, Weblate) show
+        what changed. It then lists the step pages still to translate or to review.
+stamp   records in a translated page's front matter the sha256 of the Swedish page it now matches
+        (after translating or reviewing it), so `stegvis validate` no longer calls it stale.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+
+import click
+
+
+def _load(path: str):
+    from engine.errors import EngineError
+    from engine.loader import load_program
+
+    try:
+        return load_program(path)
+    except EngineError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(2)
+
+
+@click.group()
+def translations() -> None:
+    """Translations of a program's texts (gettext PO + translated Markdown pages)."""
+
+
+@translations.command("update")
+@click.argument("program", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", "language", required=True, help="Language code, e.g. en or ar.")
+def update(program: str, language: str) -> None:
+    """Write or merge content/<program>/<lang>/program.po and list the pages to translate."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    from engine.loader.translations import CATALOGUE, split_front_matter
+    from engine.translate import fingerprint, is_markdown_key, source_texts
+
+    loaded = _load(program)
+    folder = os.path.join(loaded.content_dir, language)
+    path = os.path.join(folder, CATALOGUE)
+    template = Catalog(locale=language, project=loaded.title, version=loaded.version, fuzzy=False,
+                       creation_date=datetime.now(timezone.utc))
+    sources = source_texts(loaded)
+    for source in sources:
+        if not is_markdown_key(source.key):
+            template.add(source.text, context=source.key)
+    if os.path.exists(path):
+        with open(path, "rb") as existing:
+            catalog = read_po(existing, locale=language)
+        catalog.update(template, update_header_comment=False)
+        catalog.obsolete.clear()  # texts removed from the program: nothing left to translate
+    else:
+        catalog = template
+    os.makedirs(folder, exist_ok=True)
+    with open(path, "wb") as out:
+        write_po(out, catalog, width=100, omit_header=False, include_previous=True, sort_output=False)
+    todo = [m for m in catalog if m.id and (m.fuzzy or not m.string)]
+    click.echo(f"{path}: {len(catalog)} texts, {len(todo)} to translate or review")
+    for source in sources:
+        if not is_markdown_key(source.key):
+            continue
+        page = os.path.join(folder, _content(loaded, source.key))
+        if not os.path.exists(page):
+            continue  # untranslated pages are listed by `stegvis validate` where they are expected
+        with open(page, encoding="utf-8") as f:
+            fields, _ = split_front_matter(f.read())
+        if fields.get("source-sha256") != fingerprint(source.key, source.text):
+            click.echo(f"{page}: the Swedish page has changed; review it, then run `stegvis translations stamp`")
+
+
+@translations.command("stamp")
+@click.argument("program", type=click.Path(exists=True, dir_okay=False))
+@click.option("--lang", "language", required=True, help="Language code, e.g. en or ar.")
+@click.argument("pages", nargs=-1)
+def stamp(program: str, language: str, pages: tuple[str, ...]) -> None:
+    """Mark translated PAGES (paths like steg-1/motivation.md; default: all) as matching today's Swedish pages."""
+    from engine.loader.translations import split_front_matter, with_front_matter
+
+    loaded = _load(program)
+    folder = os.path.join(loaded.content_dir, language)
+    steps = {s.content: s for m in loaded.modules for s in m.steps if s.content}
+    unknown = [p for p in pages if p not in steps]
+    if unknown:
+        raise click.UsageError(f"not a step page of {loaded.id}: {', '.join(unknown)}")
+    stamped = 0
+    for relative in pages or sorted(steps):
+        page = os.path.join(folder, relative)
+        if not os.path.exists(page):
+            if pages:
+                raise click.UsageError(f"{page} does not exist")
+            continue
+        with open(page, encoding="utf-8") as f:
+            _, body = split_front_matter(f.read())
+        with open(page, "w", encoding="utf-8") as f:
+            f.write(with_front_matter(steps[relative].text, body))
+        stamped += 1
+    click.echo(f"{stamped} pages stamped in {folder}")
+
+
+def _content(program, key: str) -> str:
+    _, module_id, _, step_id, _ = key.split("/")
+    return program.step(module_id, step_id).content

@@ -1,0 +1,78 @@
+"""The patient pages in English and Arabic, in headless Chromium: chosen in Inställningar, axe clean,
+right to left in Arabic, an untranslated page in Swedish with a notice."""
+import pytest
+from playwright.sync_api import expect
+
+from patient_e2e_support import (PASSWORD, assert_accessible, assert_fits_the_screen, axe,  # noqa: F401
+                                 backend, patient_logs_in, phone)
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def jane(make_moment):
+    """Jane Doe's Tobakshjälpen moment with her password set (she reads Swedish until she chooses)."""
+    from web.extensions import db
+    from web.services.core.accounts import set_password
+
+    enrollment = make_moment()
+    set_password(enrollment.patient, PASSWORD)
+    db.session.commit()
+    return enrollment
+
+
+def choose_language(page, name: str, saved: str) -> None:
+    page.get_by_role("link", name="Inställningar").click()
+    page.get_by_label("Språk").select_option(label=name)
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text(saved)).to_be_visible()
+
+
+def test_english_pages_are_accessible_and_in_english(jane, phone, axe):
+    page = phone()
+    patient_logs_in(page)
+    choose_language(page, "English", "Your settings have been saved.")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert_accessible(axe, page)
+
+    page.get_by_role("link", name="Support and treatment").click()
+    page.get_by_role("link", name="Tobakshjälpen").click()
+    expect(page.get_by_text("Hello and welcome!")).to_be_visible()
+    assert_accessible(axe, page)
+
+    page.get_by_role("link", name="Step 1 Warming up and getting ready – lay a good foundation").click()
+    page.get_by_role("link", name="1.2 Map your tobacco habits").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("1.2 Map your tobacco habits")
+    expect(page.get_by_role("heading", name="The Fagerström test – how dependent are you on nicotine? (cigarettes)")
+           ).to_be_visible()
+    assert_accessible(axe, page)
+    assert_fits_the_screen(page)
+
+
+def test_arabic_pages_are_right_to_left_accessible_and_fall_back_to_swedish_with_a_notice(jane, phone, axe):
+    page = phone()
+    patient_logs_in(page)
+    choose_language(page, "العربية", "تم حفظ الإعدادات.")
+    html = page.locator("html")
+    assert (html.get_attribute("lang"), html.get_attribute("dir")) == ("ar", "rtl")
+    assert_accessible(axe, page)
+
+    page.get_by_role("link", name="الدعم والعلاج").click()
+    page.get_by_role("link", name="Tobakshjälpen").click()
+    page.get_by_role("link", name="المقدمة").click()
+    page.get_by_role("link", name="I.3 الدعم الذي تحصل عليه من المُعالِج").click()
+    expect(page.get_by_role("heading", name="كن صادقًا")).to_be_visible()
+    # mirrored: the text starts at the right edge of the page
+    assert page.locator("article.step-page").evaluate("e => getComputedStyle(e).direction") == "rtl"
+    assert_accessible(axe, page)
+    assert_fits_the_screen(page)
+
+    page.get_by_role("link", name="Tobakshjälpen").click()
+    page.get_by_role("link", name="Bra att veta").click()
+    page.get_by_role("link", name="B.2 Abstinens – vad händer i kroppen").click()
+    expect(page.get_by_text("هذه الصفحة غير متوفرة باللغة العربية بعد.")).to_be_visible()
+    article = page.locator("article.step-page")
+    assert article.get_attribute("lang") == "sv"
+    assert article.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert_accessible(axe, page)
+    assert_fits_the_screen(page)

@@ -1,0 +1,164 @@
+"""The patient's language: chosen in Inställningar, the patient pages and Tobakshjälpen's texts follow it
+(Swedish with a notice where a page is not translated), staff pages and stored answers stay Swedish."""
+import io
+from pathlib import Path
+
+import pytest
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+from patient_support import app_config, html_text, patient_login, start, test_program  # noqa: F401
+from html_assert import has_element
+
+TRANSLATIONS = Path(__file__).resolve().parents[2] / "web" / "translations"
+
+
+def step(enrollment, module_id, step_id):
+    return f"/stod-och-behandling/{enrollment.id}/modul/{module_id}/{step_id}"
+
+
+def settings_data(**overrides):
+    data = {"language": "sv", "mobile": "", "email": ""}
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def english(client, start, patient_login):
+    """A Tobakshjälpen moment whose patient has chosen English in Inställningar."""
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    response = client.post("/invanare/installningar", data=settings_data(language="en"))
+    assert response.status_code == 302
+    return enrollment
+
+
+def test_settings_offer_each_language_named_in_itself(client, start, patient_login):
+    start("tobakshjalpen")
+    patient_login()
+    page = html_text(client.get("/invanare/installningar"))
+    assert has_element(page, "select", name="language", id="language")
+    assert '<option lang="sv" selected value="sv">Svenska</option>' in page
+    assert '<option lang="en" value="en">English</option>' in page
+    assert '<option lang="ar" value="ar">العربية</option>' in page
+
+
+def test_choosing_english_stores_it_and_confirms_in_english(client, start, patient_login, db):
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    response = client.post("/invanare/installningar", data=settings_data(language="en"), follow_redirects=True)
+    page = html_text(response)
+    db.session.refresh(enrollment.patient)
+    assert enrollment.patient.language == "en"
+    assert "Your settings have been saved." in page
+    assert '<html lang="en" dir="ltr">' in page and "<h1>Settings</h1>" in page
+    assert ">Log out</button>" in page and ">Support and treatment</a>" in page
+
+
+def test_an_unknown_language_is_refused_and_nothing_changes(client, start, patient_login, db):
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    response = client.post("/invanare/installningar", data=settings_data(language="fi"))
+    assert response.status_code == 200 and "Inte ett giltigt val" in html_text(response)
+    db.session.refresh(enrollment.patient)
+    assert enrollment.patient.language == "sv"
+
+
+def test_a_translated_step_is_shown_in_english_without_a_notice(client, english):
+    page = html_text(client.get(step(english, "inledning", "valkommen")))
+    assert "<h1>I.1 Welcome to Tobakshjälpen</h1>" in page
+    assert "<h2>It is possible to stop</h2>" in page and "Det går att sluta" not in page
+    assert has_element(page, "article", class_="step-page", lang="en")
+    assert "not available in English" not in page
+    assert ">Introduction</a>" in page  # the breadcrumb's module title
+
+
+def test_the_program_home_shows_the_english_welcome_text_and_module_titles(client, english):
+    page = html_text(client.get(f"/stod-och-behandling/{english.id}/"))
+    assert "Hello and welcome!" in page and "Hej och välkommen!" not in page
+    assert ">Good to know</a>" in page and "<h2 id=\"moduler-current\">Current modules</h2>" in page
+    assert "0 of 3 sections finished" in page
+
+
+def test_a_step_without_translation_is_swedish_with_a_notice_in_arabic_right_to_left(client, start, patient_login):
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    client.post("/invanare/installningar", data=settings_data(language="ar"))
+    page = html_text(client.get(step(enrollment, "bra-att-veta", "abstinens")))
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "هذه الصفحة غير متوفرة باللغة العربية بعد." in page
+    assert has_element(page, "article", class_="step-page", lang="sv")
+    assert "<h2>Vanliga besvär</h2>" in page
+    translated = html_text(client.get(step(enrollment, "inledning", "ditt-stod")))
+    assert has_element(translated, "article", class_="step-page", lang="ar")
+    assert "<h2>كن صادقًا</h2>" in translated and "غير متوفرة" not in translated
+
+
+def test_an_english_form_is_shown_in_english(client, english):
+    page = html_text(client.get(step(english, "steg-1", "motivation")))
+    assert "What are your reasons for stopping tobacco?" in page
+    assert "> I want better health</label>" in page
+    assert ">Save draft</button>" in page and ">Send</button>" in page
+    assert "0 = Not important at all, 10 = The most important thing right now" in page
+
+
+def test_answers_given_in_english_are_stored_and_shown_to_the_clinician_in_swedish(
+        app, client, english, db, login, clinician):
+    from web.models import FormResponse
+
+    url = step(english, "steg-1", "motivation") + "/formular/skal"
+    page = html_text(client.get(step(english, "steg-1", "motivation")))
+    token = page.split('name="stegvis-token" value="', 1)[1].split('"', 1)[0]
+    response = client.post(url, data={"stegvis-atgard": "skicka", "stegvis-token": token, "skal": ["halsa"],
+                                      "viktigt": "8"}, follow_redirects=True)
+    assert "Thank you! Your answers have been sent." in html_text(response)
+    stored = db.session.execute(db.select(FormResponse).where(FormResponse.status == "submitted")).scalar_one()
+    assert stored.form_title == "1.1. Vilka är dina viktigaste skäl för tobaksstoppet?"
+    assert stored.questions["skal"]["text"] == "Vilka skäl har du för att sluta med tobak?"
+    client.post("/invanare/logga-ut")
+    login(clinician)
+    answers = html_text(client.get(f"/moment/{english.id}/svar/{stored.id}"))
+    assert '<html lang="sv" dir="ltr">' in answers
+    assert "Vilka skäl har du för att sluta med tobak?" in answers and "Jag vill få en bättre hälsa" in answers
+    assert "What are your reasons" not in answers
+
+
+def test_staff_pages_stay_swedish(client, login, clinician):
+    login(clinician)
+    page = html_text(client.get("/oversikt/mina"))
+    assert '<html lang="sv" dir="ltr">' in page and "Hoppa till innehållet" in page
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_every_patient_interface_text_is_translated_and_the_committed_mo_is_compiled_from_the_po(language):
+    with open(TRANSLATIONS / "messages.pot", "rb") as f:
+        template = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    with open(TRANSLATIONS / language / "LC_MESSAGES" / "messages.po", "rb") as f:
+        catalog = read_po(f, locale=language)
+    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog
+                  if m.id and not m.fuzzy and all(m.string if isinstance(m.string, str) else m.string)}
+    assert template - translated == set()
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    assert (TRANSLATIONS / language / "LC_MESSAGES" / "messages.mo").read_bytes() == compiled.getvalue(), \
+        "run scripts/i18n.sh compile"
+
+
+def test_answer_errors_are_shown_in_english(client, english):
+    page = html_text(client.get(step(english, "steg-1", "motivation")))
+    token = page.split('name="stegvis-token" value="', 1)[1].split('"', 1)[0]
+    response = client.post(step(english, "steg-1", "motivation") + "/formular/skal",
+                           data={"stegvis-atgard": "skicka", "stegvis-token": token, "skal": ["halsa"]})
+    page = html_text(response)
+    assert response.status_code == 422
+    assert "Your answers could not be sent. Correct what is marked." in page
+    assert '<span class="visually-hidden">Error: </span>The question must be answered.</p>' in page
+
+
+def test_every_fixed_answer_message_is_marked_for_translation():
+    from engine.forms import answers
+    from web.i18n import MARKED_MESSAGES
+    from web.services.patient import forms
+
+    fixed = {value for name, value in vars(answers).items() if name.startswith("MSG_")}
+    assert fixed | {forms.SUBMIT_ERROR, forms.DRAFT_ERROR} <= set(MARKED_MESSAGES)

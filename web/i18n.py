@@ -1,0 +1,69 @@
+"""The patient interface in other languages: Flask-Babel with the patient's own language.
+
+Staff pages are always Swedish. A logged-in patient's pages use `Patient.language` (Inställningar):
+`_()`-marked template strings come from web/translations/<lang>/LC_MESSAGES/messages.mo (committed
+next to their .po; `scripts/i18n.sh` extracts and compiles them), `<html lang dir>` follows, and
+Arabic is laid out right to left.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g
+from flask_babel import Babel
+from flask_login import current_user
+
+#: languages a patient may choose, each named in itself (Inställningar), Swedish first
+LANGUAGES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
+DEFAULT_LANGUAGE = "sv"
+RIGHT_TO_LEFT = frozenset({"ar"})
+TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
+
+babel = Babel()
+
+
+def page_language() -> str:
+    """The language of the current page: the logged-in patient's, else Swedish."""
+    if getattr(current_user, "kind", None) == "patient" and current_user.is_authenticated:
+        # patient_required keeps it in g before any commit expires the patient row (no extra query)
+        language = g.get("language") or getattr(current_user, "language", None)
+        if language in LANGUAGES:
+            return language
+    return DEFAULT_LANGUAGE
+
+
+def text_direction(language: str) -> str:
+    """"rtl" for right-to-left languages, else "ltr"."""
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel (locale = page_language) and give templates page_lang/page_dir."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", TRANSLATIONS_DIR)
+    babel.init_app(app, locale_selector=page_language)
+
+    @app.context_processor
+    def language_globals():
+        language = page_language()
+        return {"page_lang": language, "page_dir": text_direction(language)}
+
+
+def N_(text: str) -> str:
+    """Mark a text for extraction only; it is translated where it is shown."""
+    return text
+
+
+#: labels the templates translate with `_(LABELS[key])`, listed for pybabel (web.templating owns them)
+MARKED_LABELS = (N_("Färdig"), N_("Påbörjad"), N_("Ej påbörjad"), N_("Pågående"), N_("Vidmakthåll"),
+                 N_("Avslutat"))
+
+#: fixed answer and form messages of engine.forms and web.services.patient.forms, translated where shown
+#: (tests/web/test_patient_language.py checks this list against their constants)
+MARKED_MESSAGES = (
+    N_("Frågan måste besvaras."), N_("Ange ett tal."), N_("Ange ett heltal."), N_("Ange ett datum (ÅÅÅÅ-MM-DD)."),
+    N_("Ange en tid (TT:MM)."), N_("Svara ja eller nej."), N_("Välj ett av alternativen."),
+    N_("Ange bara ett svar."), N_("Ange en text."),
+    N_("Svaren kunde inte skickas in. Rätta det som är markerat."),
+    N_("Utkastet är sparat, men några svar kunde inte läsas. Rätta det som är markerat."),
+)
