@@ -7,10 +7,10 @@ from wtforms.validators import ValidationError
 from ..forms import Checkbox, Choices, IsoDate, PostForm, Present, QueryForm, Text, WholeNumber
 from ..services.clinician import activity as activity_service
 from ..services.clinician.admin import ROLES
+from ..services.clinician.days import MAX_DAYS
 from ..services.clinician.flag_params import DAY_PARAMS, param_specs
 from ..services.clinician.timeline import CATEGORIES
 
-MAX_DAYS = 3650
 DAYS_ERROR = f"Dagar kvar måste vara ett heltal mellan 0 och {MAX_DAYS}."
 UNTIL_ERROR = "Ange ett datum för vidmakthåll (ÅÅÅÅ-MM-DD)."
 
@@ -50,7 +50,19 @@ class ModuleForm(PostForm):
 
 
 class DaysForm(ModuleForm):
-    days = WholeNumber(maximum=MAX_DAYS, validators=[Present(DAYS_ERROR)])
+    """Dagar kvar: a number of days, or the box "Ingen tidsgräns" ticked (then the number is ignored)."""
+
+    days = WholeNumber(maximum=MAX_DAYS)
+    no_limit = Checkbox()
+
+    def validate_days(self, field: Field) -> None:
+        if not self.no_limit.data and field.data is None:
+            raise ValidationError(DAYS_ERROR)
+
+    @property
+    def chosen(self) -> int | None:
+        """The days chosen; None = no time limit."""
+        return None if self.no_limit.data else self.days.data
 
 
 class WelcomeTextForm(PostForm):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from .. import clock
 from ..forms import first_error
 from ..services.clinician import responses as form_service
+from ..services.clinician import days as days_service
 from ..services.clinician import moments
 from ..services.clinician import hantera as pages
 from ..services.core import accounts as patient_accounts
@@ -34,6 +35,7 @@ def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) 
         clinicians=moments.eligible_clinicians(enrollment.care_unit_id), units=pages.other_units(enrollment),
         linkable=pages.linkable(enrollment), today=clock.today(), editing=query.redigera.data == "1",
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
+        max_days=days_service.MAX_DAYS,
     )
 
 
@@ -73,8 +75,8 @@ def complete_module(enrollment: Enrollment):
 def activate_module(enrollment: Enrollment):
     """Sätt till aktuell, with Dagar kvar."""
     form = DaysForm()
-    return _module_action(enrollment, form, moments.activate_module, "Modulen är satt till aktuell.",
-                          days=form.days.data)
+    return _module_action(enrollment, form, days_service.activate_module, "Modulen är satt till aktuell.",
+                          days=form.chosen)
 
 
 @bp.post("/moment/<int:enrollment_id>/modul/kommande")
@@ -91,7 +93,13 @@ def days_left(enrollment: Enrollment):
     form = DaysForm()
     module_id = form.module.data
     if form.validate():
-        act(moments.set_days_left, enrollment, module_id, form.days.data, success="Dagar kvar är ändrat.")
+        try:
+            changed = days_service.set_days_left(enrollment, module_id, form.chosen, user=current_user,
+                                                 membership=g.membership, now=clock.now())
+        except ServiceError as exc:
+            flash_error(exc)
+        else:
+            flash("Dagar kvar är ändrat." if changed else "Inget ändrades.", "success" if changed else "info")
     else:
         flash(first_error(form), "error")
     return back_to("clinician.hantera", enrollment, f"modul-{module_id}")

@@ -10,10 +10,11 @@ from .notices import Notice
 from .operations import WorkerHeartbeat
 from .people import ROLES, CareUnit, Membership, Patient, Region, User
 from .programs import ProgramVersion
+from .settings import UnitSetting, UnitSettingChange
 
 __all__ = [
     "AccessLog", "ActivityPlan", "ActivityRegistration", "CareUnit", "Conversation", "Enrollment",
     "EnrollmentModule", "Event", "ExportLog", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt",
     "Membership", "Message", "Notice", "Patient", "ProgramVersion", "PurgeReceipt", "ROLES", "Region", "StatModule",
-    "StatRecord", "StepProgress", "UTCDateTime", "User", "WorkerHeartbeat",
+    "StatRecord", "StepProgress", "UTCDateTime", "UnitSetting", "UnitSettingChange", "User", "WorkerHeartbeat",
 ]

@@ -72,7 +72,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         for position, module in enumerate(program.modules):
             ms = state.modules[module.id]
             enrollment.modules.append(EnrollmentModule(
-                module_id=module.id, position=position, state=ms.state, status=ms.status, days=ms.days or 0,
+                module_id=module.id, position=position, state=ms.state, status=ms.status, days=ms.days,
                 activated_at=ms.activated_at, completed_at=ms.completed_at,
             ))
         db.session.flush()
@@ -91,10 +91,11 @@ def _clinician_action(enrollment: Enrollment, action, *args, user: User, members
 
 
 def activate_module(enrollment: Enrollment, module_id: str, *, days: int | None, user: User,
-                    membership: Membership, now: datetime) -> None:
-    """Sätt till aktuell with Dagar kvar (None = the module's days)."""
+                    membership: Membership, now: datetime, no_limit: bool = False) -> None:
+    """Sätt till aktuell with Dagar kvar (None = the module's days; `no_limit` = no time limit)."""
+    chosen = None if no_limit else (lifecycle.DEFAULT_DAYS if days is None else days)
     _clinician_action(enrollment, lifecycle.activate_module, module_id, user=user,
-                      membership=membership, now=now, days=lifecycle.DEFAULT_DAYS if days is None else days or None)
+                      membership=membership, now=now, days=chosen)
 
 
 def complete_module(enrollment: Enrollment, module_id: str, *, user: User, membership: Membership,
@@ -109,10 +110,10 @@ def set_upcoming(enrollment: Enrollment, module_id: str, *, user: User, membersh
     _clinician_action(enrollment, lifecycle.set_upcoming, module_id, user=user, membership=membership, now=now)
 
 
-def set_days_left(enrollment: Enrollment, module_id: str, days_left: int, *, user: User,
+def set_days_left(enrollment: Enrollment, module_id: str, days_left: int | None, *, user: User,
                   membership: Membership, now: datetime) -> None:
-    """Dagar kvar for a module (0 = no limit)."""
-    _clinician_action(enrollment, lifecycle.set_days_left, module_id, days_left or None, user=user,
+    """Dagar kvar for a module (None = no time limit, 0 = no days left)."""
+    _clinician_action(enrollment, lifecycle.set_days_left, module_id, days_left, user=user,
                       membership=membership, now=now)
 
 
