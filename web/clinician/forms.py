@@ -69,7 +69,7 @@ class WelcomeTextForm(PostForm):
     text = Text(strip_text=False)
 
 
-class EndForm(PostForm):
+class _EndFields:
     reason = Text(validators=[Present("Välj en avslutningsorsak.")])
     maintain = Checkbox()
     until = IsoDate()
@@ -77,6 +77,21 @@ class EndForm(PostForm):
     def validate_until(self, field: Field) -> None:
         if self.maintain.data and field.data is None:
             raise ValidationError(UNTIL_ERROR)
+
+    @property
+    def chosen_until(self):
+        """Vidmakthåll till och med, when "Moment Vidmakthåll" is ticked."""
+        return self.until.data if self.maintain.data else None
+
+
+class EndForm(_EndFields, PostForm):
+    """Avsluta, posted from its confirmation page (`confirm`); without it the view asks first."""
+
+    confirm = Checkbox()
+
+
+class EndQuery(_EndFields, QueryForm):
+    """Avsluta as chosen on Hantera, shown on the confirmation page."""
 
 
 class MaintainForm(PostForm):
@@ -90,6 +105,15 @@ class PickForm(PostForm):
     unit = WholeNumber(minimum=1)
     other = WholeNumber(minimum=1)
     battery = Text()
+    #: posted by a confirmation page (Byte av behandlare, Överlämna)
+    confirm = Checkbox()
+
+
+class PickQuery(QueryForm):
+    """Byte av behandlare or Överlämna as chosen on Hantera, shown on the confirmation page."""
+
+    clinician = WholeNumber(minimum=1)
+    unit = WholeNumber(minimum=1)
 
 
 # --- Händelser: Flaggor, Aktivitetsplaner -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from .. import clock
 from ..forms import first_error
 from ..services.clinician import responses as form_service
 from ..services.clinician import days as days_service
+from ..services.clinician import links as link_service
 from ..services.clinician import moments
 from ..services.clinician import hantera as pages
 from ..services.core import accounts as patient_accounts
@@ -33,7 +34,7 @@ def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) 
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
         clinicians=moments.eligible_clinicians(enrollment.care_unit_id), units=pages.other_units(enrollment),
-        linkable=pages.linkable(enrollment), today=clock.today(), editing=query.redigera.data == "1",
+        linkable=link_service.linkable(enrollment), linked=link_service.linked_moments(enrollment), today=clock.today(), editing=query.redigera.data == "1",
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
         max_days=days_service.MAX_DAYS,
     )
@@ -130,7 +131,10 @@ def end(enrollment: Enrollment):
     if not form.validate():
         flash(first_error(form), "error")
         return back_to("clinician.hantera", enrollment, "avsluta")
-    until = form.until.data if form.maintain.data else None
+    until = form.chosen_until
+    if not form.confirm.data:  # irreversible: ask first (also without JavaScript)
+        return redirect(url_for("clinician.confirm_end", enrollment_id=enrollment.id, reason=form.reason.data,
+                                **({"maintain": "1", "until": until.isoformat()} if until else {})), 303)
     act(moments.end_and_maintain, enrollment, form.reason.data, until,
         success="Momentet är avslutat." + (f" Invånaren kan läsa till och med {until}." if until else ""))
     return back_to("clinician.hantera", enrollment, "avsluta")
@@ -153,7 +157,11 @@ def maintain(enrollment: Enrollment):
 @staff_moment()
 def change_clinician(enrollment: Enrollment):
     """Byte av behandlare."""
-    act(moments.change_clinician, enrollment, PickForm().clinician.data or 0, success="Ansvarig behandlare är bytt.")
+    form = PickForm()
+    if not form.confirm.data:
+        return redirect(url_for("clinician.confirm_clinician", enrollment_id=enrollment.id,
+                                clinician=form.clinician.data or ""), 303)
+    act(moments.change_clinician, enrollment, form.clinician.data or 0, success="Ansvarig behandlare är bytt.")
     return back_to("clinician.hantera", enrollment, "byte-av-behandlare")
 
 
@@ -161,7 +169,11 @@ def change_clinician(enrollment: Enrollment):
 @staff_moment()
 def hand_over(enrollment: Enrollment):
     """Överlämna to another unit; the moment then leaves this unit's lists."""
-    if act(moments.hand_over, enrollment, PickForm().unit.data or 0,
+    form = PickForm()
+    if not form.confirm.data:
+        return redirect(url_for("clinician.confirm_hand_over", enrollment_id=enrollment.id, unit=form.unit.data or ""),
+                        303)
+    if act(moments.hand_over, enrollment, form.unit.data or 0,
            success="Momentet är överlämnat till den andra vårdenheten."):
         return redirect(url_for("clinician.home"))
     return back_to("clinician.hantera", enrollment, "overlamna")
@@ -171,7 +183,7 @@ def hand_over(enrollment: Enrollment):
 @staff_moment()
 def link(enrollment: Enrollment):
     """Länkade moment."""
-    act(moments.link_moment, enrollment, PickForm().other.data or 0, success="Momenten är länkade.")
+    act(link_service.link, enrollment, PickForm().other.data or 0, success="Momenten är länkade.")
     return back_to("clinician.hantera", enrollment, "lankade-moment")
 
 

@@ -131,10 +131,3 @@ def other_units(enrollment: Enrollment) -> list[CareUnit]:
         db.select(CareUnit).where(CareUnit.id != enrollment.care_unit_id).order_by(CareUnit.name)
     ).scalars())
 
-
-def linkable(enrollment: Enrollment) -> list[Enrollment]:
-    """The patient's other moments in this unit (Länkade moment)."""
-    return list(db.session.execute(
-        db.select(Enrollment).where(Enrollment.patient_id == enrollment.patient_id, Enrollment.id != enrollment.id,
-                                    Enrollment.care_unit_id == enrollment.care_unit_id)
-    ).scalars())

@@ -199,11 +199,3 @@ def hand_over(enrollment: Enrollment, unit_id: int, *, user: User, membership: M
         apply(enrollment, lifecycle.hand_over, unit.display_name, now=now, actor=clinician_actor(user, membership))
         enrollment.care_unit_id = unit.id
 
-
-def link_moment(enrollment: Enrollment, other_id: int, *, user: User, membership: Membership,
-                now: datetime) -> None:
-    """Länkade moment: link another moment of the same patient."""
-    other = db.session.get(Enrollment, other_id)
-    if other is None or other.patient_id != enrollment.patient_id or other.id == enrollment.id:
-        raise ServiceError("Välj ett annat moment för samma invånare.")
-    _clinician_action(enrollment, lifecycle.link, str(other.id), user=user, membership=membership, now=now)
