@@ -301,3 +301,26 @@ class PurgeForm(QueryForm):
     personnummer = Text()
     bekrafta = Text()
     kvitto = WholeNumber(minimum=1)
+
+
+# --- Inställningar -------------------------------------------------------------------------------------------
+
+def unit_settings_form(program_ids, flag_types) -> PostForm:
+    """Inställningar of a unit: a welcome text per installed program, offered programs, flags, quiet hours, days."""
+
+    class UnitSettingsForm(PostForm):
+        offered = Choices(allowed=tuple(program_ids))
+        default_flags = Choices(allowed=tuple(flag_types))
+        quiet_hours = Text()
+        maintain_days = WholeNumber(minimum=1, maximum=MAX_DAYS)
+
+        def validate_maintain_days(self, field: Field) -> None:
+            if field.data is None and field.raw_data and field.raw_data[0].strip():
+                raise ValidationError(f"Vidmakthåll anges i hela dagar, 1–{MAX_DAYS}.")
+
+        def welcome_texts(self) -> dict[str, str]:
+            return {pid: self[f"welcome-{pid}"].data for pid in program_ids}
+
+    for pid in program_ids:
+        setattr(UnitSettingsForm, f"welcome-{pid}", Text(strip_text=False))
+    return UnitSettingsForm()

@@ -10,6 +10,7 @@ from ..services.clinician import responses as form_service
 from ..services.clinician import days as days_service
 from ..services.clinician import links as link_service
 from ..services.clinician import moments
+from ..services.clinician import unit_settings as settings_service
 from ..services.clinician import hantera as pages
 from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
@@ -37,6 +38,7 @@ def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) 
         linkable=link_service.linkable(enrollment), linked=link_service.linked_moments(enrollment), today=clock.today(), editing=query.redigera.data == "1",
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
         max_days=days_service.MAX_DAYS,
+        maintain_until=settings_service.default_maintain_until(enrollment.care_unit_id, clock.today()),
     )
 
 

@@ -11,7 +11,6 @@ from engine.moment.rules import make_event
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ...personnummer import PersonnummerError, parse
-from ...programs import get_program
 from ..core.accounts import issue_activation
 from ..core.audio import render_welcome_audio_later
 from ..core.notices import notify_patient_moment_started
@@ -19,6 +18,7 @@ from ..core.unit import apply, transaction
 from ..core.rows import clinician_actor, program_for, record_events
 from ..errors import ServiceError
 from ..core.versions import snapshot
+from . import unit_settings
 
 #: longest welcome text accepted (a page of text; more is a paste accident)
 MAX_WELCOME_TEXT = 20_000
@@ -38,7 +38,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         digits = parse(personnummer)
     except PersonnummerError as exc:
         raise ServiceError(str(exc), {"personnummer": str(exc)}) from exc
-    program = get_program(program_id)
+    program = unit_settings.offered_programs(membership.care_unit_id).get(program_id)
     if program is None:
         raise ServiceError("Välj ett program.", {"program": "Välj ett program."})
     with transaction():
@@ -81,6 +81,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         # a patient without a password gets a one-time activation link; one with an account is told to log in
         if issue_activation(patient, now, enrollment) is None:
             notify_patient_moment_started(enrollment, now)
+    unit_settings.apply_to_new_moment(enrollment, user, membership, now)  # Inställningar of the unit
     return enrollment
 
 
