@@ -32,10 +32,11 @@ def hantera(enrollment: Enrollment):
 def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) -> str:
     view = pages.hantera(enrollment, clock.now())
     query = HanteraQuery(request.args)
+    linked, linkable = link_service.for_hantera(enrollment)
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
         clinicians=moments.eligible_clinicians(enrollment.care_unit_id), units=pages.other_units(enrollment),
-        linkable=link_service.linkable(enrollment), linked=link_service.linked_moments(enrollment), today=clock.today(), editing=query.redigera.data == "1",
+        linkable=linkable, linked=linked, today=clock.today(), editing=query.redigera.data == "1",
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
         max_days=days_service.MAX_DAYS,
         maintain_until=settings_service.default_maintain_until(enrollment.care_unit_id, clock.today()),

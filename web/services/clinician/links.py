@@ -41,15 +41,17 @@ def _is_linked(a: Enrollment, b: Enrollment) -> bool:
     return str(b.id) in (a.linked or []) or str(a.id) in (b.linked or [])
 
 
+def for_hantera(enrollment: Enrollment) -> tuple[list[LinkedMoment], list[LinkedMoment]]:
+    """(linked, linkable) with one query: what Hantera's Länkade moment shows and offers."""
+    others = _patients_others(enrollment)
+    return ([LinkedMoment(o.id, label(o)) for o in others if _is_linked(enrollment, o)],
+            [LinkedMoment(o.id, label(o)) for o in others
+             if o.care_unit_id == enrollment.care_unit_id and not _is_linked(enrollment, o)])
+
+
 def linked_moments(enrollment: Enrollment) -> list[LinkedMoment]:
     """The moments linked to this one, whichever side the link was made from."""
     return [LinkedMoment(o.id, label(o)) for o in _patients_others(enrollment) if _is_linked(enrollment, o)]
-
-
-def linkable(enrollment: Enrollment) -> list[LinkedMoment]:
-    """The patient's other moments in this unit that are not linked yet."""
-    return [LinkedMoment(o.id, label(o)) for o in _patients_others(enrollment)
-            if o.care_unit_id == enrollment.care_unit_id and not _is_linked(enrollment, o)]
 
 
 def _other_of(enrollment: Enrollment, other_id: int) -> Enrollment:
