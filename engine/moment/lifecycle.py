@@ -188,7 +188,7 @@ def set_days_left(program: Program, state: MomentState, module_id: str, days_lef
 
 
 def _shown(days_left: int | None) -> str:
-    return "0 (ingen tidsgräns)" if days_left is None else str(days_left)
+    return "ingen tidsgräns" if days_left is None else str(days_left)
 
 
 def set_status(program: Program, state: MomentState, module_id: str, status: str, *,

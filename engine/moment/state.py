@@ -30,7 +30,7 @@ ActorKind = Literal["clinician", "patient", "system"]
 EventType = Literal[
     "moment_started", "module_activated", "module_completed", "module_set_upcoming", "days_changed",
     "status_changed", "moment_ended", "maintenance_started", "clinician_changed", "handed_over",
-    "moment_linked", "step_viewed", "form_saved", "form_submitted", "form_opened", "message_sent",
+    "moment_linked", "moment_unlinked", "step_viewed", "form_saved", "form_submitted", "form_opened", "message_sent",
     "battery_started", "activity_plan_added", "activity_registered", "activity_skipped", "flag_raised",
     "action_rejected",
 ]

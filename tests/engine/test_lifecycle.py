@@ -109,7 +109,7 @@ def test_none_days_left_means_no_limit(program, started):
     state, _ = started
     t = lc.set_days_left(program, state, "steg-1", None, now=sthlm(2026, 3, 4, 10), actor=CLINICIAN)
     assert lc.days_left(program, t.state, "steg-1", sthlm(2026, 3, 30)) is None
-    assert texts(t.events) == ["Dagar kvar för modul Steg 1 Uppvärmning ändrades till 0 (ingen tidsgräns)"]
+    assert texts(t.events) == ["Dagar kvar för modul Steg 1 Uppvärmning ändrades till ingen tidsgräns"]
 
 
 def test_an_expired_module_can_be_given_no_limit(program, started):

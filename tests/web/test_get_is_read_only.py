@@ -20,7 +20,7 @@ EVENT_WRITING_READS = {"clinician.answers", "patient.step"}
 
 
 @pytest.fixture
-def world(app, db, make_moment, make_staff, clock):
+def world(app, db, make_moment, make_staff, make_unit, clock):
     """A moment with due time-based flags, one answer, one conversation and an activity plan."""
     staff = make_staff("allroller", roles=ALL_ROLES, name="Alla Roller")
     membership = staff.memberships[0]
@@ -39,7 +39,9 @@ def world(app, db, make_moment, make_staff, clock):
     clock.advance(days=3)
     ids = {"enrollment_id": moment.id, "response_id": response.id, "conversation_id": message.conversation_id,
            "plan_id": plan.id, "step": 1, "tab": "alla", "key": "tobakshjalpen", "module_id": "steg-1",
-           "step_id": "motivation", "form_id": "skal", "audio_key": "0" * 16, "token": "ingen-token"}
+           "step_id": "motivation", "form_id": "skal", "audio_key": "0" * 16, "token": "ingen-token",
+           # the confirmation pages of Byte av behandlare and Överlämna name a colleague and another unit
+           "clinician_id": make_staff("kollega", name="Karin Kollega").id, "unit_id": make_unit("Annan enhet").id}
     return {"moment": moment, "staff": staff, "ids": ids}
 
 
@@ -63,7 +65,10 @@ def get_urls(app, ids):
     out += [("clinician.export", "/export?format=csv"), ("clinician.hantera", f"/moment/{moment}?redigera=1"),
             ("clinician.timeline", f"/moment/{moment}/tidslinje?period=vecka"),
             ("clinician.administration", "/administration?personnummer=19610831-2460"),
-            ("author.program", "/author/tobakshjalpen/?dag=5")]
+            ("author.program", "/author/tobakshjalpen/?dag=5"),
+            ("clinician.confirm_end", f"/moment/{moment}/avsluta/bekrafta?reason=genomford&maintain=1&until=2026-12-31"),
+            ("clinician.confirm_clinician", f"/moment/{moment}/behandlare/bekrafta?clinician={ids['clinician_id']}"),
+            ("clinician.confirm_hand_over", f"/moment/{moment}/overlamna/bekrafta?unit={ids['unit_id']}")]
     return out
 
 
@@ -101,7 +106,8 @@ def test_no_get_writes_flags_or_notices_for_staff(app, client, db, world, login)
     assert {endpoint for endpoint, _, status, _, _ in seen if status == 200} >= {
         "clinician.hantera", "clinician.flags", "clinician.activity_plans", "clinician.timeline",
         "clinician.messages", "clinician.answers", "clinician.overview", "clinician.export",
-        "clinician.administration", "author.program"}
+        "clinician.administration", "author.program", "clinician.confirm_end", "clinician.confirm_clinician",
+        "clinician.confirm_hand_over", "clinician.egenskaper"}
     assert_read_only(seen)
 
 

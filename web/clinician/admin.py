@@ -11,9 +11,12 @@ from ..programs import all_programs
 from ..services.core import access, audit
 from ..services.clinician import admin as admin_service
 from ..services.clinician import staff as staff_service
+from ..services.clinician import unit_settings as settings_service
+from ..services.clinician.days import MAX_DAYS
 from ..services.errors import ServiceError
 from .blueprint import bp
-from .forms import AdministrationQuery, GroupsForm, StaffForm
+from ..forms import first_error
+from .forms import AdministrationQuery, GroupsForm, StaffForm, unit_settings_form
 from . import export as export_views
 
 
@@ -65,12 +68,31 @@ def groups():
                            active_tab="anvandargrupper")
 
 
-@bp.route("/installningar")
+@bp.route("/installningar", methods=["GET", "POST"])
 @role_required("behorighetsadmin")
 def settings():
-    """Inställningar: the unit and the programs this Stegvis serves (id, version, digest)."""
+    """Inställningar: the unit, the programs this Stegvis serves, and the unit's own settings (editable)."""
+    unit_id = g.membership.care_unit_id
+    flag_choices = settings_service.default_flag_choices()
+    form = unit_settings_form(list(all_programs()), [t for t, _ in flag_choices])
+    if request.method == "POST":
+        if not form.validate():
+            flash(first_error(form), "error")
+        else:
+            try:
+                changed = settings_service.save(
+                    unit_id, welcome_texts=form.welcome_texts(), offered=form.offered.data,
+                    default_flags=form.default_flags.data, quiet_hours=form.quiet_hours.data,
+                    maintain_days=form.maintain_days.data, user=current_user, now=clock.now())
+            except ServiceError as exc:
+                flash(exc.message, "error")
+            else:
+                flash("Inställningarna är sparade." if changed else "Inget ändrades.", "success" if changed else "info")
+                return redirect(url_for("clinician.settings"))
     return render_template("admin/settings.html", unit=g.membership.care_unit, programs=all_programs(),
-                           active_tab="installningar")
+                           active_tab="installningar", settings=settings_service.unit_settings(unit_id),
+                           flag_choices=flag_choices, changes=settings_service.changes(unit_id),
+                           max_days=MAX_DAYS, key_labels=settings_service.KEY_LABELS)
 
 
 @bp.route("/administration")

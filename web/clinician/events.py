@@ -8,6 +8,7 @@ from .. import clock
 from ..forms import first_error
 from ..services.clinician import activity as activity_service
 from ..services.clinician import flags as flag_service
+from ..services.clinician.days import MAX_DAYS
 from ..services.clinician.flag_params import RULES, describe_params, param_specs
 from ..services.core.rows import program_for
 from ..services.errors import ServiceError
@@ -32,7 +33,7 @@ def flags(enrollment: Enrollment):
         open_flags=flag_service.open_flags(enrollment), handled=flag_service.handled_flags(enrollment),
         plans=activity_service.plans_of(enrollment), active_moment_tab="handelser",
         describe_params=lambda flag_type, params: describe_params(flag_type, params, program),
-        active_events_tab="flaggor",
+        active_events_tab="flaggor", max_days=MAX_DAYS,
     )
 
 

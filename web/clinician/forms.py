@@ -7,10 +7,10 @@ from wtforms.validators import ValidationError
 from ..forms import Checkbox, Choices, IsoDate, PostForm, Present, QueryForm, Text, WholeNumber
 from ..services.clinician import activity as activity_service
 from ..services.clinician.admin import ROLES
+from ..services.clinician.days import MAX_DAYS
 from ..services.clinician.flag_params import DAY_PARAMS, param_specs
 from ..services.clinician.timeline import CATEGORIES
 
-MAX_DAYS = 3650
 DAYS_ERROR = f"Dagar kvar måste vara ett heltal mellan 0 och {MAX_DAYS}."
 UNTIL_ERROR = "Ange ett datum för vidmakthåll (ÅÅÅÅ-MM-DD)."
 
@@ -50,14 +50,26 @@ class ModuleForm(PostForm):
 
 
 class DaysForm(ModuleForm):
-    days = WholeNumber(maximum=MAX_DAYS, validators=[Present(DAYS_ERROR)])
+    """Dagar kvar: a number of days, or the box "Ingen tidsgräns" ticked (then the number is ignored)."""
+
+    days = WholeNumber(maximum=MAX_DAYS)
+    no_limit = Checkbox()
+
+    def validate_days(self, field: Field) -> None:
+        if not self.no_limit.data and field.data is None:
+            raise ValidationError(DAYS_ERROR)
+
+    @property
+    def chosen(self) -> int | None:
+        """The days chosen; None = no time limit."""
+        return None if self.no_limit.data else self.days.data
 
 
 class WelcomeTextForm(PostForm):
     text = Text(strip_text=False)
 
 
-class EndForm(PostForm):
+class _EndFields:
     reason = Text(validators=[Present("Välj en avslutningsorsak.")])
     maintain = Checkbox()
     until = IsoDate()
@@ -65,6 +77,21 @@ class EndForm(PostForm):
     def validate_until(self, field: Field) -> None:
         if self.maintain.data and field.data is None:
             raise ValidationError(UNTIL_ERROR)
+
+    @property
+    def chosen_until(self):
+        """Vidmakthåll till och med, when "Moment Vidmakthåll" is ticked."""
+        return self.until.data if self.maintain.data else None
+
+
+class EndForm(_EndFields, PostForm):
+    """Avsluta, posted from its confirmation page (`confirm`); without it the view asks first."""
+
+    confirm = Checkbox()
+
+
+class EndQuery(_EndFields, QueryForm):
+    """Avsluta as chosen on Hantera, shown on the confirmation page."""
 
 
 class MaintainForm(PostForm):
@@ -78,6 +105,15 @@ class PickForm(PostForm):
     unit = WholeNumber(minimum=1)
     other = WholeNumber(minimum=1)
     battery = Text()
+    #: posted by a confirmation page (Byte av behandlare, Överlämna)
+    confirm = Checkbox()
+
+
+class PickQuery(QueryForm):
+    """Byte av behandlare or Överlämna as chosen on Hantera, shown on the confirmation page."""
+
+    clinician = WholeNumber(minimum=1)
+    unit = WholeNumber(minimum=1)
 
 
 # --- Händelser: Flaggor, Aktivitetsplaner -------------------------------------------------------------------
@@ -265,3 +301,26 @@ class PurgeForm(QueryForm):
     personnummer = Text()
     bekrafta = Text()
     kvitto = WholeNumber(minimum=1)
+
+
+# --- Inställningar -------------------------------------------------------------------------------------------
+
+def unit_settings_form(program_ids, flag_types) -> PostForm:
+    """Inställningar of a unit: a welcome text per installed program, offered programs, flags, quiet hours, days."""
+
+    class UnitSettingsForm(PostForm):
+        offered = Choices(allowed=tuple(program_ids))
+        default_flags = Choices(allowed=tuple(flag_types))
+        quiet_hours = Text()
+        maintain_days = WholeNumber(minimum=1, maximum=MAX_DAYS)
+
+        def validate_maintain_days(self, field: Field) -> None:
+            if field.data is None and field.raw_data and field.raw_data[0].strip():
+                raise ValidationError(f"Vidmakthåll anges i hela dagar, 1–{MAX_DAYS}.")
+
+        def welcome_texts(self) -> dict[str, str]:
+            return {pid: self[f"welcome-{pid}"].data for pid in program_ids}
+
+    for pid in program_ids:
+        setattr(UnitSettingsForm, f"welcome-{pid}", Text(strip_text=False))
+    return UnitSettingsForm()

@@ -7,7 +7,10 @@ from flask_login import current_user
 from .. import clock
 from ..forms import first_error
 from ..services.clinician import responses as form_service
+from ..services.clinician import days as days_service
+from ..services.clinician import links as link_service
 from ..services.clinician import moments
+from ..services.clinician import unit_settings as settings_service
 from ..services.clinician import hantera as pages
 from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
@@ -29,11 +32,14 @@ def hantera(enrollment: Enrollment):
 def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) -> str:
     view = pages.hantera(enrollment, clock.now())
     query = HanteraQuery(request.args)
+    linked, linkable = link_service.for_hantera(enrollment)
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
         clinicians=moments.eligible_clinicians(enrollment.care_unit_id), units=pages.other_units(enrollment),
-        linkable=pages.linkable(enrollment), today=clock.today(), editing=query.redigera.data == "1",
+        linkable=linkable, linked=linked, today=clock.today(), editing=query.redigera.data == "1",
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
+        max_days=days_service.MAX_DAYS,
+        maintain_until=settings_service.default_maintain_until(enrollment.care_unit_id, clock.today()),
     )
 
 
@@ -73,8 +79,8 @@ def complete_module(enrollment: Enrollment):
 def activate_module(enrollment: Enrollment):
     """Sätt till aktuell, with Dagar kvar."""
     form = DaysForm()
-    return _module_action(enrollment, form, moments.activate_module, "Modulen är satt till aktuell.",
-                          days=form.days.data)
+    return _module_action(enrollment, form, days_service.activate_module, "Modulen är satt till aktuell.",
+                          days=form.chosen)
 
 
 @bp.post("/moment/<int:enrollment_id>/modul/kommande")
@@ -91,7 +97,13 @@ def days_left(enrollment: Enrollment):
     form = DaysForm()
     module_id = form.module.data
     if form.validate():
-        act(moments.set_days_left, enrollment, module_id, form.days.data, success="Dagar kvar är ändrat.")
+        try:
+            changed = days_service.set_days_left(enrollment, module_id, form.chosen, user=current_user,
+                                                 membership=g.membership, now=clock.now())
+        except ServiceError as exc:
+            flash_error(exc)
+        else:
+            flash("Dagar kvar är ändrat." if changed else "Inget ändrades.", "success" if changed else "info")
     else:
         flash(first_error(form), "error")
     return back_to("clinician.hantera", enrollment, f"modul-{module_id}")
@@ -122,7 +134,10 @@ def end(enrollment: Enrollment):
     if not form.validate():
         flash(first_error(form), "error")
         return back_to("clinician.hantera", enrollment, "avsluta")
-    until = form.until.data if form.maintain.data else None
+    until = form.chosen_until
+    if not form.confirm.data:  # irreversible: ask first (also without JavaScript)
+        return redirect(url_for("clinician.confirm_end", enrollment_id=enrollment.id, reason=form.reason.data,
+                                **({"maintain": "1", "until": until.isoformat()} if until else {})), 303)
     act(moments.end_and_maintain, enrollment, form.reason.data, until,
         success="Momentet är avslutat." + (f" Invånaren kan läsa till och med {until}." if until else ""))
     return back_to("clinician.hantera", enrollment, "avsluta")
@@ -145,7 +160,11 @@ def maintain(enrollment: Enrollment):
 @staff_moment()
 def change_clinician(enrollment: Enrollment):
     """Byte av behandlare."""
-    act(moments.change_clinician, enrollment, PickForm().clinician.data or 0, success="Ansvarig behandlare är bytt.")
+    form = PickForm()
+    if not form.confirm.data:
+        return redirect(url_for("clinician.confirm_clinician", enrollment_id=enrollment.id,
+                                clinician=form.clinician.data or ""), 303)
+    act(moments.change_clinician, enrollment, form.clinician.data or 0, success="Ansvarig behandlare är bytt.")
     return back_to("clinician.hantera", enrollment, "byte-av-behandlare")
 
 
@@ -153,7 +172,11 @@ def change_clinician(enrollment: Enrollment):
 @staff_moment()
 def hand_over(enrollment: Enrollment):
     """Överlämna to another unit; the moment then leaves this unit's lists."""
-    if act(moments.hand_over, enrollment, PickForm().unit.data or 0,
+    form = PickForm()
+    if not form.confirm.data:
+        return redirect(url_for("clinician.confirm_hand_over", enrollment_id=enrollment.id, unit=form.unit.data or ""),
+                        303)
+    if act(moments.hand_over, enrollment, form.unit.data or 0,
            success="Momentet är överlämnat till den andra vårdenheten."):
         return redirect(url_for("clinician.home"))
     return back_to("clinician.hantera", enrollment, "overlamna")
@@ -163,7 +186,7 @@ def hand_over(enrollment: Enrollment):
 @staff_moment()
 def link(enrollment: Enrollment):
     """Länkade moment."""
-    act(moments.link_moment, enrollment, PickForm().other.data or 0, success="Momenten är länkade.")
+    act(link_service.link, enrollment, PickForm().other.data or 0, success="Momenten är länkade.")
     return back_to("clinician.hantera", enrollment, "lankade-moment")
 
 

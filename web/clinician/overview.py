@@ -8,6 +8,7 @@ from .. import clock
 from ..decorators import role_required, staff_required
 from ..personnummer import PersonnummerError, format_full, parse
 from ..programs import all_programs
+from ..services.clinician import unit_settings as settings_service
 from ..services.core import access
 from ..services.clinician import moments
 from ..services.clinician import overview as overview_service
@@ -90,8 +91,9 @@ def new_moment():
     """Starta nytt moment: look up the personnummer (warning if never logged in), pick the program, start."""
     form = NewMomentForm()
     values = form.values()
-    if not values["program"] and len(all_programs()) == 1:
-        values["program"] = next(iter(all_programs()))
+    offered = settings_service.offered_programs(g.membership.care_unit_id)  # Inställningar: what the unit offers
+    if not values["program"] and len(offered) == 1:
+        values["program"] = next(iter(offered))
     errors: dict[str, str] = {}
     patient, looked_up, elsewhere = None, False, False
     if request.method == "POST":
@@ -125,5 +127,5 @@ def new_moment():
     else:
         status = 200
     return render_template("clinician/new_moment.html", values=values, errors=errors, patient=patient,
-                           looked_up=looked_up and "personnummer" not in errors, programs=all_programs(),
+                           looked_up=looked_up and "personnummer" not in errors, programs=offered,
                            elsewhere=elsewhere), status

@@ -12,10 +12,12 @@ from .operations import WorkerHeartbeat
 from .people import ROLES, CareUnit, Membership, Patient, Region, User
 from .programs import ProgramVersion
 from .sessions import WebSession
+from .settings import UnitSetting, UnitSettingChange
 
 __all__ = [
     "AccessLog", "ActivityPlan", "ActivityRegistration", "AuditEvent", "CareUnit", "Conversation", "Enrollment",
     "EnrollmentModule", "Event", "ExportLog", "Flag", "FlagSubscription", "FormResponse", "LoginAttempt",
     "Membership", "Message", "Notice", "Patient", "ProgramVersion", "PurgeReceipt", "ROLES", "Region", "StatModule",
-    "StatRecord", "StepProgress", "UTCDateTime", "User", "WebSession", "WorkerHeartbeat",
+    "StatRecord", "StepProgress", "UTCDateTime", "UnitSetting", "UnitSettingChange", "User", "WebSession",
+    "WorkerHeartbeat",
 ]

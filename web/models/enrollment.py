@@ -70,8 +70,8 @@ class EnrollmentModule(db.Model):
     state: Mapped[str] = mapped_column(String(16), default="upcoming")
     #: invånarstatus: hidden | read_write | read_only
     status: Mapped[str] = mapped_column(String(16), default="hidden")
-    #: days the module is open from activation; 0 = no limit
-    days: Mapped[int] = mapped_column(Integer, default=0)
+    #: days the module is open from activation; None = no time limit (0 = no days at all)
+    days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

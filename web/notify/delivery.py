@@ -26,6 +26,7 @@ from engine.moment.reminders import next_allowed, parse_quiet_hours, retry_delay
 
 from ..extensions import db
 from ..models import Enrollment, Membership, Notice
+from ..services.core.unit_settings import unit_settings
 from .templates import TemplateError, render_notice
 from .transports import DeliveryError, Outgoing, Transports, make_transports
 
@@ -69,11 +70,22 @@ def reference(notice: Notice) -> str:
     return f"notice-{notice.id}-{digest}"
 
 
+def _quiet_hours(notice: Notice, config) -> str | None:
+    """SMS quiet hours: the patient's unit's (Inställningar) when set, else the service's SMS_QUIET_HOURS."""
+    if notice.recipient_kind == "patient" and notice.enrollment_id is not None:
+        unit_id = db.session.execute(
+            db.select(Enrollment.care_unit_id).where(Enrollment.id == notice.enrollment_id)).scalar_one_or_none()
+        quiet = unit_settings(unit_id).quiet_hours
+        if quiet:
+            return quiet
+    return config["SMS_QUIET_HOURS"]
+
+
 def deliver_one(notice: Notice, now: datetime, transports: Transports) -> str:
     """Try to send a claimed notice and record the outcome on the row: sent, retried, failed or postponed."""
     config = current_app.config
     if notice.channel == "sms":
-        allowed = next_allowed(now, parse_quiet_hours(config["SMS_QUIET_HOURS"]))
+        allowed = next_allowed(now, parse_quiet_hours(_quiet_hours(notice, config)))
         if allowed > now:
             notice.next_attempt_at = allowed
             return "postponed"

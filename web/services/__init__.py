@@ -10,7 +10,7 @@ Modules (import what you need, e.g. `from web.services import moments`):
 - access: moment_for_staff(), view_moment(), log_access(), add_access_log(), access_log_for()
 - moments: start_moment(), activate_module(), complete_module(), set_upcoming(), set_days_left(),
   set_patient_status(), save_welcome_text(), end_moment(), maintain_moment(), end_and_maintain(),
-  change_clinician(), hand_over(), link_moment(), start_battery()
+  change_clinician(), hand_over(), start_battery()
 - forms: view_step(), save_form(), submit_form(), open_response(), draft_for(), unread_responses()
 - messages: send_as_clinician(), send_as_patient(), mark_read_by_clinician(), mark_read_by_patient()
 - flags: add_subscription(), remove_subscription(), raise_due_flags(), refresh_flags(), open_flags(),

@@ -1,7 +1,7 @@
 """moving moments to a new program version: the version each submitted answer was given under
 
 Revision ID: 0008u
-Revises: 0005p
+Revises: 0007w
 Create Date: 2026-12-01 10:00:00.000000
 
 Submissions stored before this revision were all given under their moment's version and form id
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0008u'
-down_revision = '0005p'
+down_revision = '0007w'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """patient language: the language the patient reads the program and the patient pages in
 
 Revision ID: 0009l
-Revises: 0005p
+Revises: 0008u
 Create Date: 2026-11-30 10:00:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0009l'
-down_revision = '0005p'
+down_revision = '0008u'
 branch_labels = None
 depends_on = None
 

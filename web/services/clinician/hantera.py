@@ -44,8 +44,8 @@ class ModuleView:
     status: str
     #: Dagar kvar (None = no limit)
     days_left: int | None
-    #: days the module gets when set to current
-    days: int
+    #: days the module gets when set to current (None = no limit)
+    days: int | None
     steps: list[StepView] = field(default_factory=list)
     forms: list[FormView] = field(default_factory=list)
 
@@ -92,7 +92,7 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
         form_ids = [f for step in module.steps for f in step.forms]
         views.append(ModuleView(
             id=module.id, title=module.title, kind=module.kind, state=ms.state, status=ms.status,
-            days_left=lifecycle.days_left(program, state, module.id, now), days=ms.days or 0,
+            days_left=lifecycle.days_left(program, state, module.id, now), days=ms.days,
             steps=[StepView(s.number, s.title, lifecycle.step_progress(state, module.id, s.id)) for s in module.steps],
             forms=[FormView(f, program.form(f).title if program.form(f) else f, latest.get(f), f in unread_ids)
                    for f in dict.fromkeys(form_ids)],
@@ -131,10 +131,3 @@ def other_units(enrollment: Enrollment) -> list[CareUnit]:
         db.select(CareUnit).where(CareUnit.id != enrollment.care_unit_id).order_by(CareUnit.name)
     ).scalars())
 
-
-def linkable(enrollment: Enrollment) -> list[Enrollment]:
-    """The patient's other moments in this unit (Länkade moment)."""
-    return list(db.session.execute(
-        db.select(Enrollment).where(Enrollment.patient_id == enrollment.patient_id, Enrollment.id != enrollment.id,
-                                    Enrollment.care_unit_id == enrollment.care_unit_id)
-    ).scalars())

@@ -13,7 +13,6 @@ from ...contact import contact_errors
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, Membership, Patient, User
 from ...personnummer import PersonnummerError, parse
-from ...programs import get_program
 from ..core.accounts import issue_activation
 from ..core.audio import render_welcome_audio_later
 from ..core.notices import notify_patient_moment_started
@@ -21,6 +20,7 @@ from ..core.unit import apply, transaction
 from ..core.rows import clinician_actor, program_for, record_events
 from ..errors import ServiceError
 from ..core.versions import snapshot
+from . import unit_settings
 
 #: longest welcome text accepted (a page of text; more is a paste accident)
 MAX_WELCOME_TEXT = limits.MAX_WELCOME_TEXT
@@ -40,7 +40,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         digits = parse(personnummer)
     except PersonnummerError as exc:
         raise ServiceError(str(exc), {"personnummer": str(exc)}) from exc
-    program = get_program(program_id)
+    program = unit_settings.offered_programs(membership.care_unit_id).get(program_id)
     if program is None:
         raise ServiceError("Välj ett program.", {"program": "Välj ett program."})
     with transaction():
@@ -87,7 +87,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
         for position, module in enumerate(program.modules):
             ms = state.modules[module.id]
             enrollment.modules.append(EnrollmentModule(
-                module_id=module.id, position=position, state=ms.state, status=ms.status, days=ms.days or 0,
+                module_id=module.id, position=position, state=ms.state, status=ms.status, days=ms.days,
                 activated_at=ms.activated_at, completed_at=ms.completed_at,
             ))
         db.session.flush()
@@ -98,6 +98,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             pass  # the patient activates with the link they already have; then they see both moments
         elif issue_activation(patient, now, enrollment) is None:
             notify_patient_moment_started(enrollment, now)
+    unit_settings.apply_to_new_moment(enrollment, user, membership, now)  # Inställningar of the unit
     return enrollment
 
 
@@ -108,10 +109,11 @@ def _clinician_action(enrollment: Enrollment, action, *args, user: User, members
 
 
 def activate_module(enrollment: Enrollment, module_id: str, *, days: int | None, user: User,
-                    membership: Membership, now: datetime) -> None:
-    """Sätt till aktuell with Dagar kvar (None = the module's days)."""
+                    membership: Membership, now: datetime, no_limit: bool = False) -> None:
+    """Sätt till aktuell with Dagar kvar (None = the module's days; `no_limit` = no time limit)."""
+    chosen = None if no_limit else (lifecycle.DEFAULT_DAYS if days is None else days)
     _clinician_action(enrollment, lifecycle.activate_module, module_id, user=user,
-                      membership=membership, now=now, days=lifecycle.DEFAULT_DAYS if days is None else days or None)
+                      membership=membership, now=now, days=chosen)
 
 
 def complete_module(enrollment: Enrollment, module_id: str, *, user: User, membership: Membership,
@@ -126,10 +128,10 @@ def set_upcoming(enrollment: Enrollment, module_id: str, *, user: User, membersh
     _clinician_action(enrollment, lifecycle.set_upcoming, module_id, user=user, membership=membership, now=now)
 
 
-def set_days_left(enrollment: Enrollment, module_id: str, days_left: int, *, user: User,
+def set_days_left(enrollment: Enrollment, module_id: str, days_left: int | None, *, user: User,
                   membership: Membership, now: datetime) -> None:
-    """Dagar kvar for a module (0 = no limit)."""
-    _clinician_action(enrollment, lifecycle.set_days_left, module_id, days_left or None, user=user,
+    """Dagar kvar for a module (None = no time limit, 0 = no days left)."""
+    _clinician_action(enrollment, lifecycle.set_days_left, module_id, days_left, user=user,
                       membership=membership, now=now)
 
 
@@ -215,12 +217,3 @@ def hand_over(enrollment: Enrollment, unit_id: int, *, user: User, membership: M
         apply(enrollment, lifecycle.hand_over, unit.display_name, now=now, actor=clinician_actor(user, membership))
         enrollment.care_unit_id = unit.id
 
-
-def link_moment(enrollment: Enrollment, other_id: int, *, user: User, membership: Membership,
-                now: datetime) -> None:
-    """Länkade moment: link another moment of the same patient."""
-    other = db.session.get(Enrollment, other_id)
-    if (other is None or other.patient_id != enrollment.patient_id or other.id == enrollment.id
-            or other.care_unit_id != membership.care_unit_id or enrollment.care_unit_id != membership.care_unit_id):
-        raise ServiceError("Välj ett annat moment för samma invånare.")
-    _clinician_action(enrollment, lifecycle.link, str(other.id), user=user, membership=membership, now=now)

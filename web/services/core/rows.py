@@ -71,7 +71,7 @@ def build_state(enrollment: Enrollment) -> MomentState:
         clinician=Actor("clinician", str(clinician.id), clinician.name, enrollment.care_unit.display_name),
         status=enrollment.status,
         modules=frozen_map({
-            m.module_id: ModuleState(m.module_id, m.state, m.status, m.days or None, m.activated_at, m.completed_at)
+            m.module_id: ModuleState(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
             for m in enrollment.modules
         }),
         steps=frozen_map({f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}),
@@ -116,7 +116,7 @@ def write_state(enrollment: Enrollment, program: Program, state: MomentState, no
         if row is None:
             row = EnrollmentModule(module_id=module_id, position=positions.get(module_id, len(positions)))
             enrollment.modules.append(row)
-        row.state, row.status, row.days = ms.state, ms.status, ms.days or 0
+        row.state, row.status, row.days = ms.state, ms.status, ms.days
         row.activated_at, row.completed_at = ms.activated_at, ms.completed_at
     step_rows = {f"{s.module_id}/{s.step_id}": s for s in enrollment.steps}
     for key, progress in state.steps.items():

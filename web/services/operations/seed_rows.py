@@ -79,7 +79,7 @@ def _fill(m: _Moment, started, plan: dict, enrollment: dict) -> None:
     m.event("moment_started", started, m.clinician, f"Momentet {s.program.title} startades",
             program=s.program.id, version=s.program.version)
     rows = {mod.id: {"_e": m.slot, "module_id": mod.id, "position": s.positions[mod.id], "state": "upcoming",
-                     "status": "hidden", "days": mod.default_days or 0, "activated_at": None, "completed_at": None}
+                     "status": "hidden", "days": mod.default_days, "activated_at": None, "completed_at": None}
             for mod in s.program.modules}
     if rng.random() < 0.85:
         c.conversations.append({"_e": m.slot, "subject": "Välkommen", "started_by": "clinician",

@@ -1,0 +1,49 @@
+"""Inställningar per vårdenhet (UnitSetting rows) read where they apply: moment start, Hantera, delivery."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ...extensions import db
+from ...models import UnitSetting
+
+KEYS = ("welcome_text", "offered_programs", "default_flags", "quiet_hours", "maintain_days")
+
+
+@dataclass
+class UnitSettings:
+    #: program id → the unit's default welcome text for new moments
+    welcome_texts: dict[str, str] = field(default_factory=dict)
+    #: programs the unit offers under Starta nytt moment (None = every installed program)
+    offered_programs: list[str] | None = None
+    #: flag types new moments subscribe the starting clinician to
+    default_flags: list[str] = field(default_factory=list)
+    #: SMS quiet hours for the unit's patients, "21:00-08:00" ("" = none; None = the service's default)
+    quiet_hours: str | None = None
+    #: Vidmakthåll: default number of days offered when a moment ends
+    maintain_days: int | None = None
+
+
+def rows(unit_id: int) -> dict[tuple[str, str], UnitSetting]:
+    return {(r.key, r.program_id): r for r in db.session.execute(
+        db.select(UnitSetting).where(UnitSetting.care_unit_id == unit_id)).scalars()}
+
+
+def unit_settings(unit_id: int | None) -> UnitSettings:
+    """The unit's settings, defaults where nothing is stored."""
+    out = UnitSettings()
+    if unit_id is None:
+        return out
+    for (key, program_id), row in rows(unit_id).items():
+        value: Any = row.value
+        if key == "welcome_text" and value:
+            out.welcome_texts[program_id] = value
+        elif key == "offered_programs":
+            out.offered_programs = list(value) if value is not None else None
+        elif key == "default_flags":
+            out.default_flags = list(value or [])
+        elif key == "quiet_hours":
+            out.quiet_hours = value
+        elif key == "maintain_days":
+            out.maintain_days = value
+    return out
