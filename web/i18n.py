@@ -63,7 +63,7 @@ MARKED_LABELS = (N_("Färdig"), N_("Påbörjad"), N_("Ej påbörjad"), N_("Påg�
 MARKED_MESSAGES = (
     N_("Frågan måste besvaras."), N_("Ange ett tal."), N_("Ange ett heltal."), N_("Ange ett datum (ÅÅÅÅ-MM-DD)."),
     N_("Ange en tid (TT:MM)."), N_("Svara ja eller nej."), N_("Välj ett av alternativen."),
-    N_("Ange bara ett svar."), N_("Ange en text."),
+    N_("Ange bara ett svar."), N_("Ange en text."), N_("Svaret får vara högst 5000 tecken."),
     N_("Svaren kunde inte skickas in. Rätta det som är markerat."),
     N_("Utkastet är sparat, men några svar kunde inte läsas. Rätta det som är markerat."),
 )

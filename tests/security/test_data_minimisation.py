@@ -35,13 +35,13 @@ def test_starting_a_moment_keeps_the_other_units_pending_activation_link(
 def test_moments_cannot_be_linked_across_units(app, clinician, make_moment, make_staff, other_unit, clock):
     import pytest
 
-    from web.services.clinician import moments
+    from web.services.clinician import links
     from web.services.errors import ServiceError
 
     theirs = _other_units_moment(make_moment, make_staff, other_unit)
     mine = make_moment()
     with pytest.raises(ServiceError):
-        moments.link_moment(mine, theirs.id, user=clinician, membership=clinician.memberships[0], now=clock())
+        links.link(mine, theirs.id, user=clinician, membership=clinician.memberships[0], now=clock())
     assert mine.linked == []
 
 

@@ -97,8 +97,8 @@ def test_welcome_audio_is_not_stored_but_step_audio_may_be(client, make_moment, 
 
     mp3 = tmp_path / "abc123.mp3"
     mp3.write_bytes(b"ID3" + bytes(200))
-    monkeypatch.setattr(audio.patient_audio, "welcome_audio", lambda enrollment: mp3)
-    monkeypatch.setattr(audio.patient_audio, "step_audio", lambda program, step: mp3)
+    monkeypatch.setattr(audio.patient_audio, "welcome_audio", lambda enrollment, shown=None: mp3)
+    monkeypatch.setattr(audio.patient_audio, "step_audio", lambda program, step, voice=None: mp3)
     moment = make_moment()
     login_patient(moment.patient)
     welcome = client.get(f"/stod-och-behandling/{moment.id}/ljud/valkomsttext/abc123.mp3")

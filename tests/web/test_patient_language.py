@@ -7,8 +7,10 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from patient_support import app_config, html_text, patient_login, start, test_program  # noqa: F401
 from html_assert import has_element
+from patient_support import html_text, with_alla_typer
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "web" / "translations"
 

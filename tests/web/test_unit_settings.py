@@ -4,8 +4,10 @@ from datetime import timedelta
 import pytest
 
 from html_assert import elements
-from patient_support import app_config, test_program  # noqa: F401  (a second program: alla-typer)
+from patient_support import with_alla_typer
 from web.models import Enrollment, FlagSubscription, UnitSettingChange
+
+pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)  # a second program: alla-typer
 
 
 @pytest.fixture

@@ -3,10 +3,9 @@ right to left in Arabic, an untranslated page in Swedish with a notice."""
 import pytest
 from playwright.sync_api import expect
 
-from patient_e2e_support import (PASSWORD, assert_accessible, assert_fits_the_screen, axe,  # noqa: F401
-                                 backend, patient_logs_in, phone)
+from patient_e2e_support import PASSWORD, assert_accessible, assert_fits_the_screen, patient_logs_in
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 
 @pytest.fixture
