@@ -8,6 +8,7 @@ from sqlalchemy import JSON, bindparam, insert, text, update
 
 from ...extensions import db
 from ...models.base import UTCDateTime
+from .seed_data import CLINICIAN_LINES, FIRST_NAMES, LAST_NAMES, PATIENT_LINES, personnummer
 from ...models import (Conversation, Enrollment, EnrollmentModule, Event, Flag, FormResponse, Message, Patient,
                        StepProgress)
 
@@ -217,15 +218,11 @@ def _submit(m: _Moment, module_id: str, step_id: str, form, variant: dict, at, e
 
 
 def s_line(rng, sender: str) -> str:
-    from .seed import CLINICIAN_LINES, PATIENT_LINES
-
     return rng.choice(CLINICIAN_LINES if sender == "clinician" else PATIENT_LINES)
 
 
 def write_chunk(seeder, offset: int, size: int) -> None:
     """Insert `size` moments (patients offset … offset+size-1) with everything that happened in them."""
-    from .seed import FIRST_NAMES, LAST_NAMES, personnummer
-
     s, rng, now, program = seeder, seeder.rng, seeder.now, seeder.program
     c = _Chunk(s)
     patients, enrollments, moments = [], [], []
