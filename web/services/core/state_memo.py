@@ -1,9 +1,9 @@
 """Per-transaction memo of moment states, and a commit that keeps what the request already loaded.
 
 A page asks for a moment's MomentState several times (the view, the engine action, the flags); the
-memo builds it once. It lives in the session's `info` and is dropped whenever the session writes
-(flush), commits, rolls back or has pending changes, so a memoised state is never older than the
-rows it was built from in the same transaction.
+memo builds it once. It lives in the session's `info`, belongs to one request, and is dropped
+whenever the session writes (a flush or an INSERT/UPDATE/DELETE statement), commits, rolls back or
+has pending changes, so a memoised state is never older than the rows it was built from.
 """
 from __future__ import annotations
 
@@ -63,6 +63,12 @@ def _drop(session: Session, *_: Any) -> None:
     session.info.pop(_KEY, None)
 
 
+def _drop_on_write(execute_state: Any) -> None:
+    if execute_state.is_insert or execute_state.is_update or execute_state.is_delete:  # Core writes, too
+        _drop(execute_state.session)
+
+
+event.listen(Session, "do_orm_execute", _drop_on_write)
 event.listen(Session, "after_flush", _drop)
 event.listen(Session, "after_commit", _drop)
 event.listen(Session, "after_soft_rollback", _drop)
