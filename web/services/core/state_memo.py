@@ -1,7 +1,8 @@
 """Per-transaction memo of moment states, and a commit that keeps what the request already loaded.
 
 A page asks for a moment's MomentState several times (the view, the engine action, the flags); the
-memo builds it once. It lives in the session's `info`, belongs to one request, and is dropped
+memo builds it once. It lives in the session's `info`, belongs to one request (outside requests
+there is no memo), and is dropped
 whenever the session writes (a flush or an INSERT/UPDATE/DELETE statement), commits, rolls back or
 has pending changes, so a memoised state is never older than the rows it was built from.
 """
@@ -29,6 +30,8 @@ def _key(enrollment: Any) -> Hashable | None:
 
 def get(enrollment: Any) -> Any | None:
     """The memoised state of the moment, or None (also whenever the session has unflushed changes)."""
+    if not has_request_context():  # the worker and scripts build every time, as before
+        return None
     session = _session()
     memo = _memo(session)
     if not memo:
@@ -42,12 +45,12 @@ def get(enrollment: Any) -> Any | None:
 def put(enrollment: Any, state: Any) -> None:
     """Remember the moment's state for the rest of this transaction (and request)."""
     key = _key(enrollment)
-    if key is not None:
+    if key is not None and has_request_context():
         _memo(_session())[key] = state
 
 
 def _owner() -> Any:
-    return request._get_current_object() if has_request_context() else None
+    return request._get_current_object()
 
 
 def _memo(session: Session) -> dict:
