@@ -1,10 +1,10 @@
-"""Per-transaction memo of moment states, and a commit that keeps what the request already loaded.
+"""Per-request memo of moment states, and a commit that keeps what the request already loaded.
 
 A page asks for a moment's MomentState several times (the view, the engine action, the flags); the
 memo builds it once. It lives in the session's `info`, belongs to one request (outside requests
-there is no memo), and is dropped
-whenever the session writes (a flush or an INSERT/UPDATE/DELETE statement), commits, rolls back or
-has pending changes, so a memoised state is never older than the rows it was built from.
+there is no memo), and is dropped whenever the session writes (a flush or an INSERT/UPDATE/DELETE
+statement), commits, rolls back or has pending changes, so a memoised state is never older than
+the rows it was built from.
 """
 from __future__ import annotations
 
