@@ -6,6 +6,10 @@ STEGVIS_TEST_PG_URL; a throw-away database is created and dropped):
     .venv/bin/pip install -e '.[test]'
     .venv/bin/python bench/bench_pages.py [--moments 100000] [--seconds 10] [--connections 16] [--sqlite]
 
+`--keep` keeps the seeded PostgreSQL database (its name is printed) and `--database NAME` runs
+against such a database again without seeding (migrations are still applied), so a run after a
+change need not seed 100 000 moments again.
+
 It seeds the demo plus N moments (web.services.operations.seed), starts the app and bench/hello.py
 each under `gunicorn -w 2` (sync workers), logs in as Marita (behandlare) and as Jane Doe (invånare)
 and runs wrk against each page and against hello-world right before it, so the ratio compares
@@ -32,8 +36,8 @@ PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@12
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 
-def seed(url: str, data_dir: str, moments: int) -> dict:
-    """Migrate, seed the demo and `moments` more; returns ids for the URLs."""
+def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
+    """Migrate, seed the demo and `moments` more (not when `reuse`: seeded before); returns ids for the URLs."""
     from web import create_app, demo, manage
     from web.extensions import db
     from web.models import Enrollment, Patient, User
@@ -43,12 +47,14 @@ def seed(url: str, data_dir: str, moments: int) -> dict:
     app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": data_dir})
     manage.upgrade(app)
     now = datetime.now(UTC)
-    demo.seed(app, now)
+    if not reuse:
+        demo.seed(app, now)
     with app.app_context():
         t0 = time.perf_counter()
-        seed_moments(get_program("tobakshjalpen"), moments, now, seed=1,
-                     progress=lambda done: print(f"\r  seeded {done}/{moments}", end="", file=sys.stderr))
-        print(f"\n  seeding took {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        if not reuse:
+            seed_moments(get_program("tobakshjalpen"), moments, now, seed=1,
+                         progress=lambda done: print(f"\r  seeded {done}/{moments}", end="", file=sys.stderr))
+            print(f"\n  seeding took {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
@@ -128,6 +134,8 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--sqlite", action="store_true", help="A SQLite file instead of PostgreSQL.")
     parser.add_argument("--only", help="Run only pages whose name contains this text.")
+    parser.add_argument("--keep", action="store_true", help="Keep the seeded PostgreSQL database.")
+    parser.add_argument("--database", help="Use this database seeded by an earlier --keep run (no seeding).")
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
@@ -136,18 +144,19 @@ def main() -> int:
     from web import demo
 
     folder = tempfile.mkdtemp()
-    name = f"stegvis_bench_{uuid.uuid4().hex[:8]}"
+    name = args.database or f"stegvis_bench_{uuid.uuid4().hex[:8]}"
     admin = None
     if args.sqlite:
         url = f"sqlite:///{folder}/bench.db"
     else:
         admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if not args.database:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     procs = []
     try:
-        ids = seed(url, folder, args.moments)
+        ids = seed(url, folder, args.moments, reuse=bool(args.database))
         env = {**os.environ, "DATABASE_URL": url, "STEGVIS_DATA_DIR": folder, "SECRET_KEY": "b" * 64,
                "PYTHONPATH": str(ROOT)}
         procs.append(serve("web:create_app()", 8101, env))
@@ -190,7 +199,9 @@ def main() -> int:
         for proc in procs:
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait()
-        if admin is not None:
+        if admin is not None and (args.keep or args.database):
+            print(f"kept database {name}", file=sys.stderr)
+        elif admin is not None:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()

@@ -43,6 +43,17 @@ def best_of(repeat: int, fn) -> tuple[float, object]:
     return best, result
 
 
+def bulk(model, rows: list[dict]) -> None:
+    """Insert rows: COPY on PostgreSQL (as the demo seeder), Core executemany on SQLite."""
+    from web.extensions import db
+    from web.services.operations.seed_rows import _copy
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        _copy(model.__table__, rows)
+    else:
+        db.session.execute(insert(model), rows)
+
+
 def seed(n: int, now: datetime) -> list[int]:
     """A unit, Marita with three global subscriptions, and `n` moments inserted in bulk; returns their ids."""
     from web.extensions import db
@@ -65,7 +76,7 @@ def seed(n: int, now: datetime) -> list[int]:
     rng = random.Random(7)
     patients = [{"personnummer": f"{i:012d}", "first_name": "P", "last_name": str(i), "created_at": now}
                 for i in range(n)]
-    db.session.execute(insert(Patient), patients)
+    bulk(Patient, patients)
     patient_ids = db.session.execute(db.select(Patient.id).order_by(Patient.id)).scalars().all()
     moments = []
     for pid in patient_ids:
@@ -75,7 +86,7 @@ def seed(n: int, now: datetime) -> list[int]:
                         "program_digest": program.digest, "care_unit_id": unit.id, "clinician_id": user.id,
                         "status": "active", "started_at": started, "linked": [], "batteries": [],
                         "last_active": max(started, now - timedelta(days=1)) if active else None})
-    db.session.execute(insert(Enrollment), moments)
+    bulk(Enrollment, moments)
     ids = db.session.execute(db.select(Enrollment.id, Enrollment.started_at).order_by(Enrollment.id)).all()
     modules = []
     for eid, started in ids:
@@ -83,9 +94,9 @@ def seed(n: int, now: datetime) -> list[int]:
             current = m.starts_with_moment
             modules.append({"enrollment_id": eid, "module_id": m.id, "position": position,
                             "state": "current" if current else "upcoming",
-                            "status": "read_write" if current else "hidden", "days": m.default_days,
+                            "status": "read_write" if current else "hidden", "days": m.default_days or 0,
                             "activated_at": started if current else None})
-    db.session.execute(insert(EnrollmentModule), modules)
+    bulk(EnrollmentModule, modules)
     db.session.commit()
     return [eid for eid, _ in ids]
 

@@ -86,6 +86,8 @@ def _init_login(app: Flask) -> None:
         if not raw_id.isdigit():
             return None
         model = {"staff": User, "patient": Patient}.get(kind)
+        if model is User:  # staff pages read the memberships (roles, unit) on every request: same query
+            return db.session.get(User, int(raw_id), options=[db.joinedload(User.memberships)])
         return db.session.get(model, int(raw_id)) if model else None
 
 

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Callable
 
@@ -316,7 +317,13 @@ def cached_audio(
     backends: tuple[str, ...] = PREFERENCE,
 ) -> Path | None:
     """The cached audio file for a page (title + Markdown), or None; never synthesizes."""
-    return cache.find(speech_text(title, markdown, voice), voice, backends)
+    return cache.find(_speech_text(title, markdown, voice), voice, backends)
+
+
+@lru_cache(maxsize=4096)
+def _speech_text(title: str, markdown: str, voice: str) -> str:
+    # a page's speech text changes only with its text and language: worked out once per process
+    return speech_text(title, markdown, voice)
 
 
 def render_text(

@@ -1,6 +1,8 @@
 """Markdown and user text to safe HTML: every bit of HTML we show from authors or users passes nh3."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import markdown
 import nh3
 from markdown_it import MarkdownIt
@@ -14,7 +16,14 @@ ALLOWED_TAGS = {
 
 def render_markdown(text: str | None) -> Markup:
     """Markdown → sanitised HTML (scripts, styles and event handlers removed)."""
-    html = markdown.markdown(text or "", extensions=["sane_lists"])
+    return _rendered(text or "")
+
+
+@lru_cache(maxsize=4096)
+def _rendered(text: str) -> Markup:
+    # keyed by the text itself: a program's step texts change only with its digest, so each is
+    # rendered once per process; Markup is immutable, so sharing it between requests is safe
+    html = markdown.markdown(text, extensions=["sane_lists"])
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
 
 

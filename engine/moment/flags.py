@@ -40,13 +40,21 @@ from .schedule import ActivityPlan, missed_occurrences, window_end
 from .state import SYSTEM, Event, EventType, MomentState
 
 __all__ = [
-    "CAUSE_SEPARATOR", "cause_key", "cause_prefix",
+    "CAUSE_SEPARATOR", "FLAG_CAUSES", "cause_key", "cause_prefix",
     "Flag", "FlagRule", "SubscriptionError", "RULES", "LABELS", "due_flags", "flag_event",
     "FormSaved", "FormReview", "BatteryFormSaved", "BatteryStarted", "ActivitySaved",
     "ModuleReminder", "DateReminder", "PatientInactivity", "MomentEndingSoon",
     "ClinicianChanged", "NewMessage",
 ]
 
+
+#: the event types an event-driven flag (a subscription's or a mandatory one) arises from. An action
+#: recording only other events (a step view, a saved draft) makes no new flag due at its own time, so
+#: the web need not ask `due_flags` after it; what became due meanwhile (a `form_review` after its
+#: days) is raised by the next such event or by the tick.
+FLAG_CAUSES: Final[frozenset[str]] = frozenset({
+    "form_submitted", "battery_started", "activity_registered", "clinician_changed", "message_sent",
+})
 
 #: joins the parts of a cause key: "type:part:part…" (the web's SQL prefilters build prefixes with it)
 CAUSE_SEPARATOR: Final = ":"

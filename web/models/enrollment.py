@@ -16,7 +16,9 @@ class Enrollment(db.Model):
     """A moment: one patient's run of one program version, from start to end."""
 
     __tablename__ = "enrollment"
-    __table_args__ = (Index("ix_enrollment_unit_status", "care_unit_id", "status"),)
+    __table_args__ = (Index("ix_enrollment_unit_status", "care_unit_id", "status"),
+                      # the overview's Mina tab (migration 0006i)
+                      Index("ix_enrollment_unit_clinician_status", "care_unit_id", "clinician_id", "status"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     #: program id from the YAML, e.g. "tobakshjalpen"

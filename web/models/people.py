@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -120,6 +120,8 @@ class Patient(UserMixin, db.Model):
     """An invånare. The personnummer is stored in full (12 digits) and masked wherever lists show it."""
 
     __tablename__ = "patient"
+    #: the overview lists moments by the patient's name (migration 0006i)
+    __table_args__ = (Index("ix_patient_name", "last_name", "first_name"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: 12 digits without hyphen, e.g. "196108312460" (samordningsnummer: day + 60)
     personnummer: Mapped[str] = mapped_column(String(12), unique=True)

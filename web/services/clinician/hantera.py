@@ -78,8 +78,8 @@ class HanteraView:
 def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
     """Everything the Hantera tab shows for one moment."""
     program = program_for(enrollment)
-    state = build_state(enrollment)
     responses = submitted_responses(enrollment)
+    state = build_state(enrollment, submitted=responses)
     latest: dict[str, FormResponse] = {}
     for r in responses:  # newest first
         latest.setdefault(r.form_id, r)

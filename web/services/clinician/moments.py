@@ -190,8 +190,8 @@ def end_and_maintain(enrollment: Enrollment, reason_id: str, until: date | None,
 def eligible_clinicians(unit_id: int) -> list[User]:
     """Staff with the Behandlare role in the unit (choices for Byte av behandlare)."""
     members = db.session.execute(
-        db.select(Membership).join(User).where(Membership.care_unit_id == unit_id, User.active.is_(True))
-        .order_by(User.name)
+        db.select(Membership).join(User).options(db.contains_eager(Membership.user))
+        .where(Membership.care_unit_id == unit_id, User.active.is_(True)).order_by(User.name)
     ).scalars()
     return [m.user for m in members if "behandlare" in m.role_set]
 

@@ -6,15 +6,17 @@ from datetime import datetime
 from ...extensions import db
 from ...models import AccessLog, Enrollment, Membership, Patient
 from ..errors import AccessDenied
+from .rows import moment_loads
+from .state_memo import commit_keeping_loaded
 
 
 def moment_for_staff(enrollment_id: int, membership: Membership) -> Enrollment:
     """The moment if it belongs to the unit the staff member works in; AccessDenied otherwise."""
     enrollment = db.session.execute(
-        db.select(Enrollment).where(
+        db.select(Enrollment).options(*moment_loads()).where(
             Enrollment.id == enrollment_id, Enrollment.care_unit_id == membership.care_unit_id
         )
-    ).scalar_one_or_none()
+    ).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Momentet finns inte eller hör till en annan vårdenhet.")
     return enrollment
@@ -24,7 +26,7 @@ def log_access(membership: Membership, patient: Patient, what: str, now: datetim
                enrollment: Enrollment | None = None) -> AccessLog:
     """Write (and commit) one access-log row: who, in which unit, which patient, what, when."""
     row = add_access_log(membership, patient, what, now, enrollment)
-    db.session.commit()
+    commit_keeping_loaded()  # only this row was written: the page goes on with what it has loaded
     return row
 
 

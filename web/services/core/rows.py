@@ -6,7 +6,7 @@ state, its events, raised flags and queued notices are committed together or not
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
@@ -15,9 +15,9 @@ from engine.moment.anchors import anchor_dates_from, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 
 from ...extensions import db
-from ...models import ActivityPlan, Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
+from ...models import ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
 from ...programs import get_program
-from . import versions
+from . import state_memo, versions
 from ..errors import ServiceError
 
 
@@ -55,15 +55,41 @@ def program_version(program_id: str, digest: str) -> Program:
     return installed
 
 
-def build_state(enrollment: Enrollment) -> MomentState:
-    """A MomentState snapshot of the moment's rows."""
-    submitted = db.session.execute(
-        db.select(FormResponse.form_id).where(
-            FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted"
-        ).distinct()
-    ).scalars()
-    clinician = enrollment.clinician
+def moment_loads() -> tuple:
+    """Loader options for a moment a page will show: its clinician, unit and region and its modules
+    in the same query (the state needs them all), its step progress in one more (not per row)."""
+    return (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
+            db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules), db.selectinload(Enrollment.steps))
+
+
+def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None) -> MomentState:
+    """A MomentState snapshot of the moment's rows (built once per transaction: web.services.core.state_memo).
+
+    `submitted`: the moment's submitted FormResponse rows newest first, when the caller has read them
+    anyway (saves the query for them).
+    """
+    state = state_memo.get(enrollment)
+    if state is None:
+        state = _build_state(enrollment, submitted)
+        state_memo.put(enrollment, state)
+    return state
+
+
+def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None) -> MomentState:
     program = program_for(enrollment)
+    anchors = {a.form for a in program_anchors(program)}
+    if submitted is not None:
+        rows = list(reversed(submitted))  # oldest first, as the query below
+    else:  # one query for both: which forms were submitted, and the answers of anchor forms (newest wins)
+        answers = db.null()
+        if anchors:
+            answers = db.case((FormResponse.form_id.in_(anchors), FormResponse.answers), else_=db.null())
+        rows = db.session.execute(
+            db.select(FormResponse.form_id, db.type_coerce(answers, FormResponse.answers.type).label("answers"))
+            .where(FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted")
+            .order_by(FormResponse.submitted_at, FormResponse.id)
+        ).all()
+    clinician = enrollment.clinician
     return MomentState(
         program_id=enrollment.program_id,
         program_version=enrollment.program_version,
@@ -75,7 +101,7 @@ def build_state(enrollment: Enrollment) -> MomentState:
             for m in enrollment.modules
         }),
         steps=frozen_map({f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}),
-        submitted_forms=frozenset(submitted),
+        submitted_forms=frozenset(row.form_id for row in rows),
         last_active=enrollment.last_active,
         ended_at=enrollment.ended_at,
         end_reason=enrollment.end_reason,
@@ -83,7 +109,8 @@ def build_state(enrollment: Enrollment) -> MomentState:
         care_unit=enrollment.care_unit.display_name,
         linked=tuple(enrollment.linked or ()),
         batteries=frozenset(enrollment.batteries or ()),
-        anchor_dates=anchor_dates(enrollment, program),
+        anchor_dates=anchor_dates_from(program, {r.form_id: r.answers or {} for r in rows if r.form_id in anchors})
+        if anchors else frozen_map({}),
     )
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, Callable, Iterator
 
 from engine.errors import AnswerError, EngineError
+from engine.moment.flags import FLAG_CAUSES
 from engine.moment.state import Transition
 
 from ...extensions import db
@@ -57,7 +58,8 @@ def apply(enrollment: Enrollment, action: Callable[..., Transition], *args, now:
     record_events(enrollment, transition.events, form_response=form_response, message_id=message_id)
     db.session.flush()
     # side effects, in this order and in the caller's transaction: events (above) → flags → notices
-    raise_due(enrollment, now, event_driven_only=True)
+    if any(e.type in FLAG_CAUSES for e in transition.events):  # others cannot make a flag due
+        raise_due(enrollment, now, event_driven_only=True)
     return transition
 
 

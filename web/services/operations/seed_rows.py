@@ -1,10 +1,14 @@
 """The rows of one chunk of seeded moments (see seed.py), built as dicts and inserted in bulk."""
 from __future__ import annotations
 
-from datetime import timedelta
-from sqlalchemy import bindparam, insert, update
+import json
+from datetime import UTC, timedelta
+
+from sqlalchemy import JSON, bindparam, insert, text, update
 
 from ...extensions import db
+from ...models.base import UTCDateTime
+from .seed_data import CLINICIAN_LINES, FIRST_NAMES, LAST_NAMES, PATIENT_LINES, personnummer
 from ...models import (Conversation, Enrollment, EnrollmentModule, Event, Flag, FormResponse, Message, Patient,
                        StepProgress)
 
@@ -12,12 +16,56 @@ from ...models import (Conversation, Enrollment, EnrollmentModule, Event, Flag, 
 def _ins(model, rows: list[dict], returning: bool = False) -> list[int]:
     if not rows:
         return []
-    table = model.__table__  # Core, not the ORM's bulk path: one executemany per table
+    table = model.__table__
+    if _postgresql():  # ids from the table's sequence, rows through COPY: no per-row round trips
+        ids = _next_ids(table, len(rows)) if returning else []
+        _copy(table, [{**r, "id": i} for r, i in zip(rows, ids)] if returning else rows)
+        return ids
+    # SQLite: Core, not the ORM's bulk path: one executemany per table
     if returning:
         stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(db.session.execute(stmt, rows).scalars())
     db.session.execute(insert(table), rows)
     return []
+
+
+def _postgresql() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _next_ids(table, n: int) -> list[int]:
+    """n fresh ids from the table's id sequence (PostgreSQL), in one statement."""
+    return list(db.session.execute(
+        text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+        {"t": table.name, "n": n}).scalars())
+
+
+def _copy(table, rows: list[dict]) -> None:
+    """COPY rows into a table (PostgreSQL), values converted as the column types would bind them."""
+    names = list(dict.fromkeys([*(k for r in rows for k in r),  # and columns left to their Python default
+                                *(c.name for c in table.columns if c.default is not None)]))
+    defaults = [_default(table.c[name]) for name in names]
+    times = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
+    jsons = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    cursor = db.session.connection().connection.driver_connection.cursor()
+    with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
+        for r in rows:
+            values = [r.get(name, default) for name, default in zip(names, defaults)]
+            for i in times:
+                if values[i] is not None:
+                    values[i] = values[i].astimezone(UTC).replace(tzinfo=None)
+            for i in jsons:
+                if values[i] is not None:
+                    values[i] = json.dumps(values[i])
+            copy.write_row(values)
+
+
+def _default(column):
+    """The value Core's insert() would use for a missing key: the column's Python default."""
+    default = column.default
+    if default is None:
+        return None
+    return default.arg if default.is_scalar else default.arg(None)  # callables are wrapped to take a context
 
 
 class _Moment:
@@ -170,15 +218,11 @@ def _submit(m: _Moment, module_id: str, step_id: str, form, variant: dict, at, e
 
 
 def s_line(rng, sender: str) -> str:
-    from .seed import CLINICIAN_LINES, PATIENT_LINES
-
     return rng.choice(CLINICIAN_LINES if sender == "clinician" else PATIENT_LINES)
 
 
 def write_chunk(seeder, offset: int, size: int) -> None:
     """Insert `size` moments (patients offset … offset+size-1) with everything that happened in them."""
-    from .seed import FIRST_NAMES, LAST_NAMES, personnummer
-
     s, rng, now, program = seeder, seeder.rng, seeder.now, seeder.program
     c = _Chunk(s)
     patients, enrollments, moments = [], [], []
@@ -199,11 +243,16 @@ def write_chunk(seeder, offset: int, size: int) -> None:
                             "linked": [], "batteries": [], "ended_at": None, "end_reason": None,
                             "maintain_until": None, "last_active": None})
         moments.append(_Moment(c, index, k, staff, f"{first} {last}"))
-    patient_ids = _ins(Patient, patients, returning=True)
+    postgresql = _postgresql()
+    # PostgreSQL: patients go in after their moments are filled, with last_login known (no UPDATE)
+    patient_ids = _next_ids(Patient.__table__, size) if postgresql else _ins(Patient, patients, returning=True)
     for m, pid, row in zip(moments, patient_ids, enrollments):
         row["patient_id"] = pid
         m.patient = {"actor_kind": "patient", "actor_id": str(pid), "actor_name": m.patient_name, "actor_unit": None}
         _fill(m, row["started_at"], s.plan(row["started_at"]), row)
+    if postgresql:
+        _copy(Patient.__table__, [{**p, "id": pid, "last_login": e["last_active"]}
+                                  for p, pid, e in zip(patients, patient_ids, enrollments)])
     enrollment_ids = _ins(Enrollment, enrollments, returning=True)
 
     def resolve(rows: list[dict], **refs: list[int]) -> list[dict]:
@@ -229,7 +278,7 @@ def write_chunk(seeder, offset: int, size: int) -> None:
     _ins(Event, resolve(c.events, _fr=response_ids, _msg=message_ids))
     logged_in = [{"id": pid, "last_login": e["last_active"]} for pid, e in zip(patient_ids, enrollments)
                  if e["last_active"] is not None]
-    if logged_in:
+    if logged_in and not postgresql:
         table = Patient.__table__
         db.session.execute(update(table).where(table.c.id == bindparam("pid")).values(last_login=bindparam("login")),
                            [{"pid": r["id"], "login": r["last_login"]} for r in logged_in])

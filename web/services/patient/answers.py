@@ -10,6 +10,8 @@ from engine.model import Form
 
 from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
+from ..core import state_memo
+from ..core.state_memo import commit_keeping_loaded
 from ..core.unit import apply, transaction
 from ..core.rows import patient_actor, program_for, question_snapshot
 from ..errors import ServiceError
@@ -23,8 +25,14 @@ def _own(enrollment: Enrollment, patient: Patient) -> None:
 def view_step(enrollment: Enrollment, patient: Patient, module_id: str, step_id: str, *, now: datetime) -> None:
     """The patient opened a step (progress turns yellow, or green when nothing is left)."""
     _own(enrollment, patient)
-    with transaction():
-        apply(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient))
+    try:
+        transition = apply(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient))
+    except BaseException:
+        db.session.rollback()
+        raise
+    # the page goes on with the new state in hand: keep the loaded rows, remember the state
+    commit_keeping_loaded()
+    state_memo.put(enrollment, transition.state)
 
 
 def draft_for(enrollment: Enrollment, form_id: str) -> FormResponse | None:

@@ -97,6 +97,18 @@ def latest_submission(enrollment: Enrollment, form_id: str) -> FormResponse | No
     ).scalar_one_or_none()
 
 
+def _draft_and_latest(enrollment: Enrollment, form_id: str) -> tuple[FormResponse | None, FormResponse | None]:
+    """The unsent draft and the newest submission of a form, in one query (as draft_for and latest_submission)."""
+    rows = db.session.execute(
+        db.select(FormResponse).where(FormResponse.enrollment_id == enrollment.id, FormResponse.form_id == form_id,
+                                      FormResponse.status.in_(("draft", "submitted")))
+        .order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
+    ).scalars().all()
+    drafts = [r for r in rows if r.status == "draft"]  # at most one: save_form keeps a single draft
+    submitted = [r for r in rows if r.status == "submitted"]
+    return (drafts[0] if drafts else None), (submitted[0] if submitted else None)
+
+
 def _stored_raw(form: Form, answers: Mapping[str, Any] | None) -> dict[str, Any]:
     try:
         return forms.to_raw(form, forms.from_json(form, answers or {}))
@@ -113,8 +125,7 @@ def visible_ids(form: Form, raw: Raw) -> set[str]:
 def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | None = None,
               errors: Mapping[str, str] | None = None) -> FormView:
     """The form as the patient sees it now; `raw`/`errors` re-show a rejected post exactly as typed."""
-    draft = form_service.draft_for(enrollment, form.id)
-    last = latest_submission(enrollment, form.id)
+    draft, last = _draft_and_latest(enrollment, form.id)
     if raw is not None:
         shown = {q.id: _posted(raw, q.id, q.type == "multiple_choice") for q in form.questions}
     elif draft is not None:

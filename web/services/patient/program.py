@@ -18,7 +18,7 @@ from ...extensions import db
 from ...models import Conversation, Enrollment, Message, Patient
 from . import answers as form_service
 from .language import in_language
-from ..core.rows import build_state, program_for
+from ..core.rows import build_state, moment_loads, program_for
 from ..errors import AccessDenied
 
 
@@ -114,8 +114,9 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     """The patient's own moment with this id; AccessDenied for anyone else's (or none)."""
     enrollment = db.session.execute(
-        db.select(Enrollment).where(Enrollment.id == enrollment_id, Enrollment.patient_id == patient.id)
-    ).scalar_one_or_none()
+        db.select(Enrollment).options(*moment_loads())
+        .where(Enrollment.id == enrollment_id, Enrollment.patient_id == patient.id)
+    ).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
     return enrollment

@@ -1,0 +1,96 @@
+"""In-process cost of each page: SQL statements, CPU ms and wall ms per request (Flask test client).
+
+Run from the repository root against a database kept by `bench/bench_pages.py --keep`:
+
+    .venv/bin/python bench/inprocess_pages.py --database stegvis_bench_xxxxxxxx [--requests 20]
+
+No gunicorn and no wrk: it isolates what one request costs in this process from how a loaded
+machine schedules workers, and runs the same way on any checkout (for before/after comparisons).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import make_url
+
+    from web import create_app, demo
+    from web.extensions import db
+    from web.models import Enrollment, Event, Patient, User
+
+    url = make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
+
+    def client(staff: bool):
+        c = app.test_client()
+        path = "/logga-in" if staff else "/invanare/logga-in"
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', c.get(path).get_data(as_text=True))
+        who = {"username": "marita.andersson"} if staff else {"personnummer": "19610831-2460"}
+        answer = c.post(path, data={**who, "password": demo.PASSWORD, "csrf_token": token.group(1) if token else ""})
+        assert answer.status_code == 302, answer.status_code
+        return c
+
+    with app.app_context():
+        jane = db.session.execute(db.select(Enrollment.id).join(Patient).where(
+            Patient.personnummer == demo.JANE)).scalar_one()
+        marita = db.session.execute(db.select(User.id).where(User.username == "marita.andersson")).scalar_one()
+        busy = db.session.execute(
+            db.select(Enrollment.id).join(Event, Event.enrollment_id == Enrollment.id)
+            .where(Enrollment.clinician_id == marita, Enrollment.status == "active", Enrollment.id != jane)
+            .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc()).limit(1)).scalar_one()
+        total = db.session.execute(db.select(db.func.count()).select_from(Enrollment).where(
+            Enrollment.care_unit_id == db.session.get(Enrollment, jane).care_unit_id,
+            Enrollment.status == "active")).scalar_one()
+        deep = max(1, total // 25 - 1)
+        statements = [0]
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
+    staff, patient = client(True), client(False)
+    p = f"/stod-och-behandling/{jane}"
+    pages = [
+        ("patient step", f"{p}/modul/steg-1/motivation", patient), ("patient home", f"{p}/", patient),
+        ("patient module", f"{p}/modul/steg-1/", patient), ("patient messages", f"{p}/meddelanden/", patient),
+        ("overview Mina", "/oversikt/mina", staff), ("overview Alla", "/oversikt/alla", staff),
+        ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
+        ("overview Avslutade", "/oversikt/avslutade", staff),
+        (f"overview Alla, page {deep}", f"/oversikt/alla?sida={deep}", staff),
+        ("Hantera", f"/moment/{busy}/hantera", staff),
+        ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
+        ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
+        ("Händelser", f"/moment/{busy}/handelser", staff),
+    ]
+    print(f"load average before: {os.getloadavg()[0]:.1f}\n")
+    print("| page | statements | CPU ms/request | wall ms/request |")
+    print("|---|---|---|---|")
+    n = args.requests
+    for label, path, c in pages:
+        for _ in range(2):
+            assert c.get(path).status_code == 200, (label, path)
+        statements[0] = 0
+        cpu, wall = time.process_time(), time.perf_counter()
+        for _ in range(n):
+            c.get(path)
+        print(f"| {label} | {statements[0] / n:.0f} | {(time.process_time() - cpu) / n * 1000:.1f} "
+              f"| {(time.perf_counter() - wall) / n * 1000:.1f} |", flush=True)
+    print(f"\nload average after: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
