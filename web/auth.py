@@ -47,7 +47,7 @@ def login():
         return redirect(url_for("clinician.home"))
     form = LoginForm()
     staff_oidc = oidc_provider()
-    if not assurance.staff_level_allowed("password"):
+    if not assurance.staff_level_allowed("password+totp"):
         # STEGVIS_MIN_STAFF_LOA=oidc: passwords are not enough here, whatever was typed
         if form.is_submitted():
             assurance.refuse(clock.now(), "Personal: inloggning med lösenord är avstängd (STEGVIS_MIN_STAFF_LOA)")

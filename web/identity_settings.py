@@ -81,6 +81,8 @@ def check(cfg: dict[str, Any]) -> list[str]:
     elif cfg["MIN_STAFF_LOA"] == "oidc" and not cfg.get("OIDC_STAFF"):
         problems.append("STEGVIS_MIN_STAFF_LOA: oidc needs STEGVIS_OIDC_ISSUER (or STEGVIS_OIDC_STAFF_ISSUER), "
                         "received no staff provider")
+    if cfg.get("DEMO") and cfg.get("TOTP_REQUIRED_ROLES") == DEFAULT_TOTP_ROLES:
+        cfg["TOTP_REQUIRED_ROLES"] = ""  # the demo's administrators log in with their password alone
     if isinstance(cfg.get("TOTP_REQUIRED_ROLES"), str):
         cfg["TOTP_REQUIRED_ROLES"] = [r.strip() for r in cfg["TOTP_REQUIRED_ROLES"].split(",") if r.strip()]
     return problems
