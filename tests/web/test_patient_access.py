@@ -4,7 +4,7 @@ import pytest
 from patient_support import (JOHN, app_config, form_url, html_text, patient_login, start,  # noqa: F401
                              test_program, valid_answers)
 
-PUBLIC = {"patient.login", "patient.activate", "patient.logout"}
+PUBLIC = {"patient.login", "patient.activate", "patient.logout", "patient.oidc_login_patient"}
 
 
 @pytest.fixture
