@@ -143,6 +143,8 @@ def app_config(backend, database_urls, programs, clock, request):
         "SESSION_IDLE_MINUTES_STAFF": 10 * 365 * 24 * 60,
         "SESSION_IDLE_MINUTES_PATIENT": 10 * 365 * 24 * 60,
         "SESSION_ABSOLUTE_HOURS": 10 * 365 * 24,
+        # administrators log in with the password alone unless a test asks for TOTP (tests/web/test_totp.py)
+        "TOTP_REQUIRED_ROLES": "",
     }
     for mark in reversed(list(request.node.iter_markers("app_config"))):
         if mark.args:

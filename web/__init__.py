@@ -42,6 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from .clinician import bp as clinician_bp
 
     from . import password_views  # noqa: F401  (Byt lösenord routes on the auth and patient blueprints)
+    from . import oidc_views, totp_views  # noqa: F401  (OIDC login, second factor: auth and patient routes)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinician_bp)

@@ -3,22 +3,24 @@ from __future__ import annotations
 
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, StringField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from . import clock
 from .forms import NextQuery
-from .identity import provider
+from .identity import oidc_provider, provider
+from .login_flow import after_password
 from .services.clinician import staff as staff_service
-from .services.core import logins
+from .services.core import assurance, logins
 from .services.errors import ServiceError
 from .views import end_session, safe_next, show_service_error
 
 bp = Blueprint("auth", __name__)
 #: a plausible address (something@domain.tld); delivery proves the rest
 EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+PASSWORD_OFF = "Inloggning med lösenord är inte tillåten här. Logga in med e-tjänstekort."
 
 
 class LoginForm(FlaskForm):
@@ -44,27 +46,27 @@ def login():
     if current_user.is_authenticated and getattr(current_user, "kind", None) == "staff":
         return redirect(url_for("clinician.home"))
     form = LoginForm()
+    staff_oidc = oidc_provider()
+    if not assurance.staff_level_allowed("password+totp"):
+        # STEGVIS_MIN_STAFF_LOA=oidc: passwords are not enough here, whatever was typed
+        if form.is_submitted():
+            assurance.refuse(clock.now(), "Personal: inloggning med lösenord är avstängd (STEGVIS_MIN_STAFF_LOA)")
+            flash(PASSWORD_OFF, "error")
+        return render_template("auth/login.html", form=None, oidc=staff_oidc), 403 if form.is_submitted() else 200
     if form.validate_on_submit():
         now = clock.now()
         ip = request.remote_addr or "-"
         attempt, blocked = logins.begin_attempt(form.username.data, ip, now)
         if blocked:
             flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
-            return render_template("auth/login.html", form=form), 429
+            return render_template("auth/login.html", form=form, oidc=staff_oidc), 429
         user = provider().authenticate(form.username.data, form.password.data)
-        if user is not None:
-            logins.succeed(attempt, now, user)
         if user is None:
             flash("Fel användarnamn eller lösenord.", "error")
-            return render_template("auth/login.html", form=form), 200
-        session.clear()  # no state survives from before the login (session fixation)
-        login_user(user)
-        next_url = safe_next(NextQuery(request.args).next.data)
-        if len(user.memberships) == 1:
-            session["unit_id"] = user.memberships[0].care_unit_id
-            return redirect(next_url or url_for("clinician.home"))
-        return redirect(url_for("auth.choose_unit", next=next_url))
-    return render_template("auth/login.html", form=form)
+            return render_template("auth/login.html", form=form, oidc=staff_oidc), 200
+        # the second factor when enrolled or required, then the session with its level (web.login_flow)
+        return after_password(user, attempt, now, safe_next(NextQuery(request.args).next.data))
+    return render_template("auth/login.html", form=form, oidc=staff_oidc)
 
 
 @bp.route("/valj-vardenhet", methods=["GET", "POST"])

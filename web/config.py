@@ -10,7 +10,7 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import limits
+from . import identity_settings, limits
 from .notify import settings as notify_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -84,6 +84,8 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "RETENTION_MONTHS": env.get("STEGVIS_RETENTION_MONTHS") or "24",
         #: SMTP, SMS gateway, base URL, quiet hours, retries (web.notify.settings)
         **notify_settings.defaults(env),
+        #: OpenID Connect per audience, TOTP, the minimum staff level of assurance (web.identity_settings)
+        **identity_settings.defaults(env),
     }
 
 
@@ -123,6 +125,7 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
     else:
         cfg["RETENTION_MONTHS"] = int(retention)
     problems += notify_settings.check(cfg)
+    problems += identity_settings.check(cfg)
     for key, var in (("SESSION_IDLE_MINUTES_STAFF", "STEGVIS_IDLE_MINUTES_STAFF"),
                      ("SESSION_IDLE_MINUTES_PATIENT", "STEGVIS_IDLE_MINUTES_PATIENT"),
                      ("TRUSTED_PROXIES", "STEGVIS_TRUSTED_PROXIES"),

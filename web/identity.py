@@ -46,3 +46,33 @@ def provider() -> IdentityProvider:
     """The configured identity provider (IDENTITY_PROVIDER; default: local passwords)."""
     factory = current_app.config.get("IDENTITY_PROVIDER") or LocalPasswordProvider
     return factory()
+
+
+class OidcStaffProvider:
+    """Staff log in at the region's OpenID provider (SITHS e-tjänstekort); matched by HSA-id.
+
+    A redirect flow, so not `authenticate(username, password)`: `start` gives the provider's URL and
+    the pending request to keep in the session, `complete` turns the callback into the staff User.
+    """
+
+    label = "E-tjänstekort (SITHS)"
+    audience = "staff"
+
+    def start(self, redirect_uri: str, now_ts: float) -> tuple[str, dict]:
+        from .services.core import oidc
+
+        return oidc.begin(self.audience, redirect_uri, now_ts)
+
+    def complete(self, pending: dict | None, args: dict, now_ts: float):
+        """(User, Identity); raises oidc.OidcRefused with a Swedish message."""
+        from .services.core import oidc, oidc_accounts
+
+        identity = oidc.finish(pending, args, now_ts)
+        return oidc_accounts.staff_for(identity), identity
+
+
+def oidc_provider() -> OidcStaffProvider | None:
+    """The staff OpenID provider when one is configured (STEGVIS_OIDC_[STAFF_]ISSUER), else None."""
+    from .services.core import oidc
+
+    return OidcStaffProvider() if oidc.enabled("staff") else None

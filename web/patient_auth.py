@@ -53,3 +53,30 @@ def patient_provider() -> PatientIdentityProvider:
     """The configured patient identity provider (PATIENT_IDENTITY_PROVIDER; default: local passwords)."""
     factory = current_app.config.get("PATIENT_IDENTITY_PROVIDER") or LocalPatientPasswordProvider
     return factory()
+
+
+class OidcPatientProvider:
+    """Patients log in with e-legitimation (BankID through the region's OpenID provider); matched by
+    personnummer. `start` gives the provider's URL, `complete` the Patient (created on first login)."""
+
+    label = "E-legitimation"
+    audience = "patient"
+
+    def start(self, redirect_uri: str, now_ts: float) -> tuple[str, dict]:
+        from .services.core import oidc
+
+        return oidc.begin(self.audience, redirect_uri, now_ts)
+
+    def complete(self, pending: dict | None, args: dict, now, now_ts: float):
+        """(Patient, Identity); raises oidc.OidcRefused with a Swedish message."""
+        from .services.core import oidc, oidc_accounts
+
+        identity = oidc.finish(pending, args, now_ts)
+        return oidc_accounts.patient_for(identity, now), identity
+
+
+def patient_oidc_provider() -> OidcPatientProvider | None:
+    """The patients' OpenID provider when one is configured (STEGVIS_OIDC_[PATIENT_]ISSUER), else None."""
+    from .services.core import oidc
+
+    return OidcPatientProvider() if oidc.enabled("patient") else None

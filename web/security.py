@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -28,10 +30,21 @@ CACHEABLE_ENDPOINTS = frozenset({"static", "patient.step_audio"})
 HSTS = "max-age=31536000; includeSubDomains"
 
 
-def add_headers(response, *, https: bool):
+def csp_for(app: Flask) -> str:
+    """The CSP; with OpenID Connect, the login and logout forms may also lead to the providers' origins
+    (form-action applies to the redirect that follows a form POST)."""
+    origins = []
+    for key in ("OIDC_STAFF", "OIDC_PATIENT"):
+        parts = urlsplit((app.config.get(key) or {}).get("issuer") or "")
+        if parts.scheme and parts.netloc and f"{parts.scheme}://{parts.netloc}" not in origins:
+            origins.append(f"{parts.scheme}://{parts.netloc}")
+    return CSP.replace("form-action 'self'", " ".join(["form-action 'self'", *origins])) if origins else CSP
+
+
+def add_headers(response, *, https: bool, csp: str = CSP):
     """Set the security headers on one response (the after-request hook)."""
     headers = response.headers
-    headers["Content-Security-Policy"] = CSP
+    headers["Content-Security-Policy"] = csp
     headers["X-Frame-Options"] = "DENY"
     headers["X-Content-Type-Options"] = "nosniff"
     headers["Referrer-Policy"] = "same-origin"
@@ -48,7 +61,8 @@ def add_headers(response, *, https: bool):
 def init_app(app: Flask) -> None:
     """Install the header hook and, with STEGVIS_TRUSTED_PROXIES > 0, ProxyFix for that many proxies."""
     https = bool(app.config["SESSION_COOKIE_SECURE"])
-    app.after_request(lambda response: add_headers(response, https=https))
+    csp = csp_for(app)
+    app.after_request(lambda response: add_headers(response, https=https, csp=csp))
     proxies = app.config["TRUSTED_PROXIES"]
     if proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)

@@ -151,7 +151,8 @@ class DatabaseSessionInterface(SessionInterface):
             session.sid = secrets.token_urlsafe(32)
             db.session.add(WebSession(id=_digest(session.sid), user_key=session.owner,
                                       data=_serializer.dumps(dict(session)),
-                                      created_at=session.created_at or now, last_seen=now))
+                                      created_at=session.created_at or now, last_seen=now,
+                                      auth_level=session.get("auth_level"), auth_acr=session.get("auth_acr")))
             db.session.commit()
         elif (changed := session.modified and _serializer.dumps(dict(session)) != session.stored) or (
                 now - session.last_seen).total_seconds() >= TOUCH_SECONDS:

@@ -9,7 +9,7 @@ from flask import abort, flash, redirect, send_file, session, url_for
 from flask_login import current_user, logout_user
 
 from . import clock
-from .services.core import audit
+from .services.core import audit, oidc
 
 from .services.errors import ServiceError
 
@@ -24,9 +24,15 @@ def show_service_error(form, exc: ServiceError) -> None:
 def end_session(login_endpoint: str):
     """Log out, forget the session (unit choice included) and go to the given login page."""
     audit.logout(current_user._get_current_object() if current_user.is_authenticated else None, clock.now())
+    oidc_login = session.get("oidc_logout")
     logout_user()
     session.clear()
     flash("Du är utloggad.", "info")
+    if isinstance(oidc_login, dict):  # logged in at an OpenID provider: end that session too
+        target = oidc.logout_url(oidc_login.get("audience"), oidc_login.get("id_token"),
+                                 url_for(login_endpoint, _external=True))
+        if target:
+            return redirect(target)
     return redirect(url_for(login_endpoint))
 
 

@@ -5,7 +5,7 @@ from patient_support import JOHN, form_url, html_text, valid_answers, with_alla_
 
 pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
-PUBLIC = {"patient.login", "patient.activate", "patient.logout"}
+PUBLIC = {"patient.login", "patient.activate", "patient.logout", "patient.oidc_login_patient"}
 
 
 @pytest.fixture

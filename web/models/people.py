@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -73,6 +73,15 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: HSA-id (e.g. SE2321000131-E000000000001): how an OpenID Connect login finds this account
+    hsa_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: TOTP second factor (web.services.core.totp): the base32 secret once enrolment is confirmed
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the last accepted 30-second step, so one code cannot be used twice
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    #: JSON list of SHA-256 hashes of the unused recovery codes
+    totp_recovery: Mapped[str | None] = mapped_column(Text)
 
     memberships: Mapped[list["Membership"]] = relationship(back_populates="user", cascade="all, delete-orphan")
 

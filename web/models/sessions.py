@@ -23,3 +23,7 @@ class WebSession(db.Model):
     data: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: how the owner logged in: "password", "password+totp" or "oidc" (web.services.core.assurance)
+    auth_level: Mapped[str | None] = mapped_column(String(20))
+    #: the OpenID provider's acr for an "oidc" login, e.g. http://id.elegnamnden.se/loa/1.0/loa3
+    auth_acr: Mapped[str | None] = mapped_column(String(255))

@@ -13,7 +13,7 @@ from .. import clock
 from ..views import safe_next
 from ..forms import NextQuery
 from ..i18n import LANGUAGES
-from ..patient_auth import patient_provider
+from ..patient_auth import patient_oidc_provider, patient_provider
 from ..services.core import accounts as patient_accounts
 from ..services.patient import language as patient_language
 from ..services.errors import ServiceError
@@ -66,17 +66,18 @@ def login():
         attempt, blocked = patient_accounts.begin_login(form.personnummer.data, ip, now)
         if blocked:
             flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
-            return render_template("patient/login.html", form=form, provider=provider), 429
+            return render_template("patient/login.html", form=form, provider=provider, oidc=patient_oidc_provider()), 429
         patient = provider.authenticate(form.personnummer.data, form.password.data)
         if patient is not None:
             logins.succeed(attempt, now, patient)
         if patient is None:
             flash("Fel personnummer eller lösenord.", "error")
-            return render_template("patient/login.html", form=form, provider=provider), 200
+            return render_template("patient/login.html", form=form, provider=provider, oidc=patient_oidc_provider()), 200
         session.clear()  # nothing survives from before the login (session fixation)
         login_user(patient)
+        session["auth_level"] = "password"  # the level of assurance (web.services.core.assurance)
         return redirect(safe_next(NextQuery(request.args).next.data) or url_for("patient.programs"))
-    return render_template("patient/login.html", form=form, provider=provider)
+    return render_template("patient/login.html", form=form, provider=provider, oidc=patient_oidc_provider())
 
 
 @bp.route("/invanare/aktivera/<token>", methods=["GET", "POST"])

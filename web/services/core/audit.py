@@ -11,6 +11,9 @@ from ...models import AuditEvent, Membership, Patient, User
 KIND_LABELS = {
     "login": "Inloggning", "logout": "Utloggning", "password_changed": "Lösenord bytt",
     "roles_changed": "Roller ändrade", "staff_created": "Personal tillagd", "staff_deactivated": "Konto avstängt",
+    "login_refused": "Inloggning nekad", "totp_enabled": "Tvåstegsverifiering aktiverad",
+    "totp_disabled": "Tvåstegsverifiering borttagen", "totp_failed": "Fel engångskod",
+    "totp_recovery_used": "Återställningskod använd",
 }
 
 
