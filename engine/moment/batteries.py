@@ -80,3 +80,17 @@ def battery_forms_left(program: Program, state: MomentState, battery_id: str) ->
     if battery is None:
         raise TransitionError(f"Okänt mätbatteri {battery_id!r}.")
     return tuple(f for f in battery.forms if f not in state.submitted_forms)
+
+
+def next_battery_at(program: Program, state: MomentState) -> datetime | None:
+    """When the next self-starting battery of the moment falls due (None: none left, or the moment ended).
+
+    The tick stores this with the moment so it only reads the moments whose time has come.
+    """
+    if state.ended_at is not None:
+        return None
+    times = [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
+                          days_after_anchor=b.auto_start.days_after_anchor)
+             for b in program.batteries if b.auto_start is not None and b.id not in state.batteries]
+    known = [t for t in times if t is not None]
+    return min(known) if known else None

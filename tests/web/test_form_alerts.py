@@ -3,7 +3,7 @@
 Tobakshjälpen's withdrawal form (Hur mår du? Abstinensbesvär) alerts at low mood 3 or 4; the 3-month
 follow-up battery starts itself 90 days after the stop day answered in 1.4 Min stoppdag.
 """
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 
@@ -77,6 +77,12 @@ def test_the_3_month_follow_up_starts_itself_90_days_after_the_stop_day(db, make
     stop_day = clock().date() + timedelta(days=10)  # 2026-03-12
     answers.submit_form(moment, moment.patient, "stoppdag", {"stoppdag": stop_day, "tilltro": 7}, now=clock(),
                         module_id="steg-1")
+    from engine.localtime import at_local
+    from web.services.operations.batteries import auto_battery_candidates
+
+    stored = db.session.get(Enrollment, moment.id)
+    assert stored.next_battery_at == at_local(date(2026, 6, 10), time(9, 0))  # kept by the action itself
+    assert auto_battery_candidates(clock()) == []  # a steady tick does not read this moment
     clock.advance(days=99)  # 2026-06-09: the stop day + 89 days, one day early
     tick()
     assert db.session.get(Enrollment, moment.id).batteries == []
@@ -91,3 +97,6 @@ def test_the_3_month_follow_up_starts_itself_90_days_after_the_stop_day(db, make
     flags = db.session.execute(db.select(Flag.type)).scalars().all()
     assert flags == ["battery_started"]
     assert tick().batteries == 0  # once per moment
+    db.session.expire_all()
+    # the next one (6 months after the stop day) is what the tick waits for now
+    assert db.session.get(Enrollment, moment.id).next_battery_at == at_local(date(2026, 9, 8), time(9, 0))

@@ -47,6 +47,8 @@ class Enrollment(db.Model):
     linked: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: mätbatteri ids the clinician has started in this moment
     batteries: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    #: when the next self-starting mätbatteri falls due; NOT_SCHEDULED when none is left, NULL = not worked out yet
+    next_battery_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     patient: Mapped[Patient] = relationship()
     care_unit: Mapped[CareUnit] = relationship()

@@ -17,7 +17,7 @@ from ..core.accounts import issue_activation
 from ..core.audio import render_welcome_audio_later
 from ..core.notices import notify_patient_moment_started
 from ..core.unit import apply, transaction
-from ..core.rows import clinician_actor, program_for, record_events
+from ..core.rows import battery_schedule, clinician_actor, program_for, record_events
 from ..errors import ServiceError
 from ..core.versions import snapshot
 from . import unit_settings
@@ -82,6 +82,7 @@ def start_moment(*, personnummer: str, program_id: str, user: User, membership: 
             patient=patient, program_id=program.id, program_version=program.version,
             program_digest=program.digest, care_unit_id=membership.care_unit_id, clinician_id=user.id,
             status=state.status, started_at=state.started_at, linked=[], batteries=[],
+            next_battery_at=battery_schedule(program, state),
         )
         db.session.add(enrollment)
         for position, module in enumerate(program.modules):

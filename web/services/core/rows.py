@@ -5,12 +5,13 @@ state, its events, raised flags and queued notices are committed together or not
 """
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Mapping, Sequence
 
 from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
 from engine.moment import schedule
+from engine.moment.batteries import next_battery_at
 from engine.moment.anchors import anchor_dates_from, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 
@@ -129,6 +130,7 @@ def anchor_dates(enrollment: Enrollment, program: Program) -> Mapping[str, date]
 
 def write_state(enrollment: Enrollment, program: Program, state: MomentState, now: datetime) -> None:
     """Copy a new MomentState onto the moment's rows (the clinician and unit are set by their services)."""
+    enrollment.next_battery_at = battery_schedule(program, state)
     enrollment.status = state.status
     enrollment.ended_at = state.ended_at
     enrollment.end_reason = state.end_reason
@@ -237,3 +239,12 @@ def question_snapshot(form: Form) -> dict[str, Any]:
         q.id: {"text": q.text, "type": q.type, "options": {o.id: o.label for o in q.options}}
         for q in form.questions
     }
+
+
+#: Enrollment.next_battery_at when no self-starting mätbatteri is left (NULL means "not worked out yet")
+NOT_SCHEDULED = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def battery_schedule(program: Program, state: MomentState) -> datetime:
+    """What Enrollment.next_battery_at holds for this state: the next self-starting battery, or NOT_SCHEDULED."""
+    return next_battery_at(program, state) or NOT_SCHEDULED

@@ -7,7 +7,9 @@ flag are written in the same transaction as every other action.
 """
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
+
+from sqlalchemy import or_
 
 from engine.moment.batteries import due_batteries, start_battery
 from engine.moment.state import SYSTEM
@@ -15,36 +17,33 @@ from engine.moment.state import SYSTEM
 from ...extensions import db
 from ...models import Enrollment
 from ...programs import all_programs
-from ..core.rows import build_state, program_for
+from ..core.rows import battery_schedule, build_state, program_for
 from ..core.unit import apply
 
 
 def auto_battery_candidates(now: datetime) -> list[int]:
-    """Active moments of programs with self-starting batteries that have not started them all yet.
+    """Active moments of programs with self-starting batteries whose next one is due, or not worked out yet.
 
-    A prefilter: the engine decides. A moment needs at least the smallest delay of any auto-started
-    battery (an answered date lies on or after the start), so younger moments are never read.
+    `Enrollment.next_battery_at` is kept by every action (web.services.core.unit.apply) and by the tick,
+    so a steady tick reads only the moments whose time has come (an index lookup), not every moment.
     """
-    ids = []
-    for program_id, program in all_programs().items():
-        autos = {b.id: b.auto_start for b in program.batteries if b.auto_start is not None}
-        if not autos:
-            continue
-        delays = [a.days_after_start if a.days_after_start is not None else (a.days_after_anchor or 0)
-                  for a in autos.values()]
-        rows = db.session.execute(
-            db.select(Enrollment.id, Enrollment.batteries).where(
-                Enrollment.program_id == program_id, Enrollment.ended_at.is_(None),
-                Enrollment.started_at <= now - timedelta(days=min(delays)))
-        ).all()
-        ids += [row.id for row in rows if not set(autos) <= set(row.batteries or ())]
-    return ids
+    programs = [pid for pid, p in all_programs().items() if any(b.auto_start for b in p.batteries)]
+    if not programs:
+        return []
+    return list(db.session.execute(
+        db.select(Enrollment.id).where(
+            Enrollment.program_id.in_(programs), Enrollment.ended_at.is_(None),
+            or_(Enrollment.next_battery_at.is_(None), Enrollment.next_battery_at <= now))
+    ).scalars())
 
 
 def start_due_batteries(enrollment: Enrollment, now: datetime) -> int:
     """Start every battery of the moment that is due by now (caller's transaction); how many started."""
     program = program_for(enrollment)
-    due = due_batteries(program, build_state(enrollment), now)
+    state = build_state(enrollment)
+    due = due_batteries(program, state, now)
     for item in due:
-        apply(enrollment, start_battery, item.battery.id, now=max(item.at, enrollment.started_at), actor=SYSTEM)
+        state = apply(enrollment, start_battery, item.battery.id, now=max(item.at, enrollment.started_at),
+                      actor=SYSTEM).state
+    enrollment.next_battery_at = battery_schedule(program, state)  # also when nothing started (NULL before)
     return len(due)
