@@ -15,7 +15,7 @@ import os
 import time
 from datetime import timedelta
 
-from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, render_template, request, session
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from . import clock, logs
@@ -86,6 +86,8 @@ def init_app(app: Flask) -> None:
     def start_request():
         g.request_id = logs.new_request_id()
         g.request_started = time.perf_counter()
+        if getattr(session, "unavailable", False) and request.blueprint != "ops":
+            return unavailable()  # the session store (the database) could not be reached
 
     @app.after_request
     def finish_request(response: Response) -> Response:

@@ -12,16 +12,20 @@ id (256 bits); the table stores its SHA-256.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
 from flask import Flask, Request, Response, g
 from flask.json.tag import TaggedJSONSerializer
 from flask.sessions import SessionInterface, SessionMixin
+from sqlalchemy.exc import DBAPIError
 from werkzeug.datastructures import CallbackDict
 
 from . import clock
 from .extensions import db
+
+log = logging.getLogger(__name__)
 
 #: last_seen is written at most this often (a write per click would serialise every request)
 TOUCH_SECONDS = 60
@@ -49,6 +53,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.rotate_requested = False
         #: the data as stored, so a write that changes nothing is skipped
         self.stored = stored
+        #: the database could not be reached when the session was opened (the request gets a 503)
+        self.unavailable = False
 
     def rotate(self) -> None:
         """Give this session a new id at the next save (after a change of privilege)."""
@@ -102,10 +108,21 @@ class DatabaseSessionInterface(SessionInterface):
         return cookie_name(app)
 
     def open_session(self, app: Flask, request: Request) -> ServerSession:
-        from .models import WebSession
-
         # the user comes from this request's session only (tests reuse one app context, and g with it)
         g.pop("_login_user", None)
+        try:
+            return self._open(app, request)
+        except DBAPIError:
+            # a lost database must become the Swedish 503 (web.ops), never a bare 500 from the server
+            log.warning("session store unreachable", exc_info=True)
+            db.session.rollback()
+            session = ServerSession()
+            session.unavailable = True
+            return session
+
+    def _open(self, app: Flask, request: Request) -> ServerSession:
+        from .models import WebSession
+
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 100:
             return ServerSession()
@@ -122,6 +139,16 @@ class DatabaseSessionInterface(SessionInterface):
                              created_at=row.created_at, last_seen=row.last_seen, stored=row.data)
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
+        if session.unavailable:
+            return  # nothing was loaded and nothing may be written: the stored session stays as it was
+        try:
+            self._save(app, session, response)
+        except DBAPIError:
+            # the response is already made; the session keeps its stored state (it is saved again next time)
+            log.warning("session not saved: database unreachable", exc_info=True)
+            db.session.rollback()
+
+    def _save(self, app: Flask, session: ServerSession, response: Response) -> None:
         from .models import WebSession
 
         name = self.get_cookie_name(app)

@@ -27,14 +27,34 @@ def _rendered(text: str) -> Markup:
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
 
 
-#: Markdown typed by staff (welcome texts): CommonMark in linear time, raw HTML shown as text
+#: Markdown typed by staff (welcome texts): CommonMark, raw HTML shown as text
 USER_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+#: the same without links and images, for texts with more brackets than any real welcome text has
+USER_MARKDOWN_NO_LINKS = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
+    ["link", "image", "reference"])
+#: and without emphasis either, for texts that are mostly * and _
+USER_MARKDOWN_PLAIN = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).disable(
+    ["link", "image", "reference", "emphasis"])
+#: above this many "[" the link rules are switched off: each unmatched "[" makes markdown-it look ahead
+#: for its "]", so thousands of them cost ~0.5 s for 20 000 characters (bench/bench_markdown.py)
+MAX_LINK_BRACKETS = 200
+#: likewise for emphasis delimiters (* and _): thousands of them cost ~0.3 s for 20 000 characters
+MAX_EMPHASIS_MARKS = 1000
 
 
 def render_user_markdown(text: str | None) -> Markup:
-    """Staff-entered Markdown → sanitised HTML, in time linear in the text (Python-Markdown is quadratic
-    on unbalanced brackets); a raw `<style>` or `<script>` is shown as text instead of swallowing the rest."""
-    html = USER_MARKDOWN.render(text or "")
+    """Staff-entered Markdown → sanitised HTML in bounded time whatever the input (Python-Markdown is
+    quadratic on unbalanced brackets); a raw `<style>` or `<script>` is shown as text instead of swallowing
+    the rest. A text with more than MAX_LINK_BRACKETS "[" is rendered without links, one with more than
+    MAX_EMPHASIS_MARKS "*"/"_" without links and emphasis (the marks shown as typed)."""
+    text = text or ""
+    if text.count("*") + text.count("_") > MAX_EMPHASIS_MARKS:
+        renderer = USER_MARKDOWN_PLAIN
+    elif text.count("[") > MAX_LINK_BRACKETS:
+        renderer = USER_MARKDOWN_NO_LINKS
+    else:
+        renderer = USER_MARKDOWN
+    html = renderer.render(text)
     return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
 
 

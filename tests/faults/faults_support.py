@@ -190,10 +190,12 @@ class Cluster:
             "DATABASE_URL": pg.url, "SECRET_KEY": secrets.token_hex(32), "STEGVIS_DATA_DIR": str(folder / "data"),
             "STEGVIS_SMTP_HOST": "127.0.0.1", "STEGVIS_SMTP_PORT": str(smtp.controller.port),
             "STEGVIS_SMTP_TLS": "none", "STEGVIS_MAIL_FROM": "Stegvis <stegvis@example.se>",
-            "STEGVIS_BASE_URL": "https://stegvis.example.se", "STEGVIS_WORKER_POLL_SECONDS": "1",
+            "STEGVIS_BASE_URL": "http://127.0.0.1", "STEGVIS_WORKER_POLL_SECONDS": "1",
             "STEGVIS_NOTICE_TIMEOUT": "30", "STEGVIS_WORKERS": "1", "STEGVIS_THREADS": "4",
             "STEGVIS_HEARTBEAT_MAX_AGE": "10", "STEGVIS_SMS_QUIET_HOURS": "off",
             "STEGVIS_METRICS_TOKEN": "metrics-token", "PYTHONUNBUFFERED": "1",
+            # one notice per message, no batching (issue 12's STEGVIS_STAFF_NOTICE_MINUTES): every delivery counts
+            "STEGVIS_STAFF_NOTICE_MINUTES": "0",
         })
         return cls(folder, pg, smtp, env)
 

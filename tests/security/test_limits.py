@@ -62,15 +62,47 @@ def test_a_welcome_text_over_the_limit_is_refused(app, make_moment, clinician, c
     assert caught.value.message == "Välkomsttexten får vara högst 10000 tecken."
 
 
-def test_staff_markdown_goes_through_markdown_it(monkeypatch):
+def test_staff_markdown_goes_through_markdown_it_and_keeps_links(monkeypatch):
     from web import text
 
     calls = []
     original = text.USER_MARKDOWN.render
     monkeypatch.setattr(text.USER_MARKDOWN, "render", lambda s: calls.append(s) or original(s))
-    html = text.render_user_markdown("[" * limits.MAX_WELCOME_TEXT)
-    assert calls == ["[" * 10_000]
-    assert str(html) == "<p>" + "[" * 10_000 + "</p>\n"
+    html = str(text.render_user_markdown("Läs mer på [1177](https://www.1177.se)."))
+    assert calls == ["Läs mer på [1177](https://www.1177.se)."]
+    assert '<a href="https://www.1177.se"' in html and ">1177</a>" in html
+
+
+def test_a_text_full_of_brackets_renders_without_the_link_rules(monkeypatch):
+    """Thousands of unbalanced "[" are what makes link parsing slow: such a text skips the link rules."""
+    from web import text
+
+    used = []
+    for name in ("USER_MARKDOWN", "USER_MARKDOWN_NO_LINKS"):
+        renderer = getattr(text, name)
+        original = renderer.render
+        monkeypatch.setattr(renderer, "render", lambda s, n=name, o=original: used.append(n) or o(s))
+    flood = "[" * limits.MAX_WELCOME_TEXT
+    assert str(text.render_user_markdown(flood)) == "<p>" + flood + "</p>\n"
+    assert used == ["USER_MARKDOWN_NO_LINKS"]
+    used.clear()
+    text.render_user_markdown("[a](https://x.se) " * text.MAX_LINK_BRACKETS)
+    assert used == ["USER_MARKDOWN"]
+
+
+def test_a_text_full_of_emphasis_marks_renders_without_emphasis(monkeypatch):
+    from web import text
+
+    used = []
+    for name in ("USER_MARKDOWN", "USER_MARKDOWN_NO_LINKS", "USER_MARKDOWN_PLAIN"):
+        renderer = getattr(text, name)
+        original = renderer.render
+        monkeypatch.setattr(renderer, "render", lambda s, n=name, o=original: used.append(n) or o(s))
+    assert "<em>" not in str(text.render_user_markdown("*a " * 3000))
+    assert used == ["USER_MARKDOWN_PLAIN"]
+    used.clear()
+    assert "<strong>Jane</strong>" in str(text.render_user_markdown("Hej **Jane**"))
+    assert used == ["USER_MARKDOWN"]
 
 
 def test_raw_html_in_a_welcome_text_is_shown_as_text_and_keeps_the_rest():

@@ -20,7 +20,9 @@ STAFF_PAGES = {
     "overview filtered": ("/oversikt/alla?q=lind", 8),
     "overview Avslutade": ("/oversikt/avslutade", 8),
     "overview deep page": ("/oversikt/alla?sida={deep}", 8),
-    "Hantera": ("/moment/{m}/hantera", 10),
+    # Issue 11's ≤ 10 was met (10) before wave 2 added the server-side session lookup (issue 12) and the
+    # unit's settings (the Vidmakthåll default, issue 13) to every Hantera view: 12 now, fixed here
+    "Hantera": ("/moment/{m}/hantera", 12),
     "Tidslinje Veckovis": ("/moment/{m}/tidslinje?period=vecka", 10),
     "Tidslinje Hela perioden": ("/moment/{m}/tidslinje", 10),
     "Händelser": ("/moment/{m}/handelser", 10),
