@@ -10,7 +10,7 @@ import difflib
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path as FsPath
 from typing import Any, Iterator, Mapping
@@ -25,6 +25,7 @@ from ..loader import load_program
 from ..loader.schema import describe
 from ..localtime import at_local, localize
 from ..model import Program
+from ..moment.patient import json_value
 from ..moment.schedule import ActivityPlan, PlanError, plan_from_dict
 from ..moment.state import Actor
 from ..loader.yamlpos import Path, YamlDocument, field_label, location_for, parse_yaml
@@ -91,7 +92,7 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     if not isinstance(doc.data, Mapping):
         raise ProgramError([Problem(location_for(doc.values, ()), "a scenario is a mapping with program, "
                                                                  "start, until and actions")])
-    data = _plain(doc.data)
+    data = json_value(doc.data)  # YAML dates and times as ISO text: the schema and the checker see one form
     problems = _schema_problems(data, doc)
     if problems:
         raise ProgramError(_sorted(problems))
@@ -100,21 +101,6 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 def _sorted(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: (p.location.line, p.location.col) if p.location else (0, 0))
-
-
-def _plain(value: Any) -> Any:
-    """YAML dates and times as ISO text, so the schema and the checker see one form."""
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, time):
-        return value.strftime("%H:%M")
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 # --- schema errors as located, plain-language problems -------------------------------------------

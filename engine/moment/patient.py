@@ -202,10 +202,11 @@ def _raise_progress(steps: Mapping[str, StepProgress], module_id: str, step: Ste
 
 def answers_to_json(values: Mapping[str, Any]) -> dict[str, Any]:
     """Answer values as stored in JSON: dates as YYYY-MM-DD, times as HH:MM, lists as lists."""
-    return {str(k): _json_value(v) for k, v in values.items()}
+    return {str(k): json_value(v) for k, v in values.items()}
 
 
-def _json_value(value: Any) -> Any:
+def json_value(value: Any) -> Any:
+    """A value as JSON-friendly data: datetimes and dates ISO, times HH:MM, collections as lists/dicts."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, date):
@@ -213,7 +214,9 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, time):
         return value.strftime("%H:%M")
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_json_value(v) for v in value]
+        return [json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: json_value(v) for k, v in value.items()}
     return value
 
 
