@@ -6,26 +6,6 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium (Playwright's own download cannot run offline), quiet and sandbox-free for CI."""
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    """No fixed base URL: each test serves its own app (replaces pytest-base-url's, deprecated under pytest 9)."""
-    return None
-
-
 @pytest.fixture
 def app_config(app_config):
     """Browser tests run with CSRF protection on, as in production."""

@@ -38,24 +38,3 @@ def oidc_provider_factory() -> Iterator[Callable[..., RunningProvider]]:
 def oidc_provider(oidc_provider_factory) -> RunningProvider:
     """The provider with the default clients and users (see tests/oidc/README.md), shared by the session."""
     return oidc_provider_factory()
-
-
-# ------------------------------------------------------------------------------------------------ the browser test
-# the same Chromium setup as tests/e2e/conftest.py, for test_provider_pages_in_chromium.py only
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """Debian's Chromium (Playwright's own download cannot run offline), sandbox-free for CI."""
-    return {
-        **browser_type_launch_args,
-        "executable_path": "/usr/bin/chromium",
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"],
-    }
-
-
-@pytest.fixture(scope="session")
-def base_url():
-    """No fixed base URL (replaces pytest-base-url's, deprecated under pytest 9)."""
-    return None
