@@ -74,7 +74,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _init_login(app: Flask) -> None:
-    from .models import Patient, User
+    from .models import CareUnit, Membership, Patient, User
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -87,8 +87,9 @@ def _init_login(app: Flask) -> None:
         if not raw_id.isdigit():
             return None
         model = {"staff": User, "patient": Patient}.get(kind)
-        if model is User:  # staff pages read the memberships (roles, unit) on every request: same query
-            return db.session.get(User, int(raw_id), options=[db.joinedload(User.memberships)])
+        if model is User:  # staff pages read the memberships (roles, unit and its region) on every request
+            return db.session.get(User, int(raw_id), options=[
+                db.joinedload(User.memberships).joinedload(Membership.care_unit).joinedload(CareUnit.region)])
         return db.session.get(model, int(raw_id)) if model else None
 
 

@@ -1,5 +1,6 @@
 """Hantera: summary, unhandled events, welcome text, modules, steps and forms; all changes are events."""
 import re
+from datetime import timedelta
 
 import pytest
 
@@ -192,3 +193,44 @@ def test_answers_of_another_moment_are_not_found(client, hantera, moment, make_m
     response = forms.submit_form(other, other.patient, "skal", {"skal": ["halsa"], "viktigt": 3}, now=clock(),
                                  module_id="steg-1")
     assert client.get(f"/moment/{moment.id}/svar/{response.id}").status_code == 404
+
+
+def test_one_statement_gives_the_same_handover_choices_and_unhandled_items(
+        app, db, clinician, moment, make_staff, make_unit, other_unit, count_queries, clock):
+    """Hantera's combined statements list what the separate queries list (Byte av behandlare, Överlämna,
+    open flags, unread messages), in the same order."""
+    from web.models import Flag, User
+    from web.services.clinician import hantera as pages
+    from web.services.clinician.flags import open_flags
+    from web.services.clinician.moments import eligible_clinicians
+    from web.services.core.messages import send_as_patient, unread_for_clinician
+
+    make_unit("Aardvarkenheten", "Region Örebro län")  # sorts before the moment's own unit
+    make_staff(name="Anders Ek")
+    make_staff(name="Öberg Admin", roles="behorighetsadmin")  # no Behandlare role: not a choice
+    make_staff(name="Bo Borta", active=False)  # inactive: not a choice
+    make_staff(name="Cecilia Annan", units=[other_unit])  # another unit's clinician: not a choice
+    db.session.refresh(moment)  # loaded, as on the page
+    with count_queries() as statements:
+        clinicians, units = pages.handover_choices(moment)
+    assert len(statements) == 1
+    assert [u.id for u in clinicians] == [u.id for u in eligible_clinicians(moment.care_unit_id)]
+    assert [u.name for u in clinicians] == ["Anders Ek", "Marita Andersson"]
+    assert [u.id for u in units] == [u.id for u in pages.other_units(moment)]
+    assert [u.name for u in units] == ["Aardvarkenheten", "Vårdcentralen Ekhagen"]
+
+    assert pages._open_flags_and_unread_messages(moment) == ([], 0)
+    for minutes, cause in ((1, "a"), (2, "b")):
+        db.session.add(Flag(enrollment_id=moment.id, type="inactivity", cause_key=cause, text=cause,
+                            raised_at=clock() + timedelta(minutes=minutes)))
+    db.session.add(Flag(enrollment_id=moment.id, type="inactivity", cause_key="c", text="c", raised_at=clock(),
+                        handled_at=clock(), handled_by_id=db.session.execute(db.select(User.id)).scalars().first()))
+    db.session.commit()
+    for body in ("Hej", "Hej igen"):
+        send_as_patient(moment, moment.patient, body=body, subject="Fråga", now=clock())
+    db.session.refresh(moment)
+    with count_queries() as statements:
+        flags, unread = pages._open_flags_and_unread_messages(moment)
+    assert len(statements) == 1
+    assert [f.id for f in flags] == [f.id for f in open_flags(moment)] and [f.text for f in flags] == ["b", "a"]
+    assert unread == unread_for_clinician(moment) == 2

@@ -33,9 +33,10 @@ def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) 
     view = pages.hantera(enrollment, clock.now())
     query = HanteraQuery(request.args)
     linked, linkable = link_service.for_hantera(enrollment)
+    clinicians, units = pages.handover_choices(enrollment)
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
-        clinicians=moments.eligible_clinicians(enrollment.care_unit_id), units=pages.other_units(enrollment),
+        clinicians=clinicians, units=units,
         linkable=linkable, linked=linked, today=clock.today(), editing=query.redigera.data == "1",
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
         max_days=days_service.MAX_DAYS,

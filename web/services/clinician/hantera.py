@@ -8,12 +8,10 @@ from engine.moment import lifecycle
 from engine.model import Program
 
 from ...extensions import db
-from ...models import CareUnit, Enrollment, FormResponse
+from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, User
 from ...programs import get_program
 from ..core.rows import build_state, program_for
-from .flags import open_flags
 from .responses import submitted_responses
-from ..core.messages import unread_for_clinician
 
 
 @dataclass
@@ -98,6 +96,7 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
                    for f in dict.fromkeys(form_ids)],
         ))
     done, total = lifecycle.modules_completed(state)
+    flags, unread_messages = _open_flags_and_unread_messages(enrollment)
     return HanteraView(
         program=program,
         days_in_moment=lifecycle.days_in_moment(state, now),
@@ -108,9 +107,9 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
         welcome_is_custom=enrollment.welcome_text is not None,
         current=[v for v in views if v.state == "current"],
         others=[v for v in views if v.state != "current"],
-        open_flags=open_flags(enrollment),
+        open_flags=flags,
         unread_forms=[r for r in responses if r.opened_at is None],
-        unread_messages=unread_for_clinician(enrollment),
+        unread_messages=unread_messages,
         **version_labels(program, get_program(enrollment.program_id)),
     )
 
@@ -123,6 +122,43 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
         return {"version": f"{pinned.version} ({pinned.digest[:7]})",
                 "installed_version": f"{installed.version} ({installed.digest[:7]})"}
     return {"version": pinned.version, "installed_version": installed.version}
+
+
+def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
+    """The moment's unhandled flags (newest first) and unread patient messages, in one statement.
+
+    One row per open flag, or one row without a flag; each row carries the message count."""
+    unread = (db.select(db.func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
+              .where(Conversation.enrollment_id == Enrollment.id, Message.sender_kind == "patient",
+                     Message.read_by_clinician_at.is_(None))
+              .scalar_subquery())
+    rows = db.session.execute(
+        db.select(unread, Flag).select_from(Enrollment)
+        .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
+        .where(Enrollment.id == enrollment.id)
+        .order_by(Flag.raised_at.desc(), Flag.id.desc())
+    ).all()
+    return [flag for _, flag in rows if flag is not None], (rows[0][0] if rows else 0)
+
+
+def handover_choices(enrollment: Enrollment) -> tuple[list[User], list[CareUnit]]:
+    """(clinicians, units) for Hantera's Byte av behandlare and Överlämna, in one statement.
+
+    Every unit once with its region, and the moment's own unit once per active member: the members
+    holding the Behandlare role are the clinicians (by name), the other units the handover targets
+    (by name) — the same lists as eligible_clinicians() and other_units()."""
+    unit_id = enrollment.care_unit_id
+    rows = db.session.execute(
+        db.select(CareUnit, Membership, User)
+        .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
+        .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
+        .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
+        .order_by(CareUnit.name, User.name, User.id)
+    ).all()
+    clinicians = [user for unit, member, user in rows
+                  if unit.id == unit_id and user is not None and "behandlare" in member.role_set]
+    units = [unit for unit, _, _ in rows if unit.id != unit_id]
+    return clinicians, units
 
 
 def other_units(enrollment: Enrollment) -> list[CareUnit]:
