@@ -76,8 +76,14 @@ def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
         total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
             Enrollment.care_unit_id == db.session.get(Enrollment, jane).care_unit_id,
             Enrollment.status == "active")).scalar_one()
+        deep = max(2, total // 25 - 1)
+        # the moment on the last row of the page before: what the Nästa link there carries
+        from web.services.clinician.overview import overview_page
+
+        member = db.session.get(User, marita).membership(db.session.get(Enrollment, jane).care_unit_id)
+        before_deep = overview_page(member, tab="alla", page=deep - 1).last_id
         db.engine.dispose()
-    return {"jane": jane, "busy": busy, "deep_page": max(1, total // 25 - 1)}
+    return {"jane": jane, "busy": busy, "deep_page": deep, "before_deep": before_deep}
 
 
 def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
@@ -175,7 +181,9 @@ def main() -> int:
             ("overview Alla", "/oversikt/alla", staff),
             ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
             ("overview Avslutade", "/oversikt/avslutade", staff),
-            (f"overview Alla, page {ids['deep_page']}", f"/oversikt/alla?sida={ids['deep_page']}", staff),
+            (f"overview Alla, page {ids['deep_page']} by Nästa",
+             f"/oversikt/alla?sida={ids['deep_page']}&efter={ids['before_deep']}", staff),
+            (f"overview Alla, page {ids['deep_page']} typed", f"/oversikt/alla?sida={ids['deep_page']}", staff),
             ("Hantera", f"/moment/{busy}/hantera", staff),
             ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
             ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),

@@ -10,7 +10,10 @@ machine schedules workers, and runs the same way on any checkout (for before/aft
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import os
+import pstats
 import re
 import sys
 import tempfile
@@ -24,8 +27,12 @@ PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@12
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", required=True)
+    parser.add_argument("--database", help="A PostgreSQL database kept by bench_pages.py --keep.")
+    parser.add_argument("--url", help="Any database URL instead (e.g. sqlite:////tmp/bench.db).")
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--only", help="Run only pages whose name contains this text.")
+    parser.add_argument("--profile", type=int, metavar="N",
+                        help="Print each page's N most expensive functions (cProfile, own time).")
     args = parser.parse_args()
 
     from sqlalchemy import event
@@ -35,7 +42,9 @@ def main() -> int:
     from web.extensions import db
     from web.models import Enrollment, Event, Patient, User
 
-    url = make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
+    if not (args.database or args.url):
+        parser.error("--database or --url is required")
+    url = args.url or make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
 
     def client(staff: bool):
@@ -58,7 +67,11 @@ def main() -> int:
         total = db.session.execute(db.select(db.func.count()).select_from(Enrollment).where(
             Enrollment.care_unit_id == db.session.get(Enrollment, jane).care_unit_id,
             Enrollment.status == "active")).scalar_one()
-        deep = max(1, total // 25 - 1)
+        deep = max(2, total // 25 - 1)
+        from web.services.clinician.overview import overview_page
+
+        member = db.session.get(User, marita).membership(db.session.get(Enrollment, jane).care_unit_id)
+        before_deep = overview_page(member, tab="alla", page=deep - 1).last_id
         statements = [0]
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
     staff, patient = client(True), client(False)
@@ -69,12 +82,15 @@ def main() -> int:
         ("overview Mina", "/oversikt/mina", staff), ("overview Alla", "/oversikt/alla", staff),
         ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
         ("overview Avslutade", "/oversikt/avslutade", staff),
-        (f"overview Alla, page {deep}", f"/oversikt/alla?sida={deep}", staff),
+        (f"overview Alla, page {deep} by Nästa", f"/oversikt/alla?sida={deep}&efter={before_deep}", staff),
+        (f"overview Alla, page {deep} typed", f"/oversikt/alla?sida={deep}", staff),
         ("Hantera", f"/moment/{busy}/hantera", staff),
         ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
         ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
         ("Händelser", f"/moment/{busy}/handelser", staff),
     ]
+    if args.only:
+        pages = [pg for pg in pages if args.only.lower() in pg[0].lower()]
     print(f"load average before: {os.getloadavg()[0]:.1f}\n")
     print("| page | statements | CPU ms/request | wall ms/request |")
     print("|---|---|---|---|")
@@ -88,6 +104,15 @@ def main() -> int:
             c.get(path)
         print(f"| {label} | {statements[0] / n:.0f} | {(time.process_time() - cpu) / n * 1000:.1f} "
               f"| {(time.perf_counter() - wall) / n * 1000:.1f} |", flush=True)
+        if args.profile:
+            profiler = cProfile.Profile()
+            profiler.enable()
+            for _ in range(n):
+                c.get(path)
+            profiler.disable()
+            out = io.StringIO()
+            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
+            print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()), "\n")
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     return 0
 

@@ -1,4 +1,5 @@
 """Behandlarvyn: Mina / Alla / Avslutade, masked personnummer, Senast aktiv, Flaggor, filter, pages."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -114,6 +115,70 @@ def test_pages_of_25_with_next_and_previous(client, login, clinician, unit, db, 
     second = client.get("/oversikt/alla?sida=2").get_data(as_text=True)
     assert "Sida 1 av 2" in first and "Efternamn0000" in first and "Efternamn0029" not in first
     assert "Sida 2 av 2" in second and "Efternamn0029" in second and "Efternamn0000" not in second
+
+
+def _rows(html: str) -> list[str]:
+    return re.findall(r'<a href="/moment/(\d+)/hantera">', html)
+
+
+def _link(html: str, rel: str) -> str | None:
+    found = re.search(rf'<a href="([^"]+)" rel="{rel}">', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_nasta_and_foregaende_walk_every_row_once_in_order(client, login, clinician, unit, other_unit,
+                                                          make_staff, db, clock):
+    """Keyset pages: Nästa/Föregående carry the neighbouring row's moment; walking forward and back
+    shows every moment once, in the order the numbered (OFFSET) pages show them, ties included."""
+    _bulk_moments(db, unit, clinician, 60, clock())
+    # name ties: the same patient name on several moments (ordered by start, newest first, then id)
+    twins = [{"personnummer": f"2{i:011d}", "first_name": "Förnamn", "last_name": "Efternamn0030",
+              "created_at": clock(), "notify_email": False, "notify_sms": False} for i in range(7)]
+    db.session.execute(insert(Patient), twins)
+    twin_ids = db.session.execute(db.select(Patient.id).where(Patient.personnummer.like("2%"))).scalars().all()
+    db.session.execute(insert(Enrollment), [
+        {"patient_id": pid, "program_id": "tobakshjalpen", "program_version": "1.0.0", "program_digest": "x",
+         "care_unit_id": unit.id, "clinician_id": clinician.id, "status": "active",
+         "started_at": clock() - timedelta(days=i % 2), "linked": [], "batteries": []}
+        for i, pid in enumerate(twin_ids)])
+    db.session.commit()
+    login(clinician)
+    numbered = []
+    for number in (1, 2, 3):
+        numbered += _rows(client.get(f"/oversikt/alla?sida={number}").get_data(as_text=True))
+    assert len(numbered) == len(set(numbered)) == 67
+
+    forward, pages, url = [], [], "/oversikt/alla"
+    while url:
+        html = client.get(url).get_data(as_text=True)
+        forward += _rows(html)
+        pages.append(re.search(r"Sida (\d+) av 3", html).group(1))
+        url = _link(html, "next")
+        assert url is None or "efter=" in url
+    assert forward == numbered and pages == ["1", "2", "3"]
+
+    backward, url = [], _link(html, "prev")
+    while url:
+        assert "fore=" in url
+        html = client.get(url).get_data(as_text=True)
+        backward = _rows(html) + backward
+        url = _link(html, "prev")
+    assert backward == numbered[:50]  # from the last page back: pages 2 and 1
+    assert "Sida 1 av 3" in html and _link(html, "prev") is None
+
+
+def test_a_page_link_naming_another_units_moment_is_ignored(client, login, clinician, unit, other_unit,
+                                                                      make_staff, db, clock):
+    _bulk_moments(db, unit, clinician, 30, clock())
+    stranger = make_staff("annan", units=[other_unit])
+    _bulk_moments(db, other_unit, stranger, 1, clock(), start_at=30)
+    foreign = db.session.execute(db.select(Enrollment.id).where(Enrollment.care_unit_id == other_unit.id)).scalar_one()
+    login(clinician)
+    # its place in the order (after every row here) is not used: the numbered page 2 is shown
+    numbered = _rows(client.get("/oversikt/alla?sida=2").get_data(as_text=True))
+    assert len(numbered) == 5
+    assert _rows(client.get(f"/oversikt/alla?sida=2&efter={foreign}").get_data(as_text=True)) == numbered
+    assert _rows(client.get(f"/oversikt/alla?sida=2&fore={foreign}").get_data(as_text=True)) == numbered
 
 
 @pytest.mark.parametrize("tab", ["okand", "export"])

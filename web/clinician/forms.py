@@ -21,6 +21,9 @@ class OverviewQuery(QueryForm):
     program = Text()
     q = Text()
     sida = WholeNumber(minimum=1)
+    #: Nästa / Föregående: the moment on the row just before / after the page (keyset pagination)
+    efter = WholeNumber(minimum=1)
+    fore = WholeNumber(minimum=1)
 
 
 class NewMomentForm(PostForm):

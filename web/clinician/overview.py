@@ -75,14 +75,17 @@ def overview(tab: str):
     text = query.q.data
     data = overview_service.overview_page(
         g.membership, tab=tab, program_id=program_id if program_id in all_programs() else None, text=text,
-        page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]), now=clock.now(),
+        page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]),
+        after=query.efter.data, before=None if query.efter.data else query.fore.data, now=clock.now(),
     )
-
-    def page_url(number: int) -> str:
-        return url_for("clinician.overview", tab=tab, q=text or None, program=program_id, sida=number)
-
+    link = {"tab": tab, "q": text or None, "program": program_id}
+    previous_url = next_url = None
+    if data.has_previous:
+        previous_url = url_for("clinician.overview", **link, sida=data.page - 1, fore=data.first_id)
+    if data.has_next:
+        next_url = url_for("clinician.overview", **link, sida=data.page + 1, efter=data.last_id)
     return render_template("clinician/overview.html", tab=tab, data=data, programs=all_programs(),
-                           program_id=program_id, text=text, page_url=page_url)
+                           program_id=program_id, text=text, previous_url=previous_url, next_url=next_url)
 
 
 @bp.route("/moment/nytt", methods=["GET", "POST"])

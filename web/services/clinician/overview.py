@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
@@ -40,6 +40,17 @@ class OverviewPage:
     total: int
     page: int
     pages: int
+    #: whether Föregående / Nästa lead anywhere (their links carry the first / last row's moment id)
+    has_previous: bool = False
+    has_next: bool = False
+
+    @property
+    def first_id(self) -> int | None:
+        return self.rows[0].enrollment_id if self.rows else None
+
+    @property
+    def last_id(self) -> int | None:
+        return self.rows[-1].enrollment_id if self.rows else None
 
 
 def _counts(enrollment_id):
@@ -100,10 +111,47 @@ def _full_number(digits: str) -> str | None:
         return None
 
 
+def _sort_key():
+    """The overview's order: name, newest moment first, then id (unique: a total order)."""
+    return Patient.last_name, Patient.first_name, Enrollment.started_at, Enrollment.id
+
+
+def _beyond(anchor, forward: bool):
+    """Rows after (`forward`) or before the anchor row in the overview's order (keyset pagination).
+
+    The order is last name, first name ascending, start descending, id ascending, so the start
+    compares the other way; the extra bound on the last name lets the name index start at the anchor."""
+    last, first, started, ident = _sort_key()
+    a_last, a_first, a_started, a_id = anchor
+    if forward:
+        after = or_(last > a_last, and_(last == a_last, or_(first > a_first, and_(first == a_first, or_(
+            started < a_started, and_(started == a_started, ident > a_id))))))
+        return and_(last >= a_last, after)
+    before = or_(last < a_last, and_(last == a_last, or_(first < a_first, and_(first == a_first, or_(
+        started > a_started, and_(started == a_started, ident < a_id))))))
+    return and_(last <= a_last, before)
+
+
+def _anchor(membership: Membership, enrollment_id: int | None):
+    """The sort key of a moment of the member's unit (None when there is no such moment)."""
+    if enrollment_id is None:
+        return None
+    return db.session.execute(
+        select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
+        .where(Enrollment.id == enrollment_id, Enrollment.care_unit_id == membership.care_unit_id)
+    ).one_or_none()
+
+
 def overview_page(membership: Membership, *, tab: str = "alla", program_id: str | None = None,
                   text: str | None = None, page: int = 1, page_size: int = 25,
+                  after: int | None = None, before: int | None = None,
                   now: datetime | None = None) -> OverviewPage:
-    """A page of the Mina/Alla/Avslutade tab: two queries, whatever the number of moments."""
+    """A page of the Mina/Alla/Avslutade tab in a fixed number of queries, whatever the number of moments.
+
+    `after` / `before` name the moment on the row next to the page (the previous page's last row,
+    the next page's first): then the page starts right there in the name index (keyset pagination),
+    so page 1 000 costs what page 1 does; `page` is then the number shown. Without them, `page` is
+    reached by counting rows (OFFSET): what a typed or bookmarked page number needs."""
     if tab not in TABS:
         raise ValueError(f"unknown tab {tab!r}")
     conditions = _where(membership, tab, program_id, text)
@@ -113,17 +161,38 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     total = db.session.execute(counted.where(*conditions)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    # the page's rows first, the counts for those 25 only (not for every row the offset skips)
-    rows = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer, Enrollment.program_id,
-                   Enrollment.started_at, Enrollment.last_active)
-            .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions)
-            .order_by(Patient.last_name, Patient.first_name, Enrollment.started_at.desc(), Enrollment.id)
-            .limit(page_size).offset((page - 1) * page_size).subquery())
+    last, first, started, ident = _sort_key()
+    order = [last, first, started.desc(), ident]
+    anchor = _anchor(membership, after if after is not None else before)
+    forward = anchor is None or after is not None
+    # the page's rows (and one more, to know whether the list goes on) first, then the counts for
+    # those rows only (not for every row an offset skips)
+    window = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active)
+              .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions).limit(page_size + 1))
+    if anchor is None:
+        window = window.order_by(*order).offset((page - 1) * page_size)
+    elif forward:
+        window = window.where(_beyond(anchor, True)).order_by(*order)
+    else:
+        window = window.where(_beyond(anchor, False)).order_by(last.desc(), first.desc(), started, ident.desc())
+    picked = window.subquery()
     result = db.session.execute(
-        select(rows.c.id, rows.c.first_name, rows.c.last_name, rows.c.personnummer, rows.c.program_id,
-               rows.c.started_at, rows.c.last_active, *_counts(rows.c.id))
-        .order_by(rows.c.last_name, rows.c.first_name, rows.c.started_at.desc(), rows.c.id)
-    )
+        select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
+               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id))
+        .order_by(picked.c.last_name, picked.c.first_name, picked.c.started_at.desc(), picked.c.id)
+    ).all()
+    more = len(result) > page_size
+    if more:  # the extra row is beyond the page: last in the forward direction, first going back
+        result = result[:page_size] if forward else result[1:]
+    if anchor is None:
+        has_previous, has_next = page > 1, more
+    elif forward:
+        has_previous, has_next = True, more
+        page = min(max(2, page), pages)
+    else:
+        has_previous, has_next = more, True
+        page = 1 if not more else max(1, min(page, pages - 1))
     if now is not None and _full_number((text or "").replace("-", "").replace(" ", "")):
         # a search on a whole personnummer is a lookup of that person: it goes in the access log
         for patient in db.session.execute(select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id)
@@ -134,4 +203,4 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         OverviewRow(r[0], f"{r[2]}, {r[1]}", f"{r[3][:8]}-xxxx", r[4], r[5], r[6], r[7], r[8], r[9])
         for r in result
     ]
-    return OverviewPage(rows, total, page, pages)
+    return OverviewPage(rows, total, page, pages, has_previous, has_next)
