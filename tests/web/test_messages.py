@@ -1,4 +1,6 @@
 """Meddelanden: conversations, replies, read flags and "Avisera till inkorgen i e-tjänsterna"."""
+from datetime import timedelta
+
 import pytest
 
 from web.models import Conversation, Message, Notice
@@ -85,6 +87,33 @@ def test_patient_messages_are_unread_until_the_clinician_opens_meddelanden(clien
     assert "Inga aktuella händelser" in client.get("/oversikt/alla").get_data(as_text=True)
     message = db.session.execute(db.select(Message)).scalar_one()
     assert message.read_by_clinician_at == clock()
+
+
+def test_meddelanden_reads_in_a_fixed_number_of_statements_and_writes_only_when_something_is_unread(
+        client, logged_in, moment, db, clock, count_queries):
+    def opened():
+        db.session.expire_all()
+        with count_queries() as statements:
+            page = client.get(f"/moment/{moment.id}/meddelanden").get_data(as_text=True)
+        # the session store's own touch (last seen) comes and goes with the clock: not the page's work
+        return page, [" ".join(s.split()[:2]) for s in statements if "web_session" not in s.split()[:3]]
+
+    first = messages.send_as_patient(moment, moment.patient, subject="Fråga 1", body="Första", now=clock())
+    page, one = opened()
+    assert "Första" in page and "Nytt" in page and one.count("UPDATE message") == 1
+    for n in range(2, 6):  # more conversations, each with a new patient message and a reply
+        clock.advance(minutes=1)
+        sent = messages.send_as_patient(moment, moment.patient, subject=f"Fråga {n}", body=f"Fråga nummer {n}",
+                                        now=clock())
+        messages.send_as_patient(moment, moment.patient, body="Och en sak till", now=clock(),
+                                 conversation=sent.conversation)
+    page, five = opened()
+    assert five.count("UPDATE message") == 1 and len(five) == len(one)
+    assert page.count("Nytt") == 8 and "Fråga nummer 5" in page and "Första" in page
+    page, again = opened()
+    assert "UPDATE message" not in again and "Nytt" not in page and len(again) == len(one) - 1
+    db.session.expire_all()
+    assert db.session.get(Message, first.id).read_by_clinician_at == clock() - timedelta(minutes=4)
 
 
 def test_a_reply_to_a_conversation_of_another_moment_is_not_found(client, logged_in, moment, make_moment, db):

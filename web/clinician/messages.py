@@ -17,10 +17,7 @@ from .forms import MessageForm
 @staff_moment("Meddelanden")
 def messages(enrollment: Enrollment):
     """All conversations, newest first; opening the tab marks the patient's messages read."""
-    conversations = message_service.conversations(enrollment)
-    unread = {m.id for c in conversations for m in c.messages
-              if m.sender_kind == "patient" and m.read_by_clinician_at is None}
-    message_service.mark_read_by_clinician(enrollment, clock.now())
+    conversations, unread = message_service.open_as_clinician(enrollment, clock.now())
     return render_template("clinician/messages.html", enrollment=enrollment, conversations=conversations,
                            unread=unread, active_moment_tab="meddelanden")
 

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from engine.moment import lifecycle
 
 from ... import limits
@@ -12,6 +14,7 @@ from .unit import apply, transaction
 from .rows import clinician_actor, patient_actor
 from ..errors import ServiceError
 from .notices import notify_patient_new_message
+from .state_memo import commit_keeping_loaded
 
 MAX_SUBJECT = limits.MAX_SUBJECT
 MAX_BODY = limits.MAX_MESSAGE
@@ -80,12 +83,31 @@ def send_as_patient(enrollment: Enrollment, patient: Patient, *, body: str, now:
     return message
 
 
-def conversations(enrollment: Enrollment) -> list[Conversation]:
-    """The moment's conversations, the most recently active first (messages newest first)."""
+def conversations(enrollment: Enrollment, *, with_messages: bool = False) -> list[Conversation]:
+    """The moment's conversations, the most recently active first (`with_messages`: their messages,
+    newest first, loaded in one more statement whatever the number of conversations)."""
     return list(db.session.execute(
         db.select(Conversation).where(Conversation.enrollment_id == enrollment.id)
+        .options(*([db.selectinload(Conversation.messages)] if with_messages else []))
         .order_by(Conversation.last_message_at.desc(), Conversation.id.desc())
     ).scalars())
+
+
+def open_as_clinician(enrollment: Enrollment, now: datetime) -> tuple[list[Conversation], set[int]]:
+    """The clinician opens Meddelanden: (conversations, ids of the patient's messages unread until now).
+
+    Those messages are marked read now; the commit keeps the page's loaded rows (nothing else
+    changed), and nothing is written when nothing was unread."""
+    found = conversations(enrollment, with_messages=True)
+    unread = [m for c in found for m in c.messages
+              if m.sender_kind == "patient" and m.read_by_clinician_at is None]
+    if unread:
+        db.session.execute(db.update(Message).where(Message.id.in_([m.id for m in unread]))
+                           .values(read_by_clinician_at=now).execution_options(synchronize_session=False))
+        for message in unread:  # the loaded rows now say what the database says (not a change to flush)
+            set_committed_value(message, "read_by_clinician_at", now)
+        commit_keeping_loaded()
+    return found, {m.id for m in unread}
 
 
 def conversation_of(enrollment: Enrollment, conversation_id: int) -> Conversation | None:
