@@ -46,8 +46,14 @@ def render_user_markdown(text: str | None) -> Markup:
     """Staff-entered Markdown → sanitised HTML in bounded time whatever the input (Python-Markdown is
     quadratic on unbalanced brackets); a raw `<style>` or `<script>` is shown as text instead of swallowing
     the rest. A text with more than MAX_LINK_BRACKETS "[" is rendered without links, one with more than
-    MAX_EMPHASIS_MARKS "*"/"_" without links and emphasis (the marks shown as typed)."""
-    text = text or ""
+    MAX_EMPHASIS_MARKS "*"/"_" without links and emphasis (the marks shown as typed).
+
+    Worked out once per text and process: a welcome text is shown on every Hantera and patient home."""
+    return _user_rendered(text or "")
+
+
+@lru_cache(maxsize=512)  # welcome texts are at most limits.MAX_WELCOME_TEXT characters: a few MB at most
+def _user_rendered(text: str) -> Markup:
     if text.count("*") + text.count("_") > MAX_EMPHASIS_MARKS:
         renderer = USER_MARKDOWN_PLAIN
     elif text.count("[") > MAX_LINK_BRACKETS:

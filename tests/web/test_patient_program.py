@@ -91,6 +91,28 @@ def test_opening_a_step_records_a_view_and_last_active(client, start, patient_lo
     assert event.actor_kind == "patient" and event.step_id == "lasa"
 
 
+def test_senast_aktiv_is_kept_to_the_minute_while_every_view_is_recorded(client, start, patient_login, db, clock):
+    """Paging through steps within a minute writes each step_viewed event but not the moment's row."""
+    from web.models import Event
+
+    enrollment = start()
+    patient_login()
+    clock.advance(hours=2)
+    first = clock()
+    client.get(step_url(enrollment, "start", "lasa"))
+    clock.advance(seconds=40)
+    client.get(step_url(enrollment, "start", "poang"))
+    db.session.refresh(enrollment)
+    assert enrollment.last_active == first
+    clock.advance(seconds=30)  # 70 s after the stored value
+    client.get(step_url(enrollment, "start", "lasa"))
+    db.session.refresh(enrollment)
+    assert enrollment.last_active == clock()
+    views = db.session.execute(db.select(Event.step_id).where(Event.type == "step_viewed")
+                               .order_by(Event.id)).scalars().all()
+    assert views == ["lasa", "poang", "lasa"]
+
+
 def test_step_page_renders_markdown_and_links_to_the_next_step(client, start, patient_login):
     enrollment = start()
     patient_login()

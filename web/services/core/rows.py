@@ -5,7 +5,7 @@ state, its events, raised flags and queued notices are committed together or not
 """
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Mapping, Sequence
 
 from engine.errors import EngineError
@@ -128,6 +128,16 @@ def anchor_dates(enrollment: Enrollment, program: Program) -> Mapping[str, date]
     return anchor_dates_from(program, {row.form_id: row.answers or {} for row in rows})  # newest wins
 
 
+#: Senast aktiv (shown as a date; inactivity counted in days) is kept to this resolution: a patient
+#: paging through steps does not rewrite the moment's row on every view
+LAST_ACTIVE_RESOLUTION = timedelta(minutes=1)
+
+
+def _same_minute(stored: datetime | None, new: datetime | None) -> bool:
+    """Whether `new` only moves the stored Senast aktiv forward by less than LAST_ACTIVE_RESOLUTION."""
+    return stored is not None and new is not None and timedelta(0) <= new - stored < LAST_ACTIVE_RESOLUTION
+
+
 def write_state(enrollment: Enrollment, program: Program, state: MomentState, now: datetime) -> None:
     """Copy a new MomentState onto the moment's rows (the clinician and unit are set by their services)."""
     enrollment.next_battery_at = battery_schedule(program, state)
@@ -135,7 +145,8 @@ def write_state(enrollment: Enrollment, program: Program, state: MomentState, no
     enrollment.ended_at = state.ended_at
     enrollment.end_reason = state.end_reason
     enrollment.maintain_until = state.maintain_until
-    enrollment.last_active = state.last_active
+    if not _same_minute(enrollment.last_active, state.last_active):
+        enrollment.last_active = state.last_active
     enrollment.linked = list(state.linked)
     enrollment.batteries = sorted(state.batteries)
     rows = {m.module_id: m for m in enrollment.modules}
