@@ -12,6 +12,9 @@ the (shared) machine hits both alike:
   file the validation reads (the step Markdown, translated pages, PO catalogues) as text.
 The baseline's file list is not guessed: a separate, untimed process runs `check_program` with an audit
 hook and records every existing file it opens inside the repository outside the code (engine/, web/).
+Bytecode: the children write and use __pycache__ (as an installed `stegvis` does; pip compiles on
+install) even where PYTHONDONTWRITEBYTECODE is set; `--no-pyc` makes them compile every module from
+source on every run instead (this is what a checkout sees with PYTHONDONTWRITEBYTECODE=1).
 Prints best and median wall and CPU (user + system) time of each side, their ratios, and the load
 average before and after.
 """
@@ -71,11 +74,11 @@ def cpu_of_children() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def run(argv: list[str]) -> tuple[float, float]:
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one process: CPU (user + system) is steadier than wall on a loaded machine."""
     cpu = cpu_of_children()
     start = time.perf_counter()
-    done = subprocess.run(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    done = subprocess.run(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{argv[:3]}… exited {done.returncode}: {done.stderr.decode()[-2000:]}")
@@ -86,19 +89,24 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--program", default="programs/tobakshjalpen.yaml")
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--no-pyc", action="store_true", help="Compile every module from source on every run.")
     args = parser.parse_args()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if args.no_pyc:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     files = files_read(args.program)
     kinds = {ext: sum(f.endswith(ext) for f in files) for ext in sorted({os.path.splitext(f)[1] for f in files})}
     print(f"files validate reads: {len(files)} ({', '.join(f'{n} {ext}' for ext, n in kinds.items())})")
+    print("bytecode: " + ("compiled from source on every run" if args.no_pyc else "__pycache__ written and used"))
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     sides = {"validate": [sys.executable, "-c", _VALIDATE, "validate", args.program],
              "safe_load": [sys.executable, "-c", _BASELINE, *files]}
     for argv in sides.values():  # warm the page cache and __pycache__
-        run(argv)
+        run(argv, env)
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in sides}
     for _ in range(args.repeat):
         for name, argv in sides.items():
-            times[name].append(run(argv))
+            times[name].append(run(argv, env))
     for what, index in (("wall", 0), ("CPU", 1)):
         v, b = ([t[index] for t in times[name]] for name in sides)
         for name, values in (("validate", v), ("safe_load", b)):
