@@ -43,7 +43,47 @@ def program_schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(program_schema())
+    """The validator, built once per process over the schema with its local `$ref`s inlined (see `inline_refs`)."""
+    return Draft202012Validator(inline_refs(program_schema()))
+
+
+#: keywords whose value is a subschema, a list of subschemas, or a mapping of names to subschemas
+_SUBSCHEMA = {"items", "additionalProperties", "propertyNames", "not", "contains", "if", "then", "else",
+              "unevaluatedItems", "unevaluatedProperties"}
+_SUBSCHEMA_LISTS = {"allOf", "anyOf", "oneOf", "prefixItems"}
+_SUBSCHEMA_MAPS = {"properties", "patternProperties", "dependentSchemas"}
+#: keywords that only describe; a `$ref` next to nothing else can be replaced by its target
+_ANNOTATIONS = {"description", "title", "examples", "default", "$comment"}
+
+
+def inline_refs(root: dict[str, Any]) -> dict[str, Any]:
+    """The schema with every local `{"$ref": "#/..."}` (beside annotations only) replaced by a copy of its
+    target. The errors are the same, but jsonschema no longer looks each reference up while validating,
+    which halves its time on a whole program. A recursive reference (or any other) stays as it is."""
+
+    def inline(schema: Any, active: frozenset[str]) -> Any:
+        if not isinstance(schema, dict):
+            return schema
+        ref = schema.get("$ref")
+        alone = set(schema) - {"$ref"} <= _ANNOTATIONS
+        if alone and isinstance(ref, str) and ref.startswith("#/") and ref not in active:
+            target: Any = root
+            for part in ref[2:].split("/"):
+                target = target.get(part) if isinstance(target, dict) else None
+            if isinstance(target, dict) and "$id" not in target:
+                return inline(target, active | {ref})
+        copy = dict(schema)
+        for key, value in schema.items():
+            if key in _SUBSCHEMA:
+                copy[key] = inline(value, active)
+            elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+                copy[key] = [inline(v, active) for v in value]
+            elif key in _SUBSCHEMA_MAPS and isinstance(value, dict):
+                copy[key] = {name: inline(v, active) for name, v in value.items()}
+        return copy
+
+    inlined: dict[str, Any] = inline(root, frozenset())
+    return inlined
 
 
 def schema_problems(doc: YamlDocument) -> list[tuple[Path, Problem]]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Iterator, Mapping  # isinstance on typing.Mapping is several times slower
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Mapping, TypeAlias
+from typing import Any, TypeAlias
 
 import yaml
 
@@ -21,8 +22,7 @@ try:  # the C parser is several times faster on big programs
 except AttributeError:  # pragma: no cover - depends on how PyYAML was built
     _FastLoader = yaml.SafeLoader
 
-#: a path into the data: mapping keys (str) and list indexes (int)
-Path: TypeAlias = tuple[str | int, ...]  # keys and list indexes from the document root
+Path: TypeAlias = tuple[str | int, ...]  # a path into the data: mapping keys and list indexes from the root
 Schema: TypeAlias = Mapping[str, Any]  # a JSON Schema (or a subschema) as loaded from JSON
 #: deeper nesting than this is never a sensible program and would exhaust the recursion limit
 MAX_DEPTH = 64
@@ -207,6 +207,15 @@ class _Builder:
         self.constructor = yaml.SafeLoader("")
         self.count = 0
         self.too_big = False
+        self.children: dict[tuple[int, str | None], Schema | None] = {}  # see child_schema
+
+    def child_schema(self, schema: Schema | None, key: str | None) -> Schema | None:
+        """The schema of `schema`'s property `key` (or list item, key None), looked up once per schema."""
+        slot = (id(schema), key)  # the subschemas live as long as root_schema, so ids are stable
+        if slot not in self.children:
+            self.children[slot] = (_items_schema(self.root_schema, schema) if key is None
+                                   else _property_schema(self.root_schema, schema, key))
+        return self.children[slot]
 
     def build(self, node: yaml.Node, path: Path, schema: Schema | None, active: frozenset[int]) -> Any:
         """Convert one node; `active` holds the ids of the collection nodes we are inside (cycle guard)."""
@@ -226,7 +235,7 @@ class _Builder:
             return None
         active = active | {id(node)}
         if isinstance(node, yaml.SequenceNode):
-            item_schema = _items_schema(self.root_schema, schema)
+            item_schema = self.child_schema(schema, None)
             return [self.build(child, path + (i,), item_schema, active) for i, child in enumerate(node.value)]
         assert isinstance(node, yaml.MappingNode)  # the last of PyYAML's three node kinds
         return self._mapping(node, path, schema, active)
@@ -251,7 +260,7 @@ class _Builder:
             first_seen[key] = key_node
             child = path + (key,)
             self.doc.keys.setdefault(child, _loc(self.filename, key_node.start_mark))
-            result[key] = self.build(value_node, child, _property_schema(self.root_schema, schema, key), active)
+            result[key] = self.build(value_node, child, self.child_schema(schema, key), active)
         for merge_node in merges:  # `<<: *defaults` — explicit keys win over merged ones
             sources = merge_node.value if isinstance(merge_node, yaml.SequenceNode) else [merge_node]
             for source in sources:
@@ -264,6 +273,8 @@ class _Builder:
         return result
 
     def _scalar(self, node: yaml.ScalarNode, path: Path, schema: Schema | None) -> Any:
+        if node.tag == _STR_TAG:  # what the constructor would return for text, without its overhead
+            return node.value
         try:
             value = self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError, TypeError):
@@ -273,7 +284,7 @@ class _Builder:
         if isinstance(value, bytes):  # !!binary has no JSON counterpart
             self._problem(node, f"{_tag_name(node.tag)} values are not supported; write plain text")
             return node.value
-        if is_plain(node) and node.tag != _STR_TAG:
+        if is_plain(node):  # text (the str tag) has returned above
             wanted = _types(self.root_schema, schema)
             if "string" in wanted and not _matches_type(value, wanted) and node.value != "":
                 self._problem(node, _quote_it(path, node.value, value))

@@ -1,5 +1,7 @@
 """`stegvis validate` and `stegvis outline`: output lines, JSON shapes and exit codes (0 clean, 1 errors, 2 usage)."""
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from click.testing import CliRunner
 from cli import main
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -133,3 +136,16 @@ def test_outline_of_a_broken_program_prints_problems_and_exits_1(run):
     result = run("outline", "invalid/bands_gap.yaml")
     assert result.exit_code == 1
     assert result.output == "invalid/bands_gap.yaml:41:9: error: bands leave a gap between 0 and 2\n"
+
+
+def test_validate_runs_without_importing_the_web_app():
+    # `stegvis validate` is an author's command: loading Flask and SQLAlchemy would triple its time
+    script = ("import json, sys\nfrom cli import main\n"
+              "main(['validate', sys.argv[1]], standalone_mode=False)\n"
+              "print(json.dumps(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(DATA / "somn.yaml")], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    output, modules = done.stdout.splitlines()
+    assert output.startswith("OK ") and "engine.loader" in json.loads(modules)
+    assert {m.split(".")[0] for m in json.loads(modules)} & {"web", "flask", "flask_sqlalchemy", "sqlalchemy",
+                                                            "werkzeug", "alembic"} == set()

@@ -1,4 +1,5 @@
 """engine/program.schema.json: a valid 2020-12 schema that documents every field for editors."""
+import copy
 import json
 from pathlib import Path
 
@@ -6,10 +7,13 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from engine.loader import schema as schema_module
 from engine.loader.schema import SCHEMA_FILE, program_schema
+from engine.loader.yamlpos import YamlDocument, parse_yaml
 from engine.model import MIGRATION_KINDS
 
 DATA = Path(__file__).resolve().parents[1] / "data"
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def all_properties(node, where="#"):
@@ -68,3 +72,52 @@ def test_every_example_in_the_schema_is_valid_for_its_property(pointer, sub):
 def test_sample_programs_are_valid_against_the_schema_alone(name):
     data = yaml.safe_load((DATA / name).read_text(encoding="utf-8"))
     assert list(Draft202012Validator(program_schema()).iter_errors(data)) == []
+
+
+def _broken(data, wrong, offset):
+    """A copy of the data with every third value (counted in document order from `offset`) replaced by `wrong`."""
+    data = copy.deepcopy(data)
+    seen = 0
+
+    def walk(node):
+        nonlocal seen
+        for key in list(node) if isinstance(node, dict) else range(len(node)):
+            seen += 1
+            if seen % 3 == offset:
+                node[key] = copy.deepcopy(wrong)
+            elif isinstance(node[key], (dict, list)):
+                walk(node[key])
+
+    walk(data)
+    return data
+
+
+def test_the_inlined_schema_reports_exactly_the_problems_of_the_schema_as_written(monkeypatch):
+    # the validator runs over a copy of the schema with each `$ref` replaced by its target (for speed);
+    # every problem, its text, location and order, must be what the schema as written gives
+    files = sorted((DATA / "invalid").glob("*.yaml")) + [DATA / "somn.yaml", ROOT / "programs" / "tobakshjalpen.yaml"]
+    docs = [parse_yaml(path.read_text(encoding="utf-8"), str(path), program_schema()) for path in files]
+    for doc in docs[-2:]:  # values of every kind in every place, many in one document
+        for wrong in [7, "x y", [], {"okänd": 1}, None, True, "", -3]:
+            docs += [YamlDocument(_broken(doc.data, wrong, offset), doc.values, doc.keys) for offset in range(3)]
+    inlined = [schema_module.schema_problems(doc) for doc in docs]
+    monkeypatch.setattr(schema_module, "_validator", lambda: Draft202012Validator(program_schema()))
+    as_written = [schema_module.schema_problems(doc) for doc in docs]
+    assert inlined == as_written
+    assert sum(len(problems) for problems in as_written) > 5000
+
+
+def test_inlining_leaves_recursive_and_annotated_references_as_they_are():
+    schema = {"$defs": {"node": {"type": "object",
+                                 "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}}},
+                        "id": {"type": "string", "pattern": "^[a-z]+$"}},
+              "properties": {"root": {"$ref": "#/$defs/node"}, "id": {"$ref": "#/$defs/id", "description": "the id"},
+                             "checked": {"$ref": "#/$defs/id", "minLength": 2}}}
+    inlined = schema_module.inline_refs(schema)
+    assert inlined["properties"]["root"]["properties"]["kids"] == {"type": "array", "items": {"$ref": "#/$defs/node"}}
+    assert inlined["properties"]["id"] == {"type": "string", "pattern": "^[a-z]+$"}
+    assert inlined["properties"]["checked"] == {"$ref": "#/$defs/id", "minLength": 2}
+    assert inlined["$defs"] is schema["$defs"]
+    validator = Draft202012Validator(inlined)
+    assert [e.message for e in validator.iter_errors({"root": {"kids": [{"kids": 5}]}, "checked": "a"})] == [
+        "5 is not of type 'array'", "'a' is too short"]
