@@ -140,6 +140,22 @@ def test_welcome_text_is_the_programs_until_edited_and_saved(client, hantera, mo
         "Välkomsttexten ändrades"
 
 
+def test_a_too_long_welcome_text_comes_back_in_the_form_as_typed(client, hantera, moment, db):
+    from web.limits import MAX_WELCOME_TEXT
+
+    typed = "Hej Jane & välkommen <3\n\n" + "x" * MAX_WELCOME_TEXT
+    response = client.post(f"/moment/{moment.id}/valkomsttext", data={"text": typed})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert f"Välkomsttexten får vara högst {MAX_WELCOME_TEXT} tecken." in page
+    textarea = page[page.index('<textarea id="welcome"'):page.index("</textarea>")]
+    assert 'aria-invalid="true"' in textarea and 'aria-describedby="welcome-fel welcome-hjalp"' in textarea
+    assert textarea.split(">", 1)[1] == "Hej Jane &amp; välkommen &lt;3\n\n" + "x" * MAX_WELCOME_TEXT
+    db.session.refresh(moment)
+    assert moment.welcome_text is None  # nothing saved
+    assert not db.session.execute(db.select(Event).where(Event.type == "welcome_text_changed")).first()
+
+
 def test_welcome_text_html_is_sanitised(client, hantera, moment):
     client.post(f"/moment/{moment.id}/valkomsttext", data={"text": "Hej <script>alert(1)</script> <b onclick='x'>du</b>"})
     page = hantera()

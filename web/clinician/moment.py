@@ -29,7 +29,8 @@ def hantera(enrollment: Enrollment):
     return _render_hantera(enrollment)
 
 
-def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) -> str:
+def _render_hantera(enrollment: Enrollment, activation_link: str | None = None, *,
+                    welcome_draft: str | None = None, welcome_error: str | None = None) -> str:
     view = pages.hantera(enrollment, clock.now())
     query = HanteraQuery(request.args)
     linked, linkable = link_service.for_hantera(enrollment)
@@ -37,7 +38,9 @@ def _render_hantera(enrollment: Enrollment, activation_link: str | None = None) 
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
         clinicians=clinicians, units=units,
-        linkable=linkable, linked=linked, today=clock.today(), editing=query.redigera.data == "1",
+        linkable=linkable, linked=linked, today=clock.today(),
+        editing=query.redigera.data == "1" or welcome_draft is not None,
+        welcome_draft=welcome_draft, welcome_error=welcome_error,
         activation_link=activation_link, activation_days=patient_accounts.ACTIVATION_DAYS,
         max_days=days_service.MAX_DAYS,
         maintain_until=settings_service.default_maintain_until(enrollment.care_unit_id, clock.today()),
@@ -122,8 +125,13 @@ def patient_status(enrollment: Enrollment):
 @bp.post("/moment/<int:enrollment_id>/valkomsttext")
 @staff_moment()
 def welcome_text(enrollment: Enrollment):
-    """Redigera text / Spara: the moment's welcome text."""
-    act(moments.save_welcome_text, enrollment, WelcomeTextForm().text.data, success="Välkomsttexten är sparad.")
+    """Redigera text / Spara: the moment's welcome text; a refused text comes back in the form, as typed."""
+    text = WelcomeTextForm().text.data or ""
+    try:
+        moments.save_welcome_text(enrollment, text, user=current_user, membership=g.membership, now=clock.now())
+    except ServiceError as exc:
+        return _render_hantera(enrollment, welcome_draft=text, welcome_error=exc.message), 422
+    flash("Välkomsttexten är sparad.", "success")
     return back_to("clinician.hantera", enrollment, "valkomsttext")
 
 
