@@ -1,11 +1,14 @@
 """Flask extensions, created once here and bound to an app in `create_app` with `init_app`."""
 from __future__ import annotations
 
+import sqlite3
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 
 #: constraint names are explicit so Alembic migrations are identical on SQLite and PostgreSQL
 NAMING_CONVENTION = {
@@ -20,3 +23,16 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_settings(dbapi_connection, _record) -> None:
+    """SQLite, the embedded default: write-ahead logging, so page reads never wait for a write and
+    a commit appends to the log instead of rewriting the file with several fsyncs (synchronous
+    NORMAL: an application crash loses nothing; a power cut may lose the last commits, never
+    consistency). The log files get the database file's mode (0600)."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -58,8 +58,17 @@ def test_the_sqlite_database_file_is_private(app_config, tmp_path):
     from web import create_app
 
     path = tmp_path / "ny.db"
-    create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}"})
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    from web.extensions import db
+
+    with app.app_context():  # write-ahead logging: its two files are as private as the database
+        assert db.session.execute(db.text("PRAGMA journal_mode")).scalar() == "wal"
+        db.session.execute(db.text("CREATE TABLE t (x)"))
+        db.session.commit()
+        for suffix in ("-wal", "-shm"):
+            assert stat.S_IMODE(os.stat(f"{path}{suffix}").st_mode) == 0o600
+        db.engine.dispose()
 
 
 def test_flag_notices_to_a_clinician_are_batched(app, make_moment, clinician, clock, db):
