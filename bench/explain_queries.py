@@ -47,13 +47,16 @@ def main() -> int:
             .where(Enrollment.clinician_id == marita.id, Enrollment.status == "active")
             .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc()).limit(1)).scalar_one()
         total = overview_page(membership, tab="alla").total
-        deep = max(1, total // 25 - 1)
+        deep = max(2, total // 25 - 1)
+        before_deep = overview_page(membership, tab="alla", page=deep - 1).last_id  # what Nästa there carries
         cases = [
             ("overview Mina", lambda: overview_page(membership, tab="mina")),
             ("overview Alla", lambda: overview_page(membership, tab="alla")),
             ("overview Alla, name filter", lambda: overview_page(membership, tab="alla", text="lind")),
             ("overview Avslutade", lambda: overview_page(membership, tab="avslutade")),
-            (f"overview Alla, page {deep}", lambda: overview_page(membership, tab="alla", page=deep)),
+            (f"overview Alla, page {deep} typed (OFFSET)", lambda: overview_page(membership, tab="alla", page=deep)),
+            (f"overview Alla, page {deep} by Nästa (keyset)", lambda: overview_page(
+                membership, tab="alla", page=deep, after=before_deep)),
             ("Tidslinje, Hela perioden", lambda: timeline(busy, categories=None, start=None, end=None)),
             ("Tidslinje, Veckovis", lambda: timeline(
                 busy, categories=None, start=datetime.now(UTC) - timedelta(days=7), end=datetime.now(UTC))),
@@ -72,7 +75,7 @@ def main() -> int:
             finally:
                 event.remove(db.engine, "before_cursor_execute", capture)
             for statement, parameters in captured:
-                if not statement.lstrip().upper().startswith("SELECT"):
+                if not statement.lstrip().upper().startswith(("SELECT", "WITH")):
                     continue
                 raw = db.session.connection().connection.driver_connection
                 with raw.cursor() as cur:

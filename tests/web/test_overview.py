@@ -167,6 +167,31 @@ def test_nasta_and_foregaende_walk_every_row_once_in_order(client, login, clinic
     assert "Sida 1 av 3" in html and _link(html, "prev") is None
 
 
+@pytest.mark.app_config(PAGE_SIZE=4)  # the ten matches on three pages: Nästa with a filter, too
+def test_a_name_filter_lists_its_matches_in_the_same_order_as_the_unfiltered_list(client, login, clinician, unit,
+                                                                                 db, clock, monkeypatch):
+    """Few matches are sorted rather than found by walking the name index: the order must not change."""
+    from web.services.clinician import overview
+
+    _bulk_moments(db, unit, clinician, 60, clock())
+    login(clinician)
+    everyone = []
+    for number in range(1, 16):
+        everyone += re.findall(r'<a href="/moment/(\d+)/hantera">([^<]+)</a>',
+                               client.get(f"/oversikt/alla?sida={number}").get_data(as_text=True))
+    expected = [eid for eid, name in everyone if "Efternamn001" in name]
+    assert len(expected) == 10
+    for limit in (0, 5000):  # walked (more matches than the limit) and sorted
+        monkeypatch.setattr(overview, "SORT_MATCHES_UP_TO", limit)
+        shown, url = [], "/oversikt/alla?q=efternamn001"
+        while url:
+            html = client.get(url).get_data(as_text=True)
+            shown += _rows(html)
+            url = _link(html, "next")
+            assert url is None or "efter=" in url and "q=efternamn001" in url
+        assert shown == expected, limit
+
+
 def test_a_page_link_naming_another_units_moment_is_ignored(client, login, clinician, unit, other_unit,
                                                                       make_staff, db, clock):
     _bulk_moments(db, unit, clinician, 30, clock())
