@@ -40,7 +40,8 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
         # admin: two units, every role
         "LOGIN admin", "/valj-vardenhet", "CHOOSE", "/oversikt/mina", "/oversikt/alla", "/oversikt/avslutade",
         "/oversikt/alla?q=doe", "/moment/nytt", "LOOKUP", "/min-profil", "/personal", "/anvandargrupper",
-        "/installningar", "/administration", "/administration?personnummer=19610831-2460", "/export",
+        f"/personal/{marita.memberships[0].id}/hsa-id", "HSA-ID ERROR", "/installningar", "/administration",
+        "/administration?personnummer=19610831-2460", "/export",
         f"{m}/hantera", f"{m}/hantera?redigera=1", f"{m}/svar/{response_id}", f"{m}/meddelanden",
         f"{m}/tidslinje", f"{m}/tidslinje?typ=modul&period=vecka", f"{m}/handelser",
         f"{m}/handelser?flaggtyp=module_reminder", f"{m}/handelser?flaggtyp=date_reminder",
@@ -65,6 +66,10 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
         if step == "NEW LINK":  # the page that shows the new activation link once
             page.get_by_role("button", name="Skapa ny aktiveringslänk").click()
             page.get_by_label("Aktiveringslänk").wait_for()
+        elif step == "HSA-ID ERROR":  # Ändra HSA-id refused: the error tied to the field
+            page.get_by_label("HSA-id", exact=True).fill("SE123")
+            page.get_by_role("button", name="Spara HSA-id").click()
+            page.get_by_text("HSA-id:t ska skrivas som").wait_for()
         elif step == "LOOKUP":
             page.get_by_label("Invånarens personnummer").fill("19881124-4568")
             page.get_by_role("button", name="Sök invånare").click()

@@ -18,7 +18,7 @@ POST_DATA = {
     "maintain": "1", "until": "2026-12-31", "subject": "Intrång", "body": "Intrång", "notify": "1",
     "flaggtyp": "new_message", "battery": "uppfoljning-3", "name": "Intrång", "username": "intrang",
     "password": "hemligt123", "roles": ["behandlare"], "element-kind-0": "registration", "next": "1",
-    "fill_days_after": "1", "active": "1",
+    "fill_days_after": "1", "active": "1", "hsa_id": "SE2321000016-9999",
 }
 
 
@@ -42,7 +42,7 @@ def world(app, db, make_moment, clinician, clock, make_staff, other_unit, unit):
                           name="Utom Stående")
     ids = {"enrollment_id": moment.id, "response_id": response.id, "conversation_id": message.conversation_id,
            "flag_id": db.session.execute(db.select(Flag.id)).scalar_one(), "subscription_id": sub.id,
-           "plan_id": plan.id, "step": 1, "tab": "alla"}
+           "plan_id": plan.id, "step": 1, "tab": "alla", "membership_id": membership.id}
     return {"moment": moment, "ids": ids, "outsider": outsider, "membership_id": membership.id}
 
 
@@ -61,8 +61,8 @@ def snapshot(db):
         [(f.handled_at,) for f in db.session.execute(db.select(Flag)).scalars()],
         [(r.opened_at,) for r in db.session.execute(db.select(FormResponse)).scalars()],
         [(p.name, p.editor_step) for p in db.session.execute(db.select(ActivityPlan)).scalars()],
-        [(m.user_id, m.roles) for m in db.session.execute(db.select(Membership).order_by(Membership.id)).scalars()
-         if m.user.username != "intrang"],
+        [(m.user_id, m.roles, m.user.hsa_id) for m in db.session.execute(
+            db.select(Membership).order_by(Membership.id)).scalars() if m.user.username != "intrang"],
         # Skapa ny aktiveringslänk would replace the token, queue a notice and log the action
         [(p.activation_token, p.password_hash) for p in db.session.execute(db.select(Patient)).scalars()],
         db.session.execute(db.select(db.func.count(Notice.id))).scalar_one(),

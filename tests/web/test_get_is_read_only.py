@@ -41,7 +41,8 @@ def world(app, db, make_moment, make_staff, make_unit, clock):
            "plan_id": plan.id, "step": 1, "tab": "alla", "key": "tobakshjalpen", "module_id": "steg-1",
            "step_id": "motivation", "form_id": "skal", "audio_key": "0" * 16, "token": "ingen-token",
            # the confirmation pages of Byte av behandlare and Överlämna name a colleague and another unit
-           "clinician_id": make_staff("kollega", name="Karin Kollega").id, "unit_id": make_unit("Annan enhet").id}
+           "clinician_id": make_staff("kollega", name="Karin Kollega").id, "unit_id": make_unit("Annan enhet").id,
+           "membership_id": membership.id}
     return {"moment": moment, "staff": staff, "ids": ids}
 
 

@@ -16,7 +16,7 @@ from ..services.clinician.days import MAX_DAYS
 from ..services.errors import ServiceError
 from .blueprint import bp
 from ..forms import first_error
-from .forms import AdministrationQuery, GroupsForm, StaffForm, unit_settings_form
+from .forms import AdministrationQuery, GroupsForm, HsaIdForm, StaffForm, unit_settings_form
 from . import export as export_views
 
 
@@ -27,12 +27,12 @@ def staff():
     values, errors = {}, {}
     if request.method == "POST":
         form = StaffForm()
-        values = {k: form[k].data for k in ("name", "username", "email", "mobile")}
+        values = {k: form[k].data for k in ("name", "username", "email", "mobile", "hsa_id")}
         try:
             user = staff_service.create_staff(
                 g.membership.care_unit, username=values["username"], name=values["name"],
                 password=form.password.data or None, roles=form.roles.data, email=values["email"],
-                mobile=values["mobile"], actor=current_user, now=clock.now())
+                mobile=values["mobile"], hsa_id=values["hsa_id"], actor=current_user, now=clock.now())
         except ServiceError as exc:
             errors = exc.fields
             flash(exc.message, "error")
@@ -41,6 +41,30 @@ def staff():
             return redirect(url_for("clinician.staff"))
     return render_template("admin/staff.html", members=staff_service.unit_members(g.membership.care_unit_id),
                            values=values, errors=errors, active_tab="personal"), 422 if errors else 200
+
+
+@bp.route("/personal/<int:membership_id>/hsa-id", methods=["GET", "POST"])
+@role_required("behorighetsadmin")
+def staff_hsa_id(membership_id: int):
+    """Ändra HSA-id: set, change or clear the HSA-id of a member of the unit (SITHS login finds them by it)."""
+    member = admin_service.member_of_unit(membership_id, g.membership.care_unit_id)
+    if member is None:
+        abort(404)
+    value, error = member.user.hsa_id or "", None
+    if request.method == "POST":
+        value = HsaIdForm().hsa_id.data
+        try:
+            changed = staff_service.set_hsa_id(member, value, actor=current_user, now=clock.now())
+        except ServiceError as exc:
+            error = exc.fields.get("hsa_id", exc.message)
+            flash(exc.message, "error")
+        else:
+            done = "sparat" if member.user.hsa_id else "borttaget"
+            flash(f"HSA-id för {member.user.name} är {done}." if changed else "Inget ändrades.",
+                  "success" if changed else "info")
+            return redirect(url_for("clinician.staff"))
+    return render_template("admin/staff_hsa_id.html", member=member, value=value, error=error,
+                           active_tab="personal"), 422 if error else 200
 
 
 @bp.route("/anvandargrupper", methods=["GET", "POST"])

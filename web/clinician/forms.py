@@ -263,6 +263,13 @@ class StaffForm(PostForm):
     mobile = Text()
     password = Text(strip_text=False)
     roles = Choices(allowed=ROLES)
+    hsa_id = Text()
+
+
+class HsaIdForm(PostForm):
+    """Ändra HSA-id: empty clears it."""
+
+    hsa_id = Text()
 
 
 class GroupsForm(PostForm):

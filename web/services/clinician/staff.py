@@ -1,8 +1,7 @@
-"""Staff accounts: login rate limiting, profiles, members and roles of a care unit."""
+"""Staff accounts: login rate limiting, profiles, members of a care unit, their roles and HSA-ids."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
 
 from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
@@ -10,10 +9,13 @@ from ...passwords import hash_password
 from ... import limits, password_policy, sessions
 from ...contact import contact_errors
 from ..core import audit
+from ..core.oidc_accounts import flush_hsa_id, hsa_id_problem, normalise_hsa_id
 from ..errors import ServiceError
 
 #: an address may fail this many times more than one user name (a shared office NAT)
 IP_FACTOR = 4
+NOT_ADDED = "Personen kunde inte läggas till."
+HSA_ID_NOT_SAVED = "HSA-id:t kunde inte sparas."
 
 
 def update_profile(user: User, *, email: str | None, mobile: str | None, notify_email: bool, notify_sms: bool) -> None:
@@ -40,10 +42,12 @@ def _check_roles(roles: list[str] | set[str]) -> str:
 
 
 def create_staff(unit: CareUnit, *, username: str, name: str, password: str | None, roles: list[str],
-                 email: str | None = None, mobile: str | None = None, actor: User | None = None,
-                 now: datetime | None = None) -> User:
-    """Create a staff account working in `unit` with `roles` (Personal → Lägg till)."""
+                 email: str | None = None, mobile: str | None = None, hsa_id: str | None = None,
+                 actor: User | None = None, now: datetime | None = None) -> User:
+    """Create a staff account working in `unit` with `roles` (Personal → Lägg till); `hsa_id` (optional)
+    is how a SITHS login through OpenID Connect finds the account."""
     username = username.strip().lower()
+    hsa_id = normalise_hsa_id(hsa_id)
     errors = {}
     if not username:
         errors["username"] = "Ange ett användarnamn."
@@ -57,15 +61,18 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
     reason = password_policy.problem(password, personal=(username,)) if password is not None else None
     if reason:
         errors["password"] = reason
+    if problem := hsa_id_problem(hsa_id, None):
+        errors["hsa_id"] = problem
     if errors:
-        raise ServiceError("Personen kunde inte läggas till.", errors)
-    user = User(username=username, name=name.strip(), email=email or None, mobile=mobile or None,
+        raise ServiceError(NOT_ADDED, errors)
+    user = User(username=username, name=name.strip(), email=email or None, mobile=mobile or None, hsa_id=hsa_id,
                 password_hash=hash_password(password) if password else None)
     user.memberships.append(Membership(care_unit=unit, roles=_check_roles(roles)))
     db.session.add(user)
-    db.session.flush()
+    flush_hsa_id(hsa_id, NOT_ADDED)
+    what = f"Personal tillagd: {user.name} ({user.username}), roller: {_role_names(user.memberships[0].role_set)}"
     audit.record("staff_created", now or datetime.now(UTC), account=user, actor=actor, care_unit_id=unit.id,
-                 what=f"Personal tillagd: {user.name} ({user.username}), roller: {_role_names(user.memberships[0].role_set)}")
+                 what=what + (f", HSA-id: {hsa_id}" if hsa_id else ""))
     db.session.commit()
     return user
 
@@ -89,6 +96,27 @@ def set_roles(membership: Membership, roles: list[str], *, actor: User | None = 
                      care_unit_id=membership.care_unit_id,
                      what=f"Roller: {_role_names(old)} → {_role_names(membership.role_set)}")
     db.session.commit()
+
+
+def set_hsa_id(membership: Membership, hsa_id: str | None, *, actor: User | None = None,
+               now: datetime | None = None) -> bool:
+    """Set, change or clear (empty) the HSA-id of a member of a unit (Personal → Ändra HSA-id); audited.
+    Replacing or clearing an HSA-id ends the account's sessions, as whoever logged in with it may not be
+    the account's owner. False when nothing changed; ServiceError when malformed or taken."""
+    user, new = membership.user, normalise_hsa_id(hsa_id)
+    old = user.hsa_id
+    if new == old:
+        return False
+    if problem := hsa_id_problem(new, user.id):
+        raise ServiceError(HSA_ID_NOT_SAVED, {"hsa_id": problem})
+    user.hsa_id = new
+    flush_hsa_id(new, HSA_ID_NOT_SAVED)
+    if old is not None:
+        sessions.revoke(user.get_id(), commit=False)
+    audit.record("hsa_id_changed", now or datetime.now(UTC), account=user, actor=actor,
+                 care_unit_id=membership.care_unit_id, what=f"HSA-id: {old or 'ej angivet'} → {new or 'ej angivet'}")
+    db.session.commit()
+    return True
 
 
 def unit_members(unit_id: int) -> list[Membership]:

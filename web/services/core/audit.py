@@ -13,7 +13,7 @@ KIND_LABELS = {
     "roles_changed": "Roller ändrade", "staff_created": "Personal tillagd", "staff_deactivated": "Konto avstängt",
     "login_refused": "Inloggning nekad", "totp_enabled": "Tvåstegsverifiering aktiverad",
     "totp_disabled": "Tvåstegsverifiering borttagen", "totp_failed": "Fel engångskod",
-    "totp_recovery_used": "Återställningskod använd",
+    "totp_recovery_used": "Återställningskod använd", "hsa_id_changed": "HSA-id ändrat",
 }
 
 
@@ -45,8 +45,8 @@ def logout(account: User | Patient | None, now: datetime) -> None:
 
 
 def for_unit(unit_id: int, limit: int = 100) -> list[AuditEvent]:
-    """The newest events of a unit: its role changes and new staff, and logins, logouts and password
-    changes of its members (patients' own events are kept but not shown to staff)."""
+    """The newest events of a unit: its role changes, HSA-id changes and new staff, and logins, logouts and
+    password changes of its members (patients' own events are kept but not shown to staff)."""
     members = db.select(Membership.user_id).where(Membership.care_unit_id == unit_id)
     keys = [f"staff:{uid}" for uid in db.session.execute(members).scalars()]
     return list(db.session.execute(
