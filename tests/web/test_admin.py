@@ -25,6 +25,25 @@ def test_personal_lists_the_unit_and_adds_a_colleague_who_can_log_in(client, log
     assert client.post("/logga-in", data={"username": "karin.k", "password": "hemligt-losen-123"}).status_code == 302
 
 
+@pytest.mark.parametrize("path", ["/personal", "/anvandargrupper"])
+def test_staff_lists_run_the_same_statements_for_3_and_13_members(client, login, admin, make_staff, db, count_queries,
+                                                                  path):
+    login(admin)
+    make_staff()
+
+    def statements() -> int:
+        client.get(path)
+        db.session.expire_all()
+        with count_queries() as run:
+            assert client.get(path).status_code == 200
+        return len([s for s in run if "web_session" not in s.split()[:3]])
+
+    few = statements()
+    for _ in range(10):
+        make_staff()
+    assert statements() == few
+
+
 def test_personal_refuses_a_taken_user_name(client, login, admin, clinician, db):
     login(admin)
     response = client.post("/personal", data={"name": "X", "username": "marita.andersson", "password": "hemligt-losen-123",

@@ -120,7 +120,8 @@ def set_hsa_id(membership: Membership, hsa_id: str | None, *, actor: User | None
 
 
 def unit_members(unit_id: int) -> list[Membership]:
-    """The unit's staff, by name."""
+    """The unit's staff, by name (each member's account loaded in the same statement)."""
     return list(db.session.execute(
-        db.select(Membership).join(User).where(Membership.care_unit_id == unit_id).order_by(User.name)
+        db.select(Membership).join(User).options(db.contains_eager(Membership.user))
+        .where(Membership.care_unit_id == unit_id).order_by(User.name)
     ).scalars())
