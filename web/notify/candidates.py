@@ -14,11 +14,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Iterable, Mapping
 
-from sqlalchemy import String, and_, cast, exists, func, literal, or_, select
+from sqlalchemy import Boolean, String, and_, cast, exists, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
+from engine.localtime import TZ
 from engine.moment.flags import CAUSE_SEPARATOR, cause_prefix
 from engine.moment.reminders import REMINDER
 
@@ -50,6 +52,43 @@ def _shifted_sqlite(element, compiler, **kw):
     # SQLAlchemy stores "YYYY-MM-DD HH:MM:SS.ffffff"; keep that shape so comparisons stay textual
     return (f"strftime('%Y-%m-%d %H:%M:%f000', {ts}, CAST({days} AS INTEGER) || ' days', "
             f"CAST({hours} AS INTEGER) || ' hours')")
+
+
+class _per_dialect(ColumnElement):
+    """One condition on PostgreSQL, another elsewhere (both must select the same moments or a superset)."""
+
+    inherit_cache = True
+    _traverse_internals = [("postgresql", InternalTraversal.dp_clauseelement),
+                           ("other", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, postgresql: ColumnElement, other: ColumnElement):
+        self.postgresql, self.other = postgresql, other
+        self.type = Boolean()
+
+
+@compiles(_per_dialect, "postgresql")
+def _per_dialect_pg(element, compiler, **kw):
+    return compiler.process(element.postgresql, **kw)
+
+
+@compiles(_per_dialect)
+def _per_dialect_other(element, compiler, **kw):
+    return compiler.process(element.other, **kw)
+
+
+class _local_last_day(FunctionElement):
+    """PostgreSQL: `YYYY-MM-DD` of the Stockholm date of a UTC timestamp plus a number of days."""
+
+    type = String()
+    inherit_cache = True
+    name = "local_last_day"
+
+
+@compiles(_local_last_day, "postgresql")
+def _local_last_day_pg(element, compiler, **kw):
+    ts, days = (compiler.process(c, **kw) for c in element.clauses)
+    return (f"to_char(CAST(({ts} AT TIME ZONE 'UTC') AT TIME ZONE '{TZ.key}' AS DATE) + CAST({days} AS INTEGER), "
+            "'YYYY-MM-DD')")
 
 
 def plus_days(ts, days, hours: int = 0) -> ColumnElement:
@@ -85,6 +124,15 @@ def _flag_with_prefix(flag_type: str, *parts: ColumnElement | str) -> ColumnElem
     return and_(Flag.enrollment_id == Enrollment.id, Flag.type == flag_type, _starts_with(Flag.cause_key, prefix))
 
 
+def _no_row(*conditions) -> ColumnElement:
+    """NOT EXISTS (a flag or notice row), checked only for the moments the other conditions leave.
+
+    OFFSET 0 keeps PostgreSQL from planning it as an anti-join, which hashes every such row of the
+    table on every tick; as a subplan it is one index lookup per remaining moment (few in a steady state).
+    """
+    return ~select(literal(1)).where(*conditions).offset(0).exists()
+
+
 def _starts_with(column, prefix: ColumnElement) -> ColumnElement:
     """An exact prefix test (LIKE would treat "_" in module and reminder ids as a wildcard)."""
     return func.substr(column, 1, func.length(prefix)) == prefix
@@ -106,7 +154,7 @@ def inactivity(now: datetime):
     days = _param("days", integer=True)
     return _subs("patient_inactivity").where(
         plus_days(anchor, days, -SLACK_HOURS) <= _horizon(now),
-        ~exists().where(_flag_with_prefix("patient_inactivity", _param("days")), Flag.raised_at >= anchor),
+        _no_row(_flag_with_prefix("patient_inactivity", _param("days")), Flag.raised_at >= anchor),
     )
 
 
@@ -128,14 +176,17 @@ def ending_soon(now: datetime, recommended_days: Mapping[str, int]):
     return _subs("moment_ending_soon").where(
         or_(*per_program),
         or_(Enrollment.started_at >= FlagSubscription.created_at, *since_ok),
-        ~exists().where(_flag_with_prefix("moment_ending_soon", _param("days"))),
+        _no_row(_flag_with_prefix("moment_ending_soon", _param("days"))),
     )
 
 
 def module_deadline(now: datetime):
-    """Moments with a current module `days_before` its deadline, not flagged since it opened or its days changed.
+    """Moments with a current module `days_before` its deadline, not flagged for its present activation and days.
 
-    A subscription added after that day still fires once for the current activation.
+    A subscription added after that day still fires once for the current activation. Whether the
+    flag is for the present days: on PostgreSQL its cause ends with the deadline day
+    (engine.moment.flags.ModuleReminder), compared with the Stockholm date of the activation plus
+    the days; elsewhere no `days_changed` event for the module may follow the flag (a superset).
     """
     em = EnrollmentModule
     lead = em.days - _param("days_before", True)
@@ -143,13 +194,16 @@ def module_deadline(now: datetime):
     changed_after_flag = exists().where(
         Event.enrollment_id == Enrollment.id, Event.type == "days_changed", Event.module_id == em.module_id,
         Event.at > Flag.raised_at).correlate(Enrollment, em, Flag)
+    for_present_days = _per_dialect(
+        func.substr(Flag.cause_key, func.length(Flag.cause_key) - 9) == _local_last_day(em.activated_at, em.days),
+        ~changed_after_flag)
     return _subs("module_reminder").join(
         em, and_(em.enrollment_id == Enrollment.id, em.module_id == _param("module"))
     ).where(
         em.state == "current", em.days > 0, em.activated_at.is_not(None),
         plus_days(em.activated_at, lead - 1, -SLACK_HOURS) <= _horizon(now),
         ~exists().where(_flag_with_prefix("module_reminder", em.module_id, _param("days_before")),
-                        Flag.raised_at >= em.activated_at, ~changed_after_flag),
+                        Flag.raised_at >= em.activated_at, for_present_days),
     )
 
 

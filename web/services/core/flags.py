@@ -1,10 +1,14 @@
 """Raising flags: ask the engine which flags are due for a moment and store them with their events."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Callable, Collection, Iterable, Sequence
 
 from engine.model import Program
 from engine.moment import flags as engine_flags
+from engine.moment.schedule import ActivityPlan
+from engine.moment.state import Event as EngineEvent, MomentState
 from engine.moment.subscriptions import parse_subscription
 
 from ...extensions import db
@@ -26,18 +30,16 @@ def _rule(program: Program, sub: FlagSubscription) -> engine_flags.FlagRule:
     return parse_subscription(program, {"flag": sub.type, **(sub.params or {})}, since=sub.created_at)
 
 
-def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: bool = False
-                ) -> list[tuple[Flag, list[User]]]:
-    """Store every flag the engine says is due (and its flag_raised event); return each with whom to tell.
+@dataclass(frozen=True)
+class Rules:
+    """The rules of a moment's subscriptions, each with the subscription it came from."""
 
-    Runs inside the caller's transaction and queues nothing itself: the caller queues the notices
-    (web.services.core.unit.apply for event-driven flags, the tick for time-driven ones).
-    Idempotent: a cause raises at most one flag. `event_driven_only` leaves out time-driven rules
-    and missed activities, so an action never raises what the tick is responsible for.
-    """
-    subs = subscriptions_for(enrollment)
-    plans = [] if event_driven_only else engine_plans(enrollment)
-    program = program_for(enrollment)
+    rules: tuple[engine_flags.FlagRule, ...]
+    owners: tuple[FlagSubscription, ...]
+
+
+def rules_for(program: Program, subs: Iterable[FlagSubscription], *, event_driven_only: bool = False) -> Rules:
+    """The subscriptions as engine rules; one made invalid by a program change is skipped (never blocks)."""
     rules, owners = [], []
     for sub in subs:
         try:
@@ -48,20 +50,63 @@ def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: boo
             continue
         rules.append(rule)
         owners.append(sub)
-    due = engine_flags.due_flags(program, build_state(enrollment), engine_events(enrollment), rules, now,
-                                 plans=plans)
-    existing = set(db.session.execute(
-        db.select(Flag.cause_key).where(Flag.enrollment_id == enrollment.id)
-    ).scalars())
+    return Rules(tuple(rules), tuple(owners))
+
+
+@dataclass(frozen=True)
+class DueFlag:
+    """A flag to store: the engine's flag, the subscription that asked for it, and whom to tell."""
+
+    flag: engine_flags.Flag
+    subscription_id: int | None
+    recipients: list[User]
+
+    def row(self, enrollment_id: int) -> dict[str, Any]:
+        """The Flag row's columns."""
+        return {"enrollment_id": enrollment_id, "type": self.flag.type, "cause_key": self.flag.cause,
+                "text": self.flag.text, "raised_at": self.flag.at, "subscription_id": self.subscription_id}
+
+
+def flags_to_raise(program: Program, state: MomentState, events: Sequence[EngineEvent], rules: Rules,
+                   plans: Sequence[ActivityPlan], existing: Collection[str], now: datetime,
+                   clinician: Callable[[], User]) -> list[DueFlag]:
+    """The due flags whose cause has no Flag row yet (`existing`), oldest first, each with whom to tell
+    (the subscribers, or else the responsible clinician, asked for only then)."""
+    due = engine_flags.due_flags(program, state, events, rules.rules, now, plans=plans)
     raised = []
     for flag in due:
         if flag.cause in existing:
             continue
-        matching = [s for s in owners if s.type == flag.type]
-        row = Flag(enrollment_id=enrollment.id, type=flag.type, cause_key=flag.cause, text=flag.text,
-                   raised_at=flag.at, subscription_id=matching[0].id if matching else None)
+        matching = [s for s in rules.owners if s.type == flag.type]
+        raised.append(DueFlag(flag, matching[0].id if matching else None,
+                              list({s.user_id: s.user for s in matching}.values()) or [clinician()]))
+    return raised
+
+
+def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: bool = False
+                ) -> list[tuple[Flag, list[User]]]:
+    """Store every flag the engine says is due (and its flag_raised event); return each with whom to tell.
+
+    Runs inside the caller's transaction and queues nothing itself: the caller queues the notices
+    (web.services.core.unit.apply for event-driven flags, the tick for time-driven ones).
+    Idempotent: a cause raises at most one flag. `event_driven_only` leaves out time-driven rules
+    and missed activities, so an action never raises what the tick is responsible for.
+    (The tick raises many moments' flags at once with the same `flags_to_raise`: web.services.operations.tick_batch.)
+    """
+    subs = subscriptions_for(enrollment)
+    plans = [] if event_driven_only else engine_plans(enrollment)
+    program = program_for(enrollment)
+    rules = rules_for(program, subs, event_driven_only=event_driven_only)
+    state, events = build_state(enrollment), engine_events(enrollment)
+    existing = set(db.session.execute(
+        db.select(Flag.cause_key).where(Flag.enrollment_id == enrollment.id)
+    ).scalars())
+    raised = []
+    for due in flags_to_raise(program, state, events, rules, plans, existing, now,
+                               lambda: enrollment.clinician):
+        row = Flag(**due.row(enrollment.id))
         db.session.add(row)
-        record_events(enrollment, [engine_flags.flag_event(flag)])
-        raised.append((row, list({s.user_id: s.user for s in matching}.values()) or [enrollment.clinician]))
+        record_events(enrollment, [engine_flags.flag_event(due.flag)])
+        raised.append((row, due.recipients))
     db.session.flush()
     return raised

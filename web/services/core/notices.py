@@ -34,17 +34,24 @@ def queue_notice(*, channel: str, recipient: Patient | User, template: str, key:
     if db.session.execute(db.select(Notice.id).where(Notice.idempotency_key == key)).first():
         return None
     is_patient = isinstance(recipient, Patient)
-    notice = Notice(
-        channel=channel, recipient_kind="patient" if is_patient else "staff",
-        recipient_patient_id=recipient.id if is_patient else None,
-        recipient_user_id=None if is_patient else recipient.id,
-        address=address, template=template, context=context or {}, status="queued", attempts=0,
-        next_attempt_at=now, idempotency_key=key, created_at=now,
-        enrollment_id=enrollment.id if enrollment else None,
-    )
+    notice = Notice(**notice_values(channel=channel, recipient_kind="patient" if is_patient else "staff",
+                                    recipient_id=recipient.id, address=address, template=template, key=key, now=now,
+                                    context=context, enrollment_id=enrollment.id if enrollment else None))
     db.session.add(notice)
     NOTICES.labels("queued").inc()  # counted when written in the transaction (a rollback still counts)
     return notice
+
+
+def notice_values(*, channel: str, recipient_kind: str, recipient_id: int, address: str, template: str, key: str,
+                  now: datetime, context: dict[str, Any] | None = None, enrollment_id: int | None = None
+                  ) -> dict[str, Any]:
+    """The columns of a new queued Notice (`key` already shortened by `_key`)."""
+    is_patient = recipient_kind == "patient"
+    return {"channel": channel, "recipient_kind": recipient_kind,
+            "recipient_patient_id": recipient_id if is_patient else None,
+            "recipient_user_id": None if is_patient else recipient_id,
+            "address": address, "template": template, "context": context or {}, "status": "queued", "attempts": 0,
+            "next_attempt_at": now, "idempotency_key": key, "created_at": now, "enrollment_id": enrollment_id}
 
 
 def patient_channels(patient: Patient) -> list[str]:

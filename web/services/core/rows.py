@@ -6,7 +6,7 @@ state, its events, raised flags and queued notices are committed together or not
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
@@ -78,39 +78,62 @@ def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | N
 
 def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None) -> MomentState:
     program = program_for(enrollment)
-    anchors = {a.form for a in program_anchors(program)}
+    anchors = anchor_forms(program)
     if submitted is not None:
-        rows = list(reversed(submitted))  # oldest first, as the query below
+        rows: Sequence[Any] = list(reversed(submitted))  # oldest first, as the query below
     else:  # one query for both: which forms were submitted, and the answers of anchor forms (newest wins)
-        answers = db.null()
-        if anchors:
-            answers = db.case((FormResponse.form_id.in_(anchors), FormResponse.answers), else_=db.null())
-        rows = db.session.execute(
-            db.select(FormResponse.form_id, db.type_coerce(answers, FormResponse.answers.type).label("answers"))
-            .where(FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted")
-            .order_by(FormResponse.submitted_at, FormResponse.id)
-        ).all()
-    clinician = enrollment.clinician
+        rows = db.session.execute(submitted_forms_query(anchors).where(
+            FormResponse.enrollment_id == enrollment.id).order_by(FormResponse.submitted_at, FormResponse.id)).all()
+    return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
+                    module_states((m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
+                                  for m in enrollment.modules),
+                    {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}, rows)
+
+
+def anchor_forms(program: Program) -> frozenset[str]:
+    """The forms whose answers the program's anchored reminders and batteries are timed from."""
+    return frozenset(a.form for a in program_anchors(program))
+
+
+def submitted_forms_query(anchors: Iterable[str]) -> Any:
+    """(form_id, answers) of submitted forms, the answers only for `anchors` (NULL for the rest)."""
+    answers = db.null()
+    if anchors:
+        answers = db.case((FormResponse.form_id.in_(sorted(anchors)), FormResponse.answers), else_=db.null())
+    return db.select(FormResponse.form_id, db.type_coerce(answers, FormResponse.answers.type).label("answers")).where(
+        FormResponse.status == "submitted")
+
+
+def module_states(modules: Iterable[tuple]) -> Mapping[str, ModuleState]:
+    """MomentState.modules from (module_id, state, status, days, activated_at, completed_at), in program order."""
+    return frozen_map({m[0]: ModuleState(*m) for m in modules})
+
+
+def state_of(program: Program, enrollment: Any, clinician: User, unit_name: str, modules: Mapping[str, ModuleState],
+             steps: Mapping[str, str], submitted: Sequence[Any]) -> MomentState:
+    """The MomentState of a moment's rows (the Enrollment, or a Core row with its columns).
+
+    `modules` from `module_states`, `steps` "module/step" → status, `submitted` the (form_id, answers) of
+    submitted forms oldest first.
+    """
+    anchors = anchor_forms(program)
     return MomentState(
         program_id=enrollment.program_id,
         program_version=enrollment.program_version,
         started_at=enrollment.started_at,
-        clinician=Actor("clinician", str(clinician.id), clinician.name, enrollment.care_unit.display_name),
+        clinician=Actor("clinician", str(clinician.id), clinician.name, unit_name),
         status=enrollment.status,
-        modules=frozen_map({
-            m.module_id: ModuleState(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
-            for m in enrollment.modules
-        }),
-        steps=frozen_map({f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}),
-        submitted_forms=frozenset(row.form_id for row in rows),
+        modules=modules,
+        steps=frozen_map(steps),
+        submitted_forms=frozenset(row.form_id for row in submitted),
         last_active=enrollment.last_active,
         ended_at=enrollment.ended_at,
         end_reason=enrollment.end_reason,
         maintain_until=enrollment.maintain_until,
-        care_unit=enrollment.care_unit.display_name,
+        care_unit=unit_name,
         linked=tuple(enrollment.linked or ()),
         batteries=frozenset(enrollment.batteries or ()),
-        anchor_dates=anchor_dates_from(program, {r.form_id: r.answers or {} for r in rows if r.form_id in anchors})
+        anchor_dates=anchor_dates_from(program, {r.form_id: r.answers or {} for r in submitted if r.form_id in anchors})
         if anchors else frozen_map({}),
     )
 
@@ -173,15 +196,17 @@ def record_events(enrollment: Enrollment, events: tuple[EngineEvent, ...] | list
     """Store engine events as Event rows of the moment."""
     rows = []
     for e in events:
-        row = Event(
-            enrollment=enrollment, type=e.type, at=e.at, actor_kind=e.actor.kind, actor_id=e.actor.id,
-            actor_name=e.actor.name, actor_unit=e.actor.unit, module_id=e.module, step_id=e.step,
-            form_id=e.form, form_response=form_response, message_id=message_id, data=_plain(e.data),
-            text=e.text,
-        )
+        row = Event(enrollment=enrollment, form_response=form_response, message_id=message_id, **event_columns(e))
         db.session.add(row)
         rows.append(row)
     return rows
+
+
+def event_columns(e: EngineEvent) -> dict[str, Any]:
+    """The Event row's columns for an engine event (all but the moment, form response and message)."""
+    return {"type": e.type, "at": e.at, "actor_kind": e.actor.kind, "actor_id": e.actor.id, "actor_name": e.actor.name,
+            "actor_unit": e.actor.unit, "module_id": e.module, "step_id": e.step, "form_id": e.form,
+            "data": _plain(e.data), "text": e.text}
 
 
 def _plain(value):
@@ -198,11 +223,13 @@ def engine_events(enrollment: Enrollment) -> list[EngineEvent]:
     rows = db.session.execute(
         db.select(Event).where(Event.enrollment_id == enrollment.id).order_by(Event.at, Event.id)
     ).scalars()
-    return [
-        EngineEvent(type=r.type, at=r.at, actor=Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
-                    module=r.module_id, step=r.step_id, form=r.form_id, data=r.data or {}, text=r.text)
-        for r in rows
-    ]
+    return [engine_event(r) for r in rows]
+
+
+def engine_event(r: Any) -> EngineEvent:
+    """A stored event (an Event or a Core row with its columns) as the engine's event."""
+    return EngineEvent(type=r.type, at=r.at, actor=Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
+                       module=r.module_id, step=r.step_id, form=r.form_id, data=r.data or {}, text=r.text)
 
 
 #: editor steps saved: 1 content elements, 2 schedule, 3 settings (the plan is complete)
@@ -234,8 +261,13 @@ def plans_of(enrollment: Enrollment) -> list[ActivityPlan]:
 
 def engine_plans(enrollment: Enrollment) -> list[schedule.ActivityPlan]:
     """Complete plans of the moment as engine plans (drafts are left out)."""
+    return complete_plans(plans_of(enrollment))
+
+
+def complete_plans(rows: Iterable[ActivityPlan]) -> list[schedule.ActivityPlan]:
+    """The complete plans among stored rows, as engine plans (drafts and broken plans are left out)."""
     out = []
-    for row in plans_of(enrollment):
+    for row in rows:
         if row.editor_step >= LAST_STEP:
             try:
                 out.append(to_engine(row))

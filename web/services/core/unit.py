@@ -13,7 +13,8 @@ from typing import Any, Callable, Iterator
 
 from engine.errors import AnswerError, EngineError
 from engine.moment.flags import FLAG_CAUSES
-from engine.moment.state import Transition
+from engine.model import Program
+from engine.moment.state import MomentState, Transition
 
 from ...extensions import db
 from ...models import Enrollment, Flag, FormResponse
@@ -36,8 +37,12 @@ def transaction() -> Iterator[None]:
 
 def run(enrollment: Enrollment, action: Callable[..., Transition], *args: Any, now: datetime, **kwargs: Any) -> Transition:
     """Call an engine action on the moment's current state; engine errors become ServiceError."""
-    program = program_for(enrollment)
-    state = build_state(enrollment)
+    return run_action(program_for(enrollment), build_state(enrollment), action, *args, now=now, **kwargs)
+
+
+def run_action(program: Program, state: MomentState, action: Callable[..., Transition], *args: Any, now: datetime,
+               **kwargs: Any) -> Transition:
+    """Call an engine action on a state; engine errors become ServiceError (as `run`)."""
     try:
         return action(program, state, *args, now=now, **kwargs)
     except AnswerError as exc:

@@ -29,6 +29,11 @@ def _ins(model, rows: list[dict], returning: bool = False) -> list[int]:
     return []
 
 
+def insert_rows(model, rows: list[dict]) -> None:
+    """Insert rows in bulk, in order: COPY on PostgreSQL, one executemany on SQLite (no ids returned)."""
+    _ins(model, rows)
+
+
 def _postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 

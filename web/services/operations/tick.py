@@ -5,10 +5,14 @@
 1. Set-based SQL (`web.notify.candidates`) picks only the moments where a time-based rule can
    fire now: inactivity, module deadline, moment ending soon, date reminders, missed activities,
    and the program's authored patient reminders and today's activities.
-2. For each candidate the engine decides (`raise_due` → `engine.moment.flags.due_flags`;
-   `engine.moment.reminders.due_reminders` / `due_activities`) and the flags, their events and their
-   notices are written together — in a savepoint per moment, so one broken moment cannot block
-   the rest, all in one transaction that holds the tick lock.
+2. For each candidate the engine decides (`engine.moment.flags.due_flags`, `due_batteries`,
+   `engine.moment.reminders.due_reminders` / `due_activities`), in three passes: time-driven flags,
+   self-starting batteries, patient reminders. The passes (web.services.operations.tick_batch) read
+   and write a chunk of moments at a time and write exactly what the unit of work per moment
+   (`raise_due`, `start_due_batteries`, `queue_patient_reminders`) writes; a moment that cannot be
+   evaluated is reported and skipped, and a chunk that cannot be written is done again one moment
+   at a time, each in a savepoint, so one broken moment cannot block the rest. All in one
+   transaction that holds the tick lock.
 3. Due notices are delivered (`web.notify.delivery`), one transaction per notice.
 
 Idempotent: every flag has a unique cause and every notice a unique key, and the prefilters drop
@@ -47,6 +51,7 @@ from ..core.rows import engine_events
 from ..core.unit import raise_due
 from ..core.notices import enabled_channels, queue_notice
 from .batteries import auto_battery_candidates, start_due_batteries
+from .tick_batch import Passes
 
 log = logging.getLogger("stegvis.tick")
 #: pg_try_advisory_xact_lock key: one tick evaluates at a time ("Steg" in ASCII)
@@ -111,19 +116,19 @@ def evaluate(now: datetime) -> TickReport:
             report.evaluated = False
             db.session.rollback()
             return report
+        passes = Passes(now, lambda eid, exc: _note(report, eid, exc))
         flag_ids = candidates.union_ids(db.session, candidates.flag_candidates(
             now, local_date(now).isoformat(),
             {pid: p.recommended_days for pid, p in all_programs().items()}))
         report.flag_candidates = len(flag_ids)
-        for enrollment_id in flag_ids:
-            report.flags += _guarded(report, enrollment_id,
-                                     lambda e: len(raise_due(e, now)))
-        for enrollment_id in auto_battery_candidates(now):
-            report.batteries += _guarded(report, enrollment_id, lambda e: start_due_batteries(e, now))
+        report.flags += passes.raise_flags(flag_ids, lambda eid: _guarded(
+            report, eid, lambda e: len(raise_due(e, now))))
+        report.batteries += passes.start_batteries(auto_battery_candidates(now), lambda eid: _guarded(
+            report, eid, lambda e: start_due_batteries(e, now)))
         reminder_ids = candidates.union_ids(db.session, reminder_queries(now))
         report.reminder_candidates = len(reminder_ids)
-        for enrollment_id in reminder_ids:
-            report.reminders += _guarded(report, enrollment_id, lambda e: len(queue_patient_reminders(e, now)))
+        report.reminders += passes.queue_reminders(reminder_ids, lambda eid: _guarded(
+            report, eid, lambda e: len(queue_patient_reminders(e, now))))
         db.session.commit()
     except BaseException:
         db.session.rollback()
@@ -134,22 +139,38 @@ def evaluate(now: datetime) -> TickReport:
 
 
 def _take_tick_lock() -> bool:
-    """PostgreSQL: the transaction-level tick lock (False if another worker holds it). SQLite: True."""
+    """PostgreSQL: the transaction-level tick lock (False if another worker holds it). SQLite: True.
+
+    With the lock, JIT compilation is turned off for the tick's transaction: the prefilters are
+    estimated as expensive (a subplan per moment) but run in milliseconds, and compiling them took
+    longer than running them.
+    """
     if db.session.get_bind().dialect.name != "postgresql":
         return True
-    return bool(db.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TICK_LOCK_KEY}).scalar())
+    if not db.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TICK_LOCK_KEY}).scalar():
+        return False
+    db.session.execute(text("SET LOCAL jit = off"))
+    return True
 
 
 def _guarded(report: TickReport, enrollment_id: int, work: Callable[[Enrollment], int]) -> int:
-    """Run `work` for one moment in a savepoint; on error roll that moment back, note it and go on."""
+    """Run `work` for one moment in a savepoint; on error roll that moment back, note it and go on.
+
+    The one-by-one way (the unit of work per moment): used when a chunk of the batch passes
+    (web.services.operations.tick_batch) cannot be written.
+    """
     try:
         with db.session.begin_nested():
             enrollment = db.session.get(Enrollment, enrollment_id)
             return work(enrollment) if enrollment is not None else 0
     except Exception as exc:  # one bad moment (e.g. its program was removed) must not stop the tick
-        log.exception("tick: moment %s could not be evaluated", enrollment_id)
-        report.errors.append(f"moment {enrollment_id}: {exc}")
+        _note(report, enrollment_id, exc)
         return 0
+
+
+def _note(report: TickReport, enrollment_id: int, exc: BaseException) -> None:
+    log.error("tick: moment %s could not be evaluated", enrollment_id, exc_info=exc)
+    report.errors.append(f"moment {enrollment_id}: {exc}")
 
 
 # --- patient reminders ----------------------------------------------------------------------------

@@ -1,0 +1,225 @@
+"""Many moments at once (the tick): their states, and what the flag rules read, in a few queries per chunk.
+
+The per-moment functions (`rows.build_state`, `rows.engine_events`, `flags.raise_flags`) read one moment
+through the ORM, a handful of statements each. These read a chunk of moments with one Core select per
+kind of row and build the same engine values with the same helpers (`rows.state_of`,
+`rows.engine_event`, `rows.complete_plans`), without an ORM object per moment, module or event.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+from sqlalchemy import ARRAY, any_, bindparam, or_, select
+
+from engine.model import Program
+from engine.moment.schedule import ActivityPlan as EnginePlan
+from engine.moment.state import Event as EngineEvent, MomentState
+
+from ...extensions import db
+from ...models import (ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription,
+                       FormResponse, Patient, StepProgress, User)
+from .flags import Rules, rules_for
+from .rows import (anchor_forms, complete_plans, engine_event, module_states, program_version, state_of,
+                   submitted_forms_query)
+
+
+@dataclass
+class Moment:
+    """One moment of a chunk: its row, program and state."""
+
+    id: int
+    row: Any
+    program: Program
+    state: MomentState
+
+    @property
+    def clinician_id(self) -> int:
+        return self.row.clinician_id
+
+
+@dataclass
+class Cache:
+    """What stays the same for a whole tick: programs, staff, unit names, parsed subscriptions."""
+
+    programs: dict[tuple[str, str], Program] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    units: dict[int, str] = field(default_factory=dict)
+    rules: dict[tuple, Rules] = field(default_factory=dict)
+
+    def program(self, program_id: str, digest: str) -> Program:
+        key = (program_id, digest)
+        if key not in self.programs:
+            self.programs[key] = program_version(program_id, digest)  # raises for a program found nowhere
+        return self.programs[key]
+
+    def load_users(self, ids: Iterable[int]) -> None:
+        missing = sorted(set(ids) - set(self.users))
+        for i in range(0, len(missing), 500):
+            for user in db.session.execute(db.select(User).where(among(User.id, missing[i:i + 500]))).scalars():
+                self.users[user.id] = user
+
+    def load_units(self, ids: Iterable[int]) -> None:
+        missing = sorted(set(ids) - set(self.units))
+        if missing:
+            for unit in db.session.execute(db.select(CareUnit).options(db.joinedload(CareUnit.region))
+                                           .where(among(CareUnit.id, missing))).scalars():
+                self.units[unit.id] = unit.display_name
+
+    def rules_of(self, program: Program, subs: Sequence[FlagSubscription], event_driven_only: bool) -> Rules:
+        key = (program.digest, event_driven_only, *(s.id for s in subs))
+        if key not in self.rules:
+            self.rules[key] = rules_for(program, subs, event_driven_only=event_driven_only)
+        return self.rules[key]
+
+
+_E = Enrollment.__table__.c
+
+
+def postgresql() -> bool:
+    """Whether the session's database is PostgreSQL (else SQLite)."""
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def among(column: Any, values: Sequence[Any]) -> Any:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of one per value."""
+    if not postgresql():
+        return column.in_(values)
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
+    """The moments with these ids (in this order) and their states; by id, the rows of those that cannot be
+    built, with why (a moment deleted meanwhile is in neither)."""
+    rows = {r.id: r for r in db.session.execute(select(
+        _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
+        _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active, _E.linked,
+        _E.batteries, _E.next_battery_at).where(among(_E.id, ids)))}
+    cache.load_users(r.clinician_id for r in rows.values())
+    cache.load_units(r.care_unit_id for r in rows.values())
+    programs: dict[int, Program] = {}
+    broken: dict[int, tuple[Any, Exception]] = {}
+    for eid, row in rows.items():
+        try:
+            programs[eid] = cache.program(row.program_id, row.program_digest)
+        except Exception as exc:  # noqa: BLE001 - reported per moment, as the one-by-one tick did
+            broken[eid] = (row, exc)
+    found = sorted(programs)
+    modules, steps, submitted = _modules(found), _steps(found), _group(_submitted(found, programs))
+    moments = []
+    for eid in ids:
+        if eid not in programs:
+            continue
+        row, program = rows[eid], programs[eid]
+        try:
+            state = state_of(program, row, cache.users[row.clinician_id], cache.units[row.care_unit_id],
+                             module_states(modules.get(eid, ())), steps.get(eid, {}), submitted.get(eid, ()))
+        except Exception as exc:  # noqa: BLE001
+            broken[eid] = (row, exc)
+            continue
+        moments.append(Moment(eid, row, program, state))
+    return moments, broken
+
+
+def _group(rows: Iterable[Any]) -> dict[int, list[Any]]:
+    """Rows grouped by their enrollment_id, in the order given."""
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.enrollment_id].append(row)
+    return grouped
+
+
+def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
+    """Each moment's (module_id, state, status, days, activated_at, completed_at), in program order."""
+    c = EnrollmentModule.__table__.c
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    if ids:
+        for row in db.session.execute(select(c.module_id, c.state, c.status, c.days, c.activated_at, c.completed_at,
+                                             c.enrollment_id).where(among(c.enrollment_id, ids))
+                                      .order_by(c.enrollment_id, c.position)).all():
+            grouped[row[6]].append(row[:6])
+    return grouped
+
+
+def _steps(ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """Each moment's "module/step" → progress."""
+    c = StepProgress.__table__.c
+    grouped: dict[int, dict[str, str]] = defaultdict(dict)
+    if ids:
+        for eid, module_id, step_id, status in db.session.execute(
+                select(c.enrollment_id, c.module_id, c.step_id, c.status).where(among(c.enrollment_id, ids))
+                .order_by(c.enrollment_id, c.id)).all():
+            grouped[eid][f"{module_id}/{step_id}"] = status
+    return grouped
+
+
+def _submitted(ids: Sequence[int], programs: dict[int, Program]) -> Iterable[Any]:
+    if not ids:
+        return ()
+    anchors = frozenset().union(*(anchor_forms(p) for p in {p.digest: p for p in programs.values()}.values()))
+    return db.session.execute(submitted_forms_query(anchors).add_columns(FormResponse.enrollment_id)
+                              .where(among(FormResponse.enrollment_id, ids))
+                              .order_by(FormResponse.enrollment_id, FormResponse.submitted_at, FormResponse.id)).all()
+
+
+def events(ids: Sequence[int]) -> dict[int, list[EngineEvent]]:
+    """Each moment's stored events as engine events, oldest first (as `rows.engine_events`)."""
+    if not ids:
+        return {}
+    c = Event.__table__.c
+    rows = db.session.execute(select(
+        c.enrollment_id, c.type, c.at, c.actor_kind, c.actor_id, c.actor_name, c.actor_unit, c.module_id, c.step_id,
+        c.form_id, c.data, c.text).where(among(c.enrollment_id, ids)).order_by(c.enrollment_id, c.at, c.id)).all()
+    grouped: dict[int, list[EngineEvent]] = defaultdict(list)
+    for row in rows:
+        grouped[row.enrollment_id].append(engine_event(row))
+    return grouped
+
+
+def plans(ids: Sequence[int]) -> dict[int, list[EnginePlan]]:
+    """Each moment's complete activity plans as engine plans (as `rows.engine_plans`)."""
+    if not ids:
+        return {}
+    stored = db.session.execute(db.select(ActivityPlan).where(among(ActivityPlan.enrollment_id, ids))
+                                .order_by(ActivityPlan.id)).scalars()
+    return {eid: complete_plans(rows) for eid, rows in _group(stored).items()}
+
+
+def subscriptions(moments: Sequence[Moment], cache: Cache) -> dict[int, list[FlagSubscription]]:
+    """The subscriptions that apply to each moment, oldest first (as `flags.subscriptions_for`)."""
+    if not moments:
+        return {}
+    ids, clinicians = [m.id for m in moments], sorted({m.clinician_id for m in moments})
+    found = list(db.session.execute(db.select(FlagSubscription).where(or_(
+        among(FlagSubscription.enrollment_id, ids),
+        FlagSubscription.enrollment_id.is_(None) & among(FlagSubscription.user_id, clinicians),
+    )).order_by(FlagSubscription.id)).scalars())
+    cache.load_users(s.user_id for s in found)
+    own, everywhere = _group(s for s in found if s.enrollment_id is not None), defaultdict(list)
+    for s in found:
+        if s.enrollment_id is None:
+            everywhere[s.user_id].append(s)
+    return {m.id: sorted(own.get(m.id, []) + everywhere.get(m.clinician_id, []), key=lambda s: s.id)
+            for m in moments}
+
+
+def flag_causes(ids: Sequence[int]) -> dict[int, set[str]]:
+    """The cause keys of each moment's Flag rows."""
+    grouped: dict[int, set[str]] = defaultdict(set)
+    if ids:
+        for eid, cause in db.session.execute(select(Flag.__table__.c.enrollment_id, Flag.__table__.c.cause_key)
+                                             .where(among(Flag.__table__.c.enrollment_id, ids))).all():
+            grouped[eid].add(cause)
+    return grouped
+
+
+def patients(ids: Iterable[int]) -> dict[int, Any]:
+    """Patients' notice settings and addresses by id (Core rows)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    c = Patient.__table__.c
+    return {r.id: r for r in db.session.execute(select(c.id, c.notify_sms, c.mobile, c.notify_email, c.email)
+                                                .where(among(c.id, wanted)))}
+
