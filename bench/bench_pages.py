@@ -180,6 +180,7 @@ def main() -> int:
             ("overview Mina", "/oversikt/mina", staff),
             ("overview Alla", "/oversikt/alla", staff),
             ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
+            ("overview Alla, name filter Öberg", "/oversikt/alla?q=%C3%B6berg", staff),
             ("overview Avslutade", "/oversikt/avslutade", staff),
             (f"overview Alla, page {ids['deep_page']} by Nästa",
              f"/oversikt/alla?sida={ids['deep_page']}&efter={ids['before_deep']}", staff),
@@ -188,6 +189,8 @@ def main() -> int:
             ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
             ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
             ("Händelser", f"/moment/{busy}/handelser", staff),
+            ("Meddelanden (staff)", f"/moment/{busy}/meddelanden", staff),
+            ("floor: Byt lösenord (session + layout)", "/min-profil/losenord", staff),
             ("author preview", "/author/tobakshjalpen/modul/steg-1/motivation", staff),
         ]
         if args.only:

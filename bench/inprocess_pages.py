@@ -81,6 +81,7 @@ def main() -> int:
         ("patient module", f"{p}/modul/steg-1/", patient), ("patient messages", f"{p}/meddelanden/", patient),
         ("overview Mina", "/oversikt/mina", staff), ("overview Alla", "/oversikt/alla", staff),
         ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
+        ("overview Alla, name filter Öberg", "/oversikt/alla?q=%C3%B6berg", staff),
         ("overview Avslutade", "/oversikt/avslutade", staff),
         (f"overview Alla, page {deep} by Nästa", f"/oversikt/alla?sida={deep}&efter={before_deep}", staff),
         (f"overview Alla, page {deep} typed", f"/oversikt/alla?sida={deep}", staff),
@@ -88,6 +89,8 @@ def main() -> int:
         ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
         ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
         ("Händelser", f"/moment/{busy}/handelser", staff),
+        ("Meddelanden (staff)", f"/moment/{busy}/meddelanden", staff),
+        ("floor: Byt lösenord (session + layout)", "/min-profil/losenord", staff),
     ]
     if args.only:
         pages = [pg for pg in pages if args.only.lower() in pg[0].lower()]
