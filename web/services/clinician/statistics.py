@@ -1,8 +1,10 @@
 """Statistik: overview per month, program funnel, follow-up outcomes and Fagerström at start.
 
-Only aggregate SQL is run (counts, sums, a windowed median) over web.services.core.stat_facts, so
-no single moment leaves the database; every cell from fewer than MIN_CELL patients is suppressed
-("< 5") before anything is shown, written as CSV or printed. Figures are defined in docs/statistics.md.
+Only aggregate SQL is run (counts grouped by the figures' dimensions; the median is read off the
+number of moments per whole day) over web.services.core.stat_facts, so no single moment leaves the
+database: one statement each for the overview (every scope), the funnel and the cohort (outcomes and
+Fagerström). Every cell from fewer than MIN_CELL patients is suppressed ("< 5") before anything is
+shown, written as CSV or printed. Figures are defined in docs/statistics.md.
 """
 from __future__ import annotations
 
@@ -10,12 +12,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, union_all
 
 from ...extensions import db
 from ...models import CareUnit, Membership, Region, User
 from ...programs import all_programs, get_program
-from ..core.stat_facts import FAGERSTROM_FORMS, FOLLOW_UPS, module_facts, moment_facts
+from ..core.bulk import without_jit
+from ..core.stat_facts import (BASE_COLUMNS, FAGERSTROM_FORMS, FOLLOW_UP_COLUMNS, FOLLOW_UPS, module_facts,
+                               moment_facts)
 
 #: cells computed from fewer patients than this are shown as SUPPRESSED
 MIN_CELL = 5
@@ -86,17 +90,22 @@ def nested(inner: int, outer: int) -> int | str:
 # --- queries ----------------------------------------------------------------------------------
 
 
-def _scope_where(facts, filters: Filters, scope: str) -> list:
-    where = []
-    if filters.program_id:
-        where.append(facts.c.program_id == filters.program_id)
+def _program_where(facts, filters: Filters) -> list:
+    return [facts.c.program_id == filters.program_id] if filters.program_id else []
+
+
+def _in_scope(facts, filters: Filters, scope: str) -> list:
+    """The conditions of one scope (none for all regions); the program filter is separate."""
     if scope == "unit":
-        where.append(facts.c.care_unit_id == filters.unit_id)
-        if filters.clinician_id:
-            where.append(facts.c.clinician_id == filters.clinician_id)
-    elif scope == "region":
-        where.append(facts.c.region_id == filters.region_id)
-    return where
+        where = [facts.c.care_unit_id == filters.unit_id]
+        return where + [facts.c.clinician_id == filters.clinician_id] if filters.clinician_id else where
+    if scope == "region":
+        return [facts.c.region_id == filters.region_id]
+    return []
+
+
+def _scope_where(facts, filters: Filters, scope: str) -> list:
+    return _program_where(facts, filters) + _in_scope(facts, filters, scope)
 
 
 def scopes_of(filters: Filters) -> list[tuple[str, str]]:
@@ -105,21 +114,40 @@ def scopes_of(filters: Filters) -> list[tuple[str, str]]:
             if key == "all" or (key == "unit" and filters.unit_id) or (key == "region" and filters.region_id)]
 
 
-def _month_counts(filters: Filters, scope: str) -> list[tuple[str, str | None, str | None, bool, int]]:
-    facts = moment_facts()
-    in_period = and_(facts.c.started_month <= filters.month_to,
-                     or_(facts.c.ended_month.is_(None), facts.c.ended_month >= filters.month_from))
-    query = (select(facts.c.started_month, facts.c.ended_month, facts.c.end_reason, facts.c.maintained,
-                    func.count())
-             .where(in_period, *_scope_where(facts, filters, scope))
-             .group_by(facts.c.started_month, facts.c.ended_month, facts.c.end_reason, facts.c.maintained))
-    return [(s, e, r, bool(m), n) for s, e, r, m, n in db.session.execute(query)]
+def _each(halves: list, aggregate) -> list:
+    """The rows of `aggregate(facts)` for the live and the purged moments, in one statement (UNION ALL);
+    the caller adds up rows with the same keys."""
+    return list(db.session.execute(union_all(*(aggregate(facts) for facts in halves))))
 
 
-def _raw_overview(filters: Filters, scope: str, months: list[str]) -> dict[str, dict[str, Any]]:
+def _month_counts(filters: Filters, scopes: list[tuple[str, str]]) -> dict[str, list]:
+    """scope → [(started, ended, reason, maintained, n)], for every scope in one statement.
+
+    Grouped by one 0/1 column per narrower scope (is the moment in it?); all regions take every row.
+    """
+    narrower = [key for key, _ in scopes if key != "all"]
+
+    def aggregate(facts):
+        flags = [case((and_(*_in_scope(facts, filters, key)), 1), else_=0) for key in narrower]
+        keys = (facts.c.started_month, facts.c.ended_month, facts.c.end_reason, facts.c.maintained)
+        return (select(*flags, *keys, func.count())
+                .where(or_(facts.c.ended_month.is_(None), facts.c.ended_month >= filters.month_from),
+                       *_program_where(facts, filters)).group_by(*flags, *keys))
+
+    out: dict[str, list] = {key: [] for key, _ in scopes}
+    for row in _each(moment_facts(*BASE_COLUMNS, started=(None, filters.month_to)), aggregate):
+        started, ended, reason, maintained, n = row[len(narrower):]
+        inside = dict(zip(narrower, row))
+        for key in out:
+            if key == "all" or inside[key]:
+                out[key].append((started, ended, reason, bool(maintained), n))
+    return out
+
+
+def _raw_overview(counts: list, months: list[str]) -> dict[str, dict[str, Any]]:
     """month → {started, ongoing, ended, maintained, reasons: {reason: n}} (unsuppressed)."""
     out = {m: {"started": 0, "ongoing": 0, "ended": 0, "maintained": 0, "reasons": {}} for m in months}
-    for started, ended, reason, maintained, n in _month_counts(filters, scope):
+    for started, ended, reason, maintained, n in counts:
         for m in months:
             row = out[m]
             row["started"] += n if started == m else 0
@@ -136,7 +164,8 @@ def overview(filters: Filters) -> dict[str, Any]:
     """Per month and per scope: Startade, Pågående (at month end), Avslutade by reason, Vidmakthåll."""
     months = months_between(filters.month_from, filters.month_to)
     scopes = scopes_of(filters)
-    raw = {key: _raw_overview(filters, key, months) for key, _ in scopes}
+    counts = _month_counts(filters, scopes)
+    raw = {key: _raw_overview(counts[key], months) for key, _ in scopes}
     figures = ("started", "ongoing", "ended", "maintained")
     tables, inner = {}, None
     for key, _label in scopes:
@@ -168,52 +197,92 @@ def overview(filters: Filters) -> dict[str, Any]:
     return {"months": months, "scopes": scopes, "tables": tables}
 
 
+def _median(histogram: dict[int, int]) -> float:
+    """The median of whole days as this page has always shown it: the value at 0-based position n // 2
+    of the sorted values, i.e. the middle one, and for an even n the upper of the two middle ones."""
+    position = sum(histogram.values()) // 2
+    for days in sorted(histogram):
+        if position < histogram[days]:
+            return float(days)
+        position -= histogram[days]
+    raise ValueError("empty histogram")
+
+
 def funnel(filters: Filters, scope: str) -> list[dict[str, Any]]:
-    """Per module of the program (moments started in the period): reached, completed, active, median days."""
+    """Per module of the program (moments started in the period): reached, completed, active, median days.
+
+    One statement: moments counted per module, reached/completed/active and whole days; the sums and
+    the median are read off those counts.
+    """
     program = get_program(filters.program_id or "tobakshjalpen")
-    mf = module_facts()
-    where = [mf.c.started_month >= filters.month_from, mf.c.started_month <= filters.month_to,
-             *_scope_where(mf, filters, scope)]
-    counts = {m: (r or 0, c or 0, a or 0) for m, r, c, a in db.session.execute(
-        select(mf.c.module_id, func.sum(_int(mf.c.reached)), func.sum(_int(mf.c.completed)),
-               func.sum(_int(mf.c.active))).where(*where).group_by(mf.c.module_id))}
-    ranked = (select(mf.c.module_id, mf.c.days,
-                     func.row_number().over(partition_by=mf.c.module_id, order_by=mf.c.days).label("rn"),
-                     func.count().over(partition_by=mf.c.module_id).label("n"))
-              .where(*where, mf.c.days.is_not(None)).subquery())
-    medians = {m: (float(v), int(n)) for m, v, n in db.session.execute(
-        select(ranked.c.module_id, func.avg(ranked.c.days), func.max(ranked.c.n))
-        .where(or_(ranked.c.rn == (ranked.c.n + 1) / 2, ranked.c.rn == (ranked.c.n + 2) / 2))
-        .group_by(ranked.c.module_id))}
+
+    def aggregate(mf):
+        keys = (mf.c.module_id, mf.c.reached, mf.c.completed, mf.c.active, mf.c.days)
+        return select(*keys, func.count()).where(*_scope_where(mf, filters, scope)).group_by(*keys)
+
+    counts: dict[str, list[int]] = {}
+    days: dict[str, dict[int, int]] = {}
+    for module_id, reached, completed, active, whole_days, n in _each(
+            module_facts(started=(filters.month_from, filters.month_to)), aggregate):
+        sums = counts.setdefault(module_id, [0, 0, 0])
+        for i, flag in enumerate((reached, completed, active)):
+            sums[i] += n if flag else 0
+        if whole_days is not None:
+            histogram = days.setdefault(module_id, {})
+            histogram[whole_days] = histogram.get(whole_days, 0) + n
     rows = []
     for module in program.modules if program else ():
         reached, completed, active = counts.get(module.id, (0, 0, 0))
-        median, n = medians.get(module.id, (None, 0))
+        histogram = days.get(module.id, {})
         rows.append({"module": module.id, "title": module.title, "reached": cell(reached),
                      "completed": cell(completed), "active": cell(active),
-                     "median_days": SUPPRESSED if n < MIN_CELL else round(median, 1),
+                     "median_days": SUPPRESSED if sum(histogram.values()) < MIN_CELL else round(_median(histogram), 1),
                      "default_days": module.default_days})
     return rows
+
+
+def _cohort_counts(filters: Filters, scope: str, today: date | None) -> dict[int | None, dict[str, int]]:
+    """Fagerström score at start → counts of the moments started in the period (one statement):
+    `moments`, and (with `today`) per follow-up N `due{N}` (ITT), `answered{N}`, `point{N}`, `continuous{N}`.
+
+    A follow-up counts as answered, point or continuous only when submitted, so each of those moments is
+    also due.
+    """
+    current = month_of_date(today) if today else ""
+
+    def aggregate(facts):
+        sums = []
+        for months in FOLLOW_UPS if today else ():
+            answered = facts.c[f"fu{months}_answered"]
+            due = or_(facts.c.started_month <= shift_month(current, -months), answered)
+            sums += [func.sum(_int(due)).label(f"due{months}"), func.sum(_int(answered)).label(f"answered{months}"),
+                     func.sum(_int(facts.c[f"fu{months}_point"])).label(f"point{months}"),
+                     func.sum(_int(facts.c[f"fu{months}_continuous"])).label(f"continuous{months}")]
+        return (select(facts.c.fagerstrom, func.count().label("moments"), *sums)
+                .where(*_scope_where(facts, filters, scope)).group_by(facts.c.fagerstrom))
+
+    halves = moment_facts("care_unit_id", "region_id", "program_id", "clinician_id", "started_month", "fagerstrom",
+                          *(FOLLOW_UP_COLUMNS if today else ()), started=(filters.month_from, filters.month_to))
+    out: dict[int | None, dict[str, int]] = {}
+    for row in _each(halves, aggregate):
+        sums = out.setdefault(row.fagerstrom, {})
+        for name, value in row._mapping.items():
+            if name != "fagerstrom":
+                sums[name] = sums.get(name, 0) + int(value or 0)
+    return out
 
 
 def _int(expr):
     return case((expr, 1), else_=0)
 
 
-def outcomes(filters: Filters, scope: str, today: date) -> list[dict[str, Any]]:
+def outcomes(filters: Filters, scope: str, today: date, counts: dict | None = None) -> list[dict[str, Any]]:
     """Per follow-up: due (ITT), answered, response rate, 7-day point and continuous abstinence, both ways."""
-    facts = moment_facts()
-    where = [facts.c.started_month >= filters.month_from, facts.c.started_month <= filters.month_to,
-             *_scope_where(facts, filters, scope)]
-    current = month_of_date(today)
+    counts = _cohort_counts(filters, scope, today) if counts is None else counts
     rows = []
     for months in FOLLOW_UPS:
-        answered_col = facts.c[f"fu{months}_answered"]
-        due = or_(facts.c.started_month <= shift_month(current, -months), answered_col)
-        n_due, n_answered, n_point, n_cont = db.session.execute(
-            select(func.count(), func.sum(_int(answered_col)), func.sum(_int(facts.c[f"fu{months}_point"])),
-                   func.sum(_int(facts.c[f"fu{months}_continuous"]))).where(*where, due)).one()
-        n_answered, n_point, n_cont = int(n_answered or 0), int(n_point or 0), int(n_cont or 0)
+        n_due, n_answered, n_point, n_cont = (sum(c[f"{name}{months}"] for c in counts.values())
+                                              for name in ("due", "answered", "point", "continuous"))
         rows.append({"months": months, "due": cell(n_due), "answered": cell(n_answered),
                      "response_rate": rate(n_answered, n_due),
                      "point": cell(n_point), "point_respondents": rate(n_point, n_answered),
@@ -223,21 +292,21 @@ def outcomes(filters: Filters, scope: str, today: date) -> list[dict[str, Any]]:
     return rows
 
 
-def fagerstrom(filters: Filters, scope: str) -> list[dict[str, Any]]:
+def fagerstrom(filters: Filters, scope: str, counts: dict | None = None) -> list[dict[str, Any]]:
     """Fagerström score at start, grouped by the program's FTND bands (moments started in the period)."""
     program = get_program(filters.program_id or "tobakshjalpen")
     form = next((program.form(f) for f in FAGERSTROM_FORMS if program and program.form(f)), None)
     bands = list(form.scoring.bands) if form and form.scoring else []
-    facts = moment_facts()
-    where = [facts.c.started_month >= filters.month_from, facts.c.started_month <= filters.month_to,
-             facts.c.fagerstrom.is_not(None), *_scope_where(facts, filters, scope)]
     if not bands:
         return []
-    band = case(*((and_(facts.c.fagerstrom >= b.min, facts.c.fagerstrom <= b.max), i) for i, b in enumerate(bands)),
-                else_=-1)
-    counts = dict(db.session.execute(select(band, func.count()).where(*where).group_by(band)).all())
+    counts = _cohort_counts(filters, scope, None) if counts is None else counts
+    per_band = [0] * len(bands)
+    for score, c in counts.items():
+        band = next((i for i, b in enumerate(bands) if score is not None and b.min <= score <= b.max), None)
+        if band is not None:
+            per_band[band] += c["moments"]
     return [{"band": f"{b.label} ({b.min:g}–{b.max:g})" if b.min != b.max else f"{b.label} ({b.min:g})",
-             "count": cell(counts.get(i, 0))} for i, b in enumerate(bands)]
+             "count": cell(per_band[i])} for i, b in enumerate(bands)]
 
 
 # --- filter choices ---------------------------------------------------------------------------
@@ -280,8 +349,10 @@ class Report:
 def report(filters: Filters, today: date) -> Report:
     """The whole statistics report; funnel, outcomes and Fagerström for the narrowest scope chosen."""
     focus = scopes_of(filters)[0][0]
-    return Report(filters, overview(filters), funnel(filters, focus), outcomes(filters, focus, today),
-                  fagerstrom(filters, focus), focus)
+    without_jit()
+    counts = _cohort_counts(filters, focus, today)
+    return Report(filters, overview(filters), funnel(filters, focus), outcomes(filters, focus, today, counts),
+                  fagerstrom(filters, focus, counts), focus)
 
 
 def _int_arg(args, name: str) -> int | None:

@@ -4,10 +4,16 @@
 in the database or has been purged (gallring writes a StatRecord from exactly these live rows before
 deleting, see `records_for`), so every figure on the statistics page is unchanged by a purge.
 Only aggregates are read from them (web.services.clinician.statistics). Definitions: docs/statistics.md.
+
+The form facts (Fagerström at start, follow-ups) come from two derived tables that read the submitted
+forms once per statement and are outer-joined on the moment, and only when a statement asks for those
+columns; a subquery per moment and column took 80 s at 100 000 moments (docs/performance.md).
 """
 from __future__ import annotations
 
-from sqlalchemy import Integer, and_, case, cast, exists, false, func, literal, null, or_, select, true, union_all
+from datetime import UTC, datetime
+
+from sqlalchemy import Integer, and_, case, cast, false, func, literal, null, or_, select, true
 
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, FormResponse, StatModule, StatRecord
@@ -16,9 +22,10 @@ from ...models import CareUnit, Enrollment, EnrollmentModule, FormResponse, Stat
 FOLLOW_UPS = {3: "uppfoljning-3m", 6: "uppfoljning-6m", 12: "uppfoljning-12m"}
 #: the Fagerström forms whose first submitted score is the score at start
 FAGERSTROM_FORMS = ("ftnd", "ftnd-snus")
-FACT_COLUMNS = ("care_unit_id", "region_id", "program_id", "clinician_id", "started_month", "ended_month",
-                "status", "end_reason", "maintained", "fagerstrom",
-                *(f"fu{m}_{k}" for m in FOLLOW_UPS for k in ("answered", "point", "continuous")))
+FOLLOW_UP_COLUMNS = tuple(f"fu{m}_{k}" for m in FOLLOW_UPS for k in ("answered", "point", "continuous"))
+BASE_COLUMNS = ("care_unit_id", "region_id", "program_id", "clinician_id", "started_month", "ended_month",
+                "status", "end_reason", "maintained")
+FACT_COLUMNS = (*BASE_COLUMNS, "fagerstrom", *FOLLOW_UP_COLUMNS)
 
 
 def month_of(column):
@@ -28,75 +35,139 @@ def month_of(column):
     return func.to_char(column, "YYYY-MM")
 
 
+#: (first, last) months 'YYYY-MM', inclusive; None = open
+Months = tuple[str | None, str | None]
+
+
+def _month_start(month: str) -> datetime:
+    return datetime(int(month[:4]), int(month[5:7]), 1, tzinfo=UTC)
+
+
+def _started_in(started_at, months: Months) -> list:
+    """month_of(started_at) within `months`, as a range of the timestamp itself: an index can serve it and
+    the planner can estimate it, which it cannot for a month computed from each row."""
+    first, last = months
+    where = []
+    if first and first > "0001-01":  # earlier: every timestamp's month is after it
+        where.append(started_at >= _month_start(first))
+    if last and last < "9999-12":  # later: every timestamp's month is before it
+        year, month = int(last[:4]), int(last[5:7])
+        where.append(started_at < _month_start(f"{year + month // 12:04d}-{month % 12 + 1:02d}"))
+    return where
+
+
+def _months_in(month_column, months: Months) -> list:
+    first, last = months
+    return ([month_column >= first] if first else []) + ([month_column <= last] if last else [])
+
+
 def whole_days(start, end):
-    """Whole 24-hour days from `start` to `end` (truncated), on SQLite and PostgreSQL."""
+    """Whole 24-hour days from `start` to `end` (floor), on SQLite (truncated) and PostgreSQL.
+
+    PostgreSQL: date_part (double precision) rather than extract (numeric, several times slower per row);
+    the floor is the same, since microseconds are far above a double's rounding at these magnitudes.
+    """
     if db.engine.dialect.name == "sqlite":
         return cast(func.julianday(end) - func.julianday(start), Integer)
-    return cast(func.floor(func.extract("epoch", end - start) / 86400), Integer)
-
-
-def _submitted(form_id: str, *conditions):
-    return exists().where(FormResponse.enrollment_id == Enrollment.id, FormResponse.form_id == form_id,
-                          FormResponse.status == "submitted", *conditions)
+    return cast(func.floor(func.date_part("epoch", end - start) / 86400), Integer)
 
 
 def _answer_false(question: str):
     return FormResponse.answers[question].as_boolean() == false()
 
 
-def _follow_up_columns() -> list:
-    """answered / 7-day point abstinent / continuously abstinent (Russell Standard) per follow-up."""
+def _one_if(condition, then=1):
+    return case((condition, then), else_=0)
+
+
+def _follow_ups(enrollment_ids=None):
+    """Per moment with a submitted follow-up: answered / 7-day point abstinent / continuously abstinent
+    (Russell Standard) per follow-up, as 0/1: the MAX over its submitted follow-up forms ("any of them")."""
+    point = _answer_false("tobak_7_dagar")
+    continuous = and_(FormResponse.answers["stoppdag_satt"].as_string() == "ja",
+                      or_(_answer_false("anvant_sedan_stopp"), _answer_false("mer_an_fem_ganger")))
     columns = []
     for months, form_id in FOLLOW_UPS.items():
-        point = _answer_false("tobak_7_dagar")
-        continuous = and_(FormResponse.answers["stoppdag_satt"].as_string() == "ja",
-                          or_(_answer_false("anvant_sedan_stopp"), _answer_false("mer_an_fem_ganger")))
-        columns += [
-            case((_submitted(form_id), true()), else_=false()).label(f"fu{months}_answered"),
-            case((_submitted(form_id, point), true()), else_=false()).label(f"fu{months}_point"),
-            case((_submitted(form_id, continuous), true()), else_=false()).label(f"fu{months}_continuous"),
-        ]
-    return columns
+        this_form = FormResponse.form_id == form_id
+        # the answers are only read inside the CASE branch of their own form
+        columns += [func.max(_one_if(this_form)).label(f"fu{months}_answered"),
+                    func.max(_one_if(this_form, _one_if(point))).label(f"fu{months}_point"),
+                    func.max(_one_if(this_form, _one_if(continuous))).label(f"fu{months}_continuous")]
+    query = (select(FormResponse.enrollment_id, *columns)
+             .where(FormResponse.status == "submitted", FormResponse.form_id.in_(FOLLOW_UPS.values()))
+             .group_by(FormResponse.enrollment_id))
+    if enrollment_ids is not None:
+        query = query.where(FormResponse.enrollment_id.in_(enrollment_ids))
+    return query.subquery("follow_ups")
 
 
-def _fagerstrom():
-    first = (select(cast(FormResponse.score, Integer))
-             .where(FormResponse.enrollment_id == Enrollment.id, FormResponse.form_id.in_(FAGERSTROM_FORMS),
-                    FormResponse.status == "submitted", FormResponse.score.is_not(None))
-             .order_by(FormResponse.submitted_at, FormResponse.id).limit(1))
-    return first.scalar_subquery()
+def _first_fagerstrom(enrollment_ids=None):
+    """Per moment: the score of its first submitted Fagerström form (by submission time, then id)."""
+    ranked = (select(FormResponse.enrollment_id, cast(FormResponse.score, Integer).label("fagerstrom"),
+                     func.row_number().over(partition_by=FormResponse.enrollment_id,
+                                            order_by=(FormResponse.submitted_at, FormResponse.id)).label("rn"))
+              .where(FormResponse.form_id.in_(FAGERSTROM_FORMS), FormResponse.status == "submitted",
+                     FormResponse.score.is_not(None)))
+    if enrollment_ids is not None:
+        ranked = ranked.where(FormResponse.enrollment_id.in_(enrollment_ids))
+    ranked = ranked.subquery("fagerstrom_ranked")
+    return select(ranked.c.enrollment_id, ranked.c.fagerstrom).where(ranked.c.rn == 1).subquery("fagerstrom")
 
 
-def live_moment_facts(enrollment_ids=None):
-    """The facts of moments still in the database (optionally only these ids), plus `enrollment_id`."""
-    query = (select(CareUnit.id.label("care_unit_id"), CareUnit.region_id.label("region_id"),
-                    Enrollment.program_id.label("program_id"), Enrollment.clinician_id.label("clinician_id"),
-                    month_of(Enrollment.started_at).label("started_month"),
-                    month_of(Enrollment.ended_at).label("ended_month"),
-                    Enrollment.status.label("status"), Enrollment.end_reason.label("end_reason"),
-                    case((Enrollment.maintain_until.is_not(None), true()), else_=false()).label("maintained"),
-                    _fagerstrom().label("fagerstrom"), *_follow_up_columns(),
-                    Enrollment.id.label("enrollment_id"))
-             .select_from(Enrollment).join(CareUnit, CareUnit.id == Enrollment.care_unit_id))
+def _flag(column):
+    """0/1/NULL (no row in the outer-joined table) → true/false."""
+    return case((column == 1, true()), else_=false())
+
+
+def live_moment_facts(enrollment_ids=None, columns=FACT_COLUMNS, started: Months = (None, None)):
+    """The facts of moments still in the database (optionally only these ids, or started in these months):
+    `columns`, plus `enrollment_id`. The forms are only read for the form columns asked for.
+    """
+    base = {"care_unit_id": CareUnit.id, "region_id": CareUnit.region_id, "program_id": Enrollment.program_id,
+            "clinician_id": Enrollment.clinician_id, "started_month": month_of(Enrollment.started_at),
+            "ended_month": month_of(Enrollment.ended_at), "status": Enrollment.status,
+            "end_reason": Enrollment.end_reason,
+            "maintained": case((Enrollment.maintain_until.is_not(None), true()), else_=false())}
+    source = Enrollment.__table__.join(CareUnit, CareUnit.id == Enrollment.care_unit_id)
+    found = {}
+    if "fagerstrom" in columns:
+        first = _first_fagerstrom(enrollment_ids)
+        source = source.outerjoin(first, first.c.enrollment_id == Enrollment.id)
+        found["fagerstrom"] = first.c.fagerstrom
+    if set(FOLLOW_UP_COLUMNS) & set(columns):
+        follow_ups = _follow_ups(enrollment_ids)
+        source = source.outerjoin(follow_ups, follow_ups.c.enrollment_id == Enrollment.id)
+        found.update({name: _flag(follow_ups.c[name]) for name in FOLLOW_UP_COLUMNS})
+    selected = {**base, **found}
+    query = (select(*(selected[name].label(name) for name in columns), Enrollment.id.label("enrollment_id"))
+             .select_from(source).where(*_started_in(Enrollment.started_at, started)))
     if enrollment_ids is not None:
         query = query.where(Enrollment.id.in_(enrollment_ids))
     return query
 
 
-def moment_facts():
-    """Every moment, live or purged: a subquery with FACT_COLUMNS."""
-    live = live_moment_facts()
-    live = live.with_only_columns(*(live.selected_columns[name] for name in FACT_COLUMNS))
-    purged = select(*(getattr(StatRecord, name).label(name) for name in FACT_COLUMNS))
-    return union_all(live, purged).subquery("facts")
+def moment_facts(*columns: str, started: Months = (None, None)) -> list:
+    """Every moment started in these months as two subqueries with `columns` (default all): the live
+    moments and the purged ones (StatRecords).
+
+    A statement aggregates each of them and adds up the two results (UNION ALL of the two aggregates):
+    aggregating the union of the rows instead costs a pass over every row's values in between.
+    """
+    columns = columns or FACT_COLUMNS
+    live = live_moment_facts(columns=columns, started=started)
+    live = live.with_only_columns(*(live.selected_columns[name] for name in columns))
+    purged = (select(*(getattr(StatRecord, name).label(name) for name in columns))
+              .where(*_months_in(StatRecord.started_month, started)))
+    return [live.subquery("facts"), purged.subquery("purged_facts")]
 
 
 MODULE_COLUMNS = ("care_unit_id", "region_id", "program_id", "clinician_id", "started_month", "module_id",
                   "reached", "completed", "active", "days")
 
 
-def live_module_facts(enrollment_ids=None):
-    """One row per module of each live moment (optionally only these moments), plus `enrollment_id`."""
+def live_module_facts(enrollment_ids=None, started: Months = (None, None)):
+    """One row per module of each live moment (optionally only these moments, or those started in these
+    months), plus `enrollment_id`."""
     query = (select(CareUnit.id.label("care_unit_id"), CareUnit.region_id.label("region_id"),
                     Enrollment.program_id.label("program_id"), Enrollment.clinician_id.label("clinician_id"),
                     month_of(Enrollment.started_at).label("started_month"),
@@ -111,23 +182,31 @@ def live_module_facts(enrollment_ids=None):
                          else_=null()).label("days"),
                     Enrollment.id.label("enrollment_id"))
              .select_from(EnrollmentModule).join(Enrollment, Enrollment.id == EnrollmentModule.enrollment_id)
-             .join(CareUnit, CareUnit.id == Enrollment.care_unit_id))
+             .join(CareUnit, CareUnit.id == Enrollment.care_unit_id)
+             .where(*_started_in(Enrollment.started_at, started)))
     if enrollment_ids is not None:
         query = query.where(Enrollment.id.in_(enrollment_ids))
     return query
 
 
-def module_facts():
-    """Every module of every moment, live or purged: a subquery with MODULE_COLUMNS."""
-    live = live_module_facts()
+def module_facts(started: Months = (None, None)) -> list:
+    """Every module that counts in a figure (reached, avklarad or aktuell) of every moment started in these
+    months, as two subqueries with MODULE_COLUMNS: the live moments' and the purged ones' (as moment_facts).
+
+    A module never reached, avklarad or aktuell (kommande) counts in no figure; often half the rows.
+    """
+    live = live_module_facts(started=started).where(
+        or_(EnrollmentModule.activated_at.is_not(None), EnrollmentModule.state.in_(("completed", "current"))))
     live = live.with_only_columns(*(live.selected_columns[name] for name in MODULE_COLUMNS))
     purged = (select(StatRecord.care_unit_id.label("care_unit_id"), StatRecord.region_id.label("region_id"),
                      StatRecord.program_id.label("program_id"), StatRecord.clinician_id.label("clinician_id"),
                      StatRecord.started_month.label("started_month"), StatModule.module_id.label("module_id"),
                      StatModule.reached.label("reached"), StatModule.completed.label("completed"),
                      literal(False).label("active"), StatModule.days.label("days"))
-              .join(StatRecord, StatRecord.id == StatModule.stat_record_id))
-    return union_all(live, purged).subquery("module_facts")
+              .join(StatRecord, StatRecord.id == StatModule.stat_record_id)
+              .where(*_months_in(StatRecord.started_month, started),
+                     or_(StatModule.reached, StatModule.completed)))
+    return [live.subquery("module_facts"), purged.subquery("purged_module_facts")]
 
 
 def records_for(enrollment_ids: list[int]) -> list[StatRecord]:
