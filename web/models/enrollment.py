@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -59,11 +59,19 @@ class Enrollment(db.Model):
     steps: Mapped[list["StepProgress"]] = relationship(back_populates="enrollment", cascade="all, delete-orphan")
 
 
+#: a module that counts in some figure of Statistik: reached, avklarad or aktuell (web.services.core.stat_facts)
+COUNTED_MODULES = "activated_at IS NOT NULL OR state IN ('completed', 'current')"
+
+
 class EnrollmentModule(db.Model):
     """One program module inside one moment: kommande/aktuell/avklarad, invånarstatus and days."""
 
     __tablename__ = "enrollment_module"
-    __table_args__ = (UniqueConstraint("enrollment_id", "module_id"),)
+    __table_args__ = (UniqueConstraint("enrollment_id", "module_id"),
+                      # Statistik's programflöde reads only the modules that count, from the index (0013s)
+                      Index("ix_enrollment_module_counted", "enrollment_id",
+                            postgresql_include=["module_id", "state", "activated_at", "completed_at"],
+                            postgresql_where=text(COUNTED_MODULES), sqlite_where=text(COUNTED_MODULES)))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
     #: module id from the YAML, e.g. "steg-1"
@@ -102,7 +110,10 @@ class FormResponse(db.Model):
     """A patient's answers to one form: a draft while editing, then submitted (read-only)."""
 
     __tablename__ = "form_response"
-    __table_args__ = (Index("ix_form_response_enrollment_status", "enrollment_id", "status"),)
+    __table_args__ = (Index("ix_form_response_enrollment_status", "enrollment_id", "status"),
+                      # Statistik: a form's submissions per moment; Fagerström's first score from the index alone
+                      Index("ix_form_response_form_status", "form_id", "status", "enrollment_id", "submitted_at", "id",
+                            postgresql_include=["score"]))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"))
     form_id: Mapped[str] = mapped_column(String(64))
