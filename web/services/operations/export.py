@@ -23,6 +23,7 @@ from engine.localtime import at_local, days_between, local_date
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, ExportLog, FormResponse, Patient
 from ...programs import all_programs, get_program
+from ..core.bulk import without_jit
 from ..errors import ServiceError
 
 KINDS = {"moments": "Moment", "answers": "Formulärsvar"}
@@ -114,6 +115,7 @@ def _moments_query(req: ExportRequest):
 def moment_rows(req: ExportRequest, now: datetime) -> Iterator[list[Any]]:
     """One row per moment (MOMENT_COLUMNS), streamed."""
     key, today = export_key(), local_date(now)
+    without_jit()
     for r in db.session.execute(_moments_query(req).execution_options(yield_per=BATCH)):
         status = "ended" if r.status == "maintenance" and r.maintain_until and today > r.maintain_until else r.status
         until = min(now, r.ended_at) if r.ended_at else now
@@ -147,6 +149,7 @@ def answers_query(req: ExportRequest):
 def answer_records(req: ExportRequest) -> Iterator[tuple[Any, dict[str, Any]]]:
     """(row with id, form_id, answers, submitted_at …; fixed columns) per submitted form, by form, streamed."""
     key = export_key()
+    without_jit()
     for row in db.session.execute(answers_query(req).execution_options(yield_per=BATCH)):
         yield row, {"invanare": _who(req, row.personnummer, key), "moment": row.enrollment_id,
                     "program": row.program_id, "version": row.program_version, "vardenhet": row.unit_name,
