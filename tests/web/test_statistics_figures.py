@@ -147,6 +147,17 @@ def test_the_clinician_filter_applies_to_the_unit_only(world):
     assert _column(result, "unit", "started") == ["< 5", "< 5", 1, 1]
     assert result["tables"]["unit"]["totals"] == {"started": 2, "ended": 1, "maintained": "< 5"}
     assert result["tables"]["region"]["totals"]["started"] == 6
+    # a2's cohort is m3 (due by time, only a draft) and m4 (answered: at most five times, smoked lately)
+    three = stats.outcomes(_filters(world, clinician_id=world["a2"].id), "unit", TODAY)[0]
+    assert (three["due"], three["answered"], three["point"], three["continuous"]) == (2, 1, "< 5", 1)
+    assert [r["count"] for r in stats.fagerstrom(_filters(world, clinician_id=world["a2"].id), "unit")] == [
+        "< 5", 1, "< 5", "< 5", 1]
+
+
+def test_the_region_cohort_counts_the_other_unit_too(world):
+    three = stats.outcomes(_filters(world, unit_id=None), "region", TODAY)[0]
+    # unit A's five and b1 (started 2025-11, due by time, never answered); c1 is in another region
+    assert (three["due"], three["answered"], three["point"], three["continuous"]) == (6, 4, 3, 2)
 
 
 def test_funnel_counts_reached_completed_active_and_the_median(world):

@@ -262,7 +262,8 @@ def _cohort_counts(filters: Filters, scope: str, today: date | None) -> dict[int
                 .where(*_scope_where(facts, filters, scope)).group_by(facts.c.fagerstrom))
 
     halves = moment_facts("care_unit_id", "region_id", "program_id", "clinician_id", "started_month", "fagerstrom",
-                          *(FOLLOW_UP_COLUMNS if today else ()), started=(filters.month_from, filters.month_to))
+                          *(FOLLOW_UP_COLUMNS if today else ()), started=(filters.month_from, filters.month_to),
+                          within=lambda facts: _scope_where(facts, filters, scope))
     out: dict[int | None, dict[str, int]] = {}
     for row in _each(halves, aggregate):
         sums = out.setdefault(row.fagerstrom, {})

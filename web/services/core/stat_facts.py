@@ -119,23 +119,27 @@ def _flag(column):
     return case((column == 1, true()), else_=false())
 
 
-def live_moment_facts(enrollment_ids=None, columns=FACT_COLUMNS, started: Months = (None, None)):
+def live_moment_facts(enrollment_ids=None, columns=FACT_COLUMNS, started: Months = (None, None), forms_of=None):
     """The facts of moments still in the database (optionally only these ids, or started in these months):
-    `columns`, plus `enrollment_id`. The forms are only read for the form columns asked for.
+    `columns`, plus `enrollment_id`.
+
+    The forms are only read for the form columns asked for, and only those of `forms_of` (a select of
+    moment ids; default `enrollment_ids`, else every moment's): the moments the statement will count.
     """
     base = {"care_unit_id": CareUnit.id, "region_id": CareUnit.region_id, "program_id": Enrollment.program_id,
             "clinician_id": Enrollment.clinician_id, "started_month": month_of(Enrollment.started_at),
             "ended_month": month_of(Enrollment.ended_at), "status": Enrollment.status,
             "end_reason": Enrollment.end_reason,
             "maintained": case((Enrollment.maintain_until.is_not(None), true()), else_=false())}
+    forms_of = enrollment_ids if forms_of is None else forms_of
     source = Enrollment.__table__.join(CareUnit, CareUnit.id == Enrollment.care_unit_id)
     found = {}
     if "fagerstrom" in columns:
-        first = _first_fagerstrom(enrollment_ids)
+        first = _first_fagerstrom(forms_of)
         source = source.outerjoin(first, first.c.enrollment_id == Enrollment.id)
         found["fagerstrom"] = first.c.fagerstrom
     if set(FOLLOW_UP_COLUMNS) & set(columns):
-        follow_ups = _follow_ups(enrollment_ids)
+        follow_ups = _follow_ups(forms_of)
         source = source.outerjoin(follow_ups, follow_ups.c.enrollment_id == Enrollment.id)
         found.update({name: _flag(follow_ups.c[name]) for name in FOLLOW_UP_COLUMNS})
     selected = {**base, **found}
@@ -146,15 +150,22 @@ def live_moment_facts(enrollment_ids=None, columns=FACT_COLUMNS, started: Months
     return query
 
 
-def moment_facts(*columns: str, started: Months = (None, None)) -> list:
+def moment_facts(*columns: str, started: Months = (None, None), within=None) -> list:
     """Every moment started in these months as two subqueries with `columns` (default all): the live
     moments and the purged ones (StatRecords).
 
     A statement aggregates each of them and adds up the two results (UNION ALL of the two aggregates):
     aggregating the union of the rows instead costs a pass over every row's values in between.
+    `within(facts)`: the conditions on the keys (unit, region, program, clinician) the statement applies;
+    given, the forms are read for those moments only, not for every moment of the nation and all time.
     """
     columns = columns or FACT_COLUMNS
-    live = live_moment_facts(columns=columns, started=started)
+    forms_of = None
+    if within is not None and set(columns) - set(BASE_COLUMNS):
+        keys = live_moment_facts(columns=("care_unit_id", "region_id", "program_id", "clinician_id"),
+                                 started=started).subquery("counted")
+        forms_of = select(keys.c.enrollment_id).where(*within(keys))
+    live = live_moment_facts(columns=columns, started=started, forms_of=forms_of)
     live = live.with_only_columns(*(live.selected_columns[name] for name in columns))
     purged = (select(*(getattr(StatRecord, name).label(name) for name in columns))
               .where(*_months_in(StatRecord.started_month, started)))
