@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Integer, and_, case, cast, false, func, literal, null, or_, select, true
+from sqlalchemy import Float, Integer, and_, case, cast, false, func, literal, null, or_, select, true
 
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, FormResponse, StatModule, StatRecord
@@ -69,7 +69,7 @@ def whole_days(start, end):
     """
     if db.engine.dialect.name == "sqlite":
         return cast(func.julianday(end) - func.julianday(start), Integer)
-    return cast(func.floor(func.date_part("epoch", end - start) / 86400), Integer)
+    return cast(func.floor(func.date_part("epoch", end - start) / literal(86400.0, Float)), Integer)
 
 
 def _answer_false(question: str):
