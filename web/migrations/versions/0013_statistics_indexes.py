@@ -2,7 +2,7 @@
 index alone) and the modules that count in the programflöde
 
 Revision ID: 0013s
-Revises: 0011b
+Revises: 0012n
 Create Date: 2026-11-30 04:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013s'
-down_revision = '0011b'
+down_revision = '0012n'
 branch_labels = None
 depends_on = None
 
