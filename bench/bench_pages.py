@@ -66,12 +66,12 @@ def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
         db.session.execute(db.update(Membership).where(Membership.user_id == marita).values(
             roles="behandlare forfattare"))  # the author preview outside the demo
         db.session.commit()
-        # the busiest of Marita's active moments: the one with the most events
+        # the busiest of Marita's active moments (not Jane's, whose step views the patient pages record)
         from web.models import Event
 
         busy = db.session.execute(
             db.select(Enrollment.id).join(Event, Event.enrollment_id == Enrollment.id)
-            .where(Enrollment.clinician_id == marita, Enrollment.status == "active")
+            .where(Enrollment.clinician_id == marita, Enrollment.status == "active", Enrollment.id != jane)
             .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc()).limit(1)).scalar_one()
         total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
             Enrollment.care_unit_id == db.session.get(Enrollment, jane).care_unit_id,
