@@ -44,6 +44,7 @@ from ...notify import candidates
 from ...notify.delivery import DeliveryReport, deliver_due
 from ...notify.transports import Transports
 from ...programs import all_programs
+from ..core.bulk import without_jit
 from ..core.rows import engine_plans
 from ..core.rows import build_state, program_for, program_version
 from ..errors import ServiceError
@@ -149,7 +150,7 @@ def _take_tick_lock() -> bool:
         return True
     if not db.session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": TICK_LOCK_KEY}).scalar():
         return False
-    db.session.execute(text("SET LOCAL jit = off"))
+    without_jit()
     return True
 
 
