@@ -57,6 +57,9 @@ class _Sink:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:
+        pass
+
     def take(self) -> bytes:
         data = b"".join(self._parts)
         self._parts.clear()
@@ -126,7 +129,7 @@ def xlsx_chunks(sheets: Iterable[tuple[str, Iterable[Sequence[Any]]]],
     """
     sink = _Sink()
     titles: list[str] = []
-    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:  # type: ignore[arg-type]
+    with zipfile.ZipFile(sink, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/styles.xml", STYLES)
