@@ -103,7 +103,7 @@ def main() -> None:
         measure("answers CSV, streamed", lambda: drain(export.csv_chunks(answers, now)))
         measure("moments CSV, streamed", lambda: drain(export.csv_chunks(moments, now)))
         out = folder / "svar.xlsx"
-        measure("answers XLSX (write_only), streamed",
+        measure("answers XLSX (xlsx_stream), streamed",
                 lambda: (export.write_xlsx(answers, now, str(out)), f"{out.stat().st_size / 2**20:.1f} MiB file")[1])
         db.session.expunge_all()
         measure("baseline: answers query loaded into a list",

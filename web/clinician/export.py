@@ -4,8 +4,6 @@ The route lives in web/clinician/admin.py (`/export`); its body calls `export_pa
 """
 from __future__ import annotations
 
-import tempfile
-
 from flask import Response, flash, g, render_template, request, stream_with_context
 from flask_login import current_user
 
@@ -38,15 +36,6 @@ def _page(status: int = 200, errors: dict | None = None):
                            active_tab="export"), status
 
 
-def _drain(spool):
-    """The spooled workbook in 64 KiB pieces; the temporary file is closed when the download ends."""
-    try:
-        while piece := spool.read(65536):
-            yield piece
-    finally:
-        spool.close()
-
-
 def export_page():
     """The Export form; with ?format= the download, logged (who, what, rows) before any data is produced."""
     if ExportQuery(request.args).format.data is None:
@@ -62,9 +51,7 @@ def export_page():
     name = f"stegvis-{req.kind}.{SUFFIX[req.format]}"
     headers = {"Content-Disposition": f"attachment; filename={name}"}
     if req.format == "xlsx":
-        spool = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-        service.write_xlsx(req, now, spool)
-        spool.seek(0)
-        return Response(_drain(spool), mimetype=MIMETYPES["xlsx"], headers=headers)
-    chunks = service.csv_chunks(req, now) if req.format == "csv" else fhir.ndjson_lines(req)
+        chunks = service.xlsx_chunks(req, now)
+    else:
+        chunks = service.csv_chunks(req, now) if req.format == "csv" else fhir.ndjson_lines(req)
     return Response(stream_with_context(chunks), mimetype=MIMETYPES[req.format], headers=headers)

@@ -11,6 +11,7 @@ import csv
 import hashlib
 import hmac
 import io
+import itertools
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import IO, Any, Iterator
@@ -25,6 +26,7 @@ from ...models import CareUnit, Enrollment, EnrollmentModule, ExportLog, FormRes
 from ...programs import all_programs, get_program
 from ..core.bulk import without_jit
 from ..errors import ServiceError
+from . import xlsx_stream
 
 KINDS = {"moments": "Moment", "answers": "Formulärsvar"}
 FORMATS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "fhir": "FHIR R4 (NDJSON)"}
@@ -227,29 +229,40 @@ def csv_chunks(req: ExportRequest, now: datetime) -> Iterator[str]:
         yield _csv_line([neutralise(fixed[c]) if fixed[c] is not None else "" for c in ANSWER_COLUMNS] + cells)
 
 
-def write_xlsx(req: ExportRequest, now: datetime, target: IO[bytes] | str) -> None:
-    """The export as XLSX (openpyxl write_only): moments on one sheet, answers one sheet per form."""
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
+def xlsx_chunks(req: ExportRequest, now: datetime) -> Iterator[bytes]:
+    """The export as XLSX bytes, streamed (xlsx_stream): moments on one sheet, answers one sheet per form."""
     if req.kind == "moments":
-        sheet = workbook.create_sheet("Moment")
-        sheet.append(list(MOMENT_COLUMNS))
-        for row in moment_rows(req, now):
-            sheet.append([neutralise(v) for v in row])
-    else:
-        forms = {form.id: form for _, form in forms_in_scope(req)}
-        current, sheet, columns = None, None, []
-        for response, fixed in answer_records(req):
-            if response.form_id != current:
-                current = response.form_id
-                form = forms.get(current)
-                columns = [q.id for q in form.questions] if form else sorted(response.answers or {})
-                sheet = workbook.create_sheet(current[:31])
-                sheet.append([*ANSWER_COLUMNS, *columns])
-            answers = response.answers or {}
-            sheet.append([neutralise(fixed[c]) if fixed[c] is not None else None for c in ANSWER_COLUMNS]
-                         + [cell_value(answers.get(q)) if q in answers else None for q in columns])
-        if current is None:
-            workbook.create_sheet("Inga svar").append(list(ANSWER_COLUMNS))
-    workbook.save(target)
+        rows = ([neutralise(v) for v in row] for row in moment_rows(req, now))
+        return xlsx_stream.xlsx_chunks([("Moment", itertools.chain([list(MOMENT_COLUMNS)], rows))])
+    return xlsx_stream.xlsx_chunks(_answer_sheets(req))
+
+
+def _answer_sheets(req: ExportRequest) -> Iterator[tuple[str, Iterator[list[Any]]]]:
+    """(title, header and rows) per form, in the answers' order (by form); "Inga svar" if there are none."""
+    forms = {form.id: form for _, form in forms_in_scope(req)}
+    empty = True
+    for form_id, records in itertools.groupby(answer_records(req), key=lambda record: record[0].form_id):
+        empty = False
+        first = next(records)
+        form = forms.get(form_id)
+        columns = [q.id for q in form.questions] if form else sorted(first[0].answers or {})
+        yield form_id, itertools.chain([[*ANSWER_COLUMNS, *columns]],
+                                       (_answer_row(r, f, columns) for r, f in itertools.chain([first], records)))
+    if empty:
+        yield "Inga svar", iter([list(ANSWER_COLUMNS)])
+
+
+def _answer_row(response: Any, fixed: dict[str, Any], columns: list[str]) -> list[Any]:
+    answers = response.answers or {}
+    return ([neutralise(fixed[c]) if fixed[c] is not None else None for c in ANSWER_COLUMNS]
+            + [cell_value(answers.get(q)) if q in answers else None for q in columns])
+
+
+def write_xlsx(req: ExportRequest, now: datetime, target: IO[bytes] | str) -> None:
+    """The export as an XLSX file (the command line): the streamed pieces written to a path or binary file."""
+    if isinstance(target, str):
+        with open(target, "wb") as out:
+            write_xlsx(req, now, out)
+        return
+    for piece in xlsx_chunks(req, now):
+        target.write(piece)
