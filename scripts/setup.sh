@@ -17,6 +17,7 @@ for pkg in "$@"; do
     chromium) have chromium || need_apt+=(chromium) ;;
     postgresql) have pg_ctlcluster || need_apt+=(postgresql) ;;
     node) have node && have npm || need_apt+=(nodejs npm) ;;
+    libreoffice) have soffice || need_apt+=(libreoffice-calc-nogui) ;;
   esac
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

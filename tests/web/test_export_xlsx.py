@@ -158,3 +158,42 @@ def test_text_is_escaped_and_control_characters_left_out():
     book = load_workbook(io.BytesIO(data))
     assert book.sheetnames == ["S<&>"]
     assert [list(r) for r in book["S<&>"].iter_rows(values_only=True)] == [["<tag> & \"q\"\t\n\r"], ["  "]]
+
+
+def test_a_spreadsheet_program_reads_the_streamed_answers_workbook(client, login, dataadmin, tmp_path):
+    """LibreOffice (headless, installed by the test command) opens the streamed file and reads each form's
+    sheet to the rows the CSV export has for that form: the file is a workbook a real program accepts."""
+    import subprocess
+
+    login(dataadmin)
+    rows = _csv(client, "kind=answers")
+    header, body = rows[0], rows[1:]
+    (tmp_path / "svar.xlsx").write_bytes(client.get("/export?kind=answers&format=xlsx").data)
+    # UTF-8 (76), comma-separated, every sheet to its own file (the last option, -1)
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(tmp_path), str(tmp_path / "svar.xlsx")],
+                   check=True, capture_output=True, timeout=120)
+    for form in ("ftnd", "uppfoljning-3m"):
+        with open(tmp_path / f"svar-{form}.csv", encoding="utf-8", newline="") as f:
+            sheet = list(csv.reader(f))
+        columns = sheet[0]
+        expected = [r for r in body if r[header.index("formular")] == form]
+        assert len(sheet) == 1 + len(expected) > 1
+        for sheet_row, csv_row in zip(sheet[1:], expected):
+            for column, value in zip(columns, sheet_row):
+                name = column if column in service.ANSWER_COLUMNS else f"{form}.{column}"
+                want = csv_row[header.index(name)]
+                if "\x01" in want or "\r" in want:  # characters a workbook cannot hold are left out
+                    want = want.replace("\x01", "").replace("\x1f", "")
+                if _number(want) is not None:  # a number is a number cell: shown as the program formats it
+                    assert _number(value) == _number(want), (form, column, value, want)
+                else:
+                    assert value.replace("\r\n", "\n") == want.replace("\r\n", "\n"), (form, column)
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
