@@ -32,6 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import pages as bench_pages  # noqa: E402  (bench/pages.py, beside this script)
+
 PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
@@ -40,7 +42,7 @@ def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
     """Migrate, seed the demo and `moments` more (not when `reuse`: seeded before); returns ids for the URLs."""
     from web import create_app, demo, manage
     from web.extensions import db
-    from web.models import Enrollment, Patient, User
+    from web.models import User
     from web.programs import get_program
     from web.services.operations.seed import seed_moments
 
@@ -58,32 +60,15 @@ def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
         if db.engine.dialect.name == "postgresql":
             with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.exec_driver_sql("VACUUM ANALYZE")
-        jane = db.session.execute(db.select(Enrollment.id).join(Patient).where(
-            Patient.personnummer == demo.JANE)).scalar_one()
-        marita = db.session.execute(db.select(User.id).where(User.username == "marita.andersson")).scalar_one()
         from web.models import Membership
 
+        marita = db.session.execute(db.select(User.id).where(User.username == "marita.andersson")).scalar_one()
         db.session.execute(db.update(Membership).where(Membership.user_id == marita).values(
             roles="behandlare forfattare"))  # the author preview outside the demo
         db.session.commit()
-        # the busiest of Marita's active moments (not Jane's, whose step views the patient pages record)
-        from web.models import Event
-
-        busy = db.session.execute(
-            db.select(Enrollment.id).join(Event, Event.enrollment_id == Enrollment.id)
-            .where(Enrollment.clinician_id == marita, Enrollment.status == "active", Enrollment.id != jane)
-            .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc()).limit(1)).scalar_one()
-        total = db.session.execute(db.select(db.func.count(Enrollment.id)).where(
-            Enrollment.care_unit_id == db.session.get(Enrollment, jane).care_unit_id,
-            Enrollment.status == "active")).scalar_one()
-        deep = max(2, total // 25 - 1)
-        # the moment on the last row of the page before: what the Nästa link there carries
-        from web.services.clinician.overview import overview_page
-
-        member = db.session.get(User, marita).membership(db.session.get(Enrollment, jane).care_unit_id)
-        before_deep = overview_page(member, tab="alla", page=deep - 1).last_id
+        ids = bench_pages.page_ids()
         db.engine.dispose()
-    return {"jane": jane, "busy": busy, "deep_page": deep, "before_deep": before_deep}
+    return ids
 
 
 def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
@@ -170,31 +155,7 @@ def main() -> int:
         app, hello = "http://127.0.0.1:8101", "http://127.0.0.1:8102/"
         staff = login(app, "/logga-in", {"username": "marita.andersson", "password": demo.PASSWORD})
         patient = login(app, "/invanare/logga-in", {"personnummer": "19610831-2460", "password": demo.PASSWORD})
-        jane, busy = ids["jane"], ids["busy"]
-        p = f"/stod-och-behandling/{jane}"
-        pages = [
-            ("patient step", f"{p}/modul/steg-1/motivation", patient),
-            ("patient home", f"{p}/", patient),
-            ("patient module", f"{p}/modul/steg-1/", patient),
-            ("patient messages", f"{p}/meddelanden/", patient),
-            ("overview Mina", "/oversikt/mina", staff),
-            ("overview Alla", "/oversikt/alla", staff),
-            ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
-            ("overview Alla, name filter Öberg", "/oversikt/alla?q=%C3%B6berg", staff),
-            ("overview Avslutade", "/oversikt/avslutade", staff),
-            (f"overview Alla, page {ids['deep_page']} by Nästa",
-             f"/oversikt/alla?sida={ids['deep_page']}&efter={ids['before_deep']}", staff),
-            (f"overview Alla, page {ids['deep_page']} typed", f"/oversikt/alla?sida={ids['deep_page']}", staff),
-            ("Hantera", f"/moment/{busy}/hantera", staff),
-            ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
-            ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
-            ("Händelser", f"/moment/{busy}/handelser", staff),
-            ("Meddelanden (staff)", f"/moment/{busy}/meddelanden", staff),
-            ("floor: Byt lösenord (session + layout)", "/min-profil/losenord", staff),
-            ("author preview", "/author/tobakshjalpen/modul/steg-1/motivation", staff),
-        ]
-        if args.only:
-            pages = [pg for pg in pages if args.only.lower() in pg[0].lower()]
+        pages = bench_pages.pages(ids, staff, patient, args.only)
         load = os.getloadavg()[0]
         print(f"\n{'SQLite' if args.sqlite else 'PostgreSQL'}, demo + {args.moments} moments; "
               f"gunicorn -w 2, wrk -c {args.connections} -d {args.seconds}s; load average before: {load:.1f}\n")

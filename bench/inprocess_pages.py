@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import pages as bench_pages  # noqa: E402  (bench/pages.py, beside this script)
+
 PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -40,7 +42,6 @@ def main() -> int:
 
     from web import create_app, demo
     from web.extensions import db
-    from web.models import Enrollment, Event, Patient, User
 
     if not (args.database or args.url):
         parser.error("--database or --url is required")
@@ -57,43 +58,11 @@ def main() -> int:
         return c
 
     with app.app_context():
-        jane = db.session.execute(db.select(Enrollment.id).join(Patient).where(
-            Patient.personnummer == demo.JANE)).scalar_one()
-        marita = db.session.execute(db.select(User.id).where(User.username == "marita.andersson")).scalar_one()
-        busy = db.session.execute(
-            db.select(Enrollment.id).join(Event, Event.enrollment_id == Enrollment.id)
-            .where(Enrollment.clinician_id == marita, Enrollment.status == "active", Enrollment.id != jane)
-            .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc()).limit(1)).scalar_one()
-        total = db.session.execute(db.select(db.func.count()).select_from(Enrollment).where(
-            Enrollment.care_unit_id == db.session.get(Enrollment, jane).care_unit_id,
-            Enrollment.status == "active")).scalar_one()
-        deep = max(2, total // 25 - 1)
-        from web.services.clinician.overview import overview_page
-
-        member = db.session.get(User, marita).membership(db.session.get(Enrollment, jane).care_unit_id)
-        before_deep = overview_page(member, tab="alla", page=deep - 1).last_id
+        ids = bench_pages.page_ids()
         statements = [0]
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
     staff, patient = client(True), client(False)
-    p = f"/stod-och-behandling/{jane}"
-    pages = [
-        ("patient step", f"{p}/modul/steg-1/motivation", patient), ("patient home", f"{p}/", patient),
-        ("patient module", f"{p}/modul/steg-1/", patient), ("patient messages", f"{p}/meddelanden/", patient),
-        ("overview Mina", "/oversikt/mina", staff), ("overview Alla", "/oversikt/alla", staff),
-        ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
-        ("overview Alla, name filter Öberg", "/oversikt/alla?q=%C3%B6berg", staff),
-        ("overview Avslutade", "/oversikt/avslutade", staff),
-        (f"overview Alla, page {deep} by Nästa", f"/oversikt/alla?sida={deep}&efter={before_deep}", staff),
-        (f"overview Alla, page {deep} typed", f"/oversikt/alla?sida={deep}", staff),
-        ("Hantera", f"/moment/{busy}/hantera", staff),
-        ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
-        ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
-        ("Händelser", f"/moment/{busy}/handelser", staff),
-        ("Meddelanden (staff)", f"/moment/{busy}/meddelanden", staff),
-        ("floor: Byt lösenord (session + layout)", "/min-profil/losenord", staff),
-    ]
-    if args.only:
-        pages = [pg for pg in pages if args.only.lower() in pg[0].lower()]
+    pages = bench_pages.pages(ids, staff, patient, args.only)
     print(f"load average before: {os.getloadavg()[0]:.1f}\n")
     print("| page | statements | CPU ms/request | wall ms/request |")
     print("|---|---|---|---|")

@@ -12,7 +12,7 @@ Modules (import what you need, e.g. `from web.services import moments`):
   set_patient_status(), save_welcome_text(), end_moment(), maintain_moment(), end_and_maintain(),
   change_clinician(), hand_over(), start_battery()
 - forms: view_step(), save_form(), submit_form(), open_response(), draft_for(), unread_responses()
-- messages: send_as_clinician(), send_as_patient(), mark_read_by_clinician(), mark_read_by_patient()
+- messages: send_as_clinician(), send_as_patient(), open_as_clinician(), mark_read_by_patient()
 - flags: add_subscription(), remove_subscription(), raise_due_flags(), refresh_flags(), open_flags(),
   handle_flag() (the tick in services/tick.py finds the moments where time-based flags can fire)
 - activity: save_content(), save_schedule(), save_settings(), register(), skip()

@@ -126,11 +126,6 @@ def _mark(enrollment: Enrollment, from_kind: str, column, now: datetime) -> int:
     return result.rowcount
 
 
-def mark_read_by_clinician(enrollment: Enrollment, now: datetime) -> int:
-    """The clinician opened Meddelanden: the patient's messages are read."""
-    return _mark(enrollment, "patient", Message.read_by_clinician_at, now)
-
-
 def mark_read_by_patient(enrollment: Enrollment, now: datetime) -> int:
     """The patient opened their messages: the clinician's messages are read."""
     return _mark(enrollment, "clinician", Message.read_by_patient_at, now)

@@ -1,0 +1,54 @@
+"""The pages the benchmarks measure, and the ids their URLs need (shared by bench_pages.py and
+inprocess_pages.py, so both measure exactly the same list)."""
+from __future__ import annotations
+
+
+def page_ids() -> dict:
+    """Inside an app context on a seeded database: Jane's moment, the busiest other moment of Marita's,
+    a page deep in the overview and the moment the Nästa link of the page before it carries."""
+    from web import demo
+    from web.extensions import db
+    from web.models import Enrollment, Event, Patient, User
+    from web.services.clinician.overview import overview_page
+
+    jane = db.session.execute(db.select(Enrollment.id).join(Patient).where(
+        Patient.personnummer == demo.JANE)).scalar_one()
+    marita = db.session.execute(db.select(User.id).where(User.username == "marita.andersson")).scalar_one()
+    # the busiest of Marita's active moments (not Jane's, whose step views the patient pages record)
+    busy = db.session.execute(
+        db.select(Enrollment.id).join(Event, Event.enrollment_id == Enrollment.id)
+        .where(Enrollment.clinician_id == marita, Enrollment.status == "active", Enrollment.id != jane)
+        .group_by(Enrollment.id).order_by(db.func.count(Event.id).desc()).limit(1)).scalar_one()
+    unit = db.session.get(Enrollment, jane).care_unit_id
+    total = db.session.execute(db.select(db.func.count()).select_from(Enrollment).where(
+        Enrollment.care_unit_id == unit, Enrollment.status == "active")).scalar_one()
+    deep = max(2, total // 25 - 1)
+    member = db.session.get(User, marita).membership(unit)
+    return {"jane": jane, "busy": busy, "deep_page": deep,
+            "before_deep": overview_page(member, tab="alla", page=deep - 1).last_id}
+
+
+def pages(ids: dict, staff, patient, only: str | None = None) -> list[tuple[str, str, object]]:
+    """(label, path, who) for every measured page; `staff`/`patient` are whatever the caller logs in with."""
+    p, busy, deep = f"/stod-och-behandling/{ids['jane']}", ids["busy"], ids["deep_page"]
+    found = [
+        ("patient step", f"{p}/modul/steg-1/motivation", patient),
+        ("patient home", f"{p}/", patient),
+        ("patient module", f"{p}/modul/steg-1/", patient),
+        ("patient messages", f"{p}/meddelanden/", patient),
+        ("overview Mina", "/oversikt/mina", staff),
+        ("overview Alla", "/oversikt/alla", staff),
+        ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
+        ("overview Alla, name filter Öberg", "/oversikt/alla?q=%C3%B6berg", staff),
+        ("overview Avslutade", "/oversikt/avslutade", staff),
+        (f"overview Alla, page {deep} by Nästa", f"/oversikt/alla?sida={deep}&efter={ids['before_deep']}", staff),
+        (f"overview Alla, page {deep} typed", f"/oversikt/alla?sida={deep}", staff),
+        ("Hantera", f"/moment/{busy}/hantera", staff),
+        ("Tidslinje, Veckovis", f"/moment/{busy}/tidslinje?period=vecka", staff),
+        ("Tidslinje, Hela perioden", f"/moment/{busy}/tidslinje", staff),
+        ("Händelser", f"/moment/{busy}/handelser", staff),
+        ("Meddelanden (staff)", f"/moment/{busy}/meddelanden", staff),
+        ("floor: Byt lösenord (session + layout)", "/min-profil/losenord", staff),
+        ("author preview", "/author/tobakshjalpen/modul/steg-1/motivation", staff),
+    ]
+    return [page for page in found if not only or only.lower() in page[0].lower()]
