@@ -297,6 +297,18 @@ def make_moment(app, clock, clinician, make_patient):
 
 
 @pytest.fixture
+def moment(make_moment):
+    """A moment of Tobakshjälpen for Jane Doe, started by Marita now (a test file may define its own)."""
+    return make_moment()
+
+
+@pytest.fixture
+def logged_in(client, login, clinician):
+    """Marita logged in (returns her)."""
+    return login(clinician)
+
+
+@pytest.fixture
 def login(client):
     """login(user, unit=None) logs a staff member in through the login form (and picks the unit)."""
 

@@ -29,3 +29,11 @@ class FrozenClock:
         return self.at
 
 
+
+
+def reload_moment(db, moment):
+    """The moment as the database has it now (everything loaded before is expired)."""
+    from web.models import Enrollment
+
+    db.session.expire_all()
+    return db.session.get(Enrollment, moment.id)

@@ -8,11 +8,6 @@ from html_assert import has_element
 
 
 @pytest.fixture
-def moment(make_moment):
-    return make_moment()
-
-
-@pytest.fixture
 def base(client, login, clinician, moment):
     login(clinician)
     return f"/moment/{moment.id}/handelser/aktivitetsplaner"

@@ -1,19 +1,7 @@
 """Händelser → Flaggor: subscriptions with parameters, raised flags with explanation, Hantera."""
-import pytest
-
 from web.models import Event, Flag, FlagSubscription, Notice
 from web.services.core import messages
 from html_assert import has_element
-
-
-@pytest.fixture
-def moment(make_moment):
-    return make_moment()
-
-
-@pytest.fixture
-def logged_in(client, login, clinician):
-    return login(clinician)
 
 
 def test_valj_flaggtyp_lists_the_manuals_types_in_its_groups(client, logged_in, moment):

@@ -1,23 +1,7 @@
 """Avsluta, Byte av behandlare and Överlämna ask first (issue 13, point 6): GET says what happens, POST does it."""
-import pytest
-
+from stegvis_testing import reload_moment
 from html_assert import elements
-from web.models import Enrollment, Event
-
-
-@pytest.fixture
-def moment(make_moment):
-    return make_moment()
-
-
-@pytest.fixture
-def logged_in(client, login, clinician):
-    return login(clinician)
-
-
-def _reload(db, moment):
-    db.session.expire_all()
-    return db.session.get(Enrollment, moment.id)
+from web.models import Event
 
 
 def _events(db):
@@ -43,19 +27,19 @@ def test_the_avsluta_confirmation_says_what_happens_and_writes_nothing(client, l
     assert elements(page, "input", type="hidden", name="reason", value="genomford")
     assert elements(page, "input", type="hidden", name="confirm", value="1")
     assert elements(page, "form", method="post", action=f"/moment/{moment.id}/avsluta")
-    assert _reload(db, moment).status == "active" and _events(db) == before
+    assert reload_moment(db, moment).status == "active" and _events(db) == before
 
 
 def test_posting_avsluta_without_confirm_only_asks(client, logged_in, moment, db):
     response = client.post(f"/moment/{moment.id}/avsluta", data={"reason": "avbruten"})
     assert response.status_code == 303
     assert response.headers["Location"] == f"/moment/{moment.id}/avsluta/bekrafta?reason=avbruten"
-    assert _reload(db, moment).status == "active"
+    assert reload_moment(db, moment).status == "active"
 
 
 def test_confirmed_avsluta_ends_the_moment(client, logged_in, moment, db):
     client.post(f"/moment/{moment.id}/avsluta", data={"reason": "avbruten", "confirm": "1"})
-    assert (_reload(db, moment).status, _reload(db, moment).end_reason) == ("ended", "avbruten")
+    assert (reload_moment(db, moment).status, reload_moment(db, moment).end_reason) == ("ended", "avbruten")
 
 
 def test_an_unknown_end_reason_goes_back_with_a_message(client, logged_in, moment):
@@ -69,11 +53,11 @@ def test_byte_av_behandlare_confirmation_names_both(client, logged_in, moment, d
     assert "Byta ansvarig behandlare?" in page
     assert "<dt>Nuvarande ansvarig behandlare</dt><dd>Marita Andersson</dd>" in page
     assert "<dt>Ny ansvarig behandlare</dt><dd>Karin Kollega</dd>" in page
-    assert _reload(db, moment).clinician_id != colleague.id
+    assert reload_moment(db, moment).clinician_id != colleague.id
     assert client.post(f"/moment/{moment.id}/behandlare", data={"clinician": colleague.id}).status_code == 303
-    assert _reload(db, moment).clinician_id != colleague.id
+    assert reload_moment(db, moment).clinician_id != colleague.id
     client.post(f"/moment/{moment.id}/behandlare", data={"clinician": colleague.id, "confirm": "1"})
-    assert _reload(db, moment).clinician_id == colleague.id
+    assert reload_moment(db, moment).clinician_id == colleague.id
 
 
 def test_overlamna_confirmation_names_the_unit(client, logged_in, moment, db, other_unit):
@@ -81,6 +65,6 @@ def test_overlamna_confirmation_names_the_unit(client, logged_in, moment, db, ot
     assert "Överlämna momentet?" in page
     assert "<dt>Vårdenhet</dt><dd>Region Örebro län, Vårdcentralen Ekhagen</dd>" in page
     assert "syns inte längre här" in page
-    assert _reload(db, moment).care_unit_id != other_unit.id
+    assert reload_moment(db, moment).care_unit_id != other_unit.id
     client.post(f"/moment/{moment.id}/overlamna", data={"unit": other_unit.id, "confirm": "1"})
-    assert _reload(db, moment).care_unit_id == other_unit.id
+    assert reload_moment(db, moment).care_unit_id == other_unit.id

@@ -11,11 +11,6 @@ STEG_1 = "Steg 1 Uppvärmning och förberedelser – lägg en bra grund"
 
 
 @pytest.fixture
-def moment(make_moment):
-    return make_moment()
-
-
-@pytest.fixture
 def hantera(client, login, clinician, moment):
     login(clinician)
     return lambda: client.get(f"/moment/{moment.id}/hantera").get_data(as_text=True)

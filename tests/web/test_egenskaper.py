@@ -1,12 +1,5 @@
 """Egenskaper (issue 13, point 8): the moment's properties on one page, read by staff and access-logged."""
-import pytest
-
 from web.models import AccessLog
-
-
-@pytest.fixture
-def moment(make_moment):
-    return make_moment()
 
 
 def test_egenskaper_lists_the_moments_properties(client, login, clinician, moment, db, make_moment, clock):

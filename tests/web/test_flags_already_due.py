@@ -1,13 +1,6 @@
 """Issue 13.1: a time-based flag whose condition already holds when it is added fires — once, not history."""
-import pytest
-
 from web.models import Flag, FlagSubscription
 from web.services.core import messages
-
-
-@pytest.fixture
-def logged_in(client, login, clinician):
-    return login(clinician)
 
 
 def _flags(db):

@@ -12,11 +12,6 @@ def moments(make_moment, clock):
     return first, make_moment()
 
 
-@pytest.fixture
-def logged_in(client, login, clinician):
-    return login(clinician)
-
-
 def _hantera(client, moment):
     return client.get(f"/moment/{moment.id}/hantera").get_data(as_text=True)
 

@@ -16,11 +16,6 @@ def moment(make_moment):
     return make_moment(mobile="0701234567")
 
 
-@pytest.fixture
-def logged_in(client, login, clinician):
-    return login(clinician)
-
-
 def test_skapa_ny_konversation_sends_the_first_message(client, logged_in, moment, db):
     response = client.post(f"/moment/{moment.id}/meddelanden/ny",
                            data={"subject": "Välkommen", "body": "Hej Jane!"}, follow_redirects=True)
