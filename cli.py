@@ -1,12 +1,13 @@
 """The `stegvis` command line: the click group `main` and the registration of every command.
 
-The commands live in modules grouped by audience, thin click commands over engine and web.services:
-- cli_authoring.py — validate, outline, simulate, audio build (program authors; the pure engine);
-- cli_diff.py — diff, and `validate --against REV` (program versions in git);
-- cli_ops.py — db, serve, demo, tick, worker (operators);
-- cli_translations.py — translations update/stamp (translators' PO files and pages);
-- web/data_cli.py — stats, export, gallra (the data side);
-- web/moments_cli.py — moments upgrade (moving running moments to a new program version).
+The commands live in the package `commands/`, grouped by audience, thin click commands over engine and
+web.services:
+- commands/authors/ — `programs` (validate, outline, simulate, audio build: the pure engine), `diff` (diff,
+  and `validate --against REV`: program versions in git), `translations` (translators' PO files and pages);
+- commands/operators/ — `operations` (db, serve, demo, tick, worker), with `database` (migrations) and
+  `demo_data` (the demo's seed);
+- commands/data/ — `records` (stats, export, gallra), `moments` (moments upgrade: running moments to a new
+  program version).
 Each command is registered by name and its module imported only when the command runs (or --help lists
 them all): `stegvis validate` never imports the web app (Flask, SQLAlchemy), which would triple its time.
 Exit codes: 0 success, 1 problems found / action rejected, 2 usage error.
@@ -19,21 +20,21 @@ import click
 
 #: command name → "module:attribute" of its click command
 COMMANDS = {
-    "validate": "cli_authoring:validate",
-    "outline": "cli_authoring:outline",
-    "simulate": "cli_authoring:simulate",
-    "audio": "cli_authoring:audio",
-    "diff": "cli_diff:diff",
-    "db": "cli_ops:db",
-    "serve": "cli_ops:serve",
-    "demo": "cli_ops:demo",
-    "tick": "cli_ops:tick",
-    "worker": "cli_ops:worker",
-    "stats": "web.data_cli:stats_command",
-    "export": "web.data_cli:export_command",
-    "gallra": "web.data_cli:gallra_command",
-    "moments": "web.moments_cli:moments_group",
-    "translations": "cli_translations:translations",
+    "validate": "commands.authors.programs:validate",
+    "outline": "commands.authors.programs:outline",
+    "simulate": "commands.authors.programs:simulate",
+    "audio": "commands.authors.programs:audio",
+    "diff": "commands.authors.diff:diff",
+    "db": "commands.operators.operations:db",
+    "serve": "commands.operators.operations:serve",
+    "demo": "commands.operators.operations:demo",
+    "tick": "commands.operators.operations:tick",
+    "worker": "commands.operators.operations:worker",
+    "stats": "commands.data.records:stats_command",
+    "export": "commands.data.records:export_command",
+    "gallra": "commands.data.records:gallra_command",
+    "moments": "commands.data.moments:moments_group",
+    "translations": "commands.authors.translations:translations",
 }
 
 

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from engine.loader import load_program  # noqa: E402
 from engine.authoring.speech import speech_text  # noqa: E402
-from web.audio import EspeakBackend  # noqa: E402
+from web.content.audio import EspeakBackend  # noqa: E402
 
 
 def best_of(repeat: int, fn) -> tuple[float, object]:

@@ -23,7 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from web import create_app, manage  # noqa: E402
+from web import create_app
+from commands.operators import database as manage  # noqa: E402
 
 
 def seed(db, n: int) -> None:

@@ -4,7 +4,7 @@ Run from the repository root:
 
     .venv/bin/python bench/bench_markdown.py [--sizes 2500,5000,10000,20000]
 
-Prints the best-of-3 time of `web.text.render_user_markdown` (markdown-it-py + nh3) for adversarial
+Prints the best-of-3 time of `web.content.text.render_user_markdown` (markdown-it-py + nh3) for adversarial
 inputs at each size, and Python-Markdown's time for the smallest size (it is quadratic on `[`), so the
 growth per doubling shows whether rendering stays linear.
 """
@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import markdown  # noqa: E402
 
-from web.text import render_user_markdown  # noqa: E402
+from web.content.text import render_user_markdown  # noqa: E402
 
 PATTERNS = {"[": "[", "![": "![", "[a](": "[a](", "*a": "*a", "<": "<", "`": "`", "text": "ord "}
 

@@ -40,10 +40,12 @@ GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 
 def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
     """Migrate, seed the demo and `moments` more (not when `reuse`: seeded before); returns ids for the URLs."""
-    from web import create_app, demo, manage
+    from web import create_app
+    from commands.operators import demo_data as demo
+    from commands.operators import database as manage
     from web.extensions import db
     from web.models import User
-    from web.programs import get_program
+    from web.content.programs import get_program
     from web.services.operations.seed import seed_moments
 
     app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": data_dir})
@@ -132,7 +134,7 @@ def main() -> int:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from web import demo
+    from commands.operators import demo_data as demo
 
     folder = tempfile.mkdtemp()
     name = args.database or f"stegvis_bench_{uuid.uuid4().hex[:8]}"

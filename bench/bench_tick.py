@@ -90,7 +90,7 @@ def seed(n: int, now: datetime) -> list[int]:
     """A unit, Marita with three global subscriptions, and `n` moments inserted in bulk; returns their ids."""
     from web.extensions import db
     from web.models import CareUnit, Enrollment, EnrollmentModule, FlagSubscription, Patient, Region
-    from web.programs import get_program
+    from web.content.programs import get_program
     from web.services.clinician.staff import create_staff
 
     program = get_program("tobakshjalpen")

@@ -40,7 +40,8 @@ def main() -> int:
     from sqlalchemy import event
     from sqlalchemy.engine import make_url
 
-    from web import create_app, demo
+    from web import create_app
+    from commands.operators import demo_data as demo
     from web.extensions import db
 
     if not (args.database or args.url):

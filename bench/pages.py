@@ -6,7 +6,7 @@ from __future__ import annotations
 def page_ids() -> dict:
     """Inside an app context on a seeded database: Jane's moment, the busiest other moment of Marita's,
     a page deep in the overview and the moment the Nästa link of the page before it carries."""
-    from web import demo
+    from commands.operators import demo_data as demo
     from web.extensions import db
     from web.models import Enrollment, Event, Patient, User
     from web.services.clinician.overview import overview_page

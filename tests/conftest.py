@@ -49,7 +49,7 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture(scope="session")
 def programs():
     """Every program in programs/, loaded once for the whole session."""
-    from web.programs import load_programs
+    from web.content.programs import load_programs
 
     return load_programs(PROJECT_ROOT / "programs")
 
@@ -77,7 +77,8 @@ def pg_url():
 @pytest.fixture(scope="session")
 def database_urls(tmp_path_factory):
     """Backend name → database URL with the migrated schema (built lazily, once per session)."""
-    from web import create_app, manage
+    from web import create_app
+    from commands.operators import database as manage
 
     built: dict[str, str] = {}
 
@@ -235,7 +236,7 @@ def make_staff(app, unit):
     """make_staff(username, roles="behandlare", unit=unit, name=None, units=None) → User (password PASSWORD)."""
     from web.extensions import db
     from web.models import Membership, User
-    from web.passwords import hash_password
+    from web.auth.core.passwords import hash_password
 
     counter = iter(range(1, 10_000))
 

@@ -34,7 +34,7 @@ def at(y, m, d, h=10):
 def add_moment(db, unit, clinician, pnr: str, started: datetime, *, first="Test", last="Person",
                ended: datetime | None = None, reason: str | None = None, maintained: bool = False):
     from web.models import Enrollment, EnrollmentModule, Patient
-    from web.programs import get_program
+    from web.content.programs import get_program
 
     patient = db.session.execute(db.select(Patient).where(Patient.personnummer == pnr)).scalar_one_or_none()
     if patient is None:

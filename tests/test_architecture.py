@@ -60,7 +60,7 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[set[str]]:
 
 
 def import_graph() -> dict[str, set[str]]:
-    graph = grimp.build_graph("engine", "web", cache_dir=None)
+    graph = grimp.build_graph("engine", "web", "commands", cache_dir=None)
     edges: dict[str, set[str]] = {}
     for module in graph.modules:
         if module == COMPOSITION_ROOT:
@@ -74,14 +74,47 @@ def test_the_cycle_finder_finds_a_cycle():
     assert strongly_connected({"a": {"b"}, "b": set()}) == []
 
 
-def test_no_import_cycle_in_engine_or_web():
+def test_no_import_cycle_in_engine_web_or_commands():
     assert strongly_connected(import_graph()) == []
 
 
 def test_no_module_is_much_over_400_lines():
     sizes = {p.relative_to(ROOT).as_posix(): len(p.read_text("utf-8").splitlines())
-             for folder in ("engine", "web") for p in (ROOT / folder).rglob("*.py")
+             for folder in ("engine", "web", "commands") for p in (ROOT / folder).rglob("*.py")
              if "migrations" not in p.parts}
-    sizes |= {p.name: len(p.read_text("utf-8").splitlines()) for p in ROOT.glob("cli*.py")}
-    assert {"cli.py", "cli_authoring.py", "cli_ops.py"} <= sizes.keys()  # the command line is checked too
+    sizes["cli.py"] = len((ROOT / "cli.py").read_text("utf-8").splitlines())
+    assert "commands/operators/operations.py" in sizes  # the command line is checked too
     assert {path: n for path, n in sizes.items() if n > 420} == {}
+
+
+#: the cross-cutting modules allowed at web/'s root besides the composition root (issue 22: at most 10)
+MAX_LOOSE_WEB_MODULES = 10
+
+
+def test_the_root_of_web_holds_the_composition_root_and_a_handful_of_modules():
+    loose = sorted(p.name for p in (ROOT / "web").glob("*.py") if p.name != "__init__.py")
+    assert len(loose) <= MAX_LOOSE_WEB_MODULES, loose
+
+
+def test_every_package_says_in_its_docstring_what_lives_there():
+    packages = [p for folder in ("engine", "web", "commands") for p in (ROOT / folder).rglob("__init__.py")
+                if "migrations" not in p.parts]
+    undocumented = [p.relative_to(ROOT).as_posix() for p in packages
+                    if not p.read_text("utf-8").lstrip().startswith('"""')]
+    assert undocumented == []
+
+
+def test_no_command_module_lives_inside_web():
+    clicky = [p.relative_to(ROOT).as_posix() for p in (ROOT / "web").rglob("*.py")
+              if "import click" in p.read_text("utf-8") or "from click" in p.read_text("utf-8")]
+    assert clicky == []
+    assert not list(ROOT.glob("cli_*.py"))  # the commands live in commands/, cli.py only registers them
+
+
+def test_nothing_in_web_imports_from_the_composition_root_but_the_server_its_factory():
+    graph = grimp.build_graph("web", cache_dir=None)
+    imports = {(m, detail["line_contents"]) for m in graph.find_modules_that_directly_import(COMPOSITION_ROOT)
+               for detail in graph.get_import_details(importer=m, imported=COMPOSITION_ROOT)}
+    # the production server builds the app in each worker; constants and paths come from leaf modules
+    assert {m for m, line in imports if not line.endswith("import create_app")} == set()
+    assert {m for m, _ in imports} <= {"web.ops.server"}

@@ -4,14 +4,14 @@ import click
 from click.testing import CliRunner
 
 import cli
-import cli_authoring
-import cli_ops
-from cli_diff import diff
-from cli_translations import translations
-from web.data_cli import COMMANDS as DATA_COMMANDS
-from web.moments_cli import COMMANDS as MOMENT_COMMANDS
+from commands.authors import programs as author_commands
+from commands.operators import operations as operator_commands
+from commands.authors.diff import diff
+from commands.authors.translations import translations
+from commands.data.records import COMMANDS as DATA_COMMANDS
+from commands.data.moments import COMMANDS as MOMENT_COMMANDS
 
-EVERY_COMMAND = [*cli_authoring.COMMANDS, diff, *cli_ops.COMMANDS, *DATA_COMMANDS, *MOMENT_COMMANDS, translations]
+EVERY_COMMAND = [*author_commands.COMMANDS, diff, *operator_commands.COMMANDS, *DATA_COMMANDS, *MOMENT_COMMANDS, translations]
 
 
 def test_the_registry_names_every_command_of_the_command_modules_and_nothing_else():

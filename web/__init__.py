@@ -6,11 +6,10 @@ from typing import Any, Mapping
 
 from flask import Flask, render_template
 
-from . import robustness
+from .ops import robustness
 from .config import build_config
 from .extensions import csrf, db, login_manager, migrate
-
-MIGRATIONS_DIR = str(Path(__file__).parent / "migrations")
+from .paths import MIGRATIONS_DIR
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -29,20 +28,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
-    from .sessions import DatabaseSessionInterface
+    from .auth.core.sessions import DatabaseSessionInterface
 
     app.session_interface = DatabaseSessionInterface()
     _init_login(app)
 
-    from . import programs
+    from .content import programs
 
     programs.init_app(app)
 
-    from .auth import bp as auth_bp
+    from .auth.views.staff import bp as auth_bp
     from .clinician import bp as clinician_bp
 
-    from . import password_views  # noqa: F401  (Byt lösenord routes on the auth and patient blueprints)
-    from . import oidc_views, totp_views  # noqa: F401  (OIDC login, second factor: auth and patient routes)
+    from .auth.views import passwords  # noqa: F401  (Byt lösenord routes on the auth and patient blueprints)
+    from .auth.views import oidc, totp  # noqa: F401  (OIDC login, second factor: auth and patient routes)
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(clinician_bp)
@@ -57,16 +56,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(notices_bp)
 
-    from .templating import init_app as init_templating
+    from .ui.templating import init_app as init_templating
     from .i18n import init_app as init_i18n
 
     init_templating(app)
-    from . import security
+    from .ops import security
 
     security.init_app(app)
     init_i18n(app)
     _register_errors(app)
-    from .ops import init_app as init_ops
+    from .ops.endpoints import init_app as init_ops
 
     init_ops(app)  # /healthz, /readyz, /metrics, request ids, 503 when the database is unreachable
     robustness.init_app(app)

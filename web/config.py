@@ -10,7 +10,8 @@ import secrets
 from pathlib import Path
 from typing import Any, Mapping
 
-from . import identity_settings, limits
+from . import limits
+from .auth.core import settings as identity_settings
 from .notify import settings as notify_settings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "WTF_CSRF_TIME_LIMIT": None,
-        #: server-side sessions (web.sessions): idle minutes per audience and the absolute limit
+        #: server-side sessions (web.auth.core.sessions): idle minutes per audience and the absolute limit
         "SESSION_IDLE_MINUTES_STAFF": _int(env, "STEGVIS_IDLE_MINUTES_STAFF", 30),
         "SESSION_IDLE_MINUTES_PATIENT": _int(env, "STEGVIS_IDLE_MINUTES_PATIENT", 15),
         "SESSION_ABSOLUTE_HOURS": 12,
@@ -84,7 +85,7 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "RETENTION_MONTHS": env.get("STEGVIS_RETENTION_MONTHS") or "24",
         #: SMTP, SMS gateway, base URL, quiet hours, retries (web.notify.settings)
         **notify_settings.defaults(env),
-        #: OpenID Connect per audience, TOTP, the minimum staff level of assurance (web.identity_settings)
+        #: OpenID Connect per audience, TOTP, the minimum staff level of assurance (web.auth.core.settings)
         **identity_settings.defaults(env),
     }
 
@@ -132,7 +133,7 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
                      ("STAFF_NOTICE_MINUTES", "STEGVIS_STAFF_NOTICE_MINUTES")):
         if not isinstance(cfg[key], int) or cfg[key] < 0:
             problems.append(f"{var}: expected a whole number, received {cfg[key]!r}")
-    #: https deployments get Secure cookies (and the __Host- prefix, web.sessions) and HSTS
+    #: https deployments get Secure cookies (and the __Host- prefix, web.auth.core.sessions) and HSTS
     cfg.setdefault("SESSION_COOKIE_SECURE", str(cfg.get("BASE_URL") or "").startswith("https://"))
     if problems:
         raise ConfigError(problems)

@@ -54,7 +54,7 @@ def N_(text: str) -> str:
     return text
 
 
-#: labels the templates translate with `_(LABELS[key])`, listed for pybabel (web.templating owns them)
+#: labels the templates translate with `_(LABELS[key])`, listed for pybabel (web.ui.templating owns them)
 MARKED_LABELS = (N_("Färdig"), N_("Påbörjad"), N_("Ej påbörjad"), N_("Pågående"), N_("Vidmakthåll"),
                  N_("Avslutat"))
 

@@ -6,7 +6,7 @@ per line), links keep their text, emphasis disappears, code blocks, images and r
 dropped. Swedish abbreviations are then written out, because both espeak-ng and Google read
 "t.ex." letter by letter, and number ranges get the word "till" that the voices otherwise skip.
 
-Pure: no I/O, no clock. The audio cache (web.audio) names files by `cache_key` of the text this
+Pure: no I/O, no clock. The audio cache (web.content.audio) names files by `cache_key` of the text this
 module produces, so any change here that changes the text also gives new audio files.
 """
 from __future__ import annotations

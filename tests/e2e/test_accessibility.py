@@ -2,7 +2,7 @@
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from web import demo
+from commands.operators import demo_data as demo
 from web.models import Enrollment, FormResponse, Patient
 from web.services.clinician import activity
 from web.services.patient import answers

@@ -19,9 +19,9 @@ def _check(axe, page, url: str) -> None:
 @pytest.fixture
 def jane(app, make_moment, clinician, clock):
     """Jane mid-program: edited welcome text with audio, a message, a started battery and an open activity."""
-    from web.audio import EspeakBackend, render_text
+    from web.content.audio import EspeakBackend, render_text
     from web.extensions import db
-    from web.programs import get_program
+    from web.content.programs import get_program
     from web.services.clinician import activity
     from web.services.core import messages
     from web.services.clinician import moments

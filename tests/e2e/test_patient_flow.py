@@ -12,9 +12,9 @@ SKAL = "1.1. Vilka är dina viktigaste skäl för tobaksstoppet?"
 @pytest.fixture
 def jane(app, make_moment):
     """Jane Doe's Tobakshjälpen moment, her password set, and real espeak-ng audio of step 1.1 in the cache."""
-    from web.audio import EspeakBackend, render_text
+    from web.content.audio import EspeakBackend, render_text
     from web.extensions import db
-    from web.programs import get_program
+    from web.content.programs import get_program
     from web.services.core.accounts import set_password
     from web.services.core.audio import audio_cache
 

@@ -2,7 +2,7 @@
 import pytest
 
 from authorization_world import matrix
-from web.security import CSP
+from web.ops.security import CSP
 
 world = matrix.world  # the fixture: unit A's moment full of data, an outsider in unit B
 

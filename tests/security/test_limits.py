@@ -63,7 +63,7 @@ def test_a_welcome_text_over_the_limit_is_refused(app, make_moment, clinician, c
 
 
 def test_staff_markdown_goes_through_markdown_it_and_keeps_links(monkeypatch):
-    from web import text
+    from web.content import text
 
     calls = []
     original = text.USER_MARKDOWN.render
@@ -75,7 +75,7 @@ def test_staff_markdown_goes_through_markdown_it_and_keeps_links(monkeypatch):
 
 def test_a_text_full_of_brackets_renders_without_the_link_rules(monkeypatch):
     """Thousands of unbalanced "[" are what makes link parsing slow: such a text skips the link rules."""
-    from web import text
+    from web.content import text
 
     used = []
     for name in ("USER_MARKDOWN", "USER_MARKDOWN_NO_LINKS"):
@@ -91,7 +91,7 @@ def test_a_text_full_of_brackets_renders_without_the_link_rules(monkeypatch):
 
 
 def test_a_text_full_of_emphasis_marks_renders_without_emphasis(monkeypatch):
-    from web import text
+    from web.content import text
 
     used = []
     for name in ("USER_MARKDOWN", "USER_MARKDOWN_NO_LINKS", "USER_MARKDOWN_PLAIN"):
@@ -106,7 +106,7 @@ def test_a_text_full_of_emphasis_marks_renders_without_emphasis(monkeypatch):
 
 
 def test_raw_html_in_a_welcome_text_is_shown_as_text_and_keeps_the_rest():
-    from web.text import render_user_markdown
+    from web.content.text import render_user_markdown
 
     html = str(render_user_markdown("Hej **Jane**\n\n<style>body{}</style>\n\nResten av texten"))
     assert "<strong>Jane</strong>" in html

@@ -9,7 +9,7 @@ from stegvis_testing import PASSWORD
 @pytest.fixture
 def verifications(monkeypatch):
     """A spy counting argon2 verifications (the one costly step of a login)."""
-    from web import passwords
+    from web.auth.core import passwords
 
     calls = []
     hasher_of = passwords._hasher
@@ -43,7 +43,7 @@ def test_a_missing_staff_account_costs_the_same_argon2_work_as_a_real_one(client
 
 
 def test_every_kind_of_failed_patient_login_costs_one_verification(client, make_patient, verifications):
-    from web.passwords import hash_password
+    from web.auth.core.passwords import hash_password
 
     make_patient("196108312460", password_hash=hash_password(PASSWORD))
     make_patient("194910142839")  # no password yet
@@ -56,7 +56,7 @@ def test_every_kind_of_failed_patient_login_costs_one_verification(client, make_
 
 
 def test_a_missing_hash_never_verifies(app):
-    from web.passwords import verify_password
+    from web.auth.core.passwords import verify_password
 
     assert verify_password(None, "") is False
     assert verify_password("", "anything") is False

@@ -3,8 +3,8 @@ import pytest
 
 from stegvis_testing import PASSWORD
 from web.models import AuditEvent
-from web.password_policy import common_passwords, problem
-from web.sessions import cookie_name
+from web.auth.core.password_policy import common_passwords, problem
+from web.auth.core.sessions import cookie_name
 
 
 @pytest.mark.parametrize(("password", "reason"), [
@@ -51,7 +51,7 @@ def test_a_wrong_current_password_or_weak_new_one_is_refused(client, clinician, 
 
 
 def test_a_patient_changes_password_under_installningar(app, client, make_moment, db):
-    from web.passwords import hash_password
+    from web.auth.core.passwords import hash_password
 
     patient = make_moment().patient
     patient.password_hash = hash_password(PASSWORD)

@@ -30,7 +30,7 @@ def test_a_malformed_membership_is_a_404(client, make_staff, login):
 def test_form_numbers_beyond_the_database_integer_are_refused(app):
     from werkzeug.datastructures import MultiDict
 
-    from web.forms import QueryForm, WholeNumber
+    from web.ui.forms import QueryForm, WholeNumber
 
     class Numbers(QueryForm):
         n = WholeNumber()

@@ -3,7 +3,7 @@ import pytest
 
 from stegvis_testing import PASSWORD
 from web.models import WebSession
-from web.sessions import cookie_name
+from web.auth.core.sessions import cookie_name
 
 
 def _cookie(client, app):
@@ -31,7 +31,7 @@ def test_a_replayed_staff_cookie_after_logout_gets_the_login_page(client, app, c
 def test_a_replayed_patient_cookie_after_logout_gets_the_login_page(client, app, make_moment, db):
     moment = make_moment()
     patient = moment.patient
-    from web.passwords import hash_password
+    from web.auth.core.passwords import hash_password
 
     patient.password_hash = hash_password(PASSWORD)
     db.session.commit()

@@ -14,7 +14,7 @@ from responses import matchers
 
 from engine.model import Module, Program, Step
 from engine.authoring.speech import cache_key, speech_text
-from web.audio import (
+from web.content.audio import (
     AudioCache,
     AudioError,
     AutoBackend,

@@ -139,7 +139,7 @@ def test_module_page_and_live_show_if_work_in_the_preview(client, login, author)
 
 
 def test_preview_plays_the_built_audio_of_steps_and_the_welcome_text(app, client, login, author, test_program):
-    from web.audio import EspeakBackend, render_text
+    from web.content.audio import EspeakBackend, render_text
     from web.services.core.audio import audio_cache
 
     step = test_program.step("start", "lasa")

@@ -2,7 +2,7 @@
 from click.testing import CliRunner
 
 from cli import main
-from web import demo
+from commands.operators import demo_data as demo
 from web.models import (CareUnit, Conversation, Enrollment, Event, FlagSubscription, FormResponse, Message, Patient,
                         Region, StepProgress, User)
 

@@ -33,7 +33,7 @@ def test_egenskaper_says_what_changed_in_a_newer_installed_version(client, login
 
     old = programs["tobakshjalpen"]
     newer = replace(old, version="9.9", digest="f" * 64, title="Tobakshjälpen 2")
-    from web.programs import EXTENSION_KEY
+    from web.content.programs import EXTENSION_KEY
 
     app.extensions[EXTENSION_KEY]["tobakshjalpen"] = newer  # this app's own copy of the registry
     login(clinician)

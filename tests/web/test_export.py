@@ -102,7 +102,7 @@ def test_export_is_for_dataadmin_only(client, login, data):
 def test_cli_exports_every_unit_to_a_file_and_logs_it(app, data, tmp_path):
     from click.testing import CliRunner
 
-    from web.data_cli import export_command
+    from commands.data.records import export_command
 
     out = tmp_path / "svar.xlsx"
     result = CliRunner().invoke(export_command, ["--format", "xlsx", "--from", "2025-06-01", "--to", "2025-06-30",

@@ -101,7 +101,7 @@ def test_gallring_is_for_behorighetsadmin(client, login, data):
 def test_cli_dry_run_lists_and_gallra_purges_by_the_retention_rule(app, db, data, clock):
     from click.testing import CliRunner
 
-    from web.data_cli import gallra_command
+    from commands.data.records import gallra_command
 
     a, ca = data["units"][0], data["clinicians"][0]
     old = data_support.add_moment(db, a, ca, "196001010005", data_support.at(2023, 1, 1),

@@ -8,7 +8,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from stegvis_testing import PG_ADMIN_URL
-from web import create_app, manage
+from web import create_app
+from commands.operators import database as manage
 from web.extensions import db as _db
 from web.models.people import PATIENT_TRIGRAM_INDEX
 

@@ -10,7 +10,7 @@ from web.extensions import db
 from web.models import CareUnit, Notice, Region, User
 from web.notify.delivery import deliver_due
 from web.notify.transports import FileMailer, Transports
-from web.passwords import hash_password
+from web.auth.core.passwords import hash_password
 from web.services.core import messages as message_service
 from web.services.clinician.staff import create_staff
 

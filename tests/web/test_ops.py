@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from web import create_app, manage
-from web.serve import server_settings
+from web import create_app
+from commands.operators import database as manage
+from web.ops.server import server_settings
 from web.services.operations.readiness import beat
 
 

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 @pytest.fixture
 def build_step_audio(app, test_program):
     """build_step_audio(module_id, step_id) renders a step with real espeak-ng into the app's audio cache."""
-    from web.audio import EspeakBackend, render_text
+    from web.content.audio import EspeakBackend, render_text
     from web.services.core.audio import audio_cache
 
     def build(module_id: str = "start", step_id: str = "fragor") -> Path:

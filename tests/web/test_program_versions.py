@@ -63,7 +63,7 @@ def app_config(app_config, programs, v1):
 @pytest.fixture
 def install(app):
     """install(program): replace the installed program with the same id (as a restart with new files would)."""
-    from web.programs import EXTENSION_KEY
+    from web.content.programs import EXTENSION_KEY
 
     def do(program):
         app.extensions[EXTENSION_KEY] = {**app.extensions[EXTENSION_KEY], program.id: program}
@@ -173,7 +173,7 @@ def test_the_snapshot_is_written_once_per_digest_with_the_exact_yaml_and_content
 def test_a_snapshot_inserted_by_a_concurrent_start_does_not_fail_the_moment(app, db, clock, v1):
     """Another transaction stores the same digest between our check and our insert: one row, no error."""
     from web.models import ProgramVersion
-    from web.programs import program_files
+    from web.content.programs import program_files
     from web.services.core import versions
 
     competitor = {"program_id": v1.id, "version": v1.version, "digest": v1.digest, "source": "från den andra",
@@ -234,7 +234,7 @@ def test_a_damaged_copy_on_disk_is_written_again_from_the_database(app, db, star
 
 
 def test_a_pinned_moment_still_runs_when_its_program_is_no_longer_installed(app, start, v1):
-    from web.programs import EXTENSION_KEY
+    from web.content.programs import EXTENSION_KEY
     from web.services.core.rows import program_for
 
     old = start(personnummer=JANE)

@@ -5,9 +5,9 @@ modules, steps, answers, messages, flags and events like real ones.
 """
 from flask import g
 
-from web import demo
+from commands.operators import demo_data as demo
 from web.models import Enrollment, Event, User
-from web.programs import get_program
+from web.content.programs import get_program
 from web.services.operations.seed import seed_moments
 
 #: page name → (URL template, budget); {m} is the busiest moment, {j} Jane's, {deep} a page deep in the list.

@@ -6,11 +6,11 @@ from click.testing import CliRunner
 from flask import g
 
 from cli import main
-from web import demo
+from commands.operators import demo_data as demo
 from web.models import (Conversation, Enrollment, EnrollmentModule, Event, Flag, FormResponse, Message, Patient,
                         StepProgress, User)
 from web.personnummer import parse
-from web.programs import get_program
+from web.content.programs import get_program
 from web.services.operations.seed import personnummer, seed_moments
 
 

@@ -103,7 +103,7 @@ def test_statistik_is_for_clinicians_and_admins_not_invanaradmin(client, login, 
 def test_cli_prints_suppressed_text_json_and_csv(app, data):
     from click.testing import CliRunner
 
-    from web.data_cli import stats_command
+    from commands.data.records import stats_command
 
     a = data["units"][0]
     runner = CliRunner()

@@ -11,7 +11,7 @@ from web.extensions import db
 from web.models import Enrollment, Event, Flag, Notice
 from web.notify import candidates
 from web.notify.transports import FileMailer, FileSmsGateway, Transports
-from web.programs import all_programs
+from web.content.programs import all_programs
 from web.services.core.flags import raise_flags
 from web.services.patient.activities import register_occurrence
 from web.services.clinician import activity as activity_service

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from engine.authoring.speech import speech_text
 from engine.loader import load_program
-from web.audio import AudioCache, build_program_audio, cached_audio, audio_items
+from web.content.audio import AudioCache, build_program_audio, cached_audio, audio_items
 
 KORT = Path(__file__).resolve().parents[1] / "data" / "i18n" / "kort.yaml"
 MP3 = b"ID3" + b"\0" * 64

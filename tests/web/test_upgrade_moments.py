@@ -43,7 +43,7 @@ def app_config(app_config, programs, versions):
 @pytest.fixture
 def install(app):
     """install(program): the app now serves this version (as a restart with the new files would)."""
-    from web.programs import EXTENSION_KEY
+    from web.content.programs import EXTENSION_KEY
 
     def do(program):
         app.extensions[EXTENSION_KEY] = {**app.extensions[EXTENSION_KEY], program.id: program}
@@ -292,7 +292,7 @@ def test_hantera_shows_why_a_move_is_refused_and_no_button(client, login, clinic
 
 
 def _cli(app, *args):
-    from web.moments_cli import moments_group
+    from commands.data.moments import moments_group
 
     result = CliRunner().invoke(moments_group, ["upgrade", *args], obj=app)
     return result

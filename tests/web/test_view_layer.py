@@ -7,8 +7,8 @@ from web.clinician.common import STAFF_MOMENT
 ROOT = Path(__file__).resolve().parents[2]
 VIEW_MODULES = sorted(
     [*ROOT.glob("web/clinician/*.py"), *ROOT.glob("web/patient/*.py"), *ROOT.glob("web/author/*.py"),
-     ROOT / "web/auth.py", ROOT / "web/patient_auth.py", ROOT / "web/views.py", ROOT / "web/decorators.py",
-     ROOT / "web/forms.py"])
+     ROOT / "web/auth/views/staff.py", ROOT / "web/auth/login/patient_identity.py", ROOT / "web/ui/helpers.py",
+     ROOT / "web/ui/decorators.py", ROOT / "web/ui/forms.py"])
 #: what a view may not import: the rows, the database handle and the engine belong to services
 FORBIDDEN = ("web.models", "web.extensions.db", "engine")
 

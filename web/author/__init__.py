@@ -13,12 +13,12 @@ from typing import Callable
 from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
 
 from .. import clock
-from ..decorators import staff_required
+from ..ui.decorators import staff_required
 from ..services import author as author_service
 from ..services.core import audio as patient_audio
 from ..services.author import ProgramPreview
 from ..services.types import Form, Program
-from ..views import send_audio
+from ..ui.helpers import send_audio
 from .forms import DayQuery
 
 bp = Blueprint("author", __name__, url_prefix="/author")

@@ -5,9 +5,9 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..decorators import role_required
+from ..ui.decorators import role_required
 from ..personnummer import PersonnummerError, parse
-from ..programs import all_programs
+from ..content.programs import all_programs
 from ..services.core import access, audit
 from ..services.clinician import admin as admin_service
 from ..services.clinician import staff as staff_service
@@ -15,7 +15,7 @@ from ..services.clinician import unit_settings as settings_service
 from ..services.clinician.days import MAX_DAYS
 from ..services.errors import ServiceError
 from .blueprint import bp
-from ..forms import first_error
+from ..ui.forms import first_error
 from .forms import AdministrationQuery, GroupsForm, HsaIdForm, StaffForm, unit_settings_form
 from . import export as export_views
 

@@ -8,7 +8,7 @@ from flask import abort, flash, g, redirect, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..decorators import role_required
+from ..ui.decorators import role_required
 from ..services.core import access
 from ..services.errors import AccessDenied, ServiceError
 from ..services.types import Enrollment

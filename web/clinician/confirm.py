@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import flash, render_template, request
 
-from ..forms import first_error
+from ..ui.forms import first_error
 from ..services.clinician import confirm as previews
 from ..services.errors import ServiceError
 from ..services.types import Enrollment

@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..forms import first_error
+from ..ui.forms import first_error
 from ..services.clinician import activity as activity_service
 from ..services.clinician import flags as flag_service
 from ..services.clinician.days import MAX_DAYS

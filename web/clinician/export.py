@@ -8,7 +8,7 @@ from flask import Response, flash, g, render_template, request, stream_with_cont
 from flask_login import current_user
 
 from .. import clock
-from ..programs import all_programs
+from ..content.programs import all_programs
 from ..services.errors import ServiceError
 from ..services.operations import export as service
 from ..services.operations import fhir

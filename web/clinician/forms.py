@@ -1,10 +1,10 @@
-"""Every form and query string of the clinician blueprint, as WTForms classes (see web/forms.py)."""
+"""Every form and query string of the clinician blueprint, as WTForms classes (see web/ui/forms.py)."""
 from __future__ import annotations
 
 from wtforms import Field
 from wtforms.validators import ValidationError
 
-from ..forms import Checkbox, Choices, IsoDate, PostForm, Present, QueryForm, Text, WholeNumber
+from ..ui.forms import Checkbox, Choices, IsoDate, PostForm, Present, QueryForm, Text, WholeNumber
 from ..services.clinician import activity as activity_service
 from ..services.clinician.admin import ROLES
 from ..services.clinician.days import MAX_DAYS

@@ -5,7 +5,7 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 from flask_login import current_user
 
 from .. import clock
-from ..decorators import role_required
+from ..ui.decorators import role_required
 from ..personnummer import PersonnummerError, parse
 from ..services.core import access
 from ..services.operations import gallring as service

@@ -5,7 +5,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_login import current_user
 
 from .. import clock
-from ..forms import first_error
+from ..ui.forms import first_error
 from ..services.clinician import responses as form_service
 from ..services.clinician import days as days_service
 from ..services.clinician import links as link_service

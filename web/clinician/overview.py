@@ -5,9 +5,9 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_login import current_user
 
 from .. import clock
-from ..decorators import role_required, staff_required
+from ..ui.decorators import role_required, staff_required
 from ..personnummer import PersonnummerError, format_full, parse
-from ..programs import all_programs
+from ..content.programs import all_programs
 from ..services.clinician import unit_settings as settings_service
 from ..services.core import access
 from ..services.clinician import moments

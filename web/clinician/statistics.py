@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, g, render_template, request
 
 from .. import clock
-from ..decorators import role_required
+from ..ui.decorators import role_required
 from ..services.clinician import stat_tables
 from ..services.clinician import statistics as service
 from .blueprint import bp

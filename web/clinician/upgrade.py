@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 
-from ..forms import PostForm, Text
+from ..ui.forms import PostForm, Text
 from ..services.clinician import upgrade as upgrade_service
 from ..services.types import Enrollment
 from .blueprint import bp

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 
 from .. import clock
-from ..decorators import current_membership, role_required
+from ..ui.decorators import current_membership, role_required
 from .delivery import cancelled_notices, failed_count, failed_notices, notice_of_unit, retry_failed
 from .templates import TEMPLATES
 

@@ -10,15 +10,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import clock
-from ..views import safe_next
-from ..forms import NextQuery
+from ..ui.helpers import safe_next
+from ..ui.forms import NextQuery
 from ..i18n import LANGUAGES
-from ..patient_auth import patient_oidc_provider, patient_provider
+from ..auth.login.patient_identity import patient_oidc_provider, patient_provider
 from ..services.core import accounts as patient_accounts
 from ..services.patient import language as patient_language
 from ..services.errors import ServiceError
 from ..services.core import logins
-from ..views import end_session, show_service_error
+from ..ui.helpers import end_session, show_service_error
 from .blueprint import bp, patient_required
 
 

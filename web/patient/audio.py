@@ -11,7 +11,7 @@ from flask import abort, url_for
 from ..services.core import audio as patient_audio
 from ..services.patient.program import MomentView
 from ..services.types import Module, Step
-from ..views import send_audio
+from ..ui.helpers import send_audio
 from .blueprint import bp, moment_required
 
 

@@ -1,4 +1,4 @@
-"""The patient blueprint's forms as WTForms classes (see web/forms.py); login and settings live in account.py.
+"""The patient blueprint's forms as WTForms classes (see web/ui/forms.py); login and settings live in account.py.
 
 The exception: the ANSWERS to a program's forms and activity registrations. Their questions come from
 the program YAML, so they have no class here: the posted mapping goes as it is to the services, where
@@ -7,7 +7,7 @@ fields around them (which button was pressed, the submission token, the occasion
 """
 from __future__ import annotations
 
-from ..forms import PostForm, Text
+from ..ui.forms import PostForm, Text
 
 
 class MessageForm(PostForm):

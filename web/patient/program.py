@@ -5,7 +5,7 @@ from flask import abort, flash, g, jsonify, redirect, render_template, request, 
 from flask_babel import gettext
 
 from .. import clock
-from ..programs import all_programs
+from ..content.programs import all_programs
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import ServiceError

@@ -9,7 +9,7 @@ from engine.model import Program
 
 from ...extensions import db
 from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, User
-from ...programs import get_program
+from ...content.programs import get_program
 from ..core.rows import build_state, program_for
 from .responses import submitted_responses
 

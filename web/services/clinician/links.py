@@ -9,7 +9,7 @@ from engine.moment import links as engine_links
 
 from ...extensions import db
 from ...models import Enrollment, Membership, User
-from ...programs import get_program
+from ...content.programs import get_program
 from ..core.rows import clinician_actor
 from ..core.unit import apply, transaction
 from ..errors import ServiceError

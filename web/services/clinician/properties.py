@@ -8,7 +8,7 @@ from engine.authoring.diff import diff_programs
 
 from ...extensions import db
 from ...models import Enrollment, Event
-from ...programs import get_program
+from ...content.programs import get_program
 from ..core.rows import program_for
 from .hantera import version_labels
 from .links import LinkedMoment, linked_moments

@@ -5,8 +5,10 @@ from datetime import UTC, datetime
 
 from ...extensions import db
 from ...models import ROLES, CareUnit, Membership, User
-from ...passwords import hash_password
-from ... import limits, password_policy, sessions
+from ...auth.core.passwords import hash_password
+from ... import limits
+from ...auth.core import password_policy
+from ...auth.core import sessions
 from ...contact import contact_errors
 from ..core import audit
 from ..core.oidc_accounts import flush_hsa_id, hsa_id_problem, normalise_hsa_id

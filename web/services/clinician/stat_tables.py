@@ -7,7 +7,7 @@ import json
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ...programs import get_program
+from ...content.programs import get_program
 from .statistics import SUPPRESSED, Report
 
 FIGURES = (("started", "Startade"), ("ongoing", "Pågående"), ("ended", "Avslutade"), ("maintained", "Vidmakthåll"))

@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select, union_all
 
 from ...extensions import db
 from ...models import CareUnit, Membership, Region, User
-from ...programs import all_programs, get_program
+from ...content.programs import all_programs, get_program
 from ..core.bulk import without_jit
 from ..core.stat_facts import (BASE_COLUMNS, FAGERSTROM_FORMS, FOLLOW_UP_COLUMNS, FOLLOW_UPS, module_facts,
                                moment_facts)

@@ -9,7 +9,7 @@ from engine.moment.rules import MAX_DAYS
 
 from ...extensions import db
 from ...models import Enrollment, Membership, UnitSetting, UnitSettingChange, User
-from ...programs import all_programs
+from ...content.programs import all_programs
 from ..core.unit import transaction
 from ..core.unit_settings import UnitSettings, rows, unit_settings
 from ..errors import ServiceError

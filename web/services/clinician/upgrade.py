@@ -31,7 +31,7 @@ from ...models import (
     StepProgress,
     User,
 )
-from ...programs import get_program
+from ...content.programs import get_program
 from ..core import versions
 from ..core.rows import (
     build_state,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from typing import cast
 from datetime import datetime, timedelta
 
 from flask import current_app, has_request_context, request
@@ -18,9 +19,9 @@ from engine.moment.rules import make_event
 
 from ...extensions import db
 from ...models import Enrollment, Membership, Notice, Patient, User
-from ... import password_policy
+from ...auth.core import password_policy
 from ...contact import contact_errors
-from ...passwords import hash_password
+from ...auth.core.passwords import hash_password
 from .access import add_access_log
 from .rows import clinician_actor, record_events
 from .unit import transaction
@@ -99,10 +100,12 @@ def new_activation_link(enrollment: Enrollment, *, user: User, membership: Membe
         raise ServiceError("Invånaren har redan aktiverat sitt konto.")
     with transaction():
         link = issue_activation(patient, now, enrollment)
-        record_events(enrollment, [make_event("activation_link_created", now, clinician_actor(user, membership),
+        # a web-only event type (Event.type is a str; the engine's EventType lists the engine's own)
+        record_events(enrollment, [make_event("activation_link_created", now,  # type: ignore[arg-type]
+                                              clinician_actor(user, membership),
                                               f"Aktiveringslänk skapades av {user.name}")])
         add_access_log(membership, patient, "Hantera: Skapa ny aktiveringslänk", now, enrollment)
-    return link
+    return cast(str, link)  # never None: the patient has no password (checked above)
 
 
 def pending_activations(now: datetime) -> list[tuple[Patient, str]]:

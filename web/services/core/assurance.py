@@ -11,7 +11,7 @@ from datetime import datetime
 from flask import current_app
 
 from ...extensions import db
-from ...identity_settings import LEVELS
+from ...auth.core.settings import LEVELS
 from ...models import Patient, User
 from .audit import record
 

@@ -1,6 +1,6 @@
 """Audio for the patient's pages: find the cached file of a page, and render an edited welcome text later.
 
-A page request only looks files up (web.audio.cached_audio): nothing is synthesized on the request
+A page request only looks files up (web.content.audio.cached_audio): nothing is synthesized on the request
 path. Audio URLs carry the cache key, so a changed text gets a new URL and a file can be cached
 for a year; the key is always computed on the server from the text the requester may read, so
 nobody can fetch another patient's audio by guessing or copying a key.
@@ -15,9 +15,9 @@ from flask import Flask, current_app
 
 from engine.model import Program, Step
 from engine.authoring.speech import speech_text
-from ...text import render_user_markdown
+from ...content.text import render_user_markdown
 
-from ...audio import DEFAULT_VOICE, AudioCache, AudioError, RenderedAudio, cached_audio, make_backend, render_text
+from ...content.audio import DEFAULT_VOICE, AudioCache, AudioError, RenderedAudio, cached_audio, make_backend, render_text
 from ...models import Enrollment
 from .rows import program_for
 
@@ -52,7 +52,7 @@ def step_audio(program: Program, step: Step, voice: str | None = None) -> Path |
 def welcome_markdown(enrollment: Enrollment, program: Program) -> str:
     """The welcome text of a moment: its own if the clinician edited it, else the program's.
 
-    A clinician's text is passed on already rendered by the linear-time parser (web.text): HTML
+    A clinician's text is passed on already rendered by the linear-time parser (web.content.text): HTML
     blocks go through the speech parser untouched, so it reads the same sentences without running
     Python-Markdown (quadratic on unbalanced brackets) over staff input.
     """
@@ -93,7 +93,7 @@ def render_welcome_audio_later(enrollment: Enrollment) -> Future | None:
     Called after the clinician saves an edited welcome text, never while serving a page. The job
     gets plain values (text, folder, backend), not database rows, so it outlives the request.
     """
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # werkzeug's LocalProxy
     program = program_for(enrollment)
     markdown, voice = welcome_markdown(enrollment, program), voice_of(program)
     if not speech_text("", markdown) or cached_audio(audio_cache(), "", markdown, voice) is not None:

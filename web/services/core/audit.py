@@ -38,7 +38,7 @@ def record(kind: str, now: datetime, *, account: User | Patient | None = None, a
 
 
 def logout(account: User | Patient | None, now: datetime) -> None:
-    """Record a logout (the session itself ends in web.sessions)."""
+    """Record a logout (the session itself ends in web.auth.core.sessions)."""
     if account is not None and getattr(account, "kind", None) in ("staff", "patient"):
         record("logout", now, account=account)
         db.session.commit()

@@ -123,7 +123,7 @@ def _mark(enrollment: Enrollment, from_kind: str, column, now: datetime) -> int:
                                  column.is_(None)).values({column: now})
     )
     db.session.commit()
-    return result.rowcount
+    return result.rowcount  # type: ignore[attr-defined]  # an UPDATE's result is a CursorResult
 
 
 def mark_read_by_patient(enrollment: Enrollment, now: datetime) -> int:

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import bindparam, func, insert, update
 
 from ...extensions import db
-from ...metrics import NOTICES
+from ...ops.metrics import NOTICES
 from ...models import Notice, User
 from .moment_batch import among
 from .notices import CHANNELS, _key, notice_values
@@ -165,7 +165,7 @@ class NoticeBatch:
         return self._taken_of(keys)
 
     def _taken_of(self, keys: set[str]) -> set[str]:
-        wanted, found = sorted(keys), set()
+        wanted, found = sorted(keys), set[str]()
         for i in range(0, len(wanted), _KEYS_PER_QUERY):
             found.update(db.session.execute(db.select(Notice.idempotency_key).where(
                 among(Notice.idempotency_key, wanted[i:i + _KEYS_PER_QUERY]))).scalars())

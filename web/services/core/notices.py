@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func
 
 from ...extensions import db
-from ...metrics import NOTICES
+from ...ops.metrics import NOTICES
 from ...models import Enrollment, Flag, Message, Notice, Patient, User
 
 CHANNELS = ("sms", "email")

@@ -12,7 +12,7 @@ full ID token validation (OpenID Connect Core 1.0 §3.1.3.7).
 - the identifying claim (HSA-id or personnummer) is read from the ID token, or from userinfo when the
   provider releases it only there (userinfo's `sub` must then equal the ID token's)
 
-Settings come from app.config["OIDC_STAFF"] / ["OIDC_PATIENT"] (web.identity_settings).
+Settings come from app.config["OIDC_STAFF"] / ["OIDC_PATIENT"] (web.auth.core.settings).
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from authlib.integrations.base_client import BaseApp, OAuth2Mixin, OAuthError, OpenIDMixin
 from authlib.integrations.requests_client import OAuth2Session
@@ -124,7 +124,7 @@ EXPIRED = "Inloggningen tog för lång tid eller startades i ett annat fönster.
 
 def begin(audience: str, redirect_uri: str, now_ts: float) -> tuple[str, dict]:
     """(authorization URL, the pending request to keep in the session until the callback)."""
-    conf = settings(audience)
+    conf = cast(dict[str, Any], settings(audience))  # begin() is reached only for a configured audience
     party = _party(audience)
     _metadata(party, conf["issuer"])
     extra = {"acr_values": " ".join(conf["acr_values"])} if conf["acr_values"] else {}
@@ -202,7 +202,7 @@ def logout_url(audience: str | None, id_token: str | None, post_logout_redirect_
         return None
     party = _party(audience)
     try:
-        metadata = _metadata(party, settings(audience)["issuer"])
+        metadata = _metadata(party, cast(dict[str, Any], settings(audience))["issuer"])
     except OidcRefused:
         log.warning("oidc logout: discovery failed; local logout only")
         return None

@@ -1,14 +1,14 @@
 """Byt lösenord for staff (Min profil) and patients (Inställningar): the current password, the policy,
-and every other session of the account ends (web.sessions)."""
+and every other session of the account ends (web.auth.core.sessions)."""
 from __future__ import annotations
 
 from datetime import datetime
 
 from ...extensions import db
 from ...models import Patient, User
-from ...password_policy import problem
-from ...passwords import hash_password, verify_password
-from ... import sessions
+from ...auth.core.password_policy import problem
+from ...auth.core.passwords import hash_password, verify_password
+from ...auth.core import sessions
 from ..errors import ServiceError
 from .audit import record
 

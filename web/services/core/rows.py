@@ -6,7 +6,7 @@ state, its events, raised flags and queued notices are committed together or not
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence, cast
 
 from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
@@ -14,10 +14,11 @@ from engine.moment import schedule
 from engine.moment.batteries import next_battery_at
 from engine.moment.anchors import anchor_dates_from, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
+from engine.moment.state import StepProgress as Progress
 
 from ...extensions import db
 from ...models import ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
-from ...programs import get_program
+from ...content.programs import get_program
 from . import state_memo, versions
 from ..errors import ServiceError
 
@@ -124,7 +125,7 @@ def state_of(program: Program, enrollment: Any, clinician: User, unit_name: str,
         clinician=Actor("clinician", str(clinician.id), clinician.name, unit_name),
         status=enrollment.status,
         modules=modules,
-        steps=frozen_map(steps),
+        steps=frozen_map(cast(Mapping[str, Progress], steps)),  # the rows hold only these values
         submitted_forms=frozenset(row.form_id for row in submitted),
         last_active=enrollment.last_active,
         ended_at=enrollment.ended_at,

@@ -50,7 +50,7 @@ def put(enrollment: Any, state: Any) -> None:
 
 
 def _owner() -> Any:
-    return request._get_current_object()
+    return request._get_current_object()  # type: ignore[attr-defined]  # werkzeug's LocalProxy
 
 
 def _memo(session: Session) -> dict:

@@ -28,7 +28,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ...extensions import db
 from ...models import ProgramVersion
-from ...programs import installed_source, program_files
+from ...content.programs import installed_source, program_files
 from ..errors import ServiceError
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from engine.moment.state import SYSTEM
 
 from ...extensions import db
 from ...models import Enrollment
-from ...programs import all_programs
+from ...content.programs import all_programs
 from ..core.rows import battery_schedule, build_state, program_for
 from ..core.unit import apply
 

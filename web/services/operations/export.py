@@ -23,7 +23,7 @@ from engine.localtime import at_local, days_between, local_date
 
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, ExportLog, FormResponse, Patient
-from ...programs import all_programs, get_program
+from ...content.programs import all_programs, get_program
 from ..core.bulk import without_jit
 from ..errors import ServiceError
 from . import xlsx_stream

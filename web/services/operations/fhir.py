@@ -131,7 +131,7 @@ def questionnaire_response(response, fixed: dict[str, Any], form: Form | None, i
 
 def ndjson_lines(req: ExportRequest) -> Iterator[str]:
     """Questionnaires first, then one QuestionnaireResponse per submitted form; one JSON object per line."""
-    from ...programs import get_program
+    from ...content.programs import get_program
 
     forms = {}
     for program_id, form in forms_in_scope(req):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
 from ...models import WorkerHeartbeat
-from ...programs import all_programs
+from ...content.programs import all_programs
 
 #: heartbeats older than this are deleted by the worker that writes its own
 PRUNE_AFTER = timedelta(days=1)
@@ -29,7 +29,7 @@ def code_heads() -> frozenset[str]:
     """The Alembic head revisions shipped with this code."""
     from alembic.script import ScriptDirectory
 
-    from ... import MIGRATIONS_DIR
+    from ...paths import MIGRATIONS_DIR
 
     return frozenset(ScriptDirectory(MIGRATIONS_DIR).get_heads())
 

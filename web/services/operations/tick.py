@@ -36,14 +36,14 @@ from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
-from ... import sessions
+from ...auth.core import sessions
 from ...extensions import db
-from ...metrics import FLAGS_RAISED, TICK_DURATION, count_notices
+from ...ops.metrics import FLAGS_RAISED, TICK_DURATION, count_notices
 from ...models import Enrollment, Patient
 from ...notify import candidates
 from ...notify.delivery import DeliveryReport, deliver_due
 from ...notify.transports import Transports
-from ...programs import all_programs
+from ...content.programs import all_programs
 from ..core.bulk import without_jit
 from ..core.rows import engine_plans
 from ..core.rows import build_state, program_for, program_version

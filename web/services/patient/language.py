@@ -15,7 +15,7 @@ from engine.translate import Translated, translate
 from ...extensions import db
 from ...i18n import LANGUAGES
 from ...models import Patient
-from ...programs import get_program
+from ...content.programs import get_program
 from ..errors import ServiceError
 
 

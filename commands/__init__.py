@@ -1,0 +1,1 @@
+"""Every `stegvis` command, grouped by audience: authors (programs, diff, translations), operators (database, server, demo, tick, worker), data (statistics, export, gallring, moving moments). cli.py registers them."""

@@ -1,0 +1,1 @@
+"""Commands for program authors and translators: validate, outline, simulate, audio build, diff, translations."""
