@@ -275,7 +275,8 @@ def _int(expr):
 
 
 def outcomes(filters: Filters, scope: str, today: date, counts: dict | None = None) -> list[dict[str, Any]]:
-    """Per follow-up: due (ITT), answered, response rate, 7-day point and continuous abstinence, both ways."""
+    """Per follow-up (Russell Standard): due (ITT), answered, response rate, 7-day point and continuous
+    abstinence, of the respondents and ITT."""
     counts = _cohort_counts(filters, scope, today) if counts is None else counts
     rows = []
     for months in FOLLOW_UPS:

@@ -17,7 +17,7 @@ from sqlalchemy import Float, Integer, and_, case, cast, false, func, literal, n
 
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, FormResponse, StatModule, StatRecord
-from .stat_outcomes import FOLLOW_UP_COLUMNS, FOLLOW_UPS, cutoff, outcome_columns
+from .stat_outcomes import FOLLOW_UP_COLUMNS, FOLLOW_UPS, LIVE_ONLY, due_days, outcome_columns, purged_column
 
 #: the Fagerström forms whose first submitted score is the score at start
 FAGERSTROM_FORMS = ("ftnd", "ftnd-snus")
@@ -130,7 +130,8 @@ def moment_facts(*columns: str, started: Months = (None, None), within=None) -> 
         forms_of = select(keys.c.enrollment_id).where(*within(keys))
     live = live_moment_facts(columns=columns, started=started, forms_of=forms_of)
     live = live.with_only_columns(*(live.selected_columns[name] for name in columns))
-    purged = (select(*(getattr(StatRecord, name).label(name) for name in columns))
+    purged = (select(*(purged_column(name) if name in FOLLOW_UP_COLUMNS else getattr(StatRecord, name).label(name)
+                       for name in columns))
               .where(*_months_in(StatRecord.started_month, started)))
     return [live.subquery("facts"), purged.subquery("purged_facts")]
 
@@ -191,17 +192,14 @@ def records_for(enrollment_ids: list[int], today: date) -> list[StatRecord]:
     day it falls due (stat_outcomes.due), so the purge changes no figure then either.
     """
     records: dict[int, StatRecord] = {}
-    last_day = cutoff(today)
     for row in db.session.execute(live_moment_facts(enrollment_ids)).mappings():
-        values = {name: row[name] for name in FACT_COLUMNS}
+        values = {name: row[name] for name in FACT_COLUMNS if name not in LIVE_ONLY}
         values["maintained"] = bool(values["maintained"])
-        for name in FACT_COLUMNS:
+        for name in values:
             if name.startswith("fu") and not name.endswith("_due_on"):
                 values[name] = bool(values[name])
-        for months in FOLLOW_UPS:
-            due_on = values[f"fu{months}_due_on"]
-            values[f"fu{months}_due_at_purge"] = due_on is not None and due_on <= last_day
-            values[f"fu{months}_due_on"] = None if values[f"fu{months}_due_at_purge"] else due_on
+        for months, (counted, day) in due_days(row["program_id"], row["quit_on"], row["started_at"], today).items():
+            values[f"fu{months}_due_at_purge"], values[f"fu{months}_due_on"] = counted, None if counted else day
         records[row["enrollment_id"]] = StatRecord(**values)
     db.session.add_all(records.values())
     db.session.flush()

@@ -17,12 +17,13 @@ outer-joined on the moment by web.services.core.stat_facts.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import Date, and_, case, cast, false, func, literal, null, or_, select, true
+from sqlalchemy import String, and_, case, cast, false, func, null, or_, select, true
 
 from ...extensions import db
-from ...models import Enrollment, FormResponse
+from ...models import Enrollment, FormResponse, StatRecord
+from ...models.base import UTCDateTime
 from ...programs import all_programs
 
 #: follow-up month → form id (programs/tobakshjalpen.yaml, steg-5/6/7); the column names fu3_…, fu6_…, fu12_…
@@ -35,10 +36,11 @@ USED_SINCE_STOP = "anvant_sedan_stopp"
 MORE_THAN_FIVE = "mer_an_fem_ganger"
 #: the anchor when no program names one (Tobakshjälpen's 1.4 Min stoppdag)
 DEFAULT_ANCHOR = ("stoppdag", "stoppdag")
-#: the per-moment outcome columns of each follow-up; `due_on` ('YYYY-MM-DD') and `due_at_purge` say when it
-#: counts in the denominator (see `due`)
+#: the per-moment outcome columns of each follow-up; `due_on` ('YYYY-MM-DD') and `due_at_purge` say when a
+#: purged moment's follow-up counts in the denominator, `quit_on` and `started_at` a live one's (see `due`)
 OUTCOME_KINDS = ("due_on", "due_at_purge", "answered", "point", "continuous")
-FOLLOW_UP_COLUMNS = tuple(f"fu{m}_{k}" for m in FOLLOW_UPS for k in OUTCOME_KINDS)
+LIVE_ONLY = {"quit_on": String(10), "started_at": UTCDateTime()}
+FOLLOW_UP_COLUMNS = (*LIVE_ONLY, *(f"fu{m}_{k}" for m in FOLLOW_UPS for k in OUTCOME_KINDS))
 
 
 def follow_up_days() -> dict[int, dict[str, int]]:
@@ -81,22 +83,49 @@ def day_of(column):
     return func.to_char(column, "YYYY-MM-DD")
 
 
-def plus_days(day, days: int):
-    """'YYYY-MM-DD' `days` after a 'YYYY-MM-DD' expression."""
-    if db.engine.dialect.name == "sqlite":
-        return func.date(day, f"+{int(days)} days")
-    return func.to_char(cast(day, Date) + literal(int(days)), "YYYY-MM-DD")
-
-
-def cutoff(today: date) -> str:
+def last_due_day(today: date) -> date:
     """The last due day that counts in the denominator today: RESPONSE_WINDOW_DAYS ago."""
-    return (today - timedelta(days=RESPONSE_WINDOW_DAYS)).isoformat()
+    return today - timedelta(days=RESPONSE_WINDOW_DAYS)
 
 
 def due(facts, months: int, today: date):
-    """The N-month follow-up counts in the ITT denominator: due at least the response window ago
-    (a purged moment: already when purged, or by the day kept for it)."""
-    return or_(facts.c[f"fu{months}_due_at_purge"] == true(), facts.c[f"fu{months}_due_on"] <= cutoff(today))
+    """The N-month follow-up counts in the ITT denominator: due at least the response window ago.
+
+    A live moment: its quit date (else its start day) at most the follow-up's days before the last due day,
+    compared with one constant per program (no date arithmetic per row). A purged one: it already counted
+    when purged, or by the day kept for it.
+    """
+    last = last_due_day(today)
+    live = []
+    for program_id, days in follow_up_days()[months].items():
+        latest = last - timedelta(days=days)  # the latest quit date (or start day) that is due
+        next_midnight = datetime.combine(latest + timedelta(days=1), time(), UTC)
+        live.append(and_(facts.c.program_id == program_id,
+                         or_(facts.c.quit_on <= latest.isoformat(),
+                             and_(facts.c.quit_on.is_(None), facts.c.started_at < next_midnight))))
+    return or_(facts.c[f"fu{months}_due_at_purge"] == true(), facts.c[f"fu{months}_due_on"] <= last.isoformat(),
+               *live)
+
+
+def purged_column(name: str):
+    """A FOLLOW_UP_COLUMNS column of the purged moments (StatRecord; NULL for the live-only ones)."""
+    if name in LIVE_ONLY:
+        return cast(null(), LIVE_ONLY[name]).label(name)
+    return getattr(StatRecord, name).label(name)
+
+
+def due_days(program_id: str, quit_on: str | None, started_at: datetime, today: date) -> dict[int, tuple]:
+    """months → (counts in the denominator today, the day it falls due 'YYYY-MM-DD' or None) of a live
+    moment, as `due` decides it: what gallring keeps for a purged moment."""
+    try:
+        anchor = date.fromisoformat(quit_on) if quit_on else started_at.astimezone(UTC).date()
+    except ValueError:  # not a date: as if unanswered (the batteries fall back to the start too)
+        anchor = started_at.astimezone(UTC).date()
+    out = {}
+    for months, days in follow_up_days().items():
+        day = anchor + timedelta(days=days[program_id]) if program_id in days else None
+        out[months] = (day is not None and day <= last_due_day(today), day.isoformat() if day else None)
+    return out
 
 
 def _answer(question: str, value):
@@ -157,15 +186,12 @@ def outcome_columns(source, enrollment_ids=None):
     stops, answers = _stop_days(enrollment_ids), _follow_ups(enrollment_ids)
     source = (source.outerjoin(stops, stops.c.enrollment_id == Enrollment.id)
               .outerjoin(answers, answers.c.enrollment_id == Enrollment.id))
-    anchor = func.coalesce(stops.c.quit_on, day_of(Enrollment.started_at))
-    found = {}
-    for months, days in follow_up_days().items():
+    found = {"quit_on": stops.c.quit_on, "started_at": Enrollment.started_at}
+    for months in FOLLOW_UPS:
         last = answers.c[f"last{months}"]
-        due_on = case(*((Enrollment.program_id == program_id, plus_days(anchor, n)) for program_id, n in days.items()),
-                      else_=null()) if days else null()
         continuous = and_(answers.c[f"claim{months}"] == 1, _not_before(answers.c.relapse_at, last),
                           _not_before(stops.c.new_attempt_at, last))
-        found.update({f"fu{months}_due_on": due_on, f"fu{months}_due_at_purge": false(),
+        found.update({f"fu{months}_due_on": cast(null(), String(10)), f"fu{months}_due_at_purge": false(),
                       f"fu{months}_answered": case((last.is_not(None), true()), else_=false()),
                       f"fu{months}_point": case((answers.c[f"point{months}"] == 1, true()), else_=false()),
                       f"fu{months}_continuous": case((continuous, true()), else_=false())})
