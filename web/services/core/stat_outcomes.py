@@ -44,16 +44,16 @@ FOLLOW_UP_COLUMNS = (*LIVE_ONLY, *(f"fu{m}_{k}" for m in FOLLOW_UPS for k in OUT
 
 
 def follow_up_days() -> dict[int, dict[str, int]]:
-    """months → {program id: days after the quit date}, from each program's battery that sends the form."""
+    """months → {program id: days after the quit date}, from each program's battery that sends the form
+    timed from an anchor (`auto_start: {anchor, days_after_anchor}`); a program without one has no such
+    follow-up in the statistics."""
     out: dict[int, dict[str, int]] = {months: {} for months in FOLLOW_UPS}
     for program in all_programs().values():
         for months, form_id in FOLLOW_UPS.items():
-            battery = next((b for b in program.batteries if form_id in b.forms and b.auto_start), None)
-            if battery is not None:
-                auto = battery.auto_start
-                days = auto.days_after_anchor if auto.days_after_anchor is not None else auto.days_after_start
-                if days is not None:
-                    out[months][program.id] = days
+            days = next((b.auto_start.days_after_anchor for b in program.batteries if form_id in b.forms
+                         and b.auto_start and b.auto_start.days_after_anchor is not None), None)
+            if days is not None:
+                out[months][program.id] = days
     return out
 
 
