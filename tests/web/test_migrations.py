@@ -60,3 +60,27 @@ def test_upgrade_builds_every_table_and_downgrade_removes_them(empty_database_ur
         with _db.engine.connect() as conn:
             assert _compare(conn) == []
         _db.engine.dispose()
+
+
+def test_0014r_times_the_follow_ups_of_rows_purged_before_it_from_the_month_after_the_start(empty_database_url,
+                                                                                          programs):
+    from sqlalchemy import text
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database_url, "PROGRAMS": programs})
+    manage.upgrade(app, "0013s")
+    with app.app_context():
+        flags = ", ".join(f"fu{m}_{k}" for m in (3, 6, 12) for k in ("answered", "point", "continuous"))
+        with _db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO region (id, name) VALUES (1, 'Region')"))
+            conn.execute(text("INSERT INTO care_unit (id, region_id, name) VALUES (1, 1, 'Enhet')"))
+            conn.execute(text(f"INSERT INTO stat_record (care_unit_id, region_id, program_id, started_month, status, "
+                              f"maintained, {flags}) VALUES (1, 1, 'tobakshjalpen', '2025-12', 'ended', false, "
+                              f"{', '.join(['false'] * 9)})"))
+        _db.engine.dispose()
+    manage.upgrade(app)
+    with app.app_context():
+        with _db.engine.connect() as conn:
+            row = conn.execute(text("SELECT fu3_due_on, fu6_due_on, fu12_due_on, fu3_due_at_purge FROM stat_record")).one()
+        # 2026-01-01 + 90, 180 and 365 days
+        assert tuple(row) == ("2026-04-01", "2026-06-30", "2027-01-01", False)
+        _db.engine.dispose()

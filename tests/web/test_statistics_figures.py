@@ -6,8 +6,10 @@ up, the modules that count in the funnel and its median, the first Fagerström s
 Every expected number is worked out by hand from the world below (test_statistics.py keeps the
 suppression rules at the real MIN_CELL).
 
-Period 2025-10 … 2026-01, today 2026-03-02 (3-month follow-up due when started ≤ 2025-12, 6 months
-≤ 2025-09, 12 months ≤ 2025-03). Unit A (Region Jönköpings län, clinicians a1 and a2):
+Period 2025-10 … 2026-01, today 2026-03-02. Nobody answered a stop day, so the follow-ups are timed from
+the start day, and one counts in the ITT denominator when it fell due by 2026-01-31 (30 days ago): the
+3-month one (90 days) when started by 2025-11-02, the 6-month one (180) by 2025-08-04, the 12-month one
+(365) by 2025-01-31 (test_statistics_outcomes.py pins the Russell Standard itself). Unit A (Region Jönköpings län, clinicians a1 and a2):
 
 | moment | clinician | started | ended | in the cohort |
 |---|---|---|---|---|
@@ -35,7 +37,7 @@ FIRST_INSTANT = datetime(2025, 10, 1, tzinfo=UTC)
 LAST_INSTANT = datetime(2026, 1, 31, 23, 59, 59, 999999, tzinfo=UTC)
 BEFORE = datetime(2025, 9, 30, 23, 59, 59, 999999, tzinfo=UTC)
 AFTER = datetime(2026, 2, 1, tzinfo=UTC)
-#: continuous abstinence by "at most five times since the stop day", but smoked the last 7 days
+#: at most five times since the stop day, but smoked the last 7 days (answered before it was due)
 FEW_TIMES = {"tobak_7_dagar": True, "stoppdag_satt": "ja", "anvant_sedan_stopp": True, "mer_an_fem_ganger": False}
 
 
@@ -94,7 +96,7 @@ def world(db, make_unit, make_staff, monkeypatch):
     db.session.add(FormResponse(enrollment_id=m4.id, form_id="ftnd", status="draft", answers={}, questions={},
                                 form_title="ftnd", score=0, created_at=at(2026, 2, 1), updated_at=at(2026, 2, 1)))
     add_answer(db, m1, "uppfoljning-3m", ABSTINENT, at(2026, 1, 5))
-    add_answer(db, m1, "uppfoljning-3m", SMOKING, at(2026, 1, 6))  # any abstinent submission counts
+    add_answer(db, m1, "uppfoljning-3m", SMOKING, at(2026, 1, 6))  # abstinent only if every submission says so
     add_answer(db, m2, "uppfoljning-3m", NO_STOP_DAY, at(2026, 1, 20))
     add_answer(db, m2, "uppfoljning-6m", SMOKING, at(2026, 2, 20))
     add_answer(db, m4, "uppfoljning-3m", FEW_TIMES, at(2026, 2, 28))
@@ -102,7 +104,10 @@ def world(db, make_unit, make_staff, monkeypatch):
                                 questions={}, form_title="x", created_at=at(2026, 3, 1), updated_at=at(2026, 3, 1)))
     p1 = StatRecord(care_unit_id=a.id, region_id=a.region_id, program_id="tobakshjalpen", clinician_id=a1.id,
                     started_month="2025-10", ended_month="2025-11", status="ended", end_reason="genomford",
-                    maintained=True, fagerstrom=1, fu3_answered=True, fu3_point=True, fu12_answered=True)
+                    maintained=True, fagerstrom=1, fu3_answered=True, fu3_point=True, fu3_due_at_purge=True,
+                    # the 6-month follow-up falls due on the last day that counts today, the 12-month one a day
+                    # later (answered early: not counted)
+                    fu6_due_on="2026-01-31", fu12_due_on="2026-02-01", fu12_answered=True)
     db.session.add(p1)
     db.session.flush()
     db.session.add_all([StatModule(stat_record_id=p1.id, module_id="steg-1", reached=True, completed=True, days=8),
@@ -147,17 +152,18 @@ def test_the_clinician_filter_applies_to_the_unit_only(world):
     assert _column(result, "unit", "started") == ["< 5", "< 5", 1, 1]
     assert result["tables"]["unit"]["totals"] == {"started": 2, "ended": 1, "maintained": "< 5"}
     assert result["tables"]["region"]["totals"]["started"] == 6
-    # a2's cohort is m3 (due by time, only a draft) and m4 (answered: at most five times, smoked lately)
+    # a2's cohort is m3 (due 2026-03-05, only a draft) and m4 (answered early, due 2026-05-01): neither counts
     three = stats.outcomes(_filters(world, clinician_id=world["a2"].id), "unit", TODAY)[0]
-    assert (three["due"], three["answered"], three["point"], three["continuous"]) == (2, 1, "< 5", 1)
+    assert (three["due"], three["answered"], three["point"], three["continuous"]) == ("< 5",) * 4
     assert [r["count"] for r in stats.fagerstrom(_filters(world, clinician_id=world["a2"].id), "unit")] == [
         "< 5", 1, "< 5", "< 5", 1]
 
 
 def test_the_region_cohort_counts_the_other_unit_too(world):
+    # unit A's m1 m2 p1 and b1 from the other unit, whose follow-up fell due 2026-02-01, inside the response
+    # window: not yet in the denominator; c1 is in another region
     three = stats.outcomes(_filters(world, unit_id=None), "region", TODAY)[0]
-    # unit A's five and b1 (started 2025-11, due by time, never answered); c1 is in another region
-    assert (three["due"], three["answered"], three["point"], three["continuous"]) == (6, 4, 3, 2)
+    assert (three["due"], three["answered"], three["point"], three["continuous"]) == (3, 3, 2, "< 5")
 
 
 def test_funnel_counts_reached_completed_active_and_the_median(world):
@@ -180,14 +186,16 @@ def test_funnel_counts_reached_completed_active_and_the_median(world):
 
 def test_outcomes_and_fagerstrom_of_the_cohort(world):
     three, six, twelve = stats.outcomes(_filters(world), "unit", TODAY)
-    # due: m1 m2 m3 p1 by time, m4 because it answered; answered m1 m2 m4 p1 (m3 only a draft);
-    # 7 days abstinent m1 (one of two answers) m2 p1; continuous m1 and m4 (at most five times)
-    assert three == {"months": 3, "due": 5, "answered": 4, "response_rate": 80.0,
-                     "point": 3, "point_respondents": 75.0, "point_itt": 60.0,
-                     "continuous": 2, "continuous_respondents": 50.0, "continuous_itt": 40.0}
-    # 6 months: only m2, which answered (smoking); 12 months: only p1, which answered (smoking)
-    assert (six["due"], six["answered"], six["response_rate"], six["point"]) == (1, 1, 100.0, "< 5")
-    assert (twelve["due"], twelve["answered"], twelve["point"], twelve["continuous"]) == (1, 1, "< 5", "< 5")
+    # due: m1 m2 (started by 2025-11-02) and p1 (due when purged); m3 and m4 not yet, though m4 answered.
+    # All three answered; 7 days abstinent m2 and p1, not m1 (one of its two answers says it smoked);
+    # continuous none (m2 never set a stop day, p1 was not)
+    assert three == {"months": 3, "due": 3, "answered": 3, "response_rate": 100.0,
+                     "point": 2, "point_respondents": 66.7, "point_itt": 66.7,
+                     "continuous": "< 5", "continuous_respondents": "< 5", "continuous_itt": "< 5"}
+    # 6 months: only p1 (due on the last day that counts), unanswered; m2's answer is early (due 2026-04-18)
+    assert (six["due"], six["answered"], six["response_rate"], six["point"]) == (1, "< 5", "< 5", "< 5")
+    # 12 months: p1 falls due a day too late to count, so its early answer does not count either
+    assert (twelve["due"], twelve["answered"], twelve["point"], twelve["continuous"]) == ("< 5",) * 4
     bands = [r["count"] for r in stats.fagerstrom(_filters(world), "unit")]
     # first scores: m1 2 (submitted before the 7), p1 1, m4 3 (same time as the 6, inserted first), m2 5
     # (snus), m3 9 (the score-less answer before it does not count); m5 started before the period
@@ -207,4 +215,4 @@ def test_report_is_unchanged_when_moments_of_the_world_are_purged(world, db):
     assert db.session.execute(db.select(db.func.count()).select_from(StatRecord)).scalar_one() == 3
     assert stats.report(_filters(world), TODAY) == before
     funnel = {r["module"]: r for r in before.funnel}
-    assert before.outcomes[0]["continuous"] == 2 and funnel["steg-1"]["reached"] == 5
+    assert before.outcomes[0]["point"] == 2 and funnel["steg-1"]["reached"] == 5

@@ -26,7 +26,7 @@ class StatRecord(db.Model):
     program_id: Mapped[str] = mapped_column(String(64))
     #: the ansvarig behandlare when purged (staff, not patient data): the "clinician" filter
     clinician_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id", ondelete="SET NULL"))
-    #: "YYYY-MM" (UTC) of the start and end; never the day
+    #: "YYYY-MM" (UTC) of the start and end; never the day (the only day kept: fu…_due_on, below)
     started_month: Mapped[str] = mapped_column(String(7))
     ended_month: Mapped[str | None] = mapped_column(String(7))
     #: active | maintenance | ended, when purged (always ended today)
@@ -36,7 +36,9 @@ class StatRecord(db.Model):
     maintained: Mapped[bool] = mapped_column(Boolean, default=False)
     #: Fagerström (FTND or FTND for snus) score of the first submission; None = not answered
     fagerstrom: Mapped[int | None] = mapped_column(Integer)
-    #: per follow-up (3, 6, 12 months): answered, 7-day point abstinent, continuously abstinent
+    #: per follow-up (3, 6, 12 months): answered, 7-day point abstinent, continuously abstinent (Russell
+    #: Standard, web.services.core.stat_outcomes), and when it counts in the ITT denominator: `due_at_purge`
+    #: (it already did when purged) or else `due_on`, the day it falls due ('YYYY-MM-DD'; None = never)
     fu3_answered: Mapped[bool] = mapped_column(Boolean, default=False)
     fu3_point: Mapped[bool] = mapped_column(Boolean, default=False)
     fu3_continuous: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -46,6 +48,12 @@ class StatRecord(db.Model):
     fu12_answered: Mapped[bool] = mapped_column(Boolean, default=False)
     fu12_point: Mapped[bool] = mapped_column(Boolean, default=False)
     fu12_continuous: Mapped[bool] = mapped_column(Boolean, default=False)
+    fu3_due_at_purge: Mapped[bool] = mapped_column(Boolean, default=False)
+    fu3_due_on: Mapped[str | None] = mapped_column(String(10))
+    fu6_due_at_purge: Mapped[bool] = mapped_column(Boolean, default=False)
+    fu6_due_on: Mapped[str | None] = mapped_column(String(10))
+    fu12_due_at_purge: Mapped[bool] = mapped_column(Boolean, default=False)
+    fu12_due_on: Mapped[str | None] = mapped_column(String(10))
 
 
 class StatModule(db.Model):

@@ -53,8 +53,10 @@ def tables(report: Report, scope_names: dict[str, str] | None = None) -> list[Ta
                       for r in report.funnel], chart_column=1))
     out.append(Table("utfall", f"Utfall vid uppföljning: {focus}",
                      ["Uppföljning", "Förväntade (ITT)", "Svarat", "Svarsfrekvens %",
-                      "Rökfria 7 dagar", "7 dagar % av svarande", "7 dagar % ITT",
-                      "Kontinuerligt rökfria", "Kontinuerligt % av svarande", "Kontinuerligt % ITT"],
+                      # the questions cover all tobacco and nicotine (nicotine medicines allowed)
+                      "Tobaks- och nikotinfria 7 dagar", "7 dagar % av svarande", "7 dagar % ITT",
+                      "Kontinuerligt tobaks- och nikotinfria", "Kontinuerligt % av svarande",
+                      "Kontinuerligt % ITT"],
                      [[f"{r['months']} månader", r["due"], r["answered"], r["response_rate"], r["point"],
                        r["point_respondents"], r["point_itt"], r["continuous"], r["continuous_respondents"],
                        r["continuous_itt"]] for r in report.outcomes], chart_column=6))

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, union_all
+from sqlalchemy import and_, case, func, or_, select, true, union_all
 
 from ...extensions import db
 from ...models import CareUnit, Membership, Region, User
@@ -20,6 +20,7 @@ from ...content.programs import all_programs, get_program
 from ..core.bulk import without_jit
 from ..core.stat_facts import (BASE_COLUMNS, FAGERSTROM_FORMS, FOLLOW_UP_COLUMNS, FOLLOW_UPS, module_facts,
                                moment_facts)
+from ..core.stat_outcomes import due
 
 #: cells computed from fewer patients than this are shown as SUPPRESSED
 MIN_CELL = 5
@@ -243,21 +244,17 @@ def funnel(filters: Filters, scope: str) -> list[dict[str, Any]]:
 
 def _cohort_counts(filters: Filters, scope: str, today: date | None) -> dict[int | None, dict[str, int]]:
     """Fagerström score at start → counts of the moments started in the period (one statement):
-    `moments`, and (with `today`) per follow-up N `due{N}` (ITT), `answered{N}`, `point{N}`, `continuous{N}`.
-
-    A follow-up counts as answered, point or continuous only when submitted, so each of those moments is
-    also due.
+    `moments`, and (with `today`) per follow-up N `due{N}` (the ITT denominator), and of those `answered{N}`,
+    `point{N}`, `continuous{N}` (a moment not yet in the denominator counts in none of them).
     """
-    current = month_of_date(today) if today else ""
 
     def aggregate(facts):
         sums = []
         for months in FOLLOW_UPS if today else ():
-            answered = facts.c[f"fu{months}_answered"]
-            due = or_(facts.c.started_month <= shift_month(current, -months), answered)
-            sums += [func.sum(_int(due)).label(f"due{months}"), func.sum(_int(answered)).label(f"answered{months}"),
-                     func.sum(_int(facts.c[f"fu{months}_point"])).label(f"point{months}"),
-                     func.sum(_int(facts.c[f"fu{months}_continuous"])).label(f"continuous{months}")]
+            counted = due(facts, months, today)
+            sums += [func.sum(_int(counted)).label(f"due{months}")]
+            sums += [func.sum(_int(and_(counted, facts.c[f"fu{months}_{kind}"] == true()))).label(f"{kind}{months}")
+                     for kind in ("answered", "point", "continuous")]
         return (select(facts.c.fagerstrom, func.count().label("moments"), *sums)
                 .where(*_scope_where(facts, filters, scope)).group_by(facts.c.fagerstrom))
 
@@ -278,7 +275,8 @@ def _int(expr):
 
 
 def outcomes(filters: Filters, scope: str, today: date, counts: dict | None = None) -> list[dict[str, Any]]:
-    """Per follow-up: due (ITT), answered, response rate, 7-day point and continuous abstinence, both ways."""
+    """Per follow-up (Russell Standard): due (ITT), answered, response rate, 7-day point and continuous
+    abstinence, of the respondents and ITT."""
     counts = _cohort_counts(filters, scope, today) if counts is None else counts
     rows = []
     for months in FOLLOW_UPS:

@@ -5,24 +5,22 @@ in the database or has been purged (gallring writes a StatRecord from exactly th
 deleting, see `records_for`), so every figure on the statistics page is unchanged by a purge.
 Only aggregates are read from them (web.services.clinician.statistics). Definitions: docs/statistics.md.
 
-The form facts (Fagerström at start, follow-ups) come from two derived tables that read the submitted
-forms once per statement and are outer-joined on the moment, and only when a statement asks for those
-columns; a subquery per moment and column took 80 s at 100 000 moments (docs/performance.md).
+The form facts (Fagerström at start; the stop days and follow-ups, web.services.core.stat_outcomes) come
+from derived tables that read the submitted forms once per statement and are outer-joined on the moment,
+and only when a statement asks for those columns; a subquery per moment and column took 80 s at 100 000 moments (docs/performance.md).
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import Float, Integer, and_, case, cast, false, func, literal, null, or_, select, true
 
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, FormResponse, StatModule, StatRecord
+from .stat_outcomes import FOLLOW_UP_COLUMNS, FOLLOW_UPS, LIVE_ONLY, due_days, outcome_columns, purged_column
 
-#: follow-up month → form id (programs/tobakshjalpen.yaml, steg-5/6/7)
-FOLLOW_UPS = {3: "uppfoljning-3m", 6: "uppfoljning-6m", 12: "uppfoljning-12m"}
 #: the Fagerström forms whose first submitted score is the score at start
 FAGERSTROM_FORMS = ("ftnd", "ftnd-snus")
-FOLLOW_UP_COLUMNS = tuple(f"fu{m}_{k}" for m in FOLLOW_UPS for k in ("answered", "point", "continuous"))
 BASE_COLUMNS = ("care_unit_id", "region_id", "program_id", "clinician_id", "started_month", "ended_month",
                 "status", "end_reason", "maintained")
 FACT_COLUMNS = (*BASE_COLUMNS, "fagerstrom", *FOLLOW_UP_COLUMNS)
@@ -72,35 +70,6 @@ def whole_days(start, end):
     return cast(func.floor(func.date_part("epoch", end - start) / literal(86400.0, Float)), Integer)
 
 
-def _answer_false(question: str):
-    return FormResponse.answers[question].as_boolean() == false()
-
-
-def _one_if(condition, then=1):
-    return case((condition, then), else_=0)
-
-
-def _follow_ups(enrollment_ids=None):
-    """Per moment with a submitted follow-up: answered / 7-day point abstinent / continuously abstinent
-    (Russell Standard) per follow-up, as 0/1: the MAX over its submitted follow-up forms ("any of them")."""
-    point = _answer_false("tobak_7_dagar")
-    continuous = and_(FormResponse.answers["stoppdag_satt"].as_string() == "ja",
-                      or_(_answer_false("anvant_sedan_stopp"), _answer_false("mer_an_fem_ganger")))
-    columns = []
-    for months, form_id in FOLLOW_UPS.items():
-        this_form = FormResponse.form_id == form_id
-        # the answers are only read inside the CASE branch of their own form
-        columns += [func.max(_one_if(this_form)).label(f"fu{months}_answered"),
-                    func.max(_one_if(this_form, _one_if(point))).label(f"fu{months}_point"),
-                    func.max(_one_if(this_form, _one_if(continuous))).label(f"fu{months}_continuous")]
-    query = (select(FormResponse.enrollment_id, *columns)
-             .where(FormResponse.status == "submitted", FormResponse.form_id.in_(FOLLOW_UPS.values()))
-             .group_by(FormResponse.enrollment_id))
-    if enrollment_ids is not None:
-        query = query.where(FormResponse.enrollment_id.in_(enrollment_ids))
-    return query.subquery("follow_ups")
-
-
 def _first_fagerstrom(enrollment_ids=None):
     """Per moment: the score of its first submitted Fagerström form (by submission time, then id)."""
     ranked = (select(FormResponse.enrollment_id, cast(FormResponse.score, Integer).label("fagerstrom"),
@@ -112,11 +81,6 @@ def _first_fagerstrom(enrollment_ids=None):
         ranked = ranked.where(FormResponse.enrollment_id.in_(enrollment_ids))
     ranked = ranked.subquery("fagerstrom_ranked")
     return select(ranked.c.enrollment_id, ranked.c.fagerstrom).where(ranked.c.rn == 1).subquery("fagerstrom")
-
-
-def _flag(column):
-    """0/1/NULL (no row in the outer-joined table) → true/false."""
-    return case((column == 1, true()), else_=false())
 
 
 def live_moment_facts(enrollment_ids=None, columns=FACT_COLUMNS, started: Months = (None, None), forms_of=None):
@@ -139,9 +103,8 @@ def live_moment_facts(enrollment_ids=None, columns=FACT_COLUMNS, started: Months
         source = source.outerjoin(first, first.c.enrollment_id == Enrollment.id)
         found["fagerstrom"] = first.c.fagerstrom
     if set(FOLLOW_UP_COLUMNS) & set(columns):
-        follow_ups = _follow_ups(forms_of)
-        source = source.outerjoin(follow_ups, follow_ups.c.enrollment_id == Enrollment.id)
-        found.update({name: _flag(follow_ups.c[name]) for name in FOLLOW_UP_COLUMNS})
+        source, outcomes = outcome_columns(source, forms_of)
+        found.update(outcomes)
     selected = {**base, **found}
     query = (select(*(selected[name].label(name) for name in columns), Enrollment.id.label("enrollment_id"))
              .select_from(source).where(*_started_in(Enrollment.started_at, started)))
@@ -167,7 +130,8 @@ def moment_facts(*columns: str, started: Months = (None, None), within=None) -> 
         forms_of = select(keys.c.enrollment_id).where(*within(keys))
     live = live_moment_facts(columns=columns, started=started, forms_of=forms_of)
     live = live.with_only_columns(*(live.selected_columns[name] for name in columns))
-    purged = (select(*(getattr(StatRecord, name).label(name) for name in columns))
+    purged = (select(*(purged_column(name) if name in FOLLOW_UP_COLUMNS else getattr(StatRecord, name).label(name)
+                       for name in columns))
               .where(*_months_in(StatRecord.started_month, started)))
     return [live.subquery("facts"), purged.subquery("purged_facts")]
 
@@ -220,18 +184,22 @@ def module_facts(started: Months = (None, None)) -> list:
     return [live.subquery("module_facts"), purged.subquery("purged_module_facts")]
 
 
-def records_for(enrollment_ids: list[int]) -> list[StatRecord]:
+def records_for(enrollment_ids: list[int], today: date) -> list[StatRecord]:
     """De-identified StatRecords (with their StatModules) of these live moments, added to the session.
 
-    Written by gallring in the purge's transaction, before the moments are deleted.
+    Written by gallring in the purge's transaction, before the moments are deleted. A follow-up already in
+    the ITT denominator today is kept as `due_at_purge` without its day; only one not yet there keeps the
+    day it falls due (stat_outcomes.due), so the purge changes no figure then either.
     """
     records: dict[int, StatRecord] = {}
     for row in db.session.execute(live_moment_facts(enrollment_ids)).mappings():
-        values = {name: row[name] for name in FACT_COLUMNS}
+        values = {name: row[name] for name in FACT_COLUMNS if name not in LIVE_ONLY}
         values["maintained"] = bool(values["maintained"])
-        for name in FACT_COLUMNS:
-            if name.startswith("fu"):
+        for name in values:
+            if name.startswith("fu") and not name.endswith("_due_on"):
                 values[name] = bool(values[name])
+        for months, (counted, day) in due_days(row["program_id"], row["quit_on"], row["started_at"], today).items():
+            values[f"fu{months}_due_at_purge"], values[f"fu{months}_due_on"] = counted, None if counted else day
         records[row["enrollment_id"]] = StatRecord(**values)
     db.session.add_all(records.values())
     db.session.flush()

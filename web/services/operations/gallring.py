@@ -150,7 +150,7 @@ def purge(p: Plan, *, rule: str, now: datetime, user_id: int | None, user_name: 
         p = plan(p.patient_id, p.enrollment_ids)
         ids = p.enrollment_ids
         audio = _welcome_audio_paths(ids)
-        p.counts["stat_records"] = len(records_for(ids))
+        p.counts["stat_records"] = len(records_for(ids, local_date(now)))
         p.counts["audio"] = len(audio)
         plans = select(ActivityPlan.id).where(ActivityPlan.enrollment_id.in_(ids))
         convs = select(Conversation.id).where(Conversation.enrollment_id.in_(ids))
