@@ -18,9 +18,9 @@ def _web_app(test_config: dict | None = None):
 
     try:
         return create_app(test_config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+    except ConfigError as exc:  # an invalid program too: its errors as file:line:col lines
+        for line in exc.lines():
+            click.echo(line, err=True)
         raise SystemExit(1)
 
 
@@ -119,6 +119,7 @@ def demo(host: str, port: int, seed_only: bool, server: str, moments: int) -> No
         for patient, path in pending_activations(datetime.now(UTC)):
             click.echo(f"  Aktivering:  {patient.full_name}: {url.rstrip('/')}{path}")
     click.echo(f"  Förhandsvisning för författare: {url}author/")
+    _echo_not_loaded(app)
     from web.notify.transports import describe
 
     click.echo(f"  Aviseringar: {describe(app.config)}")
@@ -132,6 +133,15 @@ def demo(host: str, port: int, seed_only: bool, server: str, moments: int) -> No
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+def _echo_not_loaded(app) -> None:
+    """One line per program file that did not load (its errors were logged above, one line each)."""
+    from web.programs import not_loaded
+
+    with app.app_context():
+        for name, errors in not_loaded().items():
+            click.echo(f"  Ej inläst:   {name}: {len(errors)} fel (visas i förhandsvisningen)", err=True)
 
 
 def _seed_moments(app, n: int) -> None:
