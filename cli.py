@@ -1,7 +1,8 @@
 """The `stegvis` command line: the click group `main` and the registration of every command.
 
 The commands live in modules grouped by audience, thin click commands over engine and web.services:
-- cli_authoring.py — validate, outline, simulate, audio build (program authors; the pure engine);
+- cli_authoring.py — validate, outline, simulate, audio build (program authors; the pure engine), and
+  preview (the author preview served with live reload);
 - cli_diff.py — diff, and `validate --against REV` (program versions in git);
 - cli_ops.py — db, serve, demo, tick, worker (operators);
 - cli_translations.py — translations update/stamp (translators' PO files and pages);
@@ -22,6 +23,7 @@ COMMANDS = {
     "validate": "cli_authoring:validate",
     "outline": "cli_authoring:outline",
     "simulate": "cli_authoring:simulate",
+    "preview": "cli_authoring:preview",
     "audio": "cli_authoring:audio",
     "diff": "cli_diff:diff",
     "db": "cli_ops:db",
