@@ -120,3 +120,12 @@ def test_an_urgent_alert_with_holds_names_what_is_held_and_the_text_shown_meanwh
         "motivationen, modul Steg 2 Uppstart och stoppfasen – var nyfiken och aktiv",
         "    Invånaren ser under spärren: Din behandlare hör av sig.",
     ]
+
+
+def test_the_schema_says_a_reminder_sends_the_neutral_notice_not_its_title():
+    from web.notify.templates import TEMPLATES
+
+    schema = json.loads((ROOT / "engine" / "program.schema.json").read_text(encoding="utf-8"))
+    title = schema["$defs"]["reminder"]["properties"]["title"]["description"]
+    notice = TEMPLATES["reminder"]
+    assert f"{notice.subject}: {notice.text}" in title and "never receives it" in title
