@@ -74,6 +74,8 @@ def test_an_edit_changes_the_reload_feed_and_its_error_shows_in_place_until_fixe
     client = _logged_in(app, password)
     step = "/author/alla-typer/modul/start/fragor"
     before = client.get("/author/andringar").get_json()["fingerprint"]
+    # the page carries the fingerprint it was rendered from: an edit saved before the first poll reloads it too
+    assert f'data-fingerprint="{before}"' in html_text(client.get(step))
     assert client.get("/author/andringar").get_json()["fingerprint"] == before  # nothing changed: no reload
     yaml = programs_dir / "alla-typer.yaml"
     good = yaml.read_text(encoding="utf-8")

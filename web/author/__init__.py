@@ -54,8 +54,10 @@ def _program(key: str) -> Program:
 
 @bp.context_processor
 def author_globals():
-    """The reload script runs only where the preview rereads files (development)."""
-    return {"live_reload": author_service.reloads(current_app)}
+    """The reload script runs only where the preview rereads files (development); it compares the files'
+    fingerprint with the one this page was rendered from, so an edit made while the page loads counts too."""
+    live = author_service.reloads(current_app)
+    return {"live_reload": live, "rendered_fingerprint": author_service.current_fingerprint() if live else None}
 
 
 @bp.route("/")
