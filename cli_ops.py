@@ -154,6 +154,9 @@ def _seed_moments(app, n: int) -> None:
 
     started = time.perf_counter()
     with app.app_context():
+        if get_program("tobakshjalpen") is None:
+            click.echo("  Moment: inga tillagda, tobakshjalpen.yaml lästes inte in (se felen ovan)", err=True)
+            return
         seed_moments(get_program("tobakshjalpen"), n, datetime.now(UTC),
                      progress=lambda done: click.echo(f"\r  Moment: {done}/{n}", nl=False, err=True))
     click.echo(f"\n  {n} moment tillagda på {time.perf_counter() - started:.0f} s", err=True)

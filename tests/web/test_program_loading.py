@@ -145,3 +145,19 @@ def test_a_running_moment_keeps_its_pinned_version_when_its_file_no_longer_loads
         patient = restarted.test_client()
         patient.post("/invanare/logga-in", data={"personnummer": JANE, "password": PATIENT_PASSWORD})
         assert "Svara på frågorna nedan." in html_text(patient.get(step_url(moment)))
+
+
+def test_stegvis_demo_starts_with_an_invalid_program_and_names_it(tmp_path, monkeypatch, programs_dir, broken):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("STEGVIS_PROGRAMS_DIR", str(programs_dir))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(main, ["demo", "--seed-only", "--moments", "3"])
+    assert result.exit_code == 0, result.output
+    assert "Ej inläst:   trasig.yaml: 1 fel (visas i förhandsvisningen)" in result.output
+    # the demo's patients are in Tobakshjälpen, which this folder does not have: seeded without moments
+    assert "Moment: inga tillagda, tobakshjalpen.yaml lästes inte in" in result.output
+    assert "Traceback" not in result.output
