@@ -1,8 +1,9 @@
 """`stegvis` commands for program authors: validate, outline, preview, simulate and audio build.
 
 Thin click commands over the pure engine (engine.loader, engine.authoring), the audio cache and, for
-preview, the web app's author preview; registered on the `stegvis` group by cli.py. Each command catches ProgramError and prints clean
-`file:line:col: error: …` lines; exit codes: 0 success, 1 problems found / scenario rejected, 2 usage error.
+preview, the web app's author preview; registered on the `stegvis` group by cli.py. Each command catches
+ProgramError and prints clean `file:line:col: error: …` lines; exit codes: 0 success, 1 problems found /
+scenario rejected, 2 usage error.
 """
 from __future__ import annotations
 
@@ -112,7 +113,8 @@ def preview_app(files: list[str], folder: str, base_url: str):
     from web import manage
     from web.services.operations.preview_login import add_author
 
-    config = {"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'preview.db'}",
+    config = {"SECRET_KEY": secrets.token_hex(32),
+              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'preview.db'}",
               "PROGRAMS_STRICT": False, "AUTHOR_RELOAD": True, "BASE_URL": base_url,
               "AUTHOR_PROGRAM_FILES": [os.path.abspath(f) for f in files] or None}
     if files:

@@ -33,7 +33,8 @@ def tobak_json():
 
 
 def test_an_alert_shows_its_rule_urgency_and_the_patients_feedback(tobak_lines):
-    at = tobak_lines.index("  Larm: Mycket nedstämd eller ledsen (3 eller 4 av 4) (när nedstamdhet >= 3; inte brådskande)")
+    at = tobak_lines.index(
+        "  Larm: Mycket nedstämd eller ledsen (3 eller 4 av 4) (när nedstamdhet >= 3; inte brådskande)")
     assert tobak_lines[at + 1].startswith("    Invånaren ser: **Du har svarat att du är mycket nedstämd eller ledsen.**")
     assert tobak_lines[at + 1].endswith("Om det är akut, ring 112.")
 

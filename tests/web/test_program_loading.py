@@ -161,3 +161,15 @@ def test_stegvis_demo_starts_with_an_invalid_program_and_names_it(tmp_path, monk
     # the demo's patients are in Tobakshjälpen, which this folder does not have: seeded without moments
     assert "Moment: inga tillagda, tobakshjalpen.yaml lästes inte in" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_second_file_with_a_program_id_already_loaded_is_not_loaded_and_says_why(app_config, programs_dir):
+    from web import create_app
+    from web.programs import all_programs, not_loaded
+
+    shutil.copy(programs_dir / "alla-typer.yaml", programs_dir / "kopia.yaml")
+    with create_app(app_config).app_context():
+        assert all_programs()["alla-typer"].source_path == str(programs_dir / "alla-typer.yaml")
+        assert [e.format() for e in not_loaded()["kopia.yaml"]] == [
+            f"{programs_dir / 'kopia.yaml'}:1:1: error: the id 'alla-typer' is already used by "
+            f"{programs_dir / 'alla-typer.yaml'}; give each program its own id"]
