@@ -2,7 +2,8 @@
 
 The commands live in the package `commands/`, grouped by audience, thin click commands over engine and
 web.services:
-- commands/authors/ — `programs` (validate, outline, simulate, audio build: the pure engine), `diff` (diff,
+- commands/authors/ — `programs` (validate, outline, simulate, audio build: the pure engine;
+  preview: the author preview served with live reload), `diff` (diff,
   and `validate --against REV`: program versions in git), `translations` (translators' PO files and pages);
 - commands/operators/ — `operations` (db, serve, demo, tick, worker), with `database` (migrations) and
   `demo_data` (the demo's seed);
@@ -23,6 +24,7 @@ COMMANDS = {
     "validate": "commands.authors.programs:validate",
     "outline": "commands.authors.programs:outline",
     "simulate": "commands.authors.programs:simulate",
+    "preview": "commands.authors.programs:preview",
     "audio": "commands.authors.programs:audio",
     "diff": "commands.authors.diff:diff",
     "db": "commands.operators.operations:db",

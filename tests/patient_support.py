@@ -8,6 +8,7 @@ form (`patient_login`). The fixtures need no import; the helpers below are impor
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -25,6 +26,14 @@ def test_program():
     from engine.loader import load_program
 
     return load_program(DATA / "alla-typer.yaml")
+
+
+def copy_alla_typer(folder: Path) -> Path:
+    """A programs folder at `folder` with an editable copy of alla-typer's YAML and content."""
+    folder.mkdir()
+    shutil.copy(DATA / "alla-typer.yaml", folder / "alla-typer.yaml")
+    shutil.copytree(DATA / "content", folder / "content")
+    return folder
 
 
 def with_alla_typer(request) -> dict:

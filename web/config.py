@@ -28,6 +28,10 @@ class ConfigError(Exception):
         super().__init__("\n".join(problems))
         self.problems = problems
 
+    def lines(self) -> list[str]:
+        """The lines to print, one per problem (`error: …`)."""
+        return [f"error: {problem}" for problem in self.problems]
+
 
 def normalise_database_url(url: str) -> str:
     """Accept the common `postgres://` and `postgresql://` spellings and use the psycopg 3 driver."""
@@ -77,6 +81,9 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "STAFF_NOTICE_MINUTES": _int(env, "STEGVIS_STAFF_NOTICE_MINUTES", 15),
         #: programs preloaded by the caller (tests share one load); None = load PROGRAMS_DIR
         "PROGRAMS": None,
+        #: an invalid program in PROGRAMS_DIR stops the app (True: `stegvis serve`, operators' commands)
+        #: or is left out with its errors logged (False: the demo and the preview); None = False in the demo and tests
+        "PROGRAMS_STRICT": None,
         #: callable returning an aware datetime; tests freeze time with it
         "CLOCK": None,
         #: key of the export pseudonyms (HMAC of the personnummer); None = SECRET_KEY
@@ -97,6 +104,8 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     problems: list[str] = []
     relaxed = cfg["TESTING"] or cfg["DEMO"]
+    if cfg["PROGRAMS_STRICT"] is None:
+        cfg["PROGRAMS_STRICT"] = not relaxed
     key = cfg.get("SECRET_KEY")
     if not key:
         if relaxed:

@@ -1,8 +1,9 @@
-"""`stegvis` commands for program authors: validate, outline, simulate and audio build.
+"""`stegvis` commands for program authors: validate, outline, preview, simulate and audio build.
 
-Thin click commands over the pure engine (engine.loader, engine.authoring) and the audio cache;
-registered on the `stegvis` group by cli.py. Each command catches ProgramError and prints clean
-`file:line:col: error: …` lines; exit codes: 0 success, 1 problems found / scenario rejected, 2 usage error.
+Thin click commands over the pure engine (engine.loader, engine.authoring), the audio cache and, for
+preview, the web app's author preview; registered on the `stegvis` group by cli.py. Each command catches
+ProgramError and prints clean `file:line:col: error: …` lines; exit codes: 0 success, 1 problems found /
+scenario rejected, 2 usage error.
 """
 from __future__ import annotations
 
@@ -96,6 +97,75 @@ def outline(program: str, fmt: str) -> None:
     _emit(fmt, lambda: outline_data(loaded), lambda: outline_text(loaded))
 
 
+# --- preview ----------------------------------------------------------------------------------
+
+
+def preview_app(files: list[str], folder: str, base_url: str):
+    """The author preview's app on a new SQLite database in `folder`, with a Författare login.
+
+    Returns (app, password). Every program of the folder that loads is served; the others show their
+    errors (file:line:col) in the browser; the pages reload when a program or content file changes.
+    """
+    import os
+    import secrets
+    from pathlib import Path
+
+    from commands.operators import database as manage
+    from web.services.operations.preview_login import add_author
+
+    config = {"SECRET_KEY": secrets.token_hex(32),
+              "SQLALCHEMY_DATABASE_URI": f"sqlite:///{Path(folder) / 'preview.db'}",
+              "PROGRAMS_STRICT": False, "AUTHOR_RELOAD": True, "BASE_URL": base_url,
+              "AUTHOR_PROGRAM_FILES": [os.path.abspath(f) for f in files] or None}
+    if files:
+        config["PROGRAMS_DIR"] = os.path.dirname(os.path.abspath(files[0]))
+    app = _web_app(config)
+    manage.upgrade(app)
+    password = secrets.token_urlsafe(9)
+    with app.app_context():
+        add_author(password)
+    return app, password
+
+
+def _web_app(config: dict):
+    from commands.operators.operations import _web_app as build
+
+    return build(config)
+
+
+@click.command()
+@click.argument("programs", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5001, show_default=True, type=int, help="Port to listen on.")
+def preview(programs: tuple[str, ...], host: str, port: int) -> None:
+    """Serve the author preview of PROGRAM… (default: every programs/*.yaml); pages reload on every edit."""
+    import shutil
+    import tempfile
+
+    from web.services.operations.preview_login import USERNAME
+
+    url = f"http://{host}:{port}/author/"
+    folder = tempfile.mkdtemp(prefix="stegvis-preview-")
+    try:
+        app, password = preview_app(list(programs), folder, url.removesuffix("/author/"))
+        with app.app_context():
+            from web.services import author as author_service
+
+            shown = list(author_service.previews().values())
+        click.echo("Stegvis förhandsvisning")
+        click.echo(f"  Adress:      {url}")
+        click.echo(f"  Logga in:    {USERNAME} / {password}")
+        for item in shown:
+            state = f"{len(item.errors)} fel (visas i webbläsaren)" if item.errors else "inga fel"
+            click.echo(f"  Program:     {item.path.name}: {state}")
+        click.echo("  Sidan laddas om när en programfil eller en innehållsfil ändras. Avsluta med Ctrl-C.")
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 # --- simulate ---------------------------------------------------------------------------------
 
 
@@ -160,4 +230,4 @@ def audio_build(program: str, backend: str, out: str | None, timeout: float) -> 
 
 
 #: what cli.py registers on the `stegvis` group
-COMMANDS = [validate, outline, simulate, audio]
+COMMANDS = [validate, outline, simulate, audio, preview]

@@ -3,7 +3,9 @@
 update  writes (or merges into) <lang>/program.po every YAML text of the program, msgctxt = its id path,
         msgid = the Swedish text. Existing translations are kept; an entry whose Swedish text changed is
         marked fuzzy with the previous text (#| msgid), so PO editors (Poedit, Lokalize, Weblate) show
-        what changed. It then lists the step pages still to translate or to review.
+        what changed. For every module declared complete (`translations: {L: {complete: [...]}}`) it writes
+        a stub of each step page not there yet: the Swedish page under a note, without front matter, so
+        it is not shown to patients until translated and stamped. It then lists the pages to review.
 stamp   records in a translated page's front matter the sha256 of the Swedish page it now matches
         (after translating or reviewing it), so `stegvis validate` no longer calls it stale.
 """
@@ -71,8 +73,11 @@ def update(program: str, language: str) -> None:
             continue  # untranslated pages are listed by `stegvis validate` where they are expected
         with open(page, encoding="utf-8") as f:
             fields, _ = split_front_matter(f.read())
-        if fields.get("source-sha256") != fingerprint(source.key, source.text):
+        if not fields.get("source-sha256"):
+            click.echo(f"{page}: not translated yet; translate it, then run `stegvis translations stamp`")
+        elif fields["source-sha256"] != fingerprint(source.key, source.text):
             click.echo(f"{page}: the Swedish page has changed; review it, then run `stegvis translations stamp`")
+    _write_stubs(loaded, language, folder)
 
 
 @translations.command("stamp")
@@ -102,6 +107,32 @@ def stamp(program: str, language: str, pages: tuple[str, ...]) -> None:
             f.write(with_front_matter(steps[relative].text, body))
         stamped += 1
     click.echo(f"{stamped} pages stamped in {folder}")
+
+
+def _write_stubs(program, language: str, folder: str) -> None:
+    """A stub (the Swedish page, unstamped) for every missing page of the modules declared complete for `language`."""
+    from engine.loader.translations import stub_text
+
+    translation = program.translations.get(language)
+    complete = translation.complete if translation else ()
+    if not complete:
+        click.echo(f"no module is declared complete for {language}: add `translations: {{{language}: {{complete: "
+                   "[module ids]}}}` to the program to get its pages to translate")
+        return
+    written = 0
+    for module in program.modules:
+        if module.id not in complete:
+            continue
+        for step in module.steps:
+            page = os.path.join(folder, step.content) if step.content else None
+            if page is None or os.path.exists(page):
+                continue  # never overwrite a page someone may have translated
+            os.makedirs(os.path.dirname(page), exist_ok=True)
+            with open(page, "w", encoding="utf-8") as out:
+                out.write(stub_text(step.text, language, step.content))
+            click.echo(f"{page}: stub written (the Swedish page); translate it, then run `stegvis translations stamp`")
+            written += 1
+    click.echo(f"{written} page stubs written for the modules declared complete ({', '.join(complete)})")
 
 
 def _content(program, key: str) -> str:

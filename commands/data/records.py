@@ -27,8 +27,8 @@ def _app_context():
         try:
             app = create_app(None if os.environ.get("SECRET_KEY") else {"SECRET_KEY": secrets.token_hex(32)})
         except ConfigError as exc:
-            for problem in exc.problems:
-                click.echo(f"error: {problem}", err=True)
+            for line in exc.lines():
+                click.echo(line, err=True)
             raise SystemExit(1)
     with app.app_context():
         try:

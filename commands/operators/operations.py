@@ -18,9 +18,9 @@ def _web_app(test_config: dict | None = None):
 
     try:
         return create_app(test_config)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            click.echo(f"error: {problem}", err=True)
+    except ConfigError as exc:  # an invalid program too: its errors as file:line:col lines
+        for line in exc.lines():
+            click.echo(line, err=True)
         raise SystemExit(1)
 
 
@@ -120,6 +120,7 @@ def demo(host: str, port: int, seed_only: bool, server: str, moments: int) -> No
         for patient, path in pending_activations(datetime.now(UTC)):
             click.echo(f"  Aktivering:  {patient.full_name}: {url.rstrip('/')}{path}")
     click.echo(f"  Förhandsvisning för författare: {url}author/")
+    _echo_not_loaded(app)
     from web.notify.transports import describe
 
     click.echo(f"  Aviseringar: {describe(app.config)}")
@@ -135,6 +136,15 @@ def demo(host: str, port: int, seed_only: bool, server: str, moments: int) -> No
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
+def _echo_not_loaded(app) -> None:
+    """One line per program file that did not load (its errors were logged above, one line each)."""
+    from web.content.programs import not_loaded
+
+    with app.app_context():
+        for name, errors in not_loaded().items():
+            click.echo(f"  Ej inläst:   {name}: {len(errors)} fel (visas i förhandsvisningen)", err=True)
+
+
 def _seed_moments(app, n: int) -> None:
     """`demo --moments N`: N more moments in bulk, with a progress line."""
     import time
@@ -145,6 +155,9 @@ def _seed_moments(app, n: int) -> None:
 
     started = time.perf_counter()
     with app.app_context():
+        if get_program("tobakshjalpen") is None:
+            click.echo("  Moment: inga tillagda, tobakshjalpen.yaml lästes inte in (se felen ovan)", err=True)
+            return
         seed_moments(get_program("tobakshjalpen"), n, datetime.now(UTC),
                      progress=lambda done: click.echo(f"\r  Moment: {done}/{n}", nl=False, err=True))
     click.echo(f"\n  {n} moment tillagda på {time.perf_counter() - started:.0f} s", err=True)

@@ -5,6 +5,8 @@ from typing import Any
 
 from ..model import Form, Module, Program, Question
 from ..text import plural
+from .outline_review import (form_review_data, form_review_lines, form_text_lines, question_review_lines,
+                             review_data, review_lines)
 from .text_stats import lix, words
 
 KIND_SV = {"mandatory": "obligatorisk", "individual": "individuell"}
@@ -23,7 +25,8 @@ METHOD_SV = {"sum": "summa", "mean": "medelvärde"}
 
 
 def outline_data(program: Program) -> dict[str, Any]:
-    """The outline as `{id, title, version, digest, recommended_days, modules, forms}` (see `stegvis outline`)."""
+    """The outline as `{id, title, version, digest, recommended_days, modules, forms, welcome_text, batteries,
+    reminders, suggestions}` (see `stegvis outline`); each form has its texts, bands, validations and alerts."""
     return {
         "id": program.id,
         "title": program.title,
@@ -51,8 +54,10 @@ def outline_data(program: Program) -> dict[str, Any]:
             }
             for m in program.modules
         ],
-        "forms": [{"id": f.id, "title": f.title, "questions": [_question_data(q) for q in f.questions]}
+        "forms": [{"id": f.id, "title": f.title, "questions": [_question_data(q) for q in f.questions],
+                   **form_review_data(f)}
                   for f in program.forms.values()],
+        **review_data(program),
     }
 
 
@@ -64,7 +69,8 @@ def _question_data(q: Question) -> dict[str, Any]:
 
 
 def outline_text(program: Program) -> str:
-    """A plain-language Swedish outline a clinician can review: modules, steps, forms and score bands."""
+    """A plain-language Swedish outline a clinician can review: modules, steps, forms with their texts, rules and
+    alerts, score bands, batteries, reminders and suggestions."""
     lines = [
         f"{program.title} (id {program.id}, version {program.version})",
         f"Rekommenderad längd: {plural(program.recommended_days, 'dag', 'dagar')}",
@@ -84,6 +90,8 @@ def outline_text(program: Program) -> str:
     lines += ["", f"Formulär ({len(program.forms)})"]
     for form in program.forms.values():
         lines += _form_lines(form)
+        lines += form_review_lines(program, form)
+    lines += review_lines(program)
     return "\n".join(lines) + "\n"
 
 
@@ -94,7 +102,7 @@ def _module_facts(module: Module) -> str:
 
 
 def _form_lines(form: Form) -> list[str]:
-    lines = ["", f"{form.title} [{form.id}]"]
+    lines = ["", f"{form.title} [{form.id}]", *form_text_lines(form)]
     for number, q in enumerate(form.questions, start=1):
         facts = [QUESTION_TYPE_SV.get(q.type, q.type)]
         if q.required:
@@ -107,6 +115,7 @@ def _form_lines(form: Form) -> list[str]:
         for option in q.options:
             score = f" ({_num(option.score)} p)" if option.score is not None else ""
             lines.append(f"       - {option.label}{score}")
+        lines += question_review_lines(q)
     scoring = form.scoring
     if scoring is not None:
         how = "uttryck " + scoring.expression if scoring.expression else METHOD_SV.get(scoring.method, scoring.method)

@@ -365,7 +365,8 @@ def _test_failures(form: Form, test: FormTest) -> list[str]:
     failures = []
     if test.score is not None and not _close(result.total, test.score):
         got = "no score" if result.total is None else fmt(result.total)
-        failures.append(f"expected score {fmt(test.score)}, got {got}")
+        why = _no_score_reason(form, clean(form, values, today=test.today)) if result.total is None else ""
+        failures.append(f"expected score {fmt(test.score)}, got {got}{why}")
     got_band = result.band.label if result.band else None
     if test.band is not None and got_band != test.band:
         failures.append(f"expected band '{test.band}', got "
@@ -378,6 +379,26 @@ def _test_failures(form: Form, test: FormTest) -> list[str]:
             failures.append(f"expected subscale '{sub_id}' {fmt(expected)}, got "
                             + ("no score" if sub_score is None else fmt(sub_score)))
     return failures
+
+
+def _no_score_reason(form: Form, values: Mapping[str, Any]) -> str:
+    """Why a form with scoring gave no score for these answers, with the fix (empty when it cannot tell)."""
+    scoring = form.scoring
+    if scoring is None:
+        return ""
+    counted = scored_items(form)
+    if not counted:
+        return ("; no question of this form can be scored, so there is nothing to score: give the options a score, "
+                "or use number, scale or yes/no questions")
+    unanswered = [q.id for q in counted if adjusted_score(form, q, values.get(q.id)) is None]
+    if not unanswered or scoring.missing != "error":
+        return ""
+    listed = ", ".join(f"'{qid}'" for qid in unanswered) + (" is" if len(unanswered) == 1 else " are")
+    if not scoring.items:
+        return (f"; scoring has no items:, so every question that can carry a score counts, and {listed} "
+                "unanswered here (missing: error gives no score): list the questions that count under "
+                "scoring.items, or set missing: zero or prorate")
+    return f"; the scored item {listed} unanswered here (missing: error gives no score)"
 
 
 def _close(actual: float | None, expected: float) -> bool:

@@ -354,7 +354,12 @@ def scoring_problems(form: Form) -> list[str]:
             q = check_item(where, qid)
             if q is not None and where == "scoring.reverse" and item_range(q) is None:
                 problems.append(f"scoring.reverse: '{qid}' needs min and max to be reversed")
-    if not scoring.items and not scoring.expression and not any(can_score(q) for q in form.questions):
-        problems.append("scoring: no question of this form can be scored; give the options a "
-                        "score or use number, scale or yes/no questions")
+    if not scoring.items and not any(can_score(q) for q in form.questions):
+        if scoring.expression:  # it is computed only from answered scored items: it would never give a score
+            problems.append("scoring: the expression is computed from the scored items, and without items: no "
+                            "question of this form can be scored, so it never gives a score; give the options a "
+                            "score (or use number, scale or yes/no questions) and list them under scoring.items")
+        else:
+            problems.append("scoring: no question of this form can be scored; give the options a "
+                            "score or use number, scale or yes/no questions")
     return problems

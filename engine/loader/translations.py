@@ -10,6 +10,9 @@ Per declared language (`translations: {en: {complete: [inledning, steg-1]}}` in 
       source-sha256: 5f2c…
       ---
 
+  A page without it (a stub written by `stegvis translations update`, still in Swedish) counts as
+  missing, as a fuzzy catalogue entry does: the patient sees the Swedish page until it is stamped.
+
 `check_translations` reports, per language, missing texts of the modules declared complete (plus the
 program's title and welcome text) and stale ones (source changed since translation) as warnings, which
 `--strict` makes fatal. Texts outside the declared modules may be missing: they fall back to Swedish.
@@ -52,6 +55,13 @@ def split_front_matter(text: str) -> tuple[dict[str, str], str]:
         if found:
             fields[found.group("key")] = found.group("value")
     return fields, text.replace("\r\n", "\n")[match.end():]
+
+
+def stub_text(source_markdown: str, language: str, relative: str) -> str:
+    """A page to translate: the Swedish Markdown under a note, without front matter (so it is not shown yet)."""
+    note = (f"<!-- Översätt sidan till {language} och kör sedan "
+            f"`stegvis translations stamp PROGRAM --lang {language} {relative}`. -->\n\n")
+    return note + source_markdown
 
 
 def with_front_matter(source_markdown: str, body: str) -> str:
@@ -129,8 +139,11 @@ def _step_files(program: Program, folder: str, problems: list[Problem]) -> dict[
             fields, body = split_front_matter(text)
             source = fields.get("source-sha256", "")
             if not _SHA256.fullmatch(source):
-                problems.append(Problem(Location(path, 1, 1), "front matter 'source-sha256: <hex>' missing: "
-                                        "run `stegvis translations stamp` after translating the page", "warning"))
+                # like a fuzzy entry: a page never stamped (a stub of `translations update`) is not shown yet
+                problems.append(Problem(Location(path, 1, 1), "front matter 'source-sha256: <hex>' missing: the page "
+                                        "is not shown until you translate it and run `stegvis translations stamp`",
+                                        "warning"))
+                body = ""
             entries[step_key(module.id, step.id, "text")] = TranslationEntry(body, source, Location(path, 1, 1))
     return entries
 

@@ -94,7 +94,8 @@ def test_outline_json_has_exactly_the_documented_shape(run):
     result = run("outline", "somn.yaml", "--format", "json")
     assert result.exit_code == 0
     data = json.loads(result.output)
-    assert list(data) == ["id", "title", "version", "digest", "recommended_days", "modules", "forms"]
+    assert list(data) == ["id", "title", "version", "digest", "recommended_days", "modules", "forms",
+                          "welcome_text", "batteries", "reminders", "suggestions"]
     assert (data["id"], data["title"], data["version"], data["recommended_days"]) == ("somn", "Sömnskolan", "0.3.1", 42)
     first = data["modules"][0]
     assert list(first) == ["id", "title", "kind", "default_days", "starts_with_moment", "steps"]

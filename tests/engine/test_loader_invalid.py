@@ -167,6 +167,19 @@ EXPECTED = {
     "golden_test_fails": [
         "invalid/golden_test_fails.yaml:44:9: error: golden test 'dåligt ger sämre': expected score 3, got 2",
     ],
+    "scoring_expression_without_items": [
+        "invalid/scoring_expression_without_items.yaml:40:7: error: scoring: the expression is computed from the "
+        "scored items, and without items: no question of this form can be scored, so it never gives a score; give "
+        "the options a score (or use number, scale or yes/no questions) and list them under scoring.items",
+    ],
+    "golden_test_default_items_unanswered": [
+        "invalid/golden_test_default_items_unanswered.yaml:49:9: error: golden test 'dåligt ger sämre': expected "
+        "score 2, got no score; scoring has no items:, so every question that can carry a score counts, and 'kaffe' "
+        "is unanswered here (missing: error gives no score): list the questions that count under scoring.items, "
+        "or set missing: zero or prorate",
+        "invalid/golden_test_default_items_unanswered.yaml:49:9: error: golden test 'dåligt ger sämre': expected "
+        "band 'Sämre', got no band",
+    ],
     # --- YAML itself
     "duplicate_yaml_key": [
         "invalid/duplicate_yaml_key.yaml:15:5: error: duplicate key 'title' (first defined on line 13)",

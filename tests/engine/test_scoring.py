@@ -416,4 +416,19 @@ def test_a_golden_test_expecting_a_score_from_an_unscored_form_fails():
 
 def test_a_golden_test_expecting_a_score_when_there_is_none():
     form = replace(mood(), tests=(FormTest("t", frozen_map({"a": 1}), score=3),))
-    assert messages(form) == ["test 't': expected score 3, got no score"]
+    assert messages(form) == [
+        "test 't': expected score 3, got no score; scoring has no items:, so every question that can carry a score "
+        "counts, and 'b', 'c' are unanswered here (missing: error gives no score): list the questions that count "
+        "under scoring.items, or set missing: zero or prorate"]
+
+
+def test_a_golden_test_without_a_score_names_the_unanswered_items_it_lists():
+    form = replace(mood(items=("a", "b")), tests=(FormTest("t", frozen_map({"a": 1}), score=3),))
+    assert messages(form) == [
+        "test 't': expected score 3, got no score; the scored item 'b' is unanswered here (missing: error gives "
+        "no score)"]
+
+
+def test_with_missing_zero_there_is_always_a_score_and_no_reason_to_give():
+    form = replace(mood(missing="zero"), tests=(FormTest("t", frozen_map({"a": 1}), score=3),))
+    assert messages(form) == ["test 't': expected score 3, got 1"]  # a = 1; unanswered b and c count 0

@@ -162,3 +162,48 @@ def test_update_writes_new_texts_and_marks_changed_ones_fuzzy_keeping_translatio
     assert 'msgctxt "module/mer/title"\nmsgid "Mer att läsa"\nmsgstr ""' in po
     assert 'msgstr "Good to hear."' in po
     assert messages(yaml_path) == [("warning", "en: missing translation of form/maende/question/mar/text")]
+
+
+def _declare_complete(yaml_path, modules: str) -> None:
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace(
+        "en: {complete: [start]}", f"en: {{complete: [{modules}]}}"), encoding="utf-8")
+
+
+def test_update_writes_a_stub_for_every_missing_page_of_the_modules_declared_complete(kort):
+    yaml_path, content = kort
+    _declare_complete(yaml_path, "start, mer")
+    translated = (content / "en" / "start" / "hej.md").read_bytes()
+    result = CliRunner().invoke(main, ["translations", "update", str(yaml_path), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    stub = content / "en" / "mer" / "las.md"
+    assert stub.read_text(encoding="utf-8") == (
+        "<!-- Översätt sidan till en och kör sedan `stegvis translations stamp PROGRAM --lang en mer/las.md`. -->\n\n"
+        "# Läs mer\n\nMer text.\n")
+    assert f"{stub}: stub written" in result.output
+    assert "1 page stubs written for the modules declared complete (start, mer)" in result.output
+    assert (content / "en" / "start" / "hej.md").read_bytes() == translated  # a translated page is never overwritten
+
+
+def test_a_stub_is_not_shown_until_translated_and_stamped(kort):
+    yaml_path, content = kort
+    _declare_complete(yaml_path, "start, mer")
+    CliRunner().invoke(main, ["translations", "update", str(yaml_path), "--lang", "en"])
+    stub = content / "en" / "mer" / "las.md"
+    at_stub = [p.message for p in check_program(yaml_path)[1] if p.location and p.location.file == str(stub)]
+    assert at_stub == ["front matter 'source-sha256: <hex>' missing: the page is not shown until you translate it "
+                       "and run `stegvis translations stamp`", "en: missing translation of module/mer/step/las/text"]
+    assert translate(load_program(yaml_path), "en").program.step("mer", "las").text == "# Läs mer\n\nMer text.\n"
+    stub.write_text("# Read more\n\nMore text.\n", encoding="utf-8")
+    stamped = CliRunner().invoke(main, ["translations", "stamp", str(yaml_path), "--lang", "en", "mer/las.md"])
+    assert stamped.exit_code == 0, stamped.output
+    assert translate(load_program(yaml_path), "en").program.step("mer", "las").text == "# Read more\n\nMore text.\n"
+    assert not [p for p in check_program(yaml_path)[1] if p.location and p.location.file == str(stub)]
+
+
+def test_update_writes_no_stub_outside_the_modules_declared_complete(kort):
+    yaml_path, content = kort
+    result = CliRunner().invoke(main, ["translations", "update", str(yaml_path), "--lang", "en"])
+    assert not (content / "en" / "mer").exists()
+    assert "0 page stubs written for the modules declared complete (start)" in result.output
+    arabic = CliRunner().invoke(main, ["translations", "update", str(yaml_path), "--lang", "ar"])
+    assert "no module is declared complete for ar" in arabic.output and not (content / "ar" / "start").exists()

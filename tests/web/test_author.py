@@ -1,11 +1,10 @@
 """Förhandsvisning for authors: pages as patients see them, form trials, dag N, problems and reload."""
 import os
-import shutil
 import time
 
 import pytest
 
-from patient_support import DATA, html_text
+from patient_support import copy_alla_typer, html_text
 
 
 @pytest.fixture
@@ -17,11 +16,7 @@ def author(make_staff):
 @pytest.fixture
 def programs_dir(tmp_path):
     """A copy of the alla-typer program files that a test may edit."""
-    folder = tmp_path / "program-filer"
-    folder.mkdir()
-    shutil.copy(DATA / "alla-typer.yaml", folder / "alla-typer.yaml")
-    shutil.copytree(DATA / "content", folder / "content")
-    return folder
+    return copy_alla_typer(tmp_path / "program-filer")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, abort, current_app, g, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, make_response, render_template, request, url_for
 
 from .. import clock
 from ..ui.decorators import staff_required
@@ -45,16 +45,19 @@ def _preview(key: str) -> ProgramPreview:
 
 
 def _program(key: str) -> Program:
-    program = _preview(key).program
-    if program is None:  # the program has errors: its page lists them
-        abort(404)
-    return program
+    preview = _preview(key)
+    if preview.program is None:  # the program has errors: list them here, so a fix reloads this very page
+        abort(make_response(render_template("author/program.html", preview=preview, program=None, day=None,
+                                            welcome="", welcome_audio=None, max_day=author_service.MAX_DAY)))
+    return preview.program
 
 
 @bp.context_processor
 def author_globals():
-    """The reload script runs only where the preview rereads files (development)."""
-    return {"live_reload": author_service.reloads(current_app)}
+    """The reload script runs only where the preview rereads files (development); it compares the files'
+    fingerprint with the one this page was rendered from, so an edit made while the page loads counts too."""
+    live = author_service.reloads(current_app)
+    return {"live_reload": live, "rendered_fingerprint": author_service.current_fingerprint() if live else None}
 
 
 @bp.route("/")

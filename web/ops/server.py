@@ -10,7 +10,8 @@
 | STEGVIS_METRICS_DIR       | folder for the workers' Prometheus values (multiprocess mode) | a new temporary folder |
 
 The server refuses to start, listing every problem at once, when these or the app's own settings
-(web.config) are unusable, or when the database is unreachable or not migrated to the code's head.
+(web.config) are unusable, when a program in STEGVIS_PROGRAMS_DIR does not load (its errors as
+`file:line:col: error: message`), or when the database is unreachable or not migrated to the code's head.
 """
 from __future__ import annotations
 
@@ -87,21 +88,22 @@ def _valid_bind(bind: str) -> bool:
 
 
 def check(app_factory: Callable[[], Any], env: Mapping[str, str]) -> tuple[ServerSettings | None, list[str]]:
-    """Every reason not to start: server settings, app configuration, database and migrations."""
+    """Every reason not to start (settings, configuration, programs, database, migrations), one printable line each."""
     from ..extensions import db
     from ..services.operations.readiness import migration_problem
 
     settings, problems = server_settings(env)
+    lines = [f"error: {problem}" for problem in problems]
     try:
         app = app_factory()
-    except ConfigError as exc:
-        return None, problems + exc.problems
+    except ConfigError as exc:  # an invalid program: its located errors, as `stegvis validate` prints them
+        return None, lines + exc.lines()
     with app.app_context():
         problem = migration_problem()
         db.engine.dispose()  # no connection may cross the fork into the workers
     if problem:
-        problems.append(problem)
-    return (None if problems else settings), problems
+        lines.append(f"error: {problem}")
+    return (None if lines else settings), lines
 
 
 class StegvisServer(BaseApplication):
@@ -158,8 +160,8 @@ def serve_main(app_factory: Callable[[], Any], env: Mapping[str, str], echo: Cal
     metrics_dir = prepare_metrics_dir(env)
     settings, problems = check(app_factory, env)
     if problems or settings is None:
-        for problem in problems:
-            echo(f"error: {problem}", err=True)
+        for line in problems:
+            echo(line, err=True)
         shutil.rmtree(metrics_dir, ignore_errors=True) if not env.get("STEGVIS_METRICS_DIR") else None
         return 1
     echo(f"Stegvis startar på {settings.bind}: {settings.workers} processer × {settings.threads} trådar, "

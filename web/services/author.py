@@ -60,23 +60,29 @@ class ProgramPreview:
         return [p for p in self.problems if p.severity == "error"]
 
 
-def _programs_dir(app: Flask) -> Path:
-    return Path(app.config["PROGRAMS_DIR"])
+def program_paths(app: Flask) -> list[Path]:
+    """The program files the preview shows: AUTHOR_PROGRAM_FILES (`stegvis preview FILE…`), else PROGRAMS_DIR/*.yaml."""
+    given = app.config.get("AUTHOR_PROGRAM_FILES")
+    if given:
+        return [Path(p) for p in given]
+    return sorted(Path(app.config["PROGRAMS_DIR"]).glob("*.yaml"))
 
 
-def source_files(folder: Path) -> list[Path]:
-    """Every file a program in `folder` is made of: the YAML files and the Markdown under content/."""
-    files = sorted(folder.glob("*.yaml"))
-    for content in (folder / "content", folder.parent / "content"):
-        if content.is_dir():
-            files += sorted(p for p in content.rglob("*") if p.is_file())
+def source_files(programs: list[Path]) -> list[Path]:
+    """Every file the programs are made of: their folders' YAML files and the Markdown under content/."""
+    files: list[Path] = []
+    for folder in sorted({p.parent for p in programs}):
+        files += sorted(folder.glob("*.yaml"))
+        for content in (folder / "content", folder.parent / "content"):
+            if content.is_dir():
+                files += sorted(p for p in content.rglob("*") if p.is_file())
     return files
 
 
-def fingerprint(folder: Path) -> str:
+def fingerprint(programs: list[Path]) -> str:
     """A hash of the program files' names, sizes and modification times: it changes when a file does."""
     digest = hashlib.sha256()
-    for path in source_files(folder):
+    for path in source_files(programs):
         try:
             stat = path.stat()
         except OSError:
@@ -85,9 +91,9 @@ def fingerprint(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _load(folder: Path) -> dict[str, ProgramPreview]:
+def _load(paths: list[Path]) -> dict[str, ProgramPreview]:
     previews: dict[str, ProgramPreview] = {}
-    for path in sorted(folder.glob("*.yaml")):
+    for path in paths:
         program, problems = check_program(path)
         key = program.id if program is not None else path.stem
         previews[key] = ProgramPreview(path, key, program, tuple(problems))
@@ -100,21 +106,21 @@ def reloads(app: Flask) -> bool:
 
 
 def previews() -> dict[str, ProgramPreview]:
-    """Every program file of PROGRAMS_DIR, reloaded when a file changed (in development)."""
+    """Every program file of the preview, reloaded when a file changed (in development)."""
     app = current_app
-    folder = _programs_dir(app)
     cached = app.extensions.get(CACHE_KEY)
     if cached is not None and not reloads(app):
         return cached[1]
-    current = fingerprint(folder)
+    paths = program_paths(app)
+    current = fingerprint(paths)
     if cached is None or cached[0] != current:
-        cached = app.extensions[CACHE_KEY] = (current, _load(folder))
+        cached = app.extensions[CACHE_KEY] = (current, _load(paths))
     return cached[1]
 
 
 def current_fingerprint() -> str:
-    """The fingerprint the preview pages were rendered from (the reload script compares it)."""
-    return fingerprint(_programs_dir(current_app))
+    """The program files' fingerprint now (the reload script polls it and reloads the page when it changes)."""
+    return fingerprint(program_paths(current_app))
 
 
 def preview_program(key: str) -> ProgramPreview | None:

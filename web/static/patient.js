@@ -59,10 +59,11 @@
     var meta = document.querySelector('meta[name="stegvis-reload"]');
     if (!meta) { return; }
     var url = meta.getAttribute("content");
-    var seen = null;
+    // the fingerprint this page was rendered from: an edit saved while it loaded reloads it too
+    var seen = meta.getAttribute("data-fingerprint");
     setInterval(function () {
       fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); }).then(function (data) {
-        if (seen === null) { seen = data.fingerprint; } else if (data.fingerprint !== seen) { location.reload(); }
+        if (!seen) { seen = data.fingerprint; } else if (data.fingerprint !== seen) { location.reload(); }
       }).catch(function () {});
     }, 1500);
   }

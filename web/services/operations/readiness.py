@@ -2,8 +2,9 @@
 
 - `migration_problem()`: the database's Alembic revision against the code's head (None when current).
 - `beat(now)`: a worker records that a pass finished (one row per host:pid, upserted).
-- `readiness(now, max_age)`: database reachable, migrations current, programs loaded, a worker beat
-  within `max_age`; every check reported, so a load balancer's log says what is wrong.
+- `readiness(now, max_age)`: database reachable, migrations current, every program loaded (those
+  that did not are named), a worker beat within `max_age`; every check reported, so a load balancer's log
+  says what is wrong.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ...extensions import db
 from ...models import WorkerHeartbeat
-from ...content.programs import all_programs
+from ...content.programs import all_programs, not_loaded
 
 #: heartbeats older than this are deleted by the worker that writes its own
 PRUNE_AFTER = timedelta(days=1)
@@ -99,6 +100,16 @@ class Readiness:
                 "checks": {name: ("ok" if problem is None else problem) for name, problem in self.checks.items()}}
 
 
+def programs_problem() -> str | None:
+    """None when every program file loaded; else the files that did not (their errors are in the log and
+    the author preview, not on this unauthenticated endpoint)."""
+    failed = not_loaded()
+    if failed:
+        return "not loaded: " + ", ".join(
+            f"{name} ({len(errors)} {'error' if len(errors) == 1 else 'errors'})" for name, errors in failed.items())
+    return None if all_programs() else "no program loaded"
+
+
 def readiness(now: datetime, max_age: timedelta) -> Readiness:
     """Database reachable, migrations current, programs loaded, a worker heartbeat within `max_age`."""
     result = Readiness()
@@ -112,7 +123,7 @@ def readiness(now: datetime, max_age: timedelta) -> Readiness:
         result.checks["migrations"] = migration_problem()
     else:
         result.checks["migrations"] = "unknown: the database is unreachable"
-    result.checks["programs"] = None if all_programs() else "no program loaded"
+    result.checks["programs"] = programs_problem()
     if result.checks["migrations"] is not None:
         result.checks["worker"] = "unknown: the database is not ready"
     else:
