@@ -42,6 +42,23 @@ def with_alla_typer(request) -> dict:
     return {**request.getfixturevalue("programs"), program.id: program}
 
 
+def with_an_untranslated_arabic_page(request) -> dict:
+    """PROGRAMS for `pytest.mark.app_config`: `with_alla_typer`, with Tobakshjälpen's Arabic page B.2
+    (bra-att-veta/abstinens) left out, so a test can show the Swedish fallback now that every page is translated."""
+    from dataclasses import replace
+
+    from engine.model import frozen_map
+    from engine.translate import step_key
+
+    programs = with_alla_typer(request)
+    program = programs["tobakshjalpen"]
+    arabic = program.translations["ar"]
+    entries = {k: v for k, v in arabic.entries.items() if k != step_key("bra-att-veta", "abstinens", "text")}
+    assert len(entries) == len(arabic.entries) - 1, "the Arabic page B.2 is no longer translated: drop this helper"
+    translations = {**program.translations, "ar": replace(arabic, entries=frozen_map(entries))}
+    return {**programs, program.id: replace(program, translations=frozen_map(translations))}
+
+
 @pytest.fixture
 def start(app, clock, clinician):
     """start(program_id="alla-typer", personnummer=JANE, password=PATIENT_PASSWORD, **patient) → Enrollment."""

@@ -8,7 +8,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from html_assert import has_element
-from patient_support import html_text, with_alla_typer
+from patient_support import html_text, with_alla_typer, with_an_untranslated_arabic_page
 
 pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
@@ -82,6 +82,7 @@ def test_the_program_home_shows_the_english_welcome_text_and_module_titles(clien
     assert "0 of 3 sections finished" in page
 
 
+@pytest.mark.app_config(PROGRAMS=with_an_untranslated_arabic_page)
 def test_a_step_without_translation_is_swedish_with_a_notice_in_arabic_right_to_left(client, start, patient_login):
     enrollment = start("tobakshjalpen")
     patient_login()
