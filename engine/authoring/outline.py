@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Form, Module, Program, Question
+from ..model import Alert, Form, Module, Program, Question
+from ..moment.holds import held_text
 from ..text import plural
 from .text_stats import lix, words
 
@@ -51,9 +52,18 @@ def outline_data(program: Program) -> dict[str, Any]:
             }
             for m in program.modules
         ],
-        "forms": [{"id": f.id, "title": f.title, "questions": [_question_data(q) for q in f.questions]}
+        "forms": [{"id": f.id, "title": f.title, "questions": [_question_data(q) for q in f.questions],
+                   "alerts": [_alert_data(a) for a in f.alerts]}
                   for f in program.forms.values()],
     }
+
+
+def _alert_data(a: Alert) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": a.id, "when": a.when, "title": a.title, "urgent": a.urgent}
+    if a.holds is not None:
+        data["holds"] = {"forms": list(a.holds.forms), "steps": list(a.holds.steps),
+                         "modules": list(a.holds.modules), "text": a.holds.text}
+    return data
 
 
 def _question_data(q: Question) -> dict[str, Any]:
@@ -84,6 +94,7 @@ def outline_text(program: Program) -> str:
     lines += ["", f"Formulär ({len(program.forms)})"]
     for form in program.forms.values():
         lines += _form_lines(form)
+        lines += _alert_lines(program, form)
     return "\n".join(lines) + "\n"
 
 
@@ -118,6 +129,20 @@ def _form_lines(form: Form) -> list[str]:
             lines.append(f"  Omvänd poängsättning: fråga {reverse}")
         for band in scoring.bands:
             lines.append(f"    {_num(band.min)}–{_num(band.max)}: {band.label}")
+    return lines
+
+
+def _alert_lines(program: Program, form: Form) -> list[str]:
+    """The form's alerts as a clinician reviews them: when, how urgent, what is held and the texts."""
+    lines = []
+    for alert in form.alerts:
+        urgent = " – BRÅDSKANDE: e-post och SMS till ansvarig behandlare direkt" if alert.urgent else ""
+        lines.append(f"  Larm: {alert.title} (när {alert.when}){urgent}")
+        if alert.feedback:
+            lines.append(f"    Invånaren ser: {' '.join(alert.feedback.split())}")
+        if alert.holds is not None:
+            lines.append(f"    Spärrar tills flaggan är hanterad: {held_text(program, alert.holds.names)}")
+            lines.append(f"    Invånaren ser under spärren: {alert.holds.text}")
     return lines
 
 

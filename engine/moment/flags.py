@@ -86,6 +86,8 @@ class Flag:
     form: str | None = None
     #: the condition still holds (fires even if it became true before the subscription)
     current: bool = False
+    #: an urgent alert's flag: told to the responsible clinician at once, first in every list
+    urgent: bool = False
 
     @property
     def label(self) -> str:
@@ -398,7 +400,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
         found[flag.cause] = flag
 
     for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
-        offer(Flag(*fields_), None, False)
+        offer(Flag(*fields_[:6], urgent=fields_[6]), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):
             offer(flag, rule.since, rule.time_driven)
