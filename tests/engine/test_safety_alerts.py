@@ -75,26 +75,26 @@ def _load_changed(old: str, new: str):
 
 @pytest.mark.parametrize("old, new, expected", [
     ("          forms: [stoppdag]\n", "          forms: [stopdag]\n",
-     "p.yaml:51:19: error: unknown form 'stopdag' in the holds of alert 'medicin'; did you mean 'stoppdag'?"),
+     "p.yaml:52:19: error: unknown form 'stopdag' in the holds of alert 'medicin'; did you mean 'stoppdag'?"),
     ("          steps: [start/stoppdag]\n", "          steps: [start/stopdag]\n",
-     "p.yaml:52:19: error: module 'start' has no step 'stopdag' (the holds of alert 'medicin'); "
+     "p.yaml:53:19: error: module 'start' has no step 'stopdag' (the holds of alert 'medicin'); "
      "did you mean 'stoppdag'?"),
     ("          steps: [start/stoppdag]\n", "          steps: [strat/stoppdag]\n",
-     "p.yaml:52:19: error: unknown module 'strat' in step 'strat/stoppdag' of the holds of alert 'medicin'; "
+     "p.yaml:53:19: error: unknown module 'strat' in step 'strat/stoppdag' of the holds of alert 'medicin'; "
      "did you mean 'start'?"),
     ("          forms: [stoppdag]\n", "          modules: [fortsatt]\n",
-     "p.yaml:51:21: error: unknown module 'fortsatt' in the holds of alert 'medicin'; did you mean 'fortsattning'?"),
+     "p.yaml:52:21: error: unknown module 'fortsatt' in the holds of alert 'medicin'; did you mean 'fortsattning'?"),
     ("          text: Din behandlare behöver titta på dina svar om läkemedel innan du väljer stoppdag.\n", "",
-     "p.yaml:51:11: error: missing required key 'text' in holds"),
+     "p.yaml:52:11: error: missing required key 'text' in holds"),
     ("        urgent: true\n", "        urgent: ja\n",
-     "p.yaml:42:17: error: urgent: expected true or false, received the text 'ja'"),
+     "p.yaml:43:17: error: urgent: expected true or false, received the text 'ja'"),
     ("pick: first}", "pick: last}",
-     "p.yaml:80:58: error: pick: expected newest or first, received the text 'last'"),
+     "p.yaml:81:58: error: pick: expected newest or first, received the text 'last'"),
     ("        holds: [stoppdag, start/stoppdag]\n", "        holds: [stoppdag]\n",
-     "p.yaml:59:9: error: golden test 'läkemedel spärrar stoppdagen': expected holds [stoppdag], "
+     "p.yaml:60:9: error: golden test 'läkemedel spärrar stoppdagen': expected holds [stoppdag], "
      "got [stoppdag, start/stoppdag]"),
     ("        holds: []\n", "        holds: [fortsattning]\n",
-     "p.yaml:55:9: error: golden test 'tankar är brådskande': 'fortsattning' is held by no alert of this form "
+     "p.yaml:56:9: error: golden test 'tankar är brådskande': 'fortsattning' is held by no alert of this form "
      "(they hold: stoppdag, start/stoppdag)"),
 ])
 def test_holds_urgent_and_pick_mistakes_are_located(old, new, expected):
