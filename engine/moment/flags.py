@@ -19,8 +19,7 @@ Time-driven flags stop when the moment ends. A rule never fires for causes befor
 except a flag whose condition still holds (`Flag.current`): the present stretch of inactivity, the
 current activation's module reminder, a moment not yet past its recommended length, and a date
 reminder for the day it was set on. Those fire at once (one flag each, with their stable cause).
-Some flags need no subscription at all (engine.moment.mandatory_flags): ``answer_alert`` for
-answers that trigger a form's alert, and ``battery_started`` for a battery that started itself.
+Some flags need no subscription (engine.moment.mandatory_flags): ``answer_alert``, ``battery_started``.
 """
 from __future__ import annotations
 
@@ -86,8 +85,7 @@ class Flag:
     form: str | None = None
     #: the condition still holds (fires even if it became true before the subscription)
     current: bool = False
-    #: an urgent alert's flag: told to the responsible clinician at once, first in every list
-    urgent: bool = False
+    urgent: bool = False  #: an urgent alert's flag: told to the clinician at once, first in every list
 
     @property
     def label(self) -> str:

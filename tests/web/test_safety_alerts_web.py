@@ -234,3 +234,26 @@ def test_a_flag_that_holds_nothing_cannot_be_released(db, moment, marita, clock)
     [flag] = flag_service.open_flags(moment)
     with pytest.raises(ServiceError, match="spärrar inget"):
         flag_service.release_hold(flag, user=marita, membership=marita.memberships[0], now=clock())
+
+
+# ---------------------------------------------------------------- author preview
+
+
+@pytest.mark.sqlite_only
+def test_the_author_preview_says_what_the_tried_answers_alerts_do(app, clock):
+    from werkzeug.datastructures import MultiDict
+
+    from engine.loader import load_program
+    from web.services.author import alert_effects, try_form
+
+    program = load_program(SAFETY)
+    tried = try_form(program.form("halsa"), MultiDict({"tankar": "yes", "medicin": "yes"}), clock())
+    assert alert_effects(program, [tried]) == [
+        "Frågor om din hälsa: larmet Tankar på att skada sig själv är brådskande – ansvarig behandlare får e-post "
+        "och sms direkt (utan innehåll), flaggan står först i listorna och Behörighetsadmin aviseras om den inte "
+        "hanteras.",
+        "Frågor om din hälsa: larmet Läkemedel mot psykisk ohälsa spärrar formuläret Min stoppdag, avsnitt 1.2 Min "
+        "stoppdag tills flaggan är hanterad. Invånaren ser: Din behandlare behöver titta på dina svar om läkemedel "
+        "innan du väljer stoppdag."]
+    calm = try_form(program.form("halsa"), MultiDict({"tankar": "no", "medicin": "no"}), clock())
+    assert alert_effects(program, [calm]) == []
