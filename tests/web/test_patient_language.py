@@ -195,3 +195,22 @@ def test_a_form_that_falls_back_to_swedish_on_an_english_page_is_marked_swedish(
     assert '<section class="form-card" id="formular-maende" aria-labelledby="formular-maende-titel" lang="sv">' \
         in page
     assert "Hur mår du i dag?" in page
+
+
+def with_kort(request) -> dict:
+    """PROGRAMS plus tests/data/i18n's `kort`, whose English declares module `start` complete (not `mer`)."""
+    from engine.loader import load_program
+
+    return {**request.getfixturevalue("programs"),
+            "kort": load_program(Path(__file__).resolve().parents[1] / "data" / "i18n" / "kort.yaml")}
+
+
+@pytest.mark.app_config(PROGRAMS=with_kort)
+def test_the_program_home_says_which_modules_the_patients_language_covers(client, start, patient_login):
+    enrollment = start("kort")
+    patient_login()
+    swedish = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+    assert "language-scope" not in swedish
+    assert client.post("/invanare/installningar", data=settings_data(language="en")).status_code == 302
+    english = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+    assert "Available in English: Start. The rest is shown in Swedish." in english

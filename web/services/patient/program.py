@@ -84,6 +84,16 @@ class MomentView:
         """Whether a step's page is in the patient's language (else it is shown in the program's own)."""
         return self.translated is None or self.translated.step_translated(module_id, step_id)
 
+    @property
+    def complete_in_language(self) -> tuple[Module, ...] | None:
+        """The modules declared completely translated into the patient's language (None when the patient
+        reads the program's own language): only those are safe to offer in it, the rest shows in Swedish."""
+        if self.translated is None or self.language == self.source_language:
+            return None
+        translation = self.program.translations.get(self.language)
+        complete = translation.complete if translation is not None else ()
+        return tuple(m for m in self.program.modules if m.id in complete)
+
     def form_language(self, form_id: str) -> str:
         """The language a form's texts are in: the patient's, or the program's own when any is missing."""
         if self.translated is None or self.translated.language == self.source_language:
