@@ -257,3 +257,24 @@ def test_the_author_preview_says_what_the_tried_answers_alerts_do(app, clock):
         "innan du väljer stoppdag."]
     calm = try_form(program.form("halsa"), MultiDict({"tankar": "no", "medicin": "no"}), clock())
     assert alert_effects(program, [calm]) == []
+
+
+def test_an_urgent_flag_the_tick_raises_in_a_batch_is_told_at_once_too(db, moment, marita, clock):
+    """A submission whose flag was never stored (e.g. an older version's bug): the tick raises it with the
+    moment's time-driven flags, through the batch, and the urgent notice goes out as from the unit of work."""
+    from web.models import FlagSubscription
+
+    _submit(moment, clock, tankar=True)
+    submitted_at = clock()
+    db.session.execute(db.delete(Notice))
+    db.session.execute(db.delete(Flag))
+    db.session.execute(db.delete(Event).where(Event.type == "flag_raised"))
+    db.session.add(FlagSubscription(user_id=marita.id, enrollment_id=moment.id, type="patient_inactivity",
+                                    params={"days": 1}, created_at=clock()))
+    db.session.commit()
+    clock.advance(days=2)
+    assert run_tick(clock(), deliver=False).flags == 2
+    urgent = db.session.execute(db.select(Flag).where(Flag.urgent.is_(True))).scalar_one()
+    assert urgent.raised_at == submitted_at
+    assert [(n.channel, n.recipient_user_id) for n in _notices(db, "urgent_flag")] == [
+        ("email", marita.id), ("sms", marita.id)]
