@@ -193,6 +193,8 @@ def test_the_patient_sees_what_waits_and_can_still_write_to_the_clinician(client
     assert 'name="stoppdag"' not in step  # no form to fill in
     home = html_text(client.get(f"/stod-och-behandling/{moment.id}/"))
     assert "Det här väntar på din behandlare." in home
+    module = html_text(client.get(f"/stod-och-behandling/{moment.id}/modul/start/"))
+    assert module.count('<span class="held-label">Väntar på din behandlare</span>') == 1  # step 1.2 only
     assert client.get(f"/stod-och-behandling/{moment.id}/meddelanden/ny").status_code == 200
     sent = client.post(f"/stod-och-behandling/{moment.id}/meddelanden/ny",
                        data={"subject": "Mina läkemedel", "body": "Jag tar klozapin."})
