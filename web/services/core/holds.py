@@ -7,20 +7,25 @@ from __future__ import annotations
 
 from engine.model import Program
 from engine.moment.holds import NO_HOLDS, Holding, alerts_holding, holding
-from engine.moment.mandatory_flags import ANSWER_ALERT
 
 from ...extensions import db
 from ...models import Enrollment, Flag
+from .rows import moment_loads
 
 
 def holding_for(enrollment: Enrollment, program: Program) -> Holding:
-    """The moment's active holds, in `program`'s words (the patient's language when translated)."""
+    """The moment's active holds, in `program`'s words (the patient's language when translated).
+
+    Reads `Enrollment.holding_flags`: the patient's pages load them with the moment (`patient_moment_loads`),
+    elsewhere they are read when first asked for."""
     if not alerts_holding(program):
         return NO_HOLDS
-    causes = db.session.execute(db.select(Flag.cause_key).where(
-        Flag.enrollment_id == enrollment.id, Flag.type == ANSWER_ALERT, Flag.handled_at.is_(None),
-        Flag.hold_released_at.is_(None)).order_by(Flag.raised_at, Flag.id)).scalars()
-    return holding(program, causes)
+    return holding(program, [f.cause_key for f in enrollment.holding_flags])
+
+
+def patient_moment_loads() -> tuple:
+    """Loader options for a moment the patient opens: `moment_loads` and the flags that hold, in one query."""
+    return (*moment_loads(), db.joinedload(Enrollment.holding_flags))
 
 
 def holding_of_flags(program: Program, open_flags: list[Flag]) -> Holding:

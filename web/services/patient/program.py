@@ -19,8 +19,8 @@ from ...extensions import db
 from ...models import Conversation, Enrollment, Message, Patient
 from . import answers as form_service
 from .language import in_language
-from ..core.holds import holding_for
-from ..core.rows import build_state, moment_loads, program_for
+from ..core.holds import holding_for, patient_moment_loads
+from ..core.rows import build_state, program_for
 from ..errors import AccessDenied
 
 
@@ -147,7 +147,7 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     """The patient's own moment with this id; AccessDenied for anyone else's (or none)."""
     enrollment = db.session.execute(
-        db.select(Enrollment).options(*moment_loads())
+        db.select(Enrollment).options(*patient_moment_loads())
         .where(Enrollment.id == enrollment_id, Enrollment.patient_id == patient.id)
     ).unique().scalar_one_or_none()
     if enrollment is None:
