@@ -417,4 +417,4 @@ def flag_event(flag: Flag) -> Event:
     """The flag_raised event to store for a flag (its cause makes the next due_flags skip it)."""
     return Event(type="flag_raised", at=flag.at, actor=SYSTEM, module=flag.module, form=flag.form,
                  data=frozen_map({"flag": flag.type, "cause": flag.cause}),
-                 text=f"{flag.label}: {flag.text}")
+                 text=f"{'Brådskande – ' if flag.urgent else ''}{flag.label}: {flag.text}")

@@ -14,7 +14,7 @@ from typing import Iterable
 from datetime import datetime
 
 from ..errors import TransitionError
-from ..model import Alert, Holds, Program
+from ..model import Alert, Holds, Module, Program
 from .mandatory_flags import alert_of_cause
 from .rules import check_time, make_event, require_clinician
 from .state import Actor, Event, MomentState, Transition
@@ -63,9 +63,13 @@ class Holding:
         """The patient texts of the active holds, each once, in order."""
         return tuple(dict.fromkeys(h.holds.text for h in self.holds))
 
-    def check_form(self, form_id: str, module_id: str | None = None) -> None:
-        """Refuse (TransitionError) a held form, or a form answered inside a held module."""
-        hold = self.form(form_id) or (self.module(module_id) if module_id else None)
+    def check_form(self, form_id: str, module: Module | None = None) -> None:
+        """Refuse (TransitionError) a held form, or a form answered in a module where it is held: the
+        whole module, or every step of it that shows the form."""
+        hold = self.form(form_id)
+        if hold is None and module is not None:
+            steps = [self.step(module.id, s.id) for s in module.steps if form_id in s.forms]
+            hold = self.module(module.id) or (steps[0] if steps and all(steps) else None)
         if hold is not None:
             raise TransitionError(f"Formuläret väntar på att behandlaren har sett dina svar. {hold.holds.text}")
 

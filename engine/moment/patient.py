@@ -160,7 +160,7 @@ def _writable_form(program: Program, state: MomentState, form_id: str, module_id
     """Check the patient may write this form now (and it is not held); return it, the module it is
     answered in, its battery."""
     found = _open_form(program, state, form_id, module_id, now, actor, verb)
-    held.check_form(form_id, found[1].id if found[1] is not None else None)
+    held.check_form(form_id, found[1])
     return found
 
 

@@ -156,7 +156,22 @@ def test_a_held_module_holds_every_step_and_every_form_answered_in_it(program):
     held = holding(changed, ["answer_alert:halsa:medicin:2026-03-02T19:00:00+01:00"])
     assert held.step("start", "halsa") is not None
     with pytest.raises(TransitionError):
-        held.check_form("halsa", "start")
+        held.check_form("halsa", changed.module("start"))
+
+
+def test_a_form_cannot_be_sent_through_a_held_step_even_when_the_form_itself_is_not_held(program):
+    source = SOURCE.read_text(encoding="utf-8").replace(
+        "          forms: [stoppdag]\n          steps: [start/stoppdag]\n", "          steps: [start/stoppdag]\n"
+    ).replace("holds: [stoppdag, start/stoppdag]", "holds: [start/stoppdag]")
+    changed, problems = check_text(source, "p.yaml", content_dir=CONTENT)
+    assert changed is not None, [p.format() for p in problems]
+    state = _submit(changed, _started(changed), "halsa", {"tankar": False, "medicin": True},
+                    sthlm(2026, 3, 2, 19)).state
+    held = holding(changed, ["answer_alert:halsa:medicin:2026-03-02T19:00:00+01:00"])
+    assert held.form("stoppdag") is None
+    with pytest.raises(TransitionError, match="Formuläret väntar"):
+        _submit(changed, state, "stoppdag", {"stoppdag": date(2026, 3, 9)}, sthlm(2026, 3, 2, 20), held=held,
+                module_id="start")
 
 
 def test_only_open_alert_causes_with_holds_hold_something(program):

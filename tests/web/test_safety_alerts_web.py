@@ -4,7 +4,7 @@ The program is tests/data/safety/sakerhet.yaml: "Frågor om din hälsa" (halsa) 
 thoughts of self-harm (`tankar`) and, on psychiatric medication (`medicin`), holds the stop-day form
 and step 1.2 until the clinician has handled the flag.
 """
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 import pytest
@@ -68,6 +68,8 @@ def test_an_urgent_alert_emails_and_texts_the_clinician_at_once_without_a_subscr
     assert [(n.channel, n.address, n.recipient_user_id, n.next_attempt_at) for n in urgent] == [
         ("email", "marita@example.se", marita.id, clock()), ("sms", "+46701234567", marita.id, clock())]
     assert _notices(db, "flag_raised") == []  # not the batched kind as well
+    [event] = db.session.execute(db.select(Event).where(Event.type == "flag_raised")).scalars().all()
+    assert event.text.startswith("Brådskande – Svar kräver uppmärksamhet: Tankar på att skada sig själv")
 
 
 def test_an_urgent_notice_is_neutral(app):
@@ -280,3 +282,26 @@ def test_an_urgent_flag_the_tick_raises_in_a_batch_is_told_at_once_too(db, momen
     assert urgent.raised_at == submitted_at
     assert [(n.channel, n.recipient_user_id) for n in _notices(db, "urgent_flag")] == [
         ("email", marita.id), ("sms", marita.id)]
+
+
+# ---------------------------------------------------------------- pick: first
+
+
+def test_follow_ups_stay_on_the_first_stop_day_after_a_new_one(db, moment, clock, tick):
+    from engine.localtime import at_local
+    from stegvis_testing import reload_moment
+    from web.services.core.rows import build_state
+
+    first = clock().date() + timedelta(days=7)
+    _submit(moment, clock, form_id="stoppdag", stoppdag=first)
+    clock.advance(days=20)
+    _submit(moment, clock, form_id="stoppdag", stoppdag=clock().date() + timedelta(days=3))  # after a relapse
+    db.session.expire_all()
+    assert dict(build_state(moment).anchor_dates) == {"stoppdag/stoppdag@first": first}
+    due = at_local(first + timedelta(days=30), time(9))  # 30 days after the first stop day, not the new one
+    clock.at = due - timedelta(minutes=1)  # (advance() adds wall-clock time: this range crosses the DST change)
+    tick()
+    assert reload_moment(db, moment).batteries in (None, [])
+    clock.advance(minutes=1)
+    tick()
+    assert reload_moment(db, moment).batteries == ["en-manad"]
