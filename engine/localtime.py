@@ -52,6 +52,17 @@ def add_local_days(at: datetime, days: int) -> datetime:
     return localize(local.replace(tzinfo=None) + timedelta(days=days))
 
 
+def add_working_days(at: datetime, days: int) -> datetime:
+    """The same wall-clock time `days` working days (Monday–Friday) later in Stockholm; from a weekend
+    day the first working day counts as one."""
+    local = to_local(at).replace(tzinfo=None)
+    day = local.date()
+    while days > 0:
+        day += timedelta(days=1)
+        days -= day.weekday() < 5
+    return localize(datetime.combine(day, local.time()))
+
+
 def days_between(earlier: datetime, later: datetime) -> int:
     """Calendar days from the Stockholm date of `earlier` to that of `later`."""
     return (local_date(later) - local_date(earlier)).days

@@ -30,6 +30,8 @@ QUESTION_TYPES = (
 #: question types whose answer is one of the question's option ids
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MODULE_KINDS = ("mandatory", "individual")
+#: which answered date an anchor counts from (see `Anchor`)
+ANCHOR_PICKS = ("newest", "first")
 SCORING_METHODS = ("sum", "mean")
 #: how scoring treats unanswered scored items
 MISSING_RULES = ("error", "zero", "prorate")
@@ -134,18 +136,42 @@ class FormTest:
     today: date | None = None
     #: the module ids these answers must suggest, exactly (None = not checked); see `SuggestRule`
     suggests: tuple[str, ...] | None = None
+    #: what the triggered alerts must hold, exactly: form ids, module ids and "module/step" (None = not checked)
+    holds: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Holds:
+    """What an alert keeps from the patient until its flag is handled (or the hold released by hand),
+    and the plain-language `text` the patient sees meanwhile. Meddelanden are never held."""
+
+    text: str
+    forms: tuple[str, ...] = ()
+    #: "module/step"
+    steps: tuple[str, ...] = ()
+    modules: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Everything held, as golden tests list it: form ids, "module/step" and module ids."""
+        return self.forms + self.steps + self.modules
 
 
 @dataclass(frozen=True)
 class Alert:
     """An answer rule that needs attention: when `when` holds for the submitted answers, the patient
-    sees `feedback` and the clinician gets an "answer_alert" flag titled `title` (never opt-in)."""
+    sees `feedback` and the clinician gets an "answer_alert" flag titled `title` (never opt-in).
+
+    An `urgent` alert's flag is never batched and reaches the responsible clinician at once; `holds`
+    names what the patient cannot use until the flag is handled."""
 
     id: str
     when: str
     title: str
     feedback: str | None = None
     location: Location | None = field(default=None, compare=False)
+    urgent: bool = False
+    holds: Holds | None = None
 
 
 @dataclass(frozen=True)
@@ -240,11 +266,13 @@ class Anchor:
 
     form: str
     question: str
+    #: which answered date counts: "newest" (the latest submission) or "first" (the first date answered)
+    pick: str = "newest"
 
     @property
     def key(self) -> str:
-        """"form/question", the key of MomentState.anchor_dates."""
-        return f"{self.form}/{self.question}"
+        """"form/question" ("form/question@first" for pick first), the key of MomentState.anchor_dates."""
+        return f"{self.form}/{self.question}" + ("" if self.pick == "newest" else f"@{self.pick}")
 
 
 @dataclass(frozen=True)

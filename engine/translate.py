@@ -10,7 +10,7 @@ Text ids (the PO catalogue's msgctxt) follow the program's own structure:
     form/<f>/question/<q>/option/<o>
     form/<f>/question/<q>/validation/<i>/message
     form/<f>/band/<i>/label|feedback, form/<f>/subscale/<id>/title
-    form/<f>/alerts/<id>/feedback
+    form/<f>/alerts/<id>/feedback, form/<f>/alerts/<id>/holds     (holds = the hold's patient text)
     battery/<id>/title, reminder/<id>/title
 
 Texts only staff read (end reasons, alert titles raised as flags, scoring and tests) have no id: they
@@ -24,7 +24,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator
 
-from .model import Band, Form, Module, Option, Program, Question, Step, Translation, Validation, frozen_map
+from .model import Band, Form, Holds, Module, Option, Program, Question, Step, Translation, Validation, frozen_map
 
 #: "program" scope: texts every declared language must have (shown on the program's home page)
 PROGRAM_SCOPE = ""
@@ -103,11 +103,28 @@ def source_texts(program: Program) -> list[SourceText]:
         shown_in += tuple(b.module for b in program.batteries if form.id in b.forms and b.module)
         for key, text in _form_texts(form):
             add(key, text, tuple(dict.fromkeys(shown_in)))
+        for alert in form.alerts:
+            if alert.holds is not None:  # the hold's text is shown where the held things are, too
+                add(f"form/{form.id}/alerts/{alert.id}/holds", alert.holds.text,
+                    tuple(dict.fromkeys(shown_in + _held_modules(program, alert.holds))))
     for battery in program.batteries:
         add(f"battery/{battery.id}/title", battery.title, (battery.module,) if battery.module else ())
     for reminder in program.reminders:
         add(f"reminder/{reminder.id}/title", reminder.title, (reminder.module,) if reminder.module else ())
     return found
+
+
+def _held_modules(program: Program, holds: Holds) -> tuple[str, ...]:
+    """The modules whose pages show a hold: held modules, modules of held steps, modules showing held forms."""
+    found = list(holds.modules) + [s.partition("/")[0] for s in holds.steps]
+    found += [m.id for f in holds.forms for m in program.modules_with_form(f)]
+    return tuple(found)
+
+
+def is_safety_key(key: str) -> bool:
+    """Texts of a form (questions, alert feedback, hold texts …): a language declared complete for a
+    module where one of them is shown must have it, or the program is refused (issue 23)."""
+    return key.startswith("form/")
 
 
 def _form_texts(form: Form) -> Iterator[tuple[str, str | None]]:
@@ -200,7 +217,9 @@ def _form(form: Form, t: _Text) -> Form:
         bands = tuple(_band(f"{base}/band/{i}", b, t) for i, b in enumerate(scoring.bands))
         subscales = tuple(replace(s, title=t(f"{base}/subscale/{s.id}/title", s.title)) for s in scoring.subscales)
         scoring = replace(scoring, bands=bands, subscales=subscales)
-    alerts = tuple(replace(a, feedback=_maybe(t, f"{base}/alerts/{a.id}/feedback", a.feedback)) for a in form.alerts)
+    alerts = tuple(replace(a, feedback=_maybe(t, f"{base}/alerts/{a.id}/feedback", a.feedback),
+                           holds=a.holds and replace(a.holds, text=t(f"{base}/alerts/{a.id}/holds", a.holds.text)))
+                   for a in form.alerts)
     return replace(form, title=t(f"{base}/title", form.title), intro=_maybe(t, f"{base}/intro", form.intro),
                    feedback=_maybe(t, f"{base}/feedback", form.feedback),
                    questions=tuple(_question(f"{base}/question/{q.id}", q, t) for q in form.questions),

@@ -79,6 +79,9 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         "TRUSTED_PROXIES": _int(env, "STEGVIS_TRUSTED_PROXIES", 0),
         #: at most one flag notice per staff member and channel per this many minutes (0 = one per flag)
         "STAFF_NOTICE_MINUTES": _int(env, "STEGVIS_STAFF_NOTICE_MINUTES", 15),
+        #: working days an urgent flag may stay unhandled before the unit's Behörighetsadmin is told
+        #: (a unit's Inställningar may say otherwise)
+        "URGENT_ESCALATION_WORKING_DAYS": _int(env, "STEGVIS_URGENT_ESCALATION_WORKING_DAYS", 1),
         #: programs preloaded by the caller (tests share one load); None = load PROGRAMS_DIR
         "PROGRAMS": None,
         #: an invalid program in PROGRAMS_DIR stops the app (True: `stegvis serve`, operators' commands)
@@ -139,7 +142,8 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
     for key, var in (("SESSION_IDLE_MINUTES_STAFF", "STEGVIS_IDLE_MINUTES_STAFF"),
                      ("SESSION_IDLE_MINUTES_PATIENT", "STEGVIS_IDLE_MINUTES_PATIENT"),
                      ("TRUSTED_PROXIES", "STEGVIS_TRUSTED_PROXIES"),
-                     ("STAFF_NOTICE_MINUTES", "STEGVIS_STAFF_NOTICE_MINUTES")):
+                     ("STAFF_NOTICE_MINUTES", "STEGVIS_STAFF_NOTICE_MINUTES"),
+                     ("URGENT_ESCALATION_WORKING_DAYS", "STEGVIS_URGENT_ESCALATION_WORKING_DAYS")):
         if not isinstance(cfg[key], int) or cfg[key] < 0:
             problems.append(f"{var}: expected a whole number, received {cfg[key]!r}")
     #: https deployments get Secure cookies (and the __Host- prefix, web.auth.core.sessions) and HSTS

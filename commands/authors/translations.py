@@ -22,7 +22,7 @@ def _load(path: str):
     from engine.loader import load_program
 
     try:
-        return load_program(path)
+        return load_program(path, translating=True)  # it is the tool that fixes untranslated texts
     except EngineError as exc:
         click.echo(str(exc), err=True)
         raise SystemExit(2)

@@ -61,6 +61,8 @@ def outline_data(program: Program) -> dict[str, Any]:
     }
 
 
+
+
 def _question_data(q: Question) -> dict[str, Any]:
     data: dict[str, Any] = {"id": q.id, "type": q.type, "text": q.text, "required": q.required}
     if q.options:
@@ -128,6 +130,8 @@ def _form_lines(form: Form) -> list[str]:
         for band in scoring.bands:
             lines.append(f"    {_num(band.min)}–{_num(band.max)}: {band.label}")
     return lines
+
+
 
 
 def _num(value: float | None) -> str:

@@ -7,6 +7,10 @@ start themselves (system actor) at their due time, checked at the same points. T
 submissions use the action's Stockholm date as today(). A rejected action stops the
 run with a located ProgramError unless it says `expect_error: true`, in which case it is recorded
 as an `action_rejected` event and the run goes on (an expected rejection that succeeds is an error).
+
+An urgent alert's flag is reported with the neutral e-mail and SMS the responsible clinician gets at
+once. What an alert holds stays held until the clinician handles its flag (`handle_flag`) or
+releases the hold by hand (`release_hold`); the patient's actions on held items are rejected.
 """
 from __future__ import annotations
 
@@ -21,8 +25,10 @@ from ..moment import schedule
 from ..moment.batteries import due_batteries, start_battery
 from ..errors import AnswerError, Problem, ProgramError, TransitionError
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
+from ..moment.holds import ActiveHold, Holding, flag_handled_event, held_text, holding, release_hold
+from ..moment.mandatory_flags import alert_of_cause
 from ..localtime import at_local, fmt, iso, local_date
-from ..model import frozen_map
+from ..model import Program, frozen_map
 from ..text import plural
 from .scenario import PATIENT, Action, Scenario, load_scenario
 from ..moment.state import SYSTEM, Event, MomentState, Transition
@@ -41,6 +47,8 @@ class Simulation:
     events: tuple[Event, ...]
     rejected: tuple[Event, ...]
     flags: tuple[Flag, ...]
+    #: what alerts still hold at the end of `until`
+    holding: Holding = Holding()
 
 
 def simulate_file(path: str | os.PathLike[str]) -> Simulation:
@@ -64,6 +72,9 @@ class _Run:
         self.rejected: list[Event] = []
         self.flags: list[Flag] = []
         self.plans: dict[str, schedule.ActivityPlan] = {}
+        #: causes of flags the clinician handled, and of holds released by hand
+        self.handled: set[str] = set()
+        self.released: set[str] = set()
         self.next_midnight = at_local(scenario.start.date() + timedelta(days=1))
 
     def go(self) -> Simulation:
@@ -71,7 +82,8 @@ class _Run:
             self.pass_time(action.at)
             self.apply(action)
         self.pass_time(self.sc.end)
-        return Simulation(self.sc, self.state, tuple(self.events), tuple(self.rejected), tuple(self.flags))
+        return Simulation(self.sc, self.state, tuple(self.events), tuple(self.rejected), tuple(self.flags),
+                          self.held())
 
     def pass_time(self, until: datetime) -> None:
         """Evaluate flags at every midnight up to `until`, then at `until` itself."""
@@ -114,6 +126,34 @@ class _Run:
             plan = action.args["plan"]
             self.plans[plan.id] = plan
 
+    def held(self) -> Holding:
+        """What the open alert flags hold now (handled flags and released holds hold nothing)."""
+        return holding(self.program, [f.cause for f in self.flags if f.cause not in self.handled | self.released])
+
+    def open_alert(self, a: Action) -> Flag:
+        """The newest open flag of the action's form and alert (TransitionError if none is open)."""
+        for flag in reversed(self.flags):
+            named = alert_of_cause(self.program, flag.cause)
+            if (named is not None and named[0] == a.args["form"] and named[1].id == a.args["alert"]
+                    and flag.cause not in self.handled):
+                return flag
+        raise TransitionError(f"Ingen öppen flagga för larmet {a.args['alert']!r} i formulär {a.args['form']!r}.")
+
+    def handle_flag(self, a: Action, who: Any) -> Transition:
+        flag = self.open_alert(a)
+        self.handled.add(flag.cause)
+        return Transition(self.state, (flag_handled_event(LABELS[flag.type], flag.type, flag.cause, now=a.at,
+                                                          actor=who),))
+
+    def release_hold(self, a: Action, who: Any) -> Transition:
+        flag = self.open_alert(a)
+        hold = next((h for h in self.held().holds if h.cause == flag.cause), None)
+        if hold is None:
+            raise TransitionError(f"Larmet {a.args['alert']!r} spärrar inget just nu.")
+        transition = release_hold(self.program, self.state, hold, now=a.at, actor=who)
+        self.released.add(flag.cause)
+        return transition
+
     def plan(self, plan_id: str) -> schedule.ActivityPlan:
         if plan_id not in self.plans:  # its add_activity_plan action was rejected
             raise TransitionError(f"Aktivitetsplan {plan_id} finns inte i momentet.")
@@ -134,7 +174,7 @@ def _answers(run: _Run, a: Action) -> dict[str, Any]:
 
 def _form_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any], Transition]:
     return lambda r, a, who: fn(r.program, r.state, a.args["form"], _answers(r, a), now=a.at, actor=who,
-                                module_id=a.args.get("module"))
+                                module_id=a.args.get("module"), held=r.held())
 
 
 def _module_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any], Transition]:
@@ -143,11 +183,11 @@ def _module_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any
 
 _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
     "view_step": lambda r, a, who: lc.view_step(r.program, r.state, a.args["module"], a.args["step"],
-                                                now=a.at, actor=who),
+                                                now=a.at, actor=who, held=r.held()),
     "save_form": _form_action(lc.save_form),
     "submit_form": lambda r, a, who: lc.submit_form(r.program, r.state, a.args["form"], _answers(r, a), now=a.at,
                                                     actor=who, module_id=a.args.get("module"),
-                                                    today=local_date(a.at)),
+                                                    today=local_date(a.at), held=r.held()),
     "open_form": lambda r, a, who: lc.open_form(r.program, r.state, a.args["form"], now=a.at, actor=who),
     "send_message": lambda r, a, who: lc.send_message(r.program, r.state, now=a.at, actor=who,
                                                       conversation=a.args.get("conversation"),
@@ -175,10 +215,17 @@ _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
     "skip_activity": lambda r, a, who: schedule.skip_activity(
         r.program, r.state, r.plan(a.args["plan"]), r.events, now=a.at, actor=who,
         occurrence=a.args.get("occurrence")),
+    "handle_flag": lambda r, a, who: r.handle_flag(a, who),
+    "release_hold": lambda r, a, who: r.release_hold(a, who),
 }
 
 
 # --- output ----------------------------------------------------------------------------------------
+
+
+def _hold_data(program: Program, hold: ActiveHold) -> dict[str, Any]:
+    return {"form": hold.form, "alert": hold.alert.id, "held": list(hold.holds.names), "text": hold.holds.text,
+            "what": held_text(program, hold.holds.names)}
 
 
 def _timeline(sim: Simulation) -> list[Event]:
@@ -194,7 +241,8 @@ def to_data(sim: Simulation) -> dict[str, Any]:
     return {
         "events": [{"at": iso(e.at), "type": e.type, "actor": e.actor.kind, "module": e.module, "text": e.text}
                    for e in _timeline(sim)],
-        "flags": [{"at": iso(f.at), "type": f.type, "text": f.text} for f in sim.flags],
+        "flags": [{"at": iso(f.at), "type": f.type, "text": f.text, "urgent": f.urgent} for f in sim.flags],
+        "holds": [_hold_data(program, h) for h in sim.holding.holds],
         "modules": [{"id": ms.id, "state": ms.state, "status": ms.status,
                      "days_left": lc.days_left(program, state, ms.id, end)} for ms in state.modules.values()],
         "moment": {"state": lc.moment_status(state, end), "days_in_moment": lc.days_in_moment(state, end),
@@ -208,7 +256,12 @@ def to_text(sim: Simulation) -> str:
     lines = [f"{program.title} {program.version} — {fmt(sc.start)} till {sc.until} ({sc.path})", "", "Tidslinje"]
     entries = [(e.at, e.actor.name, e.text) for e in _timeline(sim) if e.type != "action_rejected"]
     entries += [(e.at, "AVVISAD", e.text) for e in sim.rejected]
-    entries += [(f.at, "FLAGGA", f"{LABELS[f.type]}: {f.text}") for f in sim.flags]
+    entries += [(f.at, "FLAGGA", f"{'Brådskande! ' if f.urgent else ''}{LABELS[f.type]}: {f.text}")
+                for f in sim.flags]
+    entries += [(f.at, "AVISERING", "Brådskande: e-post och SMS till ansvarig behandlare direkt (neutral text)")
+                for f in sim.flags if f.urgent]
+    entries += [(f.at, "SPÄRR", f"Väntar på behandlaren: {held_text(program, h.holds.names)}")
+                for f in sim.flags for h in holding(program, [f.cause]).holds]
     width = max((len(who) for _, who, _ in entries), default=0)
     for at, who, text in sorted(entries, key=lambda x: x[0]):
         lines.append(f"  {fmt(at)}  {who:<{width}}  {text}")
@@ -219,6 +272,10 @@ def to_text(sim: Simulation) -> str:
         left = lc.days_left(program, state, m.id, sc.end)
         lines.append(f"  {m.title:<{title_width}}  {lc.STATE_LABELS[ms.state]:<9}  "
                      f"{lc.STATUS_LABELS[ms.status]:<9}  Dagar kvar: {'–' if left is None else left}")
+    if sim.holding:
+        lines += ["", "Spärrat tills behandlaren har sett svaren"]
+        lines += [f"  {held_text(program, h.holds.names)} ({h.alert.title}): {h.holds.text}"
+                  for h in sim.holding.holds]
     done, total = lc.modules_completed(state)
     last = state.last_active
     lines += ["", f"Moment {_MOMENT_LABELS[lc.moment_status(state, sc.end)]} {sc.until}: "

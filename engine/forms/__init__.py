@@ -5,7 +5,7 @@ reverses, prorates and bands scored questionnaires and checks bands at load time
 the answer rules that alert (patient feedback after submission, clinician flag); `suggestions` the
 rules that suggest modules to the clinician.
 """
-from .alerts import alert_feedback, alert_tests, alerts_for, submission_feedback
+from .alerts import alert_feedback, alert_tests, alerts_for, held_by, submission_feedback
 from .suggestions import rule_holds, suggesting_modules, suggestion_tests
 from .answers import (ScoreResult, adjusted_score, answer_problem, band_problems, clean, coerce, coerce_answer,
                       format_number, from_json, integer_scores, item_range, item_score, possible_range, run_tests,
@@ -14,5 +14,5 @@ from .answers import (ScoreResult, adjusted_score, answer_problem, band_problems
 __all__ = ["ScoreResult", "adjusted_score", "answer_problem", "band_problems", "clean", "coerce", "coerce_answer",
            "format_number", "from_json", "integer_scores", "item_range", "item_score", "possible_range",
            "run_tests", "score", "scored_items", "scoring_problems", "submit", "to_json", "to_raw", "validate",
-           "visible_questions", "alert_feedback", "alert_tests", "alerts_for", "submission_feedback",
+           "visible_questions", "alert_feedback", "alert_tests", "alerts_for", "held_by", "submission_feedback",
            "rule_holds", "suggesting_modules", "suggestion_tests"]

@@ -5,8 +5,8 @@ from typing import Any
 
 from ..errors import Location
 from ..expr import parse_date_literal, parse_time_literal
-from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, EndReason, Form, FormTest, Module,
-                    Option, Question, Reminder, Scoring, Step, SuggestRule, Subscale, Validation, frozen_map)
+from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, EndReason, Form, FormTest, Holds,
+                    Module, Option, Question, Reminder, Scoring, Step, SuggestRule, Subscale, Validation, frozen_map)
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
 
@@ -34,9 +34,16 @@ class ModelBuilder:
             resubmit=raw.get("resubmit", False),
             tests=tests,
             location=self.where(path),
-            alerts=tuple(Alert(a["id"], a["when"], a["title"], a.get("feedback"), self.where(path + ("alerts", i)))
-                         for i, a in enumerate(raw.get("alerts", []))),
+            alerts=tuple(self.alert(a, path + ("alerts", i)) for i, a in enumerate(raw.get("alerts", []))),
         )
+
+    def alert(self, raw: dict[str, Any], path: Path) -> Alert:
+        """An Alert from a schema-valid `alerts[i]` mapping, with what it holds."""
+        held = raw.get("holds")
+        holds = None if held is None else Holds(held["text"], tuple(held.get("forms", [])),
+                                               tuple(held.get("steps", [])), tuple(held.get("modules", [])))
+        return Alert(raw["id"], raw["when"], raw["title"], raw.get("feedback"), self.where(path),
+                     urgent=raw.get("urgent", False), holds=holds)
 
     def question(self, raw: dict[str, Any], path: Path) -> Question:
         return Question(
@@ -83,6 +90,7 @@ class ModelBuilder:
             alerts=tuple(raw["alerts"]) if "alerts" in raw else None,
             today=parse_date_literal(raw["today"]) if "today" in raw else None,
             suggests=tuple(raw["suggests"]) if "suggests" in raw else None,
+            holds=tuple(raw["holds"]) if "holds" in raw else None,
         )
 
     def answer(self, question: Question | None, value: Any, path: Path) -> Any:
@@ -158,4 +166,4 @@ class ModelBuilder:
 
 def anchor(raw: dict[str, Any] | None) -> Anchor | None:
     """An Anchor from a schema-valid `anchor` mapping."""
-    return None if raw is None else Anchor(raw["form"], raw["question"])
+    return None if raw is None else Anchor(raw["form"], raw["question"], raw.get("pick", "newest"))

@@ -63,6 +63,8 @@ class CrossChecker:
                 self.required_forms(step, step_path)
         for path, form in items(data, "forms", ()):
             self.check_form(path, form)
+            for a_path, alert in items(form, "alerts", path):
+                self.check_holds(a_path, alert, forms, modules)
         for path, battery in self.unique_items("batteries", "battery id"):
             where = f"battery '{text(battery, 'id')}'"
             self.references(battery, "forms", path, forms, "form", where)
@@ -161,6 +163,29 @@ class CrossChecker:
         if _is_number(low) and _is_number(high) and low > high:
             self.error(path + ("min",), f"min ({low}) is greater than max ({high})")
 
+    def check_holds(self, path: Path, alert: dict[str, Any], forms: Mapping[str, Path],
+                    modules: Mapping[str, Path]) -> None:
+        """What an alert holds must exist: forms, modules, and steps as "module/step"."""
+        holds = alert.get("holds")
+        if not isinstance(holds, dict):
+            return
+        where = f"the holds of alert '{text(alert, 'id')}'"
+        self.references(holds, "forms", path + ("holds",), forms, "form", where)
+        self.references(holds, "modules", path + ("holds",), modules, "module", where)
+        steps = holds.get("steps")
+        for i, value in enumerate(steps if isinstance(steps, list) else []):
+            module_id, _, step_id = value.partition("/") if isinstance(value, str) else ("", "", "")
+            if module_id not in modules:
+                if module_id:
+                    self.error(path + ("holds", "steps", i), f"unknown module '{module_id}' in step '{value}' of "
+                                                             f"{where}{did_you_mean(module_id, modules)}")
+                continue
+            module = location_value(self.data, modules[module_id])
+            step_ids = {text(s, "id"): s for _, s in items(module, "steps", ())}
+            if step_id not in step_ids:
+                self.error(path + ("holds", "steps", i), f"module '{module_id}' has no step '{step_id}' ({where})"
+                                                         f"{did_you_mean(step_id, step_ids)}")
+
     def check_reminder(self, path: Path, reminder: dict[str, Any], modules: Mapping[str, Path]) -> None:
         """A reminder has exactly one timing; one before a deadline needs the module."""
         rid = text(reminder, "id")
@@ -211,6 +236,13 @@ class CrossChecker:
         elif text(question, "type") != "date":
             self.error(path + ("anchor", "question"), f"the anchor of {where} must be a date question; "
                                                       f"'{qid}' in form '{form_id}' is {text(question, 'type')}")
+
+
+def location_value(data: Any, path: Path) -> Any:
+    """The value at `path` (keys and list indexes) inside `data`."""
+    for part in path:
+        data = data[part]
+    return data
 
 
 def _is_number(value: Any) -> TypeGuard[float]:

@@ -32,15 +32,19 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _CONTENT = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_.-]*/)*[A-Za-z0-9_][A-Za-z0-9_.-]*\.md")
 
 
-def load_program(path: str | os.PathLike[str], *, strict: bool = False) -> Program:
-    """Load and check a program file; raise ProgramError with every problem (warnings too when strict)."""
-    program, problems = check_program(path, strict=strict)
+def load_program(path: str | os.PathLike[str], *, strict: bool = False, translating: bool = False) -> Program:
+    """Load and check a program file; raise ProgramError with every problem (warnings too when strict).
+
+    `translating` (for `stegvis translations`) lets untranslated safety texts through as warnings, so
+    the tool that fixes them can load the program they make invalid."""
+    program, problems = check_program(path, strict=strict, translating=translating)
     if program is None:
         raise ProgramError(problems)
     return program
 
 
-def check_program(path: str | os.PathLike[str], *, strict: bool = False) -> tuple[Program | None, list[Problem]]:
+def check_program(path: str | os.PathLike[str], *, strict: bool = False,
+                  translating: bool = False) -> tuple[Program | None, list[Problem]]:
     """Check a program file: (the Program or None if there are errors, every error and warning)."""
     filename = os.fspath(path)
     try:
@@ -54,7 +58,7 @@ def check_program(path: str | os.PathLike[str], *, strict: bool = False) -> tupl
         col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
         message = f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8"
         return None, [Problem(Location(filename, line, col), message)]
-    return check_text(source, filename, strict=strict)
+    return check_text(source, filename, strict=strict, translating=translating)
 
 
 def load_text(source: str, filename: str, *, content_dir: str | None = None, strict: bool = False) -> Program:
@@ -65,10 +69,12 @@ def load_text(source: str, filename: str, *, content_dir: str | None = None, str
     return program
 
 
-def check_text(source: str, filename: str, *, content_dir: str | None = None,
-               strict: bool = False) -> tuple[Program | None, list[Problem]]:
+def check_text(source: str, filename: str, *, content_dir: str | None = None, strict: bool = False,
+               translating: bool = False) -> tuple[Program | None, list[Problem]]:
     """Check YAML text; content files are read from `content_dir` (default: found next to `filename`)."""
-    return _ProgramLoader(source, filename, content_dir).run(strict)
+    loader = _ProgramLoader(source, filename, content_dir)
+    loader.translating = translating
+    return loader.run(strict)
 
 
 def find_content_dir(filename: str, program_id: str) -> str | None:
@@ -90,6 +96,8 @@ class _ProgramLoader:
         self.filename = filename
         self.given_content_dir = content_dir
         self.found: list[tuple[Path, Problem]] = []
+        #: translation errors reported as warnings (engine.loader.translations)
+        self.translating = False
         self.texts: dict[str, str] = {}  # content path → Markdown, for files that exist
         self.content_dir: str | None = None
 
@@ -127,7 +135,10 @@ class _ProgramLoader:
         where = {lang: location_for(self.doc.values, ("translations", lang)) for lang in declared}
         translations, problems = read_translations(program, declared, where)
         program = replace(program, translations=frozen_map(translations))
-        self.found += [(("translations",), p) for p in problems + check_translations(program)]
+        checked = check_translations(program)
+        if self.translating:
+            checked = [Problem(p.location, p.message, "warning") for p in checked]
+        self.found += [(("translations",), p) for p in problems + checked]
         return program
 
     def problems(self, strict: bool) -> list[Problem]:

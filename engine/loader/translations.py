@@ -16,6 +16,8 @@ Per declared language (`translations: {en: {complete: [inledning, steg-1]}}` in 
 `check_translations` reports, per language, missing texts of the modules declared complete (plus the
 program's title and welcome text) and stale ones (source changed since translation) as warnings, which
 `--strict` makes fatal. Texts outside the declared modules may be missing: they fall back to Swedish.
+A form's texts (its questions, alert feedback and hold texts: what keeps a patient safe) missing or
+stale in a module declared complete are errors: the language is not offered there until they exist.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ from babel.messages.pofile import PoFileError, read_po
 
 from ..errors import Location, Problem
 from ..model import Program, Translation, TranslationEntry, frozen_map
-from ..translate import fingerprint, is_markdown_key, required_keys, source_texts, step_key
+from ..translate import (SourceText, fingerprint, is_markdown_key, is_safety_key, required_keys, source_texts,
+                         step_key)
 
 #: the catalogue of a language's YAML texts, inside content/<program>/<lang>/
 CATALOGUE = "program.po"
@@ -162,16 +165,27 @@ def check_translations(program: Program) -> list[Problem]:
                     where = entry.location
                 elif is_markdown_key(key):
                     where = Location(os.path.join(program.content_dir, lang, _content_of(program, key)), 1, 1)
-                problems.append(Problem(where, f"{lang}: missing translation of {key}", "warning"))
+                if is_safety_key(key):
+                    problems.append(Problem(where, f"{lang}: missing translation of {key}, shown in a module "
+                                            f"declared complete ({_modules_of(sources[key], translation)}); "
+                                            "translate it or remove the module from "
+                                            f"translations.{lang}.complete", "error"))
+                else:
+                    problems.append(Problem(where, f"{lang}: missing translation of {key}", "warning"))
         for key, entry in translation.entries.items():
             source = sources.get(key)
             if source is None:
                 problems.append(Problem(entry.location, f"{lang}: translation of an unknown text {key}", "warning"))
             elif entry.text and entry.source != fingerprint(key, source.text):
                 changed = "the Swedish page" if is_markdown_key(key) else "the Swedish text"
+                severity = "error" if key in required and is_safety_key(key) else "warning"
                 problems.append(Problem(entry.location, f"{lang}: stale translation of {key}: {changed} has changed "
-                                        "since it was translated", "warning"))
+                                        "since it was translated", severity))
     return problems
+
+
+def _modules_of(source: SourceText, translation: Translation) -> str:
+    return ", ".join(m for m in source.modules if m in translation.complete) or "the program's home page"
 
 
 def _content_of(program: Program, key: str) -> str:

@@ -2,12 +2,14 @@
 
 A reminder with `anchor: {form, question}` and `days_after_anchor: N`, or a battery with
 `auto_start: {anchor, days_after_anchor: N}`, is due at 09:00 Stockholm time N days after the
-date the patient answered (the newest submission counts). While the date is unanswered it is due
-N days after the moment started, at the time of day it started, as `days_after_start: N` would be.
+date the patient answered: the newest submission counts, or with `pick: first` the first date ever
+answered (the Russell Standard's target quit date: a new stop day after a relapse moves nothing).
+While the date is unanswered it is due N days after the moment started, at the time of day it
+started, as `days_after_start: N` would be.
 
-The answered dates reach the engine in `MomentState.anchor_dates` ("form/question" → date):
+The answered dates reach the engine in `MomentState.anchor_dates` (`Anchor.key` → date):
 `submit_form` keeps them up to date, and a state rebuilt from storage fills them with
-`anchor_dates_from` over the newest submitted answers of each form.
+`anchor_dates_of` over every submission of the anchor forms, oldest first.
 
 The moment's planned end (`planned_end`) is the later of its recommended length and its last
 scheduled follow-up, so "Moment snart slut" does not fire before a follow-up that a late stop day
@@ -16,15 +18,15 @@ pushed past the recommended 365 days.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from ..expr import parse_date_literal
 from ..localtime import add_local_days, at_local
 from ..model import Anchor, Program, frozen_map
 from .state import MomentState
 
-__all__ = ["ANCHOR_TIME", "program_anchors", "anchor_dates_from", "with_submission", "scheduled_at",
-           "planned_end"]
+__all__ = ["ANCHOR_TIME", "program_anchors", "anchor_dates_from", "anchor_dates_of", "with_submission",
+           "scheduled_at", "planned_end"]
 
 #: wall-clock time an anchored reminder or battery is due (a patient-friendly hour)
 ANCHOR_TIME = time(9, 0)
@@ -44,26 +46,31 @@ def _as_date(value: Any) -> date | None:
 
 
 def anchor_dates_from(program: Program, answers: Mapping[str, Mapping[str, Any]]) -> Mapping[str, date]:
-    """MomentState.anchor_dates from the newest submitted answers per form id (typed or stored JSON)."""
-    found = {}
-    for anchor in program_anchors(program):
-        answered = _as_date((answers.get(anchor.form) or {}).get(anchor.question))
-        if answered is not None:
-            found[anchor.key] = answered
-    return frozen_map(found)
+    """MomentState.anchor_dates from one submission per form id (typed or stored JSON answers)."""
+    return anchor_dates_of(program, answers.items())
+
+
+def anchor_dates_of(program: Program, submissions: Iterable[tuple[str, Mapping[str, Any]]]) -> Mapping[str, date]:
+    """MomentState.anchor_dates from every submission as (form id, answers), oldest first."""
+    found: Mapping[str, date] = frozen_map({})
+    for form_id, answers in submissions:
+        found = with_submission(program, found, form_id, answers)
+    return found
 
 
 def with_submission(program: Program, anchor_dates: Mapping[str, date], form_id: str,
                     answers: Mapping[str, Any]) -> Mapping[str, date]:
-    """The anchor dates after a submission of `form_id`: its answers replace the form's earlier ones."""
+    """The anchor dates after a submission of `form_id`: a `newest` anchor takes its answer (or loses
+    its date when left empty); a `first` anchor keeps the date it has and takes one only while it has none."""
     updated = dict(anchor_dates)
     for anchor in program_anchors(program):
-        if anchor.form == form_id:
-            answered = _as_date(answers.get(anchor.question))
-            if answered is None:
-                updated.pop(anchor.key, None)
-            else:
-                updated[anchor.key] = answered
+        if anchor.form != form_id or (anchor.pick == "first" and anchor.key in updated):
+            continue
+        answered = _as_date(answers.get(anchor.question))
+        if answered is not None:
+            updated[anchor.key] = answered
+        elif anchor.pick == "newest":
+            updated.pop(anchor.key, None)
     return frozen_map(updated)
 
 

@@ -19,8 +19,7 @@ Time-driven flags stop when the moment ends. A rule never fires for causes befor
 except a flag whose condition still holds (`Flag.current`): the present stretch of inactivity, the
 current activation's module reminder, a moment not yet past its recommended length, and a date
 reminder for the day it was set on. Those fire at once (one flag each, with their stable cause).
-Some flags need no subscription at all (engine.moment.mandatory_flags): ``answer_alert`` for
-answers that trigger a form's alert, and ``battery_started`` for a battery that started itself.
+Some flags need no subscription (engine.moment.mandatory_flags): ``answer_alert``, ``battery_started``.
 """
 from __future__ import annotations
 
@@ -86,6 +85,7 @@ class Flag:
     form: str | None = None
     #: the condition still holds (fires even if it became true before the subscription)
     current: bool = False
+    urgent: bool = False  #: an urgent alert's flag: told to the clinician at once, first in every list
 
     @property
     def label(self) -> str:
@@ -398,7 +398,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
         found[flag.cause] = flag
 
     for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
-        offer(Flag(*fields_), None, False)
+        offer(Flag(*fields_[:6], urgent=fields_[6]), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):
             offer(flag, rule.since, rule.time_driven)
@@ -417,4 +417,4 @@ def flag_event(flag: Flag) -> Event:
     """The flag_raised event to store for a flag (its cause makes the next due_flags skip it)."""
     return Event(type="flag_raised", at=flag.at, actor=SYSTEM, module=flag.module, form=flag.form,
                  data=frozen_map({"flag": flag.type, "cause": flag.cause}),
-                 text=f"{flag.label}: {flag.text}")
+                 text=f"{'Brådskande – ' if flag.urgent else ''}{flag.label}: {flag.text}")

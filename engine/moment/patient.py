@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from .. import forms
 from ..errors import AnswerError, TransitionError
 from .anchors import with_submission
+from .holds import NO_HOLDS, Holding
 from .rules import (
     check_time,
     make_event,
@@ -38,8 +39,10 @@ _ORDER: Mapping[StepProgress, int] = {"not_started": 0, "started": 1, "done": 2}
 
 
 def view_step(program: Program, state: MomentState, module_id: str, step_id: str, *,
-              now: datetime, actor: Actor) -> Transition:
-    """The patient opens a step: progress becomes started (done when it has no forms left to submit)."""
+              now: datetime, actor: Actor, held: Holding = NO_HOLDS) -> Transition:
+    """The patient opens a step: progress becomes started (done when it has no forms left to submit).
+
+    A step an alert holds (`held`, engine.moment.holds) is refused until the clinician has looked."""
     check_time(state, now)
     require_patient(actor, "läsa avsnitt")
     module, _ = module_of(program, state, module_id)
@@ -47,6 +50,7 @@ def view_step(program: Program, state: MomentState, module_id: str, step_id: str
     if step is None:
         raise TransitionError(f"Modul {module.title} har inget avsnitt {step_id!r}.")
     _require_visible(state, module, now)
+    held.check_step(module.id, step.id)
     done = all(f in state.submitted_forms for f in step.forms_to_finish)
     progress = _raise_progress(state.steps, module.id, step, "done" if done else "started")
     new = replace(state, steps=progress, last_active=now)
@@ -57,9 +61,9 @@ def view_step(program: Program, state: MomentState, module_id: str, step_id: str
 
 
 def save_form(program: Program, state: MomentState, form_id: str, values: Mapping[str, Any], *,
-              now: datetime, actor: Actor, module_id: str | None = None) -> Transition:
+              now: datetime, actor: Actor, module_id: str | None = None, held: Holding = NO_HOLDS) -> Transition:
     """The patient saves a draft of a form (not validated, not sent to the clinician)."""
-    form, module, battery = _writable_form(program, state, form_id, module_id, now, actor, "spara")
+    form, module, battery = _writable_form(program, state, form_id, module_id, now, actor, "spara", held)
     progress = state.steps
     for module_id, step in _steps_showing(module, form.id):
         progress = _raise_progress(progress, module_id, step, "started")
@@ -72,15 +76,16 @@ def save_form(program: Program, state: MomentState, form_id: str, values: Mappin
 
 def submit_form(program: Program, state: MomentState, form_id: str, values: Mapping[str, Any], *,
                 now: datetime, actor: Actor, module_id: str | None = None,
-                today: date | None = None) -> Transition:
+                today: date | None = None, held: Holding = NO_HOLDS) -> Transition:
     """The patient submits a form: answers are validated (AnswerError), then sent to the clinician.
 
     `today` is the patient's local date (what today() means in the form's rules; without it rules
     using today() are skipped). The ids of the alerts the answers trigger are recorded in the event's
     data as `alerts` (only when some trigger); engine.moment.flags raises an answer_alert flag for each.
+    A form an alert holds (`held`) is refused, whatever the request says.
     """
     form, module, battery = _writable_form(program, state, form_id, module_id, now, actor,
-                                           "skicka in")
+                                           "skicka in", held)
     errors = forms.validate(form, values, today=today)
     if errors:
         raise AnswerError(dict(errors))
@@ -151,8 +156,16 @@ def _require_visible(state: MomentState, module: Module, now: datetime) -> None:
 
 
 def _writable_form(program: Program, state: MomentState, form_id: str, module_id: str | None,
-                   now: datetime, actor: Actor, verb: str) -> tuple[Form, Module | None, str | None]:
-    """Check the patient may write this form now; return it, the module it is answered in, its battery."""
+                   now: datetime, actor: Actor, verb: str, held: Holding) -> tuple[Form, Module | None, str | None]:
+    """Check the patient may write this form now (and it is not held); return it, the module it is
+    answered in, its battery."""
+    found = _open_form(program, state, form_id, module_id, now, actor, verb)
+    held.check_form(form_id, found[1])
+    return found
+
+
+def _open_form(program: Program, state: MomentState, form_id: str, module_id: str | None,
+               now: datetime, actor: Actor, verb: str) -> tuple[Form, Module | None, str | None]:
     check_time(state, now)
     require_patient(actor, f"{verb} formulär")
     form = program.form(form_id)

@@ -32,7 +32,7 @@ EventType = Literal[
     "status_changed", "moment_ended", "maintenance_started", "clinician_changed", "handed_over",
     "moment_linked", "moment_unlinked", "step_viewed", "form_saved", "form_submitted", "form_opened", "message_sent",
     "battery_started", "activity_plan_added", "activity_registered", "activity_skipped", "flag_raised",
-    "action_rejected",
+    "action_rejected", "flag_handled", "hold_released", "urgent_escalated",
 ]
 
 MODULE_STATES: Final[tuple[ModuleStateName, ...]] = get_args(ModuleStateName)

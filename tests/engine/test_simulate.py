@@ -48,6 +48,7 @@ def test_a_patient_who_never_logs_in_gives_one_inactivity_flag_seven_days_after_
         "at": "2026-03-09T09:00:00+01:00",
         "type": "patient_inactivity",
         "text": "Invånaren har inte varit aktiv sedan momentet startade 2026-03-02 09:00 (7 dagar).",
+        "urgent": False,
     }]
     assert data["moment"] == {"state": "active", "days_in_moment": 30, "modules_completed": 0,
                               "modules_total": 14}
@@ -253,6 +254,7 @@ def test_an_answer_that_needs_attention_flags_the_clinician_without_any_subscrip
         "type": "answer_alert",
         "text": "Mycket nedstämd eller ledsen (3 eller 4 av 4): svar i formuläret Hur mår du? Abstinensbesvär "
                 "2026-03-12 20:15.",
+        "urgent": False,
     }]
     submitted = [e for e in sim.events if e.type == "form_submitted"]
     assert [e.data.get("alerts") for e in submitted] == [["nedstamdhet"], None]

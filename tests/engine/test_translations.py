@@ -70,11 +70,22 @@ def test_the_source_language_and_unknown_languages_translate_to_the_program_itse
 def test_a_missing_text_of_a_complete_module_is_a_warning_fatal_under_strict(kort):
     yaml_path, content = kort
     po = content / "en" / "program.po"
-    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "How are you today?"', 'msgstr ""'),
-                  encoding="utf-8")
-    assert messages(yaml_path) == [("warning", "en: missing translation of form/maende/question/mar/text")]
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Start"', 'msgstr ""'), encoding="utf-8")
+    assert messages(yaml_path) == [("warning", "en: missing translation of module/start/title")]
     program, problems = check_program(yaml_path, strict=True)
     assert program is None and [p.severity for p in problems] == ["error"]
+
+
+def test_a_missing_form_text_of_a_complete_module_refuses_the_program_even_without_strict(kort):
+    yaml_path, content = kort
+    po = content / "en" / "program.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "How are you today?"', 'msgstr ""'),
+                  encoding="utf-8")
+    program, problems = check_program(yaml_path)
+    assert program is None
+    assert [(p.severity, p.message) for p in problems] == [
+        ("error", "en: missing translation of form/maende/question/mar/text, shown in a module declared complete "
+                  "(start); translate it or remove the module from translations.en.complete")]
 
 
 def test_a_missing_page_of_a_complete_module_is_reported_at_its_expected_path(kort):
@@ -89,8 +100,11 @@ def test_a_catalogue_entry_whose_swedish_text_changed_is_stale_and_not_shown(kor
     yaml_path, _ = kort
     yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace(
         "text: Hur mår du i dag?", "text: Hur mår du just nu?"), encoding="utf-8")
-    assert messages(yaml_path) == [("warning", "en: stale translation of form/maende/question/mar/text: "
-                                               "the Swedish text has changed since it was translated")]
+    # a form's text (what keeps a patient safe) is refused stale, not only warned about
+    assert messages(yaml_path) == [("error", "en: stale translation of form/maende/question/mar/text: "
+                                             "the Swedish text has changed since it was translated")]
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("en: {complete: [start]}", "en: {complete: []}"),
+                         encoding="utf-8")
     en = translate(load_program(yaml_path), "en")
     assert en.program.form("maende").question("mar").text == "Hur mår du just nu?"
     assert en.stale == {"form/maende/question/mar/text"}
@@ -161,7 +175,10 @@ def test_update_writes_new_texts_and_marks_changed_ones_fuzzy_keeping_translatio
             'msgid "Hur mår du i dag, på det hela taget?"\nmsgstr "How are you today?"') in po
     assert 'msgctxt "module/mer/title"\nmsgid "Mer att läsa"\nmsgstr ""' in po
     assert 'msgstr "Good to hear."' in po
-    assert messages(yaml_path) == [("warning", "en: missing translation of form/maende/question/mar/text")]
+    # the fuzzy entry awaits review: a form text of a complete module, so the program is refused until then
+    assert messages(yaml_path) == [("error", "en: missing translation of form/maende/question/mar/text, shown in "
+                                             "a module declared complete (start); translate it or remove the module "
+                                             "from translations.en.complete")]
 
 
 def _declare_complete(yaml_path, modules: str) -> None:
@@ -207,3 +224,31 @@ def test_update_writes_no_stub_outside_the_modules_declared_complete(kort):
     assert "0 page stubs written for the modules declared complete (start)" in result.output
     arabic = CliRunner().invoke(main, ["translations", "update", str(yaml_path), "--lang", "ar"])
     assert "no module is declared complete for ar" in arabic.output and not (content / "ar" / "start").exists()
+
+
+def test_an_untranslated_hold_text_refuses_a_language_declared_complete_where_the_hold_is_shown(kort):
+    yaml_path, _ = kort
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace(
+        "        feedback: Kontakta din behandlare om du mår dåligt.\n",
+        "        feedback: Kontakta din behandlare om du mår dåligt.\n"
+        "        holds: {modules: [mer], text: Din behandlare tittar på dina svar först.}\n"), encoding="utf-8")
+    # the hold is shown in `start` (where the form is) and in the held `mer`: `start` is declared complete
+    assert messages(yaml_path) == [
+        ("error", "en: missing translation of form/maende/alerts/daligt/holds, shown in a module declared complete "
+                  "(start); translate it or remove the module from translations.en.complete")]
+    # with `start` no longer declared complete, the hold text may fall back to Swedish
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("en: {complete: [start]}",
+                                                                       "en: {complete: []}"), encoding="utf-8")
+    assert messages(yaml_path) == []
+    held = translate(load_program(yaml_path), "en").program.form("maende").alert("daligt").holds
+    assert held.text == "Din behandlare tittar på dina svar först."
+
+
+def test_the_translations_tool_loads_a_program_its_missing_safety_texts_make_invalid(kort):
+    yaml_path, content = kort
+    po = content / "en" / "program.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "Contact your therapist if you feel bad."',
+                                                         'msgstr ""'), encoding="utf-8")
+    assert [s for s, _ in messages(yaml_path)] == ["error"]
+    result = CliRunner().invoke(main, ["translations", "update", str(yaml_path), "--lang", "en"])
+    assert result.exit_code == 0, result.output

@@ -165,3 +165,53 @@ def test_every_fixed_answer_message_is_marked_for_translation():
 
     fixed = {value for name, value in vars(answers).items() if name.startswith("MSG_")}
     assert fixed | {forms.SUBMIT_ERROR, forms.DRAFT_ERROR} <= set(MARKED_MESSAGES)
+
+
+
+def with_half_translated_kort(request) -> dict:
+    """PROGRAMS plus a copy of tests/data/i18n's `kort` whose English lacks one question of its form and
+    declares no module complete (so it loads): the page of step `hej` is English, its form is not."""
+    import shutil
+
+    from engine.loader import load_program
+
+    folder = request.getfixturevalue("tmp_path") / "i18n"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "i18n", folder)
+    po = folder / "content" / "kort" / "en" / "program.po"
+    po.write_text(po.read_text(encoding="utf-8").replace('msgstr "How are you today?"', 'msgstr ""'),
+                  encoding="utf-8")
+    yaml_path = folder / "kort.yaml"
+    yaml_path.write_text(yaml_path.read_text(encoding="utf-8").replace("en: {complete: [start]}",
+                                                                       "en: {complete: []}"), encoding="utf-8")
+    return {**request.getfixturevalue("programs"), "kort": load_program(yaml_path)}
+
+
+@pytest.mark.app_config(PROGRAMS=with_half_translated_kort)
+def test_a_form_that_falls_back_to_swedish_on_an_english_page_is_marked_swedish(client, start, patient_login):
+    enrollment = start("kort")
+    patient_login()
+    assert client.post("/invanare/installningar", data=settings_data(language="en")).status_code == 302
+    page = html_text(client.get(step(enrollment, "start", "hej")))
+    assert '<article class="step-page" lang="en">' in page
+    assert '<section class="form-card" id="formular-maende" aria-labelledby="formular-maende-titel" lang="sv">' \
+        in page
+    assert "Hur mår du i dag?" in page
+
+
+def with_kort(request) -> dict:
+    """PROGRAMS plus tests/data/i18n's `kort`, whose English declares module `start` complete (not `mer`)."""
+    from engine.loader import load_program
+
+    return {**request.getfixturevalue("programs"),
+            "kort": load_program(Path(__file__).resolve().parents[1] / "data" / "i18n" / "kort.yaml")}
+
+
+@pytest.mark.app_config(PROGRAMS=with_kort)
+def test_the_program_home_says_which_modules_the_patients_language_covers(client, start, patient_login):
+    enrollment = start("kort")
+    patient_login()
+    swedish = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+    assert "language-scope" not in swedish
+    assert client.post("/invanare/installningar", data=settings_data(language="en")).status_code == 302
+    english = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+    assert "Available in English: Start. The rest is shown in Swedish." in english

@@ -77,3 +77,17 @@ def test_delivery_uses_the_units_quiet_hours_for_its_patients(client, login, adm
     assert _quiet_hours(notice, {"SMS_QUIET_HOURS": "21:00-08:00"}) == "20:00-09:00"
     staff_notice = Notice(channel="sms", recipient_kind="staff", enrollment_id=moment.id)
     assert _quiet_hours(staff_notice, {"SMS_QUIET_HOURS": "21:00-08:00"}) == "21:00-08:00"
+
+
+def test_the_working_days_before_an_unhandled_urgent_flag_reaches_behorighetsadmin_are_a_setting(
+        client, login, admin, db, unit):
+    from web.services.core.unit_settings import unit_settings
+
+    login(admin)
+    page = _save(client, urgent_escalation_days="3")
+    assert "Inställningarna är sparade." in page
+    assert elements(page, "input", id="bradskande-dagar", value="3")
+    assert unit_settings(unit.id).urgent_escalation_days == 3
+    assert "Ada Admin ändrade brådskande flaggor till Behörighetsadmin, arbetsdagar" in page
+    assert "Brådskande flaggor kan vänta 1–10 arbetsdagar." in _save(client, urgent_escalation_days="11")
+    assert unit_settings(unit.id).urgent_escalation_days == 3  # refused: 1–10 working days

@@ -122,6 +122,7 @@ def _render_step(program: Program, module_id: str, step_id: str, tried: str | No
     audio = patient_audio.step_audio(program, sv.step)
     return render_template(
         "author/step.html", program=program, mv=mv, sv=sv, form_views=form_views, preview=True,
+        effects=author_service.alert_effects(program, form_views),
         audio_url=url_for("author.step_audio", key=program.id, module_id=module_id, step_id=step_id,
                           audio_key=audio.stem) if audio else None,
         form_action=lambda f: url_for("author.step_form", key=program.id, module_id=module_id, step_id=step_id,
@@ -163,7 +164,7 @@ def form(key: str, form_id: str):
     form_obj = _form(program, form_id)
     fv = author_service.try_form(form_obj, request.form if request.method == "POST" else None, clock.now())
     return render_template(
-        "author/form.html", program=program, fv=fv,
+        "author/form.html", program=program, fv=fv, effects=author_service.alert_effects(program, [fv]),
         form_action=lambda f: url_for("author.form", key=key, form_id=f.id),
         visible_url=lambda f: url_for("author.visible", key=key, form_id=f.id),
     )

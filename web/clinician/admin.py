@@ -107,7 +107,8 @@ def settings():
                 changed = settings_service.save(
                     unit_id, welcome_texts=form.welcome_texts(), offered=form.offered.data,
                     default_flags=form.default_flags.data, quiet_hours=form.quiet_hours.data,
-                    maintain_days=form.maintain_days.data, user=current_user, now=clock.now())
+                    maintain_days=form.maintain_days.data, user=current_user, now=clock.now(),
+                    urgent_escalation_days=form.urgent_escalation_days.data)
             except ServiceError as exc:
                 flash(exc.message, "error")
             else:

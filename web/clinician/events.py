@@ -84,3 +84,14 @@ def handle_flag(enrollment: Enrollment, flag_id: int):
         abort(404)
     act(flag_service.handle_flag, flag, success="Flaggan är hanterad.")
     return back_to("clinician.flags", enrollment)
+
+
+@bp.post("/moment/<int:enrollment_id>/handelser/flagga/<int:flag_id>/slapp-sparren")
+@staff_moment()
+def release_hold(enrollment: Enrollment, flag_id: int):
+    """Släpp spärren: open what an alert holds before its flag is handled."""
+    flag = flag_service.flag_of(enrollment, flag_id)
+    if flag is None:
+        abort(404)
+    act(flag_service.release_hold, flag, success="Spärren är släppt. Invånaren kan nu använda det som väntade.")
+    return back_to("clinician.hantera", enrollment)

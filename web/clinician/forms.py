@@ -323,10 +323,15 @@ def unit_settings_form(program_ids, flag_types) -> PostForm:
         default_flags = Choices(allowed=tuple(flag_types))
         quiet_hours = Text()
         maintain_days = WholeNumber(minimum=1, maximum=MAX_DAYS)
+        urgent_escalation_days = WholeNumber(minimum=1, maximum=10)
 
         def validate_maintain_days(self, field: Field) -> None:
             if field.data is None and field.raw_data and field.raw_data[0].strip():
                 raise ValidationError(f"Vidmakthåll anges i hela dagar, 1–{MAX_DAYS}.")
+
+        def validate_urgent_escalation_days(self, field: Field) -> None:
+            if field.data is None and field.raw_data and field.raw_data[0].strip():
+                raise ValidationError("Brådskande flaggor kan vänta 1–10 arbetsdagar.")
 
         def welcome_texts(self) -> dict[str, str]:
             return {pid: self[f"welcome-{pid}"].data for pid in program_ids}

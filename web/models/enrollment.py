@@ -57,6 +57,12 @@ class Enrollment(db.Model):
         back_populates="enrollment", order_by="EnrollmentModule.position", cascade="all, delete-orphan"
     )
     steps: Mapped[list["StepProgress"]] = relationship(back_populates="enrollment", cascade="all, delete-orphan")
+    #: open answer-alert flags whose hold was not released by hand: what alerts hold (web.services.core.holds);
+    #: the patient's pages load them with the moment, in the same query
+    holding_flags: Mapped[list["Flag"]] = relationship(  # noqa: F821  (web.models.events)
+        "Flag", viewonly=True, order_by="Flag.raised_at",
+        primaryjoin="and_(Flag.enrollment_id == Enrollment.id, Flag.type == 'answer_alert', "
+                    "Flag.handled_at.is_(None), Flag.hold_released_at.is_(None))")
 
 
 #: a module that counts in some figure of Statistik: reached, avklarad or aktuell (web.services.core.stat_facts)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -83,6 +83,13 @@ class Flag(db.Model):
     handled_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
     #: the subscription that asked for it (None when raised without one)
     subscription_id: Mapped[int | None] = mapped_column(ForeignKey("flag_subscription.id", ondelete="SET NULL"))
+    #: an urgent alert's flag: told to the responsible clinician at once, first in every list
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: when the unit's Behörighetsadmin was told that this urgent flag is still unhandled
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: what the alert holds was released by hand (Släpp spärren) while the flag stays open
+    hold_released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hold_released_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_user.id"))
 
     enrollment: Mapped[Enrollment] = relationship()
-    handled_by: Mapped[User | None] = relationship()
+    handled_by: Mapped[User | None] = relationship(foreign_keys=[handled_by_id])

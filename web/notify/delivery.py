@@ -71,7 +71,10 @@ def reference(notice: Notice) -> str:
 
 
 def _quiet_hours(notice: Notice, config) -> str | None:
-    """SMS quiet hours: the patient's unit's (Inställningar) when set, else the service's SMS_QUIET_HOURS."""
+    """SMS quiet hours: the patient's unit's (Inställningar) when set, else the service's SMS_QUIET_HOURS;
+    none for an urgent flag's notice to its clinician (it never waits)."""
+    if notice.template == "urgent_flag":
+        return None
     if notice.recipient_kind == "patient" and notice.enrollment_id is not None:
         unit_id = db.session.execute(
             db.select(Enrollment.care_unit_id).where(Enrollment.id == notice.enrollment_id)).scalar_one_or_none()

@@ -57,6 +57,15 @@ TEMPLATES: dict[str, NoticeText] = {
         "Ny händelse i Stegvis",
         "Det finns en ny händelse hos en av dina invånare. Logga in för att se den.",
         "Flagga till behandlare"),
+    # urgent flags: sent at once to the responsible clinician whatever Min profil says, never batched
+    "urgent_flag": NoticeText(
+        "Brådskande händelse i Stegvis",
+        "Det finns en brådskande händelse hos en av dina invånare. Logga in så snart du kan för att se den.",
+        "Brådskande flagga till behandlare"),
+    "urgent_unhandled": NoticeText(
+        "Ohanterad brådskande händelse i Stegvis",
+        "En brådskande händelse på din vårdenhet har inte hanterats. Logga in för att se den.",
+        "Ohanterad brådskande flagga till Behörighetsadmin"),
 }
 
 

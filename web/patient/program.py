@@ -69,7 +69,9 @@ def _render_step(view: MomentView, mv: ModuleView, step_id: str, *, posted_form:
             continue
         mine = form_id == posted_form
         form_views.append(patient_forms.form_view(view.enrollment, form, mv.writable,
-                                                  raw=raw if mine else None, errors=errors if mine else None))
+                                                  raw=raw if mine else None, errors=errors if mine else None,
+                                                  held=view.held_text(mv.module.id, form_id=form_id),
+                                                  lang=view.form_language(form_id)))
     steps = [s.step for s in mv.steps]
     index = steps.index(sv.step)
     return render_template(
@@ -87,8 +89,12 @@ def _render_step(view: MomentView, mv: ModuleView, step_id: str, *, posted_form:
 def step(view: MomentView, module_id: str, step_id: str):
     """A step page: audio player, the text, then the step's forms. Opening it records a view."""
     mv = _module(view, module_id)
-    if mv.step_view(step_id) is None:
+    sv = mv.step_view(step_id)
+    if sv is None:
         abort(404)
+    held = view.held_text(module_id, step_id)
+    if held is not None:  # waits for the clinician: say so, and that they can write meanwhile
+        return render_template("patient/held.html", view=view, mv=mv, sv=sv, held=held)
     try:
         patient_service.open_step(view, g.patient, module_id, step_id, clock.now())
     except ServiceError as exc:
@@ -155,7 +161,9 @@ def step_form(view: MomentView, module_id: str, step_id: str, form_id: str):
 
 
 def _render_battery_form(view: MomentView, form: Form, *, raw=None, errors=None, status: int = 200):
-    fv = patient_forms.form_view(view.enrollment, form, not view.read_only, raw=raw, errors=errors)
+    fv = patient_forms.form_view(view.enrollment, form, not view.read_only, raw=raw, errors=errors,
+                                 held=view.held_text(form_id=form.id),
+                                 lang=view.form_language(form.id))
     return render_template(
         "patient/form_page.html", view=view, fv=fv,
         form_action=lambda f: url_for("patient.battery_form", enrollment_id=view.enrollment.id, form_id=f.id),

@@ -22,6 +22,7 @@ from engine.moment import lifecycle
 from engine.authoring import simulate
 from engine.errors import AnswerError, Location, Problem, ProgramError
 from engine.moment.flags import LABELS, ModuleReminder, MomentEndingSoon, PatientInactivity
+from engine.moment.holds import held_text
 from engine.loader import check_program
 from engine.localtime import at_local
 from engine.model import Form, Program
@@ -165,6 +166,26 @@ def try_form(form: Form, raw: Mapping[str, Any] | None, now: datetime) -> FormVi
         band=result.band.label if result and result.band else None, submitted_at=now,
     )
     return FormView(form, True, shown, visible_ids(form, shown), last=trial, token=new_token(), open=True)
+
+
+def alert_effects(program: Program, views: list[FormView]) -> list[str]:
+    """What the tried answers' alerts would do beyond the feedback (urgency, holds), as the author reads it."""
+    lines = []
+    for fv in views:
+        if fv.last is None:
+            continue
+        for alert in forms.alerts_for(fv.form, forms.from_json(fv.form, fv.last.answers or {})):
+            start = f"{fv.form.title}: larmet {alert.title}"
+            if alert.urgent:
+                lines.append(f"{start} är brådskande – ansvarig behandlare får e-post och sms direkt (utan "
+                             "innehåll), flaggan står först i listorna och Behörighetsadmin aviseras om den "
+                             "inte hanteras.")
+            elif alert.holds is None:
+                lines.append(f"{start} ger flaggan Svar kräver uppmärksamhet.")
+            if alert.holds is not None:
+                lines.append(f"{start} spärrar {held_text(program, alert.holds.names)} tills flaggan är hanterad. "
+                             f"Invånaren ser: {alert.holds.text}")
+    return lines
 
 
 # --- dag N --------------------------------------------------------------------------------------

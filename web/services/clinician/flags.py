@@ -6,13 +6,14 @@ from typing import Any, Mapping
 
 from engine.moment import flags as engine_flags
 from engine.moment.subscriptions import check_new_subscription, parse_subscription
-from engine.moment.rules import make_event
+from engine.moment.holds import flag_handled_event, release_hold as engine_release_hold
 
 from ...extensions import db
 from ...models import Enrollment, Flag, FlagSubscription, Membership, User
 from ..core.flags import subscriptions_for  # noqa: F401  (for Händelser)
 from ..core.rows import clinician_actor, program_for, record_events
-from ..core.unit import raise_due, transaction
+from ..core.holds import holding_of_flags
+from ..core.unit import raise_due, run, transaction
 from ..errors import ServiceError
 
 #: the manual's groups in "Välj flaggtyp"
@@ -52,23 +53,40 @@ def remove_subscription(sub: FlagSubscription, user: User) -> None:
 
 
 def open_flags(enrollment: Enrollment) -> list[Flag]:
-    """Flags not yet handled, newest first."""
+    """Flags not yet handled: urgent ones first, then newest first."""
     return list(db.session.execute(
         db.select(Flag).where(Flag.enrollment_id == enrollment.id, Flag.handled_at.is_(None))
-        .order_by(Flag.raised_at.desc(), Flag.id.desc())
+        .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc())
     ).scalars())
 
 
 def handle_flag(flag: Flag, *, user: User, membership: Membership, now: datetime) -> None:
-    """Hantera: mark an open flag handled (it leaves the overview count) and record it on the timeline."""
+    """Hantera: mark an open flag handled (it leaves the overview count) and record it on the timeline;
+    what its alert held is released with it."""
     if flag.handled_at is not None:
         raise ServiceError("Flaggan är redan hanterad.")
     actor = clinician_actor(user, membership)
     with transaction():
         flag.handled_at, flag.handled_by_id = now, user.id
         label = LABELS.get(flag.type, flag.type)
-        record_events(flag.enrollment, [make_event("flag_handled", now, actor, f"Flaggan {label} hanterades",
-                                                   flag=flag.type, cause=flag.cause_key)])
+        record_events(flag.enrollment, [flag_handled_event(label, flag.type, flag.cause_key, now=now, actor=actor)])
+
+
+def release_hold(flag: Flag, *, user: User, membership: Membership, now: datetime) -> None:
+    """Släpp spärren: what an open flag's alert holds opens to the patient by hand; the flag stays open.
+    Audited on the timeline (who, when, what)."""
+    enrollment = flag.enrollment
+    program = program_for(enrollment)
+    if flag.handled_at is not None or flag.hold_released_at is not None:
+        raise ServiceError("Spärren är redan släppt.")
+    held = holding_of_flags(program, [flag])
+    if not held:
+        raise ServiceError("Flaggan spärrar inget.")
+    with transaction():
+        transition = run(enrollment, engine_release_hold, held.holds[0], actor=clinician_actor(user, membership),
+                         now=now)
+        flag.hold_released_at, flag.hold_released_by_id = now, user.id
+        record_events(enrollment, transition.events)
 
 
 def subscriptions_listed(enrollment: Enrollment, user: User) -> list[FlagSubscription]:

@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from engine.moment import lifecycle
+from engine.moment.holds import held_text
 from engine.model import Program
 
 from ...extensions import db
 from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, User
 from ...content.programs import get_program
+from ..core.holds import holding_of_flags
 from ..core.rows import build_state, program_for
 from .responses import submitted_responses
 
@@ -49,6 +51,19 @@ class ModuleView:
 
 
 @dataclass
+class HoldView:
+    """What an open alert flag holds from the patient, and why (Hantera)."""
+
+    flag: Flag
+    #: the alert's title (why)
+    why: str
+    #: "formuläret Min stoppdag, avsnitt 1.4 Min stoppdag" (what)
+    what: str
+    #: what the patient reads meanwhile
+    text: str
+
+
+@dataclass
 class HanteraView:
     program: Program
     days_in_moment: int
@@ -67,6 +82,8 @@ class HanteraView:
     version: str = ""
     #: the installed program's version when the moment follows another one (then "En nyare version")
     installed_version: str | None = None
+    #: what open alert flags hold from the patient (Släpp spärren)
+    holds: list[HoldView] = field(default_factory=list)
 
     @property
     def has_unhandled(self) -> bool:
@@ -97,6 +114,9 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
         ))
     done, total = lifecycle.modules_completed(state)
     flags, unread_messages = _open_flags_and_unread_messages(enrollment)
+    by_cause = {f.cause_key: f for f in flags}
+    holds = [HoldView(by_cause[h.cause], h.alert.title, held_text(program, h.holds.names), h.holds.text)
+             for h in holding_of_flags(program, flags).holds]
     return HanteraView(
         program=program,
         days_in_moment=lifecycle.days_in_moment(state, now),
@@ -110,6 +130,7 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
         open_flags=flags,
         unread_forms=[r for r in responses if r.opened_at is None],
         unread_messages=unread_messages,
+        holds=holds,
         **version_labels(program, get_program(enrollment.program_id)),
     )
 
@@ -125,7 +146,7 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
 
 
 def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
-    """The moment's unhandled flags (newest first) and unread patient messages, in one statement.
+    """The moment's unhandled flags (urgent first, then newest) and unread patient messages, in one statement.
 
     One row per open flag, or one row without a flag; each row carries the message count."""
     unread = (db.select(db.func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
@@ -136,7 +157,7 @@ def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag],
         db.select(unread, Flag).select_from(Enrollment)
         .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
         .where(Enrollment.id == enrollment.id)
-        .order_by(Flag.raised_at.desc(), Flag.id.desc())
+        .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc())
     ).all()
     return [flag for _, flag in rows if flag is not None], (rows[0][0] if rows else 0)
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select
@@ -30,6 +30,8 @@ class OverviewRow:
     open_flags: int
     unread_forms: int
     unread_messages: int
+    #: open urgent flags (Brådskande), counted among open_flags too
+    urgent_flags: int = 0
 
     @property
     def has_events(self) -> bool:
@@ -45,6 +47,8 @@ class OverviewPage:
     #: whether Föregående / Nästa lead anywhere (their links carry the first / last row's moment id)
     has_previous: bool = False
     has_next: bool = False
+    #: the tab's moments with open urgent flags, shown first whatever the page (most urgent flags first)
+    urgent: list[OverviewRow] = field(default_factory=list)
 
     @property
     def first_id(self) -> int | None:
@@ -55,8 +59,19 @@ class OverviewPage:
         return self.rows[-1].enrollment_id if self.rows else None
 
 
+#: at most this many moments are listed under Brådskande on the overview
+URGENT_LISTED = 25
+
+
+def _urgent_open(enrollment_id):
+    """Open urgent flags of a moment, correlated to `enrollment_id`."""
+    return (select(func.count(Flag.id))
+            .where(Flag.enrollment_id == enrollment_id, Flag.handled_at.is_(None), Flag.urgent.is_(True))
+            .scalar_subquery())
+
+
 def _counts(enrollment_id):
-    """The three per-row counts, correlated to `enrollment_id` (a column of the page's rows)."""
+    """The per-row counts (flags, forms, messages, urgent flags), correlated to `enrollment_id`."""
     flags = (select(func.count(Flag.id))
              .where(Flag.enrollment_id == enrollment_id, Flag.handled_at.is_(None))
              .scalar_subquery())
@@ -68,7 +83,7 @@ def _counts(enrollment_id):
                 .where(Conversation.enrollment_id == enrollment_id, Message.sender_kind == "patient",
                        Message.read_by_clinician_at.is_(None))
                 .scalar_subquery())
-    return flags, forms, messages
+    return flags, forms, messages, _urgent_open(enrollment_id)
 
 
 def _where(membership: Membership, tab: str, program_id: str | None, text: str | None) -> list:
@@ -160,7 +175,12 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
     if (text or "").strip():  # only a name filter needs the patients (the index on unit and status counts the rest)
         counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
-    total = db.session.execute(counted.where(*conditions)).scalar_one()
+    # with the total, how many of the tab's moments have open urgent flags (listed first only when some do)
+    urgent_moments = (select(func.count()).select_from(Enrollment).where(
+        *_where(membership, tab, program_id, None), _urgent_open(Enrollment.id) > 0)
+        .correlate_except(Enrollment).scalar_subquery())
+    total, urgent_total = db.session.execute(
+        counted.add_columns(urgent_moments).where(*conditions)).one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     last, first, started, ident = _sort_key()
@@ -207,8 +227,24 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
                                           .where(*conditions).distinct()).scalars():
             add_access_log(membership, patient, "Översikt: sökning på personnummer", now)
         db.session.commit()
-    rows = [
-        OverviewRow(r[0], f"{r[2]}, {r[1]}", f"{r[3][:8]}-xxxx", r[4], r[5], r[6], r[7], r[8], r[9])
-        for r in result
-    ]
-    return OverviewPage(rows, total, page, pages, has_previous, has_next)
+    rows = [_row(r) for r in result]
+    urgent = _urgent_rows(membership, tab, program_id) if urgent_total else []
+    return OverviewPage(rows, total, page, pages, has_previous, has_next, urgent)
+
+
+def _row(r) -> OverviewRow:
+    return OverviewRow(r[0], f"{r[2]}, {r[1]}", f"{r[3][:8]}-xxxx", r[4], r[5], r[6], r[7], r[8], r[9], r[10])
+
+
+def _urgent_rows(membership: Membership, tab: str, program_id: str | None) -> list[OverviewRow]:
+    """The tab's moments with open urgent flags, the most urgent flags first, then the oldest such flag."""
+    urgent = _urgent_open(Enrollment.id).label("urgent")
+    oldest = (select(func.min(Flag.raised_at)).where(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None),
+                                                      Flag.urgent.is_(True)).scalar_subquery())
+    found = db.session.execute(
+        select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer, Enrollment.program_id,
+               Enrollment.started_at, Enrollment.last_active, *_counts(Enrollment.id)[:3], urgent)
+        .join(Patient, Enrollment.patient_id == Patient.id)
+        .where(*_where(membership, tab, program_id, None), urgent > 0)
+        .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED)).all()
+    return [_row(r) for r in found]

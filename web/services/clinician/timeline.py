@@ -11,7 +11,7 @@ from ...models import Enrollment, Event, FormResponse
 
 #: filter id → (label, event types); "alla" is everything
 CATEGORIES = {
-    "flaggor": ("Flaggor", ("flag_raised", "flag_handled")),
+    "flaggor": ("Flaggor", ("flag_raised", "flag_handled", "hold_released", "urgent_escalated")),
     "formular": ("Formulär", ("form_submitted", "form_opened", "form_saved", "battery_started")),
     "meddelanden": ("Meddelanden", ("message_sent",)),
     "modul": ("Modul", ("module_activated", "module_completed", "module_set_upcoming", "days_changed",

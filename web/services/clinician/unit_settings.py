@@ -22,7 +22,10 @@ __all__ = ["UnitSettings", "unit_settings", "save", "default_flag_choices", "off
 
 #: how the audit list names each setting
 KEY_LABELS = {"welcome_text": "välkomsttext", "offered_programs": "erbjudna program", "default_flags": "flaggor för nya moment",
-              "quiet_hours": "tysta timmar", "maintain_days": "vidmakthåll, dagar"}
+              "quiet_hours": "tysta timmar", "maintain_days": "vidmakthåll, dagar",
+              "urgent_escalation_days": "brådskande flaggor till Behörighetsadmin, arbetsdagar"}
+#: the most working days an urgent flag may wait before Behörighetsadmin is told
+MAX_ESCALATION_DAYS = 10
 
 
 def default_maintain_until(unit_id: int, today):
@@ -46,7 +49,8 @@ def offered_programs(unit_id: int) -> dict:
 
 
 def save(unit_id: int, *, welcome_texts: dict[str, str], offered: list[str], default_flags: list[str],
-         quiet_hours: str, maintain_days: int | None, user: User, now: datetime) -> int:
+         quiet_hours: str, maintain_days: int | None, user: User, now: datetime,
+         urgent_escalation_days: int | None = None) -> int:
     """Store the unit's settings; one audit row per changed value. Returns the number of changes."""
     installed = all_programs()
     quiet = (quiet_hours or "").strip()
@@ -57,6 +61,9 @@ def save(unit_id: int, *, welcome_texts: dict[str, str], offered: list[str], def
                            {"quiet_hours": "Ange till exempel 21:00-08:00."}) from exc
     if maintain_days is not None and not 1 <= maintain_days <= MAX_DAYS:
         raise ServiceError(f"Vidmakthåll kan vara 1–{MAX_DAYS} dagar.", {"maintain_days": "Ogiltigt antal dagar."})
+    if urgent_escalation_days is not None and not 1 <= urgent_escalation_days <= MAX_ESCALATION_DAYS:
+        raise ServiceError(f"Brådskande flaggor kan vänta 1–{MAX_ESCALATION_DAYS} arbetsdagar.",
+                           {"urgent_escalation_days": "Ogiltigt antal arbetsdagar."})
     offered = [p for p in installed if p in offered]
     if not offered:
         raise ServiceError("Välj minst ett program som vårdenheten erbjuder.", {"offered": "Välj minst ett program."})
@@ -66,6 +73,7 @@ def save(unit_id: int, *, welcome_texts: dict[str, str], offered: list[str], def
         ("default_flags", ""): [t for t in default_flags if t in allowed_flags],
         ("quiet_hours", ""): quiet or None,
         ("maintain_days", ""): maintain_days,
+        ("urgent_escalation_days", ""): urgent_escalation_days,
     }
     for pid, program in installed.items():
         text = (welcome_texts.get(pid) or "").replace("\r\n", "\n").strip()

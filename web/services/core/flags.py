@@ -64,7 +64,8 @@ class DueFlag:
     def row(self, enrollment_id: int) -> dict[str, Any]:
         """The Flag row's columns."""
         return {"enrollment_id": enrollment_id, "type": self.flag.type, "cause_key": self.flag.cause,
-                "text": self.flag.text, "raised_at": self.flag.at, "subscription_id": self.subscription_id}
+                "text": self.flag.text, "raised_at": self.flag.at, "subscription_id": self.subscription_id,
+                "urgent": self.flag.urgent}
 
 
 def flags_to_raise(program: Program, state: MomentState, events: Sequence[EngineEvent], rules: Rules,

@@ -20,7 +20,7 @@ from ...extensions import db
 from ...ops.metrics import NOTICES
 from ...models import Notice, User
 from .moment_batch import among
-from .notices import CHANNELS, _key, notice_values
+from .notices import CHANNELS, _key, notice_values, staff_channels, urgent_key
 
 #: keys looked up per IN query
 _KEYS_PER_QUERY = 500
@@ -54,12 +54,16 @@ class _Staff:
 
 @dataclass
 class _Patient:
+    """A notice to one recipient on one channel (a patient's, or a staff member's urgent notice)."""
+
     recipient_id: int
     address: str | None
     channel: str
     template: str
     key: str
     enrollment_id: int
+    #: "patient", or "staff" for an urgent flag's notice
+    kind: str = "patient"
 
 
 @dataclass
@@ -83,6 +87,13 @@ class NoticeBatch:
             raise ValueError(f"unknown channel {channel!r}")
         self._requests.append(_Patient(recipient_id, address, channel, template, _key(key), enrollment_id))
 
+    def staff_urgent(self, user: User, enrollment_id: int, cause_key: str) -> None:
+        """`notify_staff_urgent(user, moment, flag, now)`: every channel at once, never batched."""
+        for channel in staff_channels(user):
+            self._requests.append(_Patient(user.id, user.mobile if channel == "sms" else user.email, channel,
+                                           "urgent_flag", _key(urgent_key(enrollment_id, cause_key, user.id, channel)),
+                                           enrollment_id, "staff"))
+
     def discard(self) -> None:
         """Forget the requests not written yet, and what was cached (after a rollback)."""
         self._requests.clear()
@@ -98,7 +109,7 @@ class NoticeBatch:
         for request in requests:
             if isinstance(request, _Patient):
                 if request.address and request.key not in taken:
-                    rows.append(notice_values(channel=request.channel, recipient_kind="patient",
+                    rows.append(notice_values(channel=request.channel, recipient_kind=request.kind,
                                               recipient_id=request.recipient_id, address=request.address,
                                               template=request.template, key=request.key, now=self.now,
                                               enrollment_id=request.enrollment_id))

@@ -92,6 +92,33 @@ def notify_patient_new_message(enrollment: Enrollment, message: Message, now: da
     return [n for n in queued if n is not None]
 
 
+def staff_channels(user: User) -> list[str]:
+    """Every channel the staff member has an address for (urgent notices ignore the Min profil choices)."""
+    return [channel for channel, address in (("email", user.email), ("sms", user.mobile)) if address]
+
+
+def urgent_key(enrollment_id: int, cause_key: str, user_id: int, channel: str) -> str:
+    """The idempotency key of an urgent flag's notice to one person on one channel."""
+    return f"urgent:{enrollment_id}:{cause_key}:{user_id}:{channel}"
+
+
+def notify_staff_urgent(user: User, enrollment: Enrollment, flag: Flag, now: datetime) -> list[Notice]:
+    """An urgent flag: a neutral e-mail and SMS to the responsible clinician at once — whatever Min profil
+    says, never batched, delivered on the next delivery pass."""
+    queued = [queue_notice(channel=channel, recipient=user, template="urgent_flag", now=now, enrollment=enrollment,
+                           key=urgent_key(enrollment.id, flag.cause_key, user.id, channel))
+              for channel in staff_channels(user)]
+    return [n for n in queued if n is not None]
+
+
+def notify_admins_unhandled(admins: list[User], enrollment: Enrollment, flag: Flag, now: datetime) -> list[Notice]:
+    """An urgent flag still unhandled after the unit's time: a neutral notice to each Behörighetsadmin."""
+    queued = [queue_notice(channel=channel, recipient=admin, template="urgent_unhandled", now=now,
+                           enrollment=enrollment, key=f"urgent_unhandled:{flag.id}:{admin.id}:{channel}")
+              for admin in admins for channel in staff_channels(admin)]
+    return [n for n in queued if n is not None]
+
+
 def notify_staff_flag(user: User, enrollment: Enrollment, flag: Flag, now: datetime) -> list[Notice]:
     """A raised flag: e-mail/SMS to a subscriber who turned those notices on in Min profil.
 

@@ -12,7 +12,7 @@ from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
 from engine.moment import schedule
 from engine.moment.batteries import next_battery_at
-from engine.moment.anchors import anchor_dates_from, program_anchors
+from engine.moment.anchors import anchor_dates_of, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 from engine.moment.state import StepProgress as Progress
 
@@ -134,13 +134,13 @@ def state_of(program: Program, enrollment: Any, clinician: User, unit_name: str,
         care_unit=unit_name,
         linked=tuple(enrollment.linked or ()),
         batteries=frozenset(enrollment.batteries or ()),
-        anchor_dates=anchor_dates_from(program, {r.form_id: r.answers or {} for r in submitted if r.form_id in anchors})
+        anchor_dates=anchor_dates_of(program, [(r.form_id, r.answers or {}) for r in submitted if r.form_id in anchors])
         if anchors else frozen_map({}),
     )
 
 
 def anchor_dates(enrollment: Enrollment, program: Program) -> Mapping[str, date]:
-    """The answered dates reminders and batteries are timed from (newest submission of each anchor form)."""
+    """The answered dates reminders and batteries are timed from (every submission of the anchor forms, oldest first)."""
     forms = {a.form for a in program_anchors(program)}
     if not forms:
         return frozen_map({})
@@ -149,7 +149,7 @@ def anchor_dates(enrollment: Enrollment, program: Program) -> Mapping[str, date]
             FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted",
             FormResponse.form_id.in_(forms)).order_by(FormResponse.submitted_at, FormResponse.id)
     ).all()
-    return anchor_dates_from(program, {row.form_id: row.answers or {} for row in rows})  # newest wins
+    return anchor_dates_of(program, [(row.form_id, row.answers or {}) for row in rows])
 
 
 #: Senast aktiv (shown as a date; inactivity counted in days) is kept to this resolution: a patient

@@ -20,7 +20,7 @@ from ...extensions import db
 from ...models import Enrollment, Flag, FormResponse
 from ..errors import ServiceError
 from .flags import raise_flags
-from .notices import notify_staff_flag
+from .notices import notify_staff_flag, notify_staff_urgent
 from .rows import build_state, program_for, record_events, write_state
 
 
@@ -73,6 +73,9 @@ def raise_due(enrollment: Enrollment, now: datetime, *, event_driven_only: bool 
     raised = []
     for flag, recipients in raise_flags(enrollment, now, event_driven_only=event_driven_only):
         for user in recipients:
-            notify_staff_flag(user, enrollment, flag, now)
+            if not (flag.urgent and user.id == enrollment.clinician_id):  # told below, at once
+                notify_staff_flag(user, enrollment, flag, now)
+        if flag.urgent:
+            notify_staff_urgent(enrollment.clinician, enrollment, flag, now)
         raised.append(flag)
     return raised

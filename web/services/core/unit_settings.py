@@ -7,7 +7,7 @@ from typing import Any
 from ...extensions import db
 from ...models import UnitSetting
 
-KEYS = ("welcome_text", "offered_programs", "default_flags", "quiet_hours", "maintain_days")
+KEYS = ("welcome_text", "offered_programs", "default_flags", "quiet_hours", "maintain_days", "urgent_escalation_days")
 
 
 @dataclass
@@ -22,6 +22,8 @@ class UnitSettings:
     quiet_hours: str | None = None
     #: Vidmakthåll: default number of days offered when a moment ends
     maintain_days: int | None = None
+    #: working days an urgent flag may stay unhandled before Behörighetsadmin is told (None = the service's)
+    urgent_escalation_days: int | None = None
 
 
 def rows(unit_id: int) -> dict[tuple[str, str], UnitSetting]:
@@ -46,4 +48,6 @@ def unit_settings(unit_id: int | None) -> UnitSettings:
             out.quiet_hours = value
         elif key == "maintain_days":
             out.maintain_days = value
+        elif key == "urgent_escalation_days":
+            out.urgent_escalation_days = value
     return out

@@ -52,6 +52,7 @@ from ..core.rows import engine_events
 from ..core.unit import raise_due
 from ..core.notices import enabled_channels, queue_notice
 from .batteries import auto_battery_candidates, start_due_batteries
+from .escalation import escalate_unhandled_urgent
 from .tick_batch import Passes
 
 log = logging.getLogger("stegvis.tick")
@@ -72,6 +73,8 @@ class TickReport:
     reminders: int = 0
     #: mätbatterier that started themselves (auto_start)
     batteries: int = 0
+    #: urgent flags left unhandled that Behörighetsadmin was told about
+    escalated: int = 0
     #: "moment 12: message" for each moment that could not be evaluated (the rest went on)
     errors: list[str] = field(default_factory=list)
     delivery: DeliveryReport | None = None
@@ -81,6 +84,9 @@ class TickReport:
         parts = [plural(self.flags, "flagga", "flaggor"), f"{plural(self.reminders, 'påminnelse', 'påminnelser')} köade"]
         if self.batteries:
             parts.append(f"{plural(self.batteries, 'mätbatteri', 'mätbatterier')} startade")
+        if self.escalated:
+            parts.append(f"{plural(self.escalated, 'ohanterad brådskande flagga', 'ohanterade brådskande flaggor')} "
+                         "till Behörighetsadmin")
         if not self.evaluated:
             parts = ["utvärdering hoppades över (en annan worker utvärderar)"]
         if self.delivery is not None:
@@ -94,7 +100,8 @@ class TickReport:
     @property
     def changed(self) -> bool:
         """Whether anything was raised, queued, delivered or failed."""
-        return bool(self.flags or self.reminders or self.errors or (self.delivery and self.delivery.handled))
+        return bool(self.flags or self.reminders or self.escalated or self.errors
+                    or (self.delivery and self.delivery.handled))
 
 
 def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | None = None) -> TickReport:
@@ -130,11 +137,12 @@ def evaluate(now: datetime) -> TickReport:
         report.reminder_candidates = len(reminder_ids)
         report.reminders += passes.queue_reminders(reminder_ids, lambda eid: _guarded(
             report, eid, lambda e: len(queue_patient_reminders(e, now))))
+        report.escalated += escalate_unhandled_urgent(now)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    if report.flags or report.reminders or report.batteries:
+    if report.flags or report.reminders or report.batteries or report.escalated:
         log.info("tick %s: %s", now.isoformat(), report.summary())
     return report
 

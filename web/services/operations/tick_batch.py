@@ -150,7 +150,10 @@ class Passes:
         """notify_staff_flag for each flag and recipient, as of when the flag was raised."""
         for due, now in raised:
             for user in due.recipients:
-                self.notices.staff_flag(user, moment.id, due.flag.cause, now)
+                if not (due.flag.urgent and user.id == moment.clinician_id):  # told below, at once
+                    self.notices.staff_flag(user, moment.id, due.flag.cause, now)
+            if due.flag.urgent:
+                self.notices.staff_urgent(self.cache.users[moment.clinician_id], moment.id, due.flag.cause)
 
     def _clinician(self, moment: Moment) -> Callable[[], Any]:
         return lambda: self.cache.users[moment.clinician_id]

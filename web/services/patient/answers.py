@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
 from ..core import state_memo
 from ..core.state_memo import commit_keeping_loaded
+from ..core.holds import holding_for
 from ..core.unit import apply, transaction
 from ..core.rows import patient_actor, program_for, question_snapshot
 from ..errors import ServiceError
@@ -26,7 +27,8 @@ def view_step(enrollment: Enrollment, patient: Patient, module_id: str, step_id:
     """The patient opened a step (progress turns yellow, or green when nothing is left)."""
     _own(enrollment, patient)
     try:
-        transition = apply(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient))
+        transition = apply(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient),
+                           held=holding_for(enrollment, program_for(enrollment)))
     except BaseException:
         db.session.rollback()
         raise
@@ -70,7 +72,8 @@ def save_form(enrollment: Enrollment, patient: Patient, form_id: str, values: Ma
         row = _response_row(enrollment, form, module_id, step_id, now)
         db.session.flush()
         event = apply(enrollment, lifecycle.save_form, form_id, values, now=now, actor=patient_actor(patient),
-                      module_id=module_id, form_response=row).events[0]
+                      module_id=module_id, form_response=row,
+                      held=holding_for(enrollment, program_for(enrollment))).events[0]
         row.module_id, row.answers = event.module, dict(event.data.get("answers") or {})
     return row
 
@@ -85,8 +88,10 @@ def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: 
         row = _response_row(enrollment, form, module_id, step_id, now)
         row.submit_token = submit_token  # unique: a second submit of the same page fails to commit
         db.session.flush()
+        # a held form is refused here, whatever the request says (engine.moment.holds)
         event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
-                      module_id=module_id, form_response=row, today=local_date(now)).events[0]
+                      module_id=module_id, form_response=row, today=local_date(now),
+                      held=holding_for(enrollment, program_for(enrollment))).events[0]
         row.module_id, row.status, row.submitted_at = event.module, "submitted", now
         # the version and form id the answers were given under (the form id follows later versions)
         row.program_digest, row.given_form_id = enrollment.program_digest, form_id

@@ -51,6 +51,10 @@ class FormView:
     token: str = ""
     #: the inputs start open (a draft or errors), even after an earlier submission
     open: bool = False
+    #: an alert holds this form until the clinician has looked: the patient's text saying so
+    held: str | None = None
+    #: the language the form's texts are in, when the page may be in another (lang attribute)
+    lang: str | None = None
 
     @property
     def submitted(self) -> bool:
@@ -60,7 +64,7 @@ class FormView:
     @property
     def can_submit(self) -> bool:
         """Inputs are shown: writable, and not yet submitted unless the form may be submitted again."""
-        return self.writable and (not self.submitted or self.form.resubmit)
+        return self.writable and not self.held and (not self.submitted or self.form.resubmit)
 
     @property
     def alert_feedback(self) -> tuple[str, ...]:
@@ -68,7 +72,7 @@ class FormView:
         if self.last is None or not self.form.alerts:
             return ()
         values = forms.from_json(self.form, self.last.answers or {})
-        return tuple(a.feedback for a in forms.alerts_for(self.form, values) if a.feedback)
+        return forms.alert_feedback(self.form, [a.id for a in forms.alerts_for(self.form, values)])
 
     @property
     def band(self) -> Band | None:
@@ -123,8 +127,9 @@ def visible_ids(form: Form, raw: Raw) -> set[str]:
 
 
 def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | None = None,
-              errors: Mapping[str, str] | None = None) -> FormView:
-    """The form as the patient sees it now; `raw`/`errors` re-show a rejected post exactly as typed."""
+              errors: Mapping[str, str] | None = None, held: str | None = None, lang: str | None = None) -> FormView:
+    """The form as the patient sees it now; `raw`/`errors` re-show a rejected post exactly as typed;
+    `held` is the text of an alert's hold on it, `lang` the language its texts are in."""
     draft, last = _draft_and_latest(enrollment, form.id)
     if raw is not None:
         shown = {q.id: _posted(raw, q.id, q.type == "multiple_choice") for q in form.questions}
@@ -136,7 +141,7 @@ def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | 
         shown = forms.to_raw(form, {})
     return FormView(form=form, writable=writable, raw=shown, visible=visible_ids(form, shown),
                     errors=dict(errors or {}), draft=draft, last=last, token=new_token(),
-                    open=bool(errors) or raw is not None or draft is not None)
+                    open=bool(errors) or raw is not None or draft is not None, held=held, lang=lang)
 
 
 def _posted(raw: Raw, key: str, many: bool) -> Any:

@@ -12,13 +12,15 @@ from engine.translate import Translated
 
 from engine.moment import lifecycle
 from engine.model import Module, Program, Step
+from engine.moment.holds import NO_HOLDS, Holding
 from engine.moment.state import MomentState
 
 from ...extensions import db
 from ...models import Conversation, Enrollment, Message, Patient
 from . import answers as form_service
 from .language import in_language
-from ..core.rows import build_state, moment_loads, program_for
+from ..core.holds import holding_for, patient_moment_loads
+from ..core.rows import build_state, program_for
 from ..errors import AccessDenied
 
 
@@ -70,6 +72,8 @@ class MomentView:
     translated: Translated | None = None
     #: the language the program is written in (untranslated texts are in it)
     source_language: str = "sv"
+    #: what alerts hold until the clinician has looked (texts in the patient's language)
+    holding: Holding = NO_HOLDS
 
     @property
     def language(self) -> str:
@@ -79,6 +83,35 @@ class MomentView:
     def step_translated(self, module_id: str, step_id: str) -> bool:
         """Whether a step's page is in the patient's language (else it is shown in the program's own)."""
         return self.translated is None or self.translated.step_translated(module_id, step_id)
+
+    @property
+    def complete_in_language(self) -> tuple[Module, ...] | None:
+        """The modules declared completely translated into the patient's language (None when the patient
+        reads the program's own language): only those are safe to offer in it, the rest shows in Swedish."""
+        if self.translated is None or self.language == self.source_language:
+            return None
+        translation = self.program.translations.get(self.language)
+        complete = translation.complete if translation is not None else ()
+        return tuple(m for m in self.program.modules if m.id in complete)
+
+    def form_language(self, form_id: str) -> str:
+        """The language a form's texts are in: the patient's, or the program's own when any is missing."""
+        if self.translated is None or self.translated.language == self.source_language:
+            return self.language
+        prefix = f"form/{form_id}/"
+        if any(k.startswith(prefix) for k in self.translated.missing | self.translated.stale):
+            return self.source_language
+        return self.language
+
+    def held_text(self, module_id: str | None = None, step_id: str | None = None,
+                  form_id: str | None = None) -> str | None:
+        """The patient's text of an alert's hold on a module, a step or a form in it (None when nothing holds)."""
+        hold = self.holding.module(module_id) if module_id is not None else None
+        if hold is None and module_id is not None and step_id is not None:
+            hold = self.holding.step(module_id, step_id)
+        if hold is None and form_id is not None:
+            hold = self.holding.form(form_id)
+        return hold.holds.text if hold is not None else None
 
     def step_language(self, module_id: str, step_id: str) -> str:
         """The language a step's page text is in (its lang attribute and the voice that reads it)."""
@@ -114,7 +147,7 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     """The patient's own moment with this id; AccessDenied for anyone else's (or none)."""
     enrollment = db.session.execute(
-        db.select(Enrollment).options(*moment_loads())
+        db.select(Enrollment).options(*patient_moment_loads())
         .where(Enrollment.id == enrollment_id, Enrollment.patient_id == patient.id)
     ).unique().scalar_one_or_none()
     if enrollment is None:
@@ -141,7 +174,8 @@ def moment_view(enrollment: Enrollment, now: datetime, language: str | None = No
                 module=module, state=ms.state, status=ms.status, days_left=lifecycle.days_left_of(ms, now),
                 writable=lifecycle.patient_can_write(state, module.id, now), steps=steps,
             ))
-    return MomentView(enrollment, program, state, status, tuple(modules), translated, source.language)
+    held = holding_for(enrollment, program) if status == "active" else NO_HOLDS
+    return MomentView(enrollment, program, state, status, tuple(modules), translated, source.language, held)
 
 
 def moment_status(enrollment: Enrollment, now: datetime) -> str:
