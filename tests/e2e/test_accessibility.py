@@ -24,7 +24,8 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
     response_id = db.session.execute(db.select(FormResponse.id)).scalar_one()
     answers.submit_form(jane, jane.patient, "tobaksvanor", {  # Hantera then shows Förslag (Graviditet, Operation)
         "produkter": ["cigaretter"], "cigaretter_per_dag": 15, "ar": 20, "tidigare_forsok": "aldrig", "under_18": False,
-        "graviditet": "gravid", "operation": True, "cancer": False, "psykiatriska_lakemedel": False},
+        "graviditet": "gravid", "operation": True, "cancer": False, "psykiatriska_lakemedel": False,
+        "sjalvmordstankar": False},
         now=clock(), module_id="steg-1")
     marita = jane.clinician
     plan = activity.save_content(jane, None, name="Promenad", elements=[{"kind": "registration", "text": "Gick du?"}],

@@ -81,7 +81,7 @@ def test_roles_of_another_unit_cannot_be_changed(client, login, admin, make_staf
 def test_installningar_shows_the_unit_and_the_programs(client, login, admin):
     login(admin)
     page = client.get("/installningar").get_data(as_text=True)
-    assert "Region Jönköpings län" in page and "Tobakshjälpen" in page and "1.1.0" in page
+    assert "Region Jönköpings län" in page and "Tobakshjälpen" in page and "2.0.0" in page
 
 
 def test_administration_shows_who_read_a_patients_record(client, login, admin, clinician, make_moment, db):
@@ -116,7 +116,7 @@ def test_export_is_csv_without_names_or_personnummer(client, login, admin, make_
     assert response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert rows[0][:4] == ["moment", "program", "version", "status"]
-    assert rows[1][1:4] == ["tobakshjalpen", "1.1.0", "active"]
+    assert rows[1][1:4] == ["tobakshjalpen", "2.0.0", "active"]
     assert rows[1][7:9] == ["0", "14"]
     text = response.get_data(as_text=True)
     assert "Doe" not in text and "19610831" not in text

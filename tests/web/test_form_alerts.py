@@ -12,7 +12,8 @@ from web.services.clinician import moments
 from web.services.errors import ServiceError
 from web.services.patient import answers
 
-CALM = {"sug": 0, "irritation": 0, "angslan": 0, "rastloshet": 0, "koncentration": 0, "somn": 0, "aptit": 0}
+CALM = {"sug": 0, "irritation": 0, "angslan": 0, "rastloshet": 0, "koncentration": 0, "somn": 0, "aptit": 0,
+        "sjalvmordstankar": False}
 
 
 def _steg_2_open(moment, clinician, clock):

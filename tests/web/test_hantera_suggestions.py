@@ -8,7 +8,8 @@ from web.models import EnrollmentModule
 from web.services.patient import answers
 
 SMOKER = {"produkter": ["cigaretter"], "cigaretter_per_dag": 15, "ar": 20, "tidigare_forsok": "flera-ganger",
-          "under_18": False, "graviditet": "nej", "operation": False, "cancer": False, "psykiatriska_lakemedel": False}
+          "under_18": False, "graviditet": "nej", "operation": False, "cancer": False, "psykiatriska_lakemedel": False,
+          "sjalvmordstankar": False}
 GRAVID = "Förslag:</strong> Modul Graviditet och tobak – invånaren har svarat att hon är gravid (1.2)."
 OPERATION = ("Förslag:</strong> Modul Operation och tobak – invånaren har svarat att hen ska opereras under de "
              "närmaste månaderna (1.2).")

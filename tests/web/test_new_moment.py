@@ -47,7 +47,7 @@ def test_starting_opens_inledning_bra_att_veta_and_steg_1(client, login, clinici
     enrollment = db.session.execute(db.select(Enrollment)).scalar_one()
     assert response.headers["Location"] == f"/moment/{enrollment.id}/hantera"
     assert (enrollment.care_unit_id, enrollment.clinician_id, enrollment.status) == (unit.id, clinician.id, "active")
-    assert enrollment.program_version == "1.1.0" and len(enrollment.program_digest) == 64
+    assert enrollment.program_version == "2.0.0" and len(enrollment.program_digest) == 64
     current = db.session.execute(db.select(EnrollmentModule.module_id).where(
         EnrollmentModule.state == "current").order_by(EnrollmentModule.position)).scalars().all()
     assert current == ["inledning", "bra-att-veta", "steg-1"]

@@ -30,7 +30,8 @@ from web.services.patient import answers
 pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
 
 T0 = sthlm(2025, 11, 3, 10)
-CALM = {"sug": 0, "irritation": 0, "angslan": 0, "rastloshet": 0, "koncentration": 0, "somn": 0, "aptit": 0}
+CALM = {"sug": 0, "irritation": 0, "angslan": 0, "rastloshet": 0, "koncentration": 0, "somn": 0, "aptit": 0,
+        "sjalvmordstankar": False}
 
 
 def _build(monkeypatch) -> None:
