@@ -86,10 +86,12 @@ def _valid_bind(bind: str) -> bool:
     return bool(sep and host.strip("[]") and port.isdigit() and 1 <= int(port) <= 65535)
 
 
-def check(app_factory: Callable[[], Any], env: Mapping[str, str]) -> tuple[ServerSettings | None, list[str]]:
-    """Every reason not to start: server settings, app configuration, database and migrations."""
+def check(app_factory: Callable[[], Any], env: Mapping[str, str],
+          warn: Callable[[str], None] | None = None) -> tuple[ServerSettings | None, list[str]]:
+    """Every reason not to start: server settings, app configuration, database and migrations (and
+    `warn` about large tables without planner statistics, which slow pages but need not stop the start)."""
     from .extensions import db
-    from .services.operations.readiness import migration_problem
+    from .services.operations.readiness import migration_problem, statistics_warning
 
     settings, problems = server_settings(env)
     try:
@@ -98,6 +100,9 @@ def check(app_factory: Callable[[], Any], env: Mapping[str, str]) -> tuple[Serve
         return None, problems + exc.problems
     with app.app_context():
         problem = migration_problem()
+        if problem is None and warn is not None and (message := statistics_warning()):
+            warn(message)
+        db.session.remove()  # give its connection back before the pool is closed
         db.engine.dispose()  # no connection may cross the fork into the workers
     if problem:
         problems.append(problem)
@@ -156,7 +161,7 @@ def run(app_factory: Callable[[], Any], settings: ServerSettings, metrics_dir: s
 def serve_main(app_factory: Callable[[], Any], env: Mapping[str, str], echo: Callable[..., None]) -> int:
     """`stegvis serve`: check everything, print every problem or start gunicorn; returns the exit code."""
     metrics_dir = prepare_metrics_dir(env)
-    settings, problems = check(app_factory, env)
+    settings, problems = check(app_factory, env, lambda message: echo(f"warning: {message}", err=True))
     if problems or settings is None:
         for problem in problems:
             echo(f"error: {problem}", err=True)
