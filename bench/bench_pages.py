@@ -1,4 +1,4 @@
-"""Benchmark: every page's throughput as a ratio to a hello-world Flask app under the same gunicorn.
+"""Benchmark: every page's throughput as a ratio to the peer page and to hello-world under the same gunicorn.
 
 Run from the repository root (needs `wrk` — `apt-get install wrk` — and PostgreSQL at
 STEGVIS_TEST_PG_URL; a throw-away database is created and dropped):
@@ -6,14 +6,20 @@ STEGVIS_TEST_PG_URL; a throw-away database is created and dropped):
     .venv/bin/pip install -e '.[test]'
     .venv/bin/python bench/bench_pages.py [--moments 100000] [--seconds 10] [--connections 16] [--sqlite]
 
+The peer page is the Flask tutorial's logged-in blog index with 25 posts (issue 27): the idiomatic
+minimal database-backed Flask page. Its app is kept outside the project (--peer, default
+../shared/peers/flask-tutorial beside the checkout, BSD-3-Clause) and run from a temporary copy, as its
+README there says; nothing of it is copied into the project.
+
 `--keep` keeps the seeded PostgreSQL database (its name is printed) and `--database NAME` runs
 against such a database again without seeding (migrations are still applied), so a run after a
 change need not seed 100 000 moments again.
 
 It seeds the demo plus N moments (web.services.operations.seed), starts the app and bench/hello.py
-each under `gunicorn -w 2` (sync workers), logs in as Marita (behandlare) and as Jane Doe (invånare)
-and runs wrk against each page and against hello-world right before it, so the ratio compares
-the same machine load. Prints a Markdown table: requests/s, ratio to hello-world, p99 latency.
+and the peer each under `gunicorn -w 2` (sync workers), logs in as Marita (behandlare) and as Jane Doe
+(invånare) and runs wrk against each page with hello-world and the peer measured right before it, so
+the ratios compare the same machine load. Prints a Markdown table: requests/s and p99 of each, the
+page's ratio to the peer and to hello-world.
 """
 from __future__ import annotations
 
@@ -33,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import pages as bench_pages  # noqa: E402  (bench/pages.py, beside this script)
+import peer as bench_peer  # noqa: E402  (bench/peer.py)
 
 PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
@@ -73,14 +80,14 @@ def seed(url: str, data_dir: str, moments: int, reuse: bool = False) -> dict:
     return ids
 
 
-def serve(app_spec: str, port: int, env: dict) -> subprocess.Popen:
+def serve(app_spec: str, port: int, env: dict, cwd: Path = ROOT) -> subprocess.Popen:
     import socket
 
     with socket.socket() as probe:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             raise SystemExit(f"port {port} is taken: stop what listens there first")
     proc = subprocess.Popen([GUNICORN, "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app_spec],
-                            cwd=ROOT, env=env, start_new_session=True)
+                            cwd=cwd, env=env, start_new_session=True)
     import requests
 
     for _ in range(300):
@@ -129,6 +136,8 @@ def main() -> int:
     parser.add_argument("--only", help="Run only pages whose name contains this text.")
     parser.add_argument("--keep", action="store_true", help="Keep the seeded PostgreSQL database.")
     parser.add_argument("--database", help="Use this database seeded by an earlier --keep run (no seeding).")
+    parser.add_argument("--peer", type=Path, default=bench_peer.DEFAULT,
+                        help="The Flask tutorial app (its folder; run from a temporary copy).")
     args = parser.parse_args()
 
     from sqlalchemy import create_engine, text
@@ -154,20 +163,34 @@ def main() -> int:
                "PYTHONPATH": str(ROOT)}
         procs.append(serve("web:create_app()", 8101, env))
         procs.append(serve("hello:app", 8102, {**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}))
-        app, hello = "http://127.0.0.1:8101", "http://127.0.0.1:8102/"
+        peer_folder = bench_peer.prepare(args.peer, Path(folder))
+        procs.append(serve(bench_peer.APP, 8103, bench_peer.environment(peer_folder), cwd=peer_folder))
+        app, hello, peer = "http://127.0.0.1:8101", "http://127.0.0.1:8102/", "http://127.0.0.1:8103"
+        peer_cookie = bench_peer.log_in_with_posts(peer)
         staff = login(app, "/logga-in", {"username": "marita.andersson", "password": demo.PASSWORD})
         patient = login(app, "/invanare/logga-in", {"personnummer": "19610831-2460", "password": demo.PASSWORD})
         pages = bench_pages.pages(ids, staff, patient, args.only)
         load = os.getloadavg()[0]
         print(f"\n{'SQLite' if args.sqlite else 'PostgreSQL'}, demo + {args.moments} moments; "
               f"gunicorn -w 2, wrk -c {args.connections} -d {args.seconds}s; load average before: {load:.1f}\n")
-        print("| page | req/s | hello-world req/s | ratio | p99 ms |")
-        print("|---|---|---|---|---|")
+        print("| page | req/s | p99 ms | share of the peer | share of hello-world "
+              "| peer req/s (p99 ms) | hello-world req/s (p99 ms) |")
+        print("|---|---|---|---|---|---|---|")
+        wrk(peer + "/", 2, args.connections, peer_cookie)  # warm up
+        ceilings, bases = [], []
         for label, path, cookie in pages:
             wrk(app + path, 2, args.connections, cookie)  # warm up (caches, connections)
-            base, _ = wrk(hello, args.seconds, args.connections)
+            base, base_p99 = wrk(hello, args.seconds, args.connections)
+            ceiling, ceiling_p99 = wrk(peer + "/", args.seconds, args.connections, peer_cookie)
             rps, p99 = wrk(app + path, args.seconds, args.connections, cookie)
-            print(f"| {label} | {rps:.0f} | {base:.0f} | {rps / base:.2f} | {p99:.0f} |", flush=True)
+            ceilings.append((ceiling, ceiling_p99))
+            bases.append((base, base_p99))
+            print(f"| {label} | {rps:.0f} | {p99:.0f} | {rps / ceiling:.2f} | {rps / base:.2f} "
+                  f"| {ceiling:.0f} ({ceiling_p99:.0f}) | {base:.0f} ({base_p99:.0f}) |", flush=True)
+        (peer_rps, peer_p99), (hello_rps, hello_p99) = (sorted(runs)[len(runs) // 2] for runs in (ceilings, bases))
+        print(f"| the peer page (median of its runs) | {peer_rps:.0f} | {peer_p99:.0f} | 1 "
+              f"| {peer_rps / hello_rps:.2f} | | |")
+        print(f"| hello-world (median of its runs) | {hello_rps:.0f} | {hello_p99:.0f} | — | 1 | | |")
         print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     finally:
         for proc in procs:

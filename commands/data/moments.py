@@ -53,6 +53,10 @@ def upgrade_command(program: str, from_version: str, dry_run: bool, unit: int | 
                     continue
             moved += 1
             click.echo(f"{label}: flyttas")
+        if moved and not dry_run:  # many moments' rows rewritten: fresh planner statistics (issue 27)
+            from web.services.operations.planner_stats import analyze
+
+            analyze()
         verb = "skulle flyttas" if dry_run else "flyttade"
         click.echo(f"{moved} {verb}, {refused} vägrade.")
 

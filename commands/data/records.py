@@ -126,6 +126,10 @@ def gallra_command(dry_run: bool) -> None:
         months = app.config["RETENTION_MONTHS"]
         patients, counts, receipts = gallring.run(clock.now(), dry_run=dry_run,
                                                   user_name=f"stegvis gallra ({getpass.getuser()})")
+        if patients and not dry_run:  # rows purged in bulk: fresh planner statistics (issue 27)
+            from web.services.operations.planner_stats import analyze
+
+            analyze()
         click.echo(gallring.retention_rule(months))
         verb = "skulle gallras" if dry_run else "gallrade"
         click.echo(f"{patients} invånare med moment som {verb}." if dry_run else f"{patients} invånare {verb}.")

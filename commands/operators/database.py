@@ -8,9 +8,16 @@ from web.paths import MIGRATIONS_DIR
 
 
 def upgrade(app: Flask, revision: str = "head") -> None:
-    """Apply migrations up to `revision` (creates the database file and tables if needed)."""
+    """Apply migrations up to `revision` (creates the database file and tables if needed); ANALYZE after
+    any were applied, since a migration may rewrite a table and leave the planner without statistics."""
+    from web.services.operations.planner_stats import analyze
+    from web.services.operations.readiness import database_heads
+
     with app.app_context():
+        before = database_heads()
         flask_migrate.upgrade(MIGRATIONS_DIR, revision)
+        if database_heads() != before:
+            analyze()
 
 
 def downgrade(app: Flask, revision: str) -> None:

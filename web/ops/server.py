@@ -87,10 +87,14 @@ def _valid_bind(bind: str) -> bool:
     return bool(sep and host.strip("[]") and port.isdigit() and 1 <= int(port) <= 65535)
 
 
-def check(app_factory: Callable[[], Any], env: Mapping[str, str]) -> tuple[ServerSettings | None, list[str]]:
-    """Every reason not to start (settings, configuration, programs, database, migrations), one printable line each."""
+def check(app_factory: Callable[[], Any], env: Mapping[str, str],
+          warn: Callable[[str], None] | None = None) -> tuple[ServerSettings | None, list[str]]:
+    """Every reason not to start (settings, configuration, programs, database, migrations), one printable line each.
+
+    `warn` hears about large tables without planner statistics, which slow pages but need not stop the start.
+    """
     from ..extensions import db
-    from ..services.operations.readiness import migration_problem
+    from ..services.operations.readiness import migration_problem, statistics_warning
 
     settings, problems = server_settings(env)
     lines = [f"error: {problem}" for problem in problems]
@@ -100,6 +104,9 @@ def check(app_factory: Callable[[], Any], env: Mapping[str, str]) -> tuple[Serve
         return None, lines + exc.lines()
     with app.app_context():
         problem = migration_problem()
+        if problem is None and warn is not None and (message := statistics_warning()):
+            warn(message)
+        db.session.remove()  # give its connection back before the pool is closed
         db.engine.dispose()  # no connection may cross the fork into the workers
     if problem:
         lines.append(f"error: {problem}")
@@ -158,7 +165,7 @@ def run(app_factory: Callable[[], Any], settings: ServerSettings, metrics_dir: s
 def serve_main(app_factory: Callable[[], Any], env: Mapping[str, str], echo: Callable[..., None]) -> int:
     """`stegvis serve`: check everything, print every problem or start gunicorn; returns the exit code."""
     metrics_dir = prepare_metrics_dir(env)
-    settings, problems = check(app_factory, env)
+    settings, problems = check(app_factory, env, lambda message: echo(f"warning: {message}", err=True))
     if problems or settings is None:
         for line in problems:
             echo(line, err=True)

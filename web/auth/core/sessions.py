@@ -15,6 +15,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, Request, Response, g
 from flask.json.tag import TaggedJSONSerializer
@@ -55,6 +56,8 @@ class ServerSession(CallbackDict, SessionMixin):
         self.stored = stored
         #: the database could not be reached when the session was opened (the request gets a 503)
         self.unavailable = False
+        #: the owner's User or Patient, loaded with the row (the user loader then needs no statement)
+        self.owner_row = None
 
     def rotate(self) -> None:
         """Give this session a new id at the next save (after a change of privilege)."""
@@ -101,6 +104,41 @@ def purge(now: datetime, absolute_hours: int = 12) -> int:
     return count
 
 
+def _owner_id(kind: str, dialect: str):
+    """The owner's id in web_session.user_key ("staff:12" → 12) as SQL; NULL for another kind (never a cast error)."""
+    from ...models import WebSession
+
+    if dialect == "postgresql":
+        digits = db.func.substring(WebSession.user_key, f"^{kind}:([0-9]{{1,9}})$")
+    else:  # SQLite's CAST of a non-number is 0, not an error
+        digits = db.case((WebSession.user_key.like(f"{kind}:%"), db.func.substr(WebSession.user_key, len(kind) + 2)))
+    return db.cast(digits, db.Integer)
+
+
+#: dialect name → the statement of `_session_row_with_owner`, built once (building and keying an ORM
+#: statement with eager loads costs more CPU than running it)
+_SESSION_STATEMENTS: dict[str, Any] = {}
+
+
+def _session_row_with_owner(digest: str):
+    """The web_session row, and in the same statement its owner as the user loader reads it (a staff member
+    with memberships, unit and region, or a patient), so that loader finds the owner loaded: one statement
+    for session and user on every page instead of two."""
+    from ...models import CareUnit, Membership, Patient, User, WebSession
+
+    dialect = db.session.get_bind().dialect.name
+    statement = _SESSION_STATEMENTS.get(dialect)
+    if statement is None:
+        statement = _SESSION_STATEMENTS[dialect] = (
+            db.select(WebSession, User, Patient)
+            .outerjoin(User, User.id == _owner_id("staff", dialect))
+            .outerjoin(Patient, Patient.id == _owner_id("patient", dialect))
+            .options(db.joinedload(User.memberships).joinedload(Membership.care_unit).joinedload(CareUnit.region))
+            .where(WebSession.id == db.bindparam("digest")))
+    found = db.session.execute(statement, {"digest": digest}).unique().first()
+    return (found[0], found[1] or found[2]) if found else (None, None)
+
+
 class DatabaseSessionInterface(SessionInterface):
     """Flask session interface storing sessions as WebSession rows."""
 
@@ -126,7 +164,7 @@ class DatabaseSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 100:
             return ServerSession()
-        row = db.session.get(WebSession, _digest(sid))
+        row, owner = _session_row_with_owner(_digest(sid))
         if row is None:
             return ServerSession()
         now = clock.now()
@@ -135,8 +173,10 @@ class DatabaseSessionInterface(SessionInterface):
             db.session.delete(row)
             db.session.commit()
             return ServerSession()
-        return ServerSession(_serializer.loads(row.data), sid=sid, owner=row.user_key,
-                             created_at=row.created_at, last_seen=row.last_seen, stored=row.data)
+        session = ServerSession(_serializer.loads(row.data), sid=sid, owner=row.user_key,
+                                created_at=row.created_at, last_seen=row.last_seen, stored=row.data)
+        session.owner_row = owner  # held for the request: the ORM's identity map keeps only weak references
+        return session
 
     def save_session(self, app: Flask, session: ServerSession, response: Response) -> None:
         if session.unavailable:

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ...extensions import db
 from ...models import WorkerHeartbeat
 from ...content.programs import all_programs, not_loaded
+from . import planner_stats
 
 #: heartbeats older than this are deleted by the worker that writes its own
 PRUNE_AFTER = timedelta(days=1)
@@ -85,11 +86,21 @@ def last_beat() -> datetime | None:
     return db.session.execute(db.select(db.func.max(WorkerHeartbeat.beat_at))).scalar_one()
 
 
+def statistics_warning() -> str | None:
+    """What to do when large tables have no planner statistics (None when all have them or on SQLite)."""
+    try:
+        return planner_stats.warning(planner_stats.never_analyzed())
+    except SQLAlchemyError as exc:
+        db.session.rollback()
+        return f"statistics unknown: {type(getattr(exc, 'orig', exc)).__name__}"
+
+
 @dataclass
 class Readiness:
-    """Each check's name → None (fine) or what is wrong."""
+    """Each check's name → None (fine) or what is wrong; warnings do not affect readiness."""
 
     checks: dict[str, str | None] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ready(self) -> bool:
@@ -97,7 +108,8 @@ class Readiness:
 
     def to_dict(self) -> dict:
         return {"ready": self.ready,
-                "checks": {name: ("ok" if problem is None else problem) for name, problem in self.checks.items()}}
+                "checks": {name: ("ok" if problem is None else problem) for name, problem in self.checks.items()},
+                "warnings": list(self.warnings)}
 
 
 def programs_problem() -> str | None:
@@ -141,5 +153,7 @@ def readiness(now: datetime, max_age: timedelta) -> Readiness:
                                            f"(more than {int(max_age.total_seconds())} s)")
             else:
                 result.checks["worker"] = None
+        if message := statistics_warning():
+            result.warnings.append(message)
     db.session.rollback()  # end the read transaction
     return result

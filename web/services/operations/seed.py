@@ -24,14 +24,18 @@ from engine.forms import answers as form_answers
 from engine.model import Form, Program
 
 from ...extensions import db
-from ...models import (Membership,
-                       Patient, User)
+from ...models import (Conversation, Enrollment, EnrollmentModule, Event, Flag, FormResponse, Membership, Message,
+                       Patient, StepProgress, User)
 from ..core.rows import question_snapshot
 from .seed_data import CLINICIAN_LINES, FIRST_NAMES, LAST_NAMES, PATIENT_LINES, personnummer  # noqa: F401
+from .planner_stats import analyze
 from .seed_rows import write_chunk
 
 DAYS = 400
 CHUNK = 2000
+#: every table write_chunk fills, analyzed at the end (issue 27: no planner statistics after a bulk seed)
+SEEDED_TABLES = tuple(model.__tablename__ for model in (
+    Patient, Enrollment, EnrollmentModule, StepProgress, Conversation, Message, FormResponse, Flag, Event))
 SYSTEM = {"actor_kind": "system", "actor_id": "system", "actor_name": "Stegvis", "actor_unit": None}
 
 
@@ -132,7 +136,8 @@ def _staff(units: list[int] | None) -> list[_Staff]:
 
 def seed_moments(program: Program, n: int, now: datetime, *, seed: int | None = None,
                  units: list[int] | None = None, chunk: int = CHUNK, progress=None) -> int:
-    """Add `n` moments of `program` for the behandlare of the units (default: every unit); returns n."""
+    """Add `n` moments of `program` for the behandlare of the units (default: every unit), then ANALYZE
+    the tables written; returns n."""
     staff = _staff(units)
     if not staff:
         raise ValueError("no behandlare to give the moments to")
@@ -149,4 +154,5 @@ def seed_moments(program: Program, n: int, now: datetime, *, seed: int | None = 
         done += size
         if progress:
             progress(done)
+    analyze(SEEDED_TABLES)
     return n
