@@ -39,7 +39,8 @@ def test_a_bulk_seed_leaves_planner_statistics_for_the_big_tables(app, db, clock
     columns = _stats(db, "SELECT tablename, count(*) FROM pg_stats WHERE tablename = ANY(:names) GROUP BY tablename",
                      names=list(BIG))
     assert [name for name in BIG if not columns.get(name)] == []
-    assert planner_stats.never_analyzed(threshold=0) == []
+    # the tables the seed wrote (statistics of other tests' tables may still be flushed after the reset)
+    assert [name for name, _ in planner_stats.never_analyzed(threshold=0) if name in SEEDED_TABLES] == []
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])
