@@ -62,14 +62,16 @@ def _start_data(auto: AutoStart | None) -> dict[str, Any]:
     if auto is None:
         return {"by": "clinician"}
     if auto.anchor is not None:
-        return {"by": "itself", "anchor": {"form": auto.anchor.form, "question": auto.anchor.question},
+        return {"by": "itself", "anchor": {"form": auto.anchor.form, "question": auto.anchor.question,
+                                           "pick": auto.anchor.pick},
                 "days_after_anchor": auto.days_after_anchor}
     return {"by": "itself", "days_after_start": auto.days_after_start}
 
 
 def _timing_data(reminder: Reminder) -> dict[str, Any]:
     if reminder.anchor is not None:
-        return {"anchor": {"form": reminder.anchor.form, "question": reminder.anchor.question},
+        return {"anchor": {"form": reminder.anchor.form, "question": reminder.anchor.question,
+                           "pick": reminder.anchor.pick},
                 "days_after_anchor": reminder.days_after_anchor}
     if reminder.days_before_deadline is not None:
         return {"days_before_deadline": reminder.days_before_deadline}
@@ -155,7 +157,7 @@ def _start_text(program: Program, auto: AutoStart | None) -> str:
         return "Startas av behandlaren."
     if auto.anchor is not None:
         return (f"Startar av sig själv {_days(auto.days_after_anchor)} efter datumet i "
-                f"{_anchor_text(program, auto.anchor.form, auto.anchor.question)} "
+                f"{_anchor_text(program, auto.anchor.form, auto.anchor.question, auto.anchor.pick)} "
                 "(efter momentets start så länge datumet saknas).")
     return f"Startar av sig själv {_days(auto.days_after_start)} efter momentets start."
 
@@ -164,7 +166,7 @@ def _timing_text(program: Program, reminder: Reminder) -> str:
     module = f", när modulen {_module_title(program, reminder.module)} är synlig" if reminder.module else ""
     if reminder.anchor is not None:
         return (f"kl. 09:00 {_days(reminder.days_after_anchor)} efter datumet i "
-                f"{_anchor_text(program, reminder.anchor.form, reminder.anchor.question)} "
+                f"{_anchor_text(program, reminder.anchor.form, reminder.anchor.question, reminder.anchor.pick)} "
                 f"(efter momentets start så länge datumet saknas){module}")
     if reminder.days_before_deadline is not None:
         return (f"kl. 09:00 {_days(reminder.days_before_deadline)} före sista dagen i modulen "
@@ -192,8 +194,9 @@ def _step_title(program: Program, key: str) -> str:
     return f"{step.number} {step.title}" if step else key
 
 
-def _anchor_text(program: Program, form_id: str, question_id: str) -> str:
+def _anchor_text(program: Program, form_id: str, question_id: str, pick: str = "newest") -> str:
     form = program.form(form_id)
     question = form.question(question_id) if form else None
     where = f"\"{_flat(question.text)}\"" if question else question_id
-    return f"{where} ({_form_title(program, form_id)})"
+    which = "det första svaret" if pick == "first" else "det senaste svaret"
+    return f"{where} ({_form_title(program, form_id)}, {which})"

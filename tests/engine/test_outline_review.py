@@ -46,8 +46,9 @@ def test_validation_rules_show_with_the_message_the_patient_gets():
 def test_form_intro_band_feedback_and_the_feedback_after_submission_show(tobak_lines):
     assert "  Inledning: Tänk efter vad som är viktigast för just dig. Det finns inga rätta eller felaktiga svar." \
         in tobak_lines
-    assert "    Återkoppling vid Svåra besvär: Du har svåra besvär just nu. Skicka ett meddelande till din behandlare " \
-           "så att ni kan prata om vad som kan hjälpa dig." in tobak_lines
+    assert "    Återkoppling vid Svåra besvär: Du har svåra besvär just nu. Det är jobbigt, men för de flesta blir " \
+           "besvären mildare efter några veckor. Prata med din behandlare om vad som kan hjälpa dig, till exempel " \
+           "läkemedel." in tobak_lines
     assert "  Återkoppling efter inskickat: Tack! Spara dina skäl. Läs dem igen när suget kommer." in tobak_lines
 
 
@@ -55,7 +56,8 @@ def test_batteries_show_how_they_start(tobak_lines):
     at = tobak_lines.index("  Uppföljning efter 3 månader [uppfoljning-3-manader]: Uppföljning efter 3 månader "
                            "[uppfoljning-3m], modul Steg 5 Återkoppling och uppföljning – 3 månader")
     assert tobak_lines[at + 1] == ('    Startar av sig själv 90 dagar efter datumet i "Vilken dag är din stoppdag?" '
-                                   "(1.4 Min stoppdag [stoppdag]) (efter momentets start så länge datumet saknas).")
+                                   "(1.4 Min stoppdag [stoppdag], det första svaret) (efter momentets start så länge "
+                                   "datumet saknas).")
     somn = _outline(SOMN)
     assert somn[somn.index("Mätbatterier (1)") + 2] == "    Startas av behandlaren."
 
@@ -84,15 +86,19 @@ def test_module_suggestions_and_the_welcome_text_show(tobak_lines):
 
 def test_json_has_alerts_validations_texts_batteries_and_reminders(tobak_json):
     forms = {f["id"]: f for f in tobak_json["forms"]}
-    alert = next(f for f in tobak_json["forms"] if f["alerts"])["alerts"][0]
-    assert {k: alert[k] for k in ("id", "when", "title", "urgent", "holds")} == {
+    alerts = {a["id"]: a for a in forms["abstinens"]["alerts"]}
+    assert {k: alerts["nedstamdhet"][k] for k in ("id", "when", "title", "urgent", "holds")} == {
         "id": "nedstamdhet", "when": "nedstamdhet >= 3", "title": "Mycket nedstämd eller ledsen (3 eller 4 av 4)",
         "urgent": False, "holds": None}
+    assert alerts["sjalvmordstankar"]["urgent"] is True
+    held = {a["id"]: a["holds"] for a in forms["tobaksvanor"]["alerts"]}["psykiatriska-lakemedel"]
+    assert held["forms"] == ["stoppdag"] and held["text"].startswith("Min stoppdag väntar tills din behandlare")
     assert forms["skal"]["intro"].startswith("Tänk efter vad som är viktigast för just dig.")
     assert forms["ftnd"]["scoring"]["bands"][0]["label"] == "Mycket lågt beroende"
     assert tobak_json["batteries"][0] == {
         "id": "uppfoljning-3-manader", "title": "Uppföljning efter 3 månader", "forms": ["uppfoljning-3m"],
-        "module": "steg-5", "starts": {"by": "itself", "anchor": {"form": "stoppdag", "question": "stoppdag"},
+        "module": "steg-5", "starts": {"by": "itself", "anchor": {"form": "stoppdag", "question": "stoppdag",
+                                                                  "pick": "first"},
                                        "days_after_anchor": 90}}
     assert tobak_json["reminders"][3] == {"id": "steg-1-snart-slut", "title": "Steg 1 är öppet i två dagar till",
                                           "module": "steg-1", "timing": {"days_before_deadline": 2},

@@ -288,7 +288,7 @@ def test_follow_ups_start_themselves_90_180_and_365_days_after_the_stop_day():
     started = [e for e in data["events"] if e["type"] == "battery_started"]
     assert {e["actor"] for e in started} == {"system"}
     assert [e["at"] for e in data["events"] if e["type"] == "action_rejected"] == ["2026-03-05T19:55:00+01:00"]
-    assert sim.state.anchor_dates == {"stoppdag/stoppdag": date(2026, 3, 16)}
+    assert sim.state.anchor_dates == {"stoppdag/stoppdag@first": date(2026, 3, 16)}  # the first stop day anchors
     # 365 days to 2 March 2027, then 30 more to 1 April
     assert data["moment"] == {"state": "active", "days_in_moment": 395, "modules_completed": 0,
                               "modules_total": 14}
