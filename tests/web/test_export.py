@@ -2,6 +2,7 @@
 import csv
 import io
 import json
+import re
 
 import pytest
 from fhir.resources.R4B.questionnaire import Questionnaire
@@ -35,7 +36,7 @@ def _csv(response):
 
 def test_answers_csv_is_pseudonymised_one_row_per_submitted_form_and_formula_safe(client, login, dataadmin, app):
     login(dataadmin)
-    rows = _csv(client.get("/export?kind=answers&format=csv"))
+    rows = _csv(client.post("/export", data={"kind": "answers", "format": "csv"}))
     header, body = rows[0], rows[1:]
     assert header[:3] == ["invanare", "moment", "program"] and "uppfoljning-3m.tobak_7_dagar" in header
     # unit A: 10 Fagerström + 9 follow-ups (8 + the one added above); units B and C have none
@@ -53,7 +54,7 @@ def test_answers_csv_is_pseudonymised_one_row_per_submitted_form_and_formula_saf
 
 def test_answers_xlsx_has_one_sheet_per_form_and_reads_back(client, login, dataadmin):
     login(dataadmin)
-    response = client.get("/export?kind=answers&format=xlsx&program=tobakshjalpen")
+    response = client.post("/export", data={"kind": "answers", "format": "xlsx", "program": "tobakshjalpen"})
     book = load_workbook(io.BytesIO(response.data), read_only=True)
     assert book.sheetnames == ["ftnd", "uppfoljning-3m"]
     follow_up = list(book["uppfoljning-3m"].iter_rows(values_only=True))
@@ -66,7 +67,7 @@ def test_answers_xlsx_has_one_sheet_per_form_and_reads_back(client, login, dataa
 
 def test_fhir_ndjson_validates_and_responses_reference_their_questionnaire(client, login, dataadmin):
     login(dataadmin)
-    response = client.get("/export?kind=answers&format=fhir&program=tobakshjalpen")
+    response = client.post("/export", data={"kind": "answers", "format": "fhir", "program": "tobakshjalpen"})
     assert response.mimetype == "application/fhir+ndjson"
     resources = [json.loads(line) for line in response.data.decode().splitlines()]
     questionnaires = [Questionnaire.model_validate(r) for r in resources if r["resourceType"] == "Questionnaire"]
@@ -84,19 +85,51 @@ def test_fhir_ndjson_validates_and_responses_reference_their_questionnaire(clien
 
 def test_identified_export_needs_a_purpose_and_logs_it(client, login, dataadmin):
     login(dataadmin)
-    refused = client.get("/export?kind=moments&format=csv&identifierad=ja")
+    refused = client.post("/export", data={"kind": "moments", "format": "csv", "identifierad": "ja"})
     assert refused.status_code == 422 and "Ange syftet" in refused.get_data(as_text=True)
     assert ExportLog.query.count() == 0
-    rows = _csv(client.get("/export?kind=moments&format=csv&identifierad=ja&syfte=Kvalitetsuppföljning 2026"))
+    rows = _csv(client.post("/export", data={"kind": "moments", "format": "csv", "identifierad": "ja", "syfte": "Kvalitetsuppföljning 2026"}))
     assert "197001010003" in {r[-1] for r in rows[1:]} and len(rows) == 11
     log = ExportLog.query.one()
     assert log.identified and log.purpose == "Kvalitetsuppföljning 2026" and log.rows == 10
     assert "Kvalitetsuppföljning 2026" in client.get("/export").get_data(as_text=True)
 
 
+def test_a_get_shows_the_form_and_exports_nothing(client, login, dataadmin):
+    """A link from another site (a top-level GET, which SameSite=Lax lets through) runs no export."""
+    login(dataadmin)
+    response = client.get("/export?kind=moments&format=csv&identifierad=ja&syfte=Angriparens syfte här")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "Angriparens syfte" not in response.get_data(as_text=True)
+    assert 'method="post"' in response.get_data(as_text=True)
+    assert ExportLog.query.count() == 0
+
+
+def test_an_export_post_without_the_csrf_token_is_refused(app_config, dataadmin):
+    from stegvis_testing import PASSWORD
+    from web import create_app
+    from web.extensions import db
+
+    app_config["WTF_CSRF_ENABLED"] = True
+    app = create_app(app_config)
+    client = app.test_client()
+
+    def token(path):
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(path).get_data(as_text=True))[1]
+
+    client.post("/logga-in", data={"username": "data.admin", "password": PASSWORD, "csrf_token": token("/logga-in")})
+    assert client.post("/export", data={"kind": "moments", "format": "csv"}).status_code == 400
+    assert ExportLog.query.count() == 0
+    accepted = client.post("/export", data={"kind": "moments", "format": "csv", "csrf_token": token("/export")})
+    assert accepted.status_code == 200 and accepted.mimetype == "text/csv" and accepted.data.startswith(b"\xef\xbb\xbf")
+    assert ExportLog.query.count() == 1
+    with app.app_context():
+        db.engine.dispose()  # this second app's pool, so no connection is left to the garbage collector
+
+
 def test_export_is_for_dataadmin_only(client, login, data):
     login(data["clinicians"][0])
-    assert client.get("/export?kind=answers&format=csv").status_code == 403
+    assert client.post("/export", data={"kind": "answers", "format": "csv"}).status_code == 403
 
 
 def test_cli_exports_every_unit_to_a_file_and_logs_it(app, data, tmp_path):

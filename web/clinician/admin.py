@@ -142,7 +142,7 @@ def administration():
                            moments=moments, active_tab="administration"), 422 if error else 200
 
 
-@bp.route("/export")
+@bp.route("/export", methods=["GET", "POST"])
 @role_required("dataadmin")
 def export():
     """Export: the unit's moments or answers as CSV, XLSX or FHIR (web/clinician/export.py)."""

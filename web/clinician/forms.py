@@ -281,8 +281,8 @@ class AdministrationQuery(QueryForm):
     personnummer = Text()
 
 
-class ExportQuery(QueryForm):
-    """Export: what (moments or answers), which format, period and program; identified only with a purpose."""
+class ExportForm(PostForm):
+    """Export (posted): what (moments or answers), which format, period and program; identified only with a purpose."""
 
     kind = Text(missing="moments")
     format = Text(missing=None)
