@@ -18,7 +18,7 @@ from web.services.operations.export import pseudonym
 def data(db, make_unit, make_staff):
     built = data_support.build(db, make_unit, make_staff)
     last = built["moments_a"][9]
-    data_support.add_answer(db, last, "uppfoljning-3m", {**data_support.SMOKING, "kommentar": "=HYPERLINK(\"x\")"},
+    data_support.add_answer(db, last, "uppfoljning-3m", {**data_support.SMOKING, "kommentar": FREE_TEXT},
                             data_support.at(2025, 9, 20), module_id="steg-5", step_id="uppfoljning")
     db.session.commit()
     return built
@@ -27,6 +27,11 @@ def data(db, make_unit, make_staff):
 @pytest.fixture
 def dataadmin(make_staff, data):
     return make_staff("data.admin", roles="dataadmin", name="Dana Dataadmin", unit=data["units"][0])
+
+
+#: a text answer that identifies its writer, and a formula a spreadsheet must not run
+FREE_TEXT = "=HYPERLINK(\"x\") Jag heter Frida Fritext, ring 070-1234567"
+WITH_FREE_TEXT = {"identifierad": "ja", "syfte": "Kvalitetsuppföljning 2026", "fritext": "ja"}
 
 
 def _csv(response):
@@ -45,8 +50,7 @@ def test_answers_csv_is_pseudonymised_one_row_per_submitted_form_and_formula_saf
     assert "19700101" not in text and "Efternamn" not in text
     key = app.config["SECRET_KEY"].encode()
     assert pseudonym("197001010094", key) in {r[0] for r in body}
-    comment = header.index("uppfoljning-3m.kommentar")
-    assert "'=HYPERLINK(\"x\")" in {r[comment] for r in body}
+    assert "uppfoljning-3m.kommentar" not in header and "Fritext" not in text and "070-1234567" not in text
     log = ExportLog.query.one()
     assert (log.user_name, log.kind, log.format, log.rows, log.identified) == ("Dana Dataadmin", "answers", "csv",
                                                                                 19, False)
@@ -93,6 +97,43 @@ def test_identified_export_needs_a_purpose_and_logs_it(client, login, dataadmin)
     log = ExportLog.query.one()
     assert log.identified and log.purpose == "Kvalitetsuppföljning 2026" and log.rows == 10
     assert "Kvalitetsuppföljning 2026" in client.get("/export").get_data(as_text=True)
+
+
+def test_free_text_is_in_an_identified_export_only_when_the_dataadmin_includes_it(client, login, dataadmin):
+    login(dataadmin)
+    identified = {"kind": "answers", "format": "csv", "identifierad": "ja", "syfte": "Kvalitetsuppföljning 2026"}
+    without = _csv(client.post("/export", data=identified))
+    assert "uppfoljning-3m.kommentar" not in without[0] and "Fritext" not in str(without)
+    rows = _csv(client.post("/export", data={"kind": "answers", "format": "csv", **WITH_FREE_TEXT}))
+    comment = rows[0].index("uppfoljning-3m.kommentar")
+    assert "'" + FREE_TEXT in {r[comment] for r in rows[1:]}  # neutralised: a spreadsheet does not run it
+    assert [log.filters.get("free_text") for log in ExportLog.query.order_by(ExportLog.id)] == [None, True]
+
+
+def test_free_text_without_an_identified_export_is_refused(client, login, dataadmin):
+    login(dataadmin)
+    refused = client.post("/export", data={"kind": "answers", "format": "csv", "fritext": "ja"})
+    assert refused.status_code == 422
+    assert "Fritext kräver export med personnummer." in refused.get_data(as_text=True)
+    assert ExportLog.query.count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "fhir"])
+def test_xlsx_and_fhir_leave_free_text_out_unless_included(client, login, dataadmin, fmt):
+    login(dataadmin)
+
+    def texts(extra):
+        data = client.post("/export", data={"kind": "answers", "format": fmt, **extra}).data
+        if fmt == "fhir":
+            return data.decode()
+        book = load_workbook(io.BytesIO(data), read_only=True)
+        return str([list(sheet.iter_rows(values_only=True)) for sheet in book])
+
+    pseudonymised = texts({})
+    assert "Fritext" not in pseudonymised and "070-1234567" not in pseudonymised
+    assert "'kommentar'" not in pseudonymised and '"linkId": "kommentar", "answer"' not in pseudonymised
+    assert "Frida Fritext" not in texts({"identifierad": "ja", "syfte": "Kvalitetsuppföljning 2026"})
+    assert "Frida Fritext, ring 070-1234567" in texts(WITH_FREE_TEXT)
 
 
 def test_a_get_shows_the_form_and_exports_nothing(client, login, dataadmin):

@@ -26,7 +26,8 @@ def _request(query: ExportForm) -> service.ExportRequest:
         kind=query.kind.data or "moments", format=query.format.data or "csv",
         date_from=query.fran.data, date_to=query.till.data,
         program_id=query.program.data or None, unit_id=g.membership.care_unit_id,
-        identified=query.identifierad.data == "ja", purpose=query.syfte.data or None)
+        identified=query.identifierad.data == "ja", purpose=query.syfte.data or None,
+        free_text=query.fritext.data == "ja")
 
 
 def _page(status: int = 200, errors: dict | None = None, values: dict | None = None):

@@ -291,6 +291,8 @@ class ExportForm(PostForm):
     program = Text()
     identifierad = Text()
     syfte = Text()
+    #: "ja": include free-text answers (identified exports only)
+    fritext = Text()
 
 
 class StatisticsQuery(QueryForm):
