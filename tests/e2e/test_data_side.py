@@ -89,7 +89,7 @@ def test_the_data_side_pages_have_no_axe_violations(live_server, page, data, mak
             problems[path] = found
     # the pages a POST shows: an identified export without a purpose, a Gallring search
     page.goto(f"{live_server}/export")
-    page.get_by_role("checkbox", name="Med personnummer").check()
+    page.get_by_role("checkbox", name="Med personnummer (kräver ett angivet syfte)").check()
     page.get_by_role("button", name="Exportera").click()
     expect(page.get_by_text("Ange syftet med exporten.")).to_be_visible()
     problems["export refused"] = _violations(page)

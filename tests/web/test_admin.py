@@ -91,7 +91,7 @@ def test_administration_shows_who_read_a_patients_record(client, login, admin, c
     client.get(f"/moment/{moment.id}/meddelanden")
     client.post("/logga-ut")
     login(admin)
-    page = client.get("/administration?personnummer=19610831-2460").get_data(as_text=True)
+    page = client.post("/administration", data={"personnummer": "19610831-2460"}).get_data(as_text=True)
     assert "Doe, Jane 19610831-2460" in page
     assert page.count("Marita Andersson") == 2 and "Hantera" in page and "Meddelanden" in page
     assert db.session.execute(db.select(AccessLog.what).order_by(AccessLog.id.desc())).scalars().first() == \
@@ -103,7 +103,7 @@ def test_administration_does_not_find_patients_of_other_units(client, login, adm
     stranger = make_staff("okand", unit=other_unit)
     make_moment(user=stranger)
     login(admin)
-    response = client.get("/administration?personnummer=196108312460")
+    response = client.post("/administration", data={"personnummer": "196108312460"})
     assert response.status_code == 422
     assert "Ingen invånare med det personnumret har moment i vårdenheten." in response.get_data(as_text=True)
     assert "Doe" not in response.get_data(as_text=True)

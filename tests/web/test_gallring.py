@@ -64,7 +64,7 @@ def test_gallra_invanare_confirms_purges_leaves_no_trace_and_keeps_statistics(cl
     before = stats.report(_filters(data), date(2026, 3, 2))
     assert PNR in _everything(db) and SECRET in _everything(db)
     login(admin)
-    page = client.get("/administration/gallring?personnummer=19700101-0011").get_data(as_text=True)
+    page = client.post("/administration/gallring", data={"personnummer": "19700101-0011"}).get_data(as_text=True)
     assert "Bekräfta gallring av Efternamn1, Förnamn1" in page
     for row in ("<th scope=\"row\">Moment</th><td>1</td>", "<th scope=\"row\">Formulärsvar</th><td>2</td>",
                 "<th scope=\"row\">Utkast</th><td>1</td>", "<th scope=\"row\">Meddelanden</th><td>1</td>",
@@ -89,7 +89,7 @@ def test_gallra_invanare_confirms_purges_leaves_no_trace_and_keeps_statistics(cl
 
 def test_a_patient_with_an_active_moment_has_nothing_to_purge(client, login, make_staff, data):
     login(make_staff("behorig", roles="behorighetsadmin", unit=data["units"][0]))
-    page = client.get("/administration/gallring?personnummer=19700101-0078").get_data(as_text=True)
+    page = client.post("/administration/gallring", data={"personnummer": "19700101-0078"}).get_data(as_text=True)
     assert "inga avslutade moment" in page and "Bekräfta" not in page
 
 

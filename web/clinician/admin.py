@@ -16,7 +16,7 @@ from ..services.clinician.days import MAX_DAYS
 from ..services.errors import ServiceError
 from .blueprint import bp
 from ..forms import first_error
-from .forms import AdministrationQuery, GroupsForm, HsaIdForm, StaffForm, unit_settings_form
+from .forms import AdministrationForm, GroupsForm, HsaIdForm, StaffForm, unit_settings_form
 from . import export as export_views
 
 
@@ -119,11 +119,11 @@ def settings():
                            max_days=MAX_DAYS, key_labels=settings_service.KEY_LABELS)
 
 
-@bp.route("/administration")
+@bp.route("/administration", methods=["GET", "POST"])
 @role_required("invanaradmin")
 def administration():
-    """Administration: find a patient of the unit by personnummer; their moments and access log."""
-    raw = AdministrationQuery(request.args).personnummer.data
+    """Administration: find a patient of the unit by personnummer (posted); their moments and access log."""
+    raw = AdministrationForm().personnummer.data
     patient, error, log, moments = None, None, [], []
     if raw:
         try:

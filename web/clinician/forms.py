@@ -19,7 +19,10 @@ UNTIL_ERROR = "Ange ett datum för vidmakthåll (ÅÅÅÅ-MM-DD)."
 
 class OverviewQuery(QueryForm):
     program = Text()
+    #: the filter text: posted only (a personnummer never goes in a URL)
     q = Text()
+    #: the opaque token the session keeps the posted filter text under
+    sok = Text()
     sida = WholeNumber(minimum=1)
     #: Nästa / Föregående: the moment on the row just before / after the page (keyset pagination)
     efter = WholeNumber(minimum=1)
@@ -277,7 +280,9 @@ class GroupsForm(PostForm):
     roles = Choices(allowed=ROLES)
 
 
-class AdministrationQuery(QueryForm):
+class AdministrationForm(PostForm):
+    """Administration: the personnummer to look up (posted, never in a URL)."""
+
     personnummer = Text()
 
 
@@ -307,11 +312,16 @@ class StatisticsQuery(QueryForm):
     format = Text()
 
 
-class PurgeForm(QueryForm):
-    """Gallra invånare: the personnummer to look up, and the confirmation."""
+class PurgeForm(PostForm):
+    """Gallra invånare: the personnummer to look up, and the confirmation (posted, never in a URL)."""
 
     personnummer = Text()
     bekrafta = Text()
+
+
+class ReceiptQuery(QueryForm):
+    """Gallring after a purge: the receipt to highlight."""
+
     kvitto = WholeNumber(minimum=1)
 
 

@@ -10,7 +10,7 @@ from ..personnummer import PersonnummerError, parse
 from ..services.core import access
 from ..services.operations import gallring as service
 from .blueprint import bp
-from .forms import PurgeForm
+from .forms import PurgeForm, ReceiptQuery
 
 
 def _find(raw: str):
@@ -32,7 +32,7 @@ def _find(raw: str):
 @role_required("behorighetsadmin")
 def purge():
     """Gallra invånare: search, confirm (counts per kind), purge; the receipts of every purge."""
-    form = PurgeForm(request.values)
+    form = PurgeForm()  # request.form only: a personnummer in the query string is not read
     raw = form.personnummer.data
     patient, ids, error, planned = None, [], None, None
     if raw:
@@ -47,6 +47,6 @@ def purge():
         access.log_access(g.membership, patient, "Gallring: förhandsvisning", clock.now())
         planned = service.plan(patient.id, ids)
     return render_template("admin/gallring.html", raw=raw, patient=patient, error=error, planned=planned,
-                           receipts=service.receipts(), highlight=form.kvitto.data,
+                           receipts=service.receipts(), highlight=ReceiptQuery(request.args).kvitto.data,
                            months=current_app.config["RETENTION_MONTHS"],
                            active_tab="gallring"), 422 if error and request.method == "POST" else 200
