@@ -95,7 +95,7 @@ def test_administration_shows_who_read_a_patients_record(client, login, admin, c
     assert "Doe, Jane 19610831-2460" in page
     assert page.count("Marita Andersson") == 2 and "Hantera" in page and "Meddelanden" in page
     assert db.session.execute(db.select(AccessLog.what).order_by(AccessLog.id.desc())).scalars().first() == \
-        "Administration: åtkomstlogg"
+        "Administration: åtkomstlogg: sökning på 1961xxxx-xxxx"
 
 
 def test_administration_does_not_find_patients_of_other_units(client, login, admin, make_staff, other_unit,

@@ -132,14 +132,15 @@ def administration():
             error = str(exc)
         else:
             patient = access.patient_in_unit(digits, g.membership)
+            access.log_lookup(g.membership, patient, "Administration: åtkomstlogg", raw, clock.now())
             if patient is None:
                 error = "Ingen invånare med det personnumret har moment i vårdenheten."
             else:
-                access.log_access(g.membership, patient, "Administration: åtkomstlogg", clock.now())
                 log = access.access_log_for(patient)
                 moments = admin_service.moments_in_unit(patient, g.membership.care_unit_id)
     return render_template("admin/administration.html", raw=raw, patient=patient, error=error, log=log,
-                           moments=moments, active_tab="administration"), 422 if error else 200
+                           moments=moments, searches=access.bulk_reads_for_unit(g.membership.care_unit_id),
+                           active_tab="administration"), 422 if error else 200
 
 
 @bp.route("/export", methods=["GET", "POST"])

@@ -20,6 +20,8 @@ def _find(raw: str):
     except PersonnummerError as exc:
         return None, [], str(exc)
     patient = access.patient_in_unit(digits, g.membership)
+    # the answer (moments here or not) is itself a read about the person: logged either way
+    access.log_lookup(g.membership, patient, "Gallring", raw, clock.now())
     if patient is None:
         return None, [], "Ingen invånare med det personnumret har moment i vårdenheten."
     ids = service.ended_in_unit(patient, g.membership.care_unit_id, clock.now())
@@ -44,7 +46,6 @@ def purge():
         flash(f"Invånaren är gallrad. Kvitto nummer {receipt.id}.", "success")
         return redirect(url_for("clinician.purge", kvitto=receipt.id))
     if patient is not None and ids:
-        access.log_access(g.membership, patient, "Gallring: förhandsvisning", clock.now())
         planned = service.plan(patient.id, ids)
     return render_template("admin/gallring.html", raw=raw, patient=patient, error=error, planned=planned,
                            receipts=service.receipts(), highlight=ReceiptQuery(request.args).kvitto.data,

@@ -27,6 +27,7 @@ from engine.localtime import at_local, days_between, local_date
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, ExportLog, FormResponse, Patient
 from ...programs import all_programs, get_program
+from ..core.access import add_bulk_read
 from ..core.bulk import without_jit
 from ..errors import ServiceError
 from . import xlsx_stream
@@ -210,8 +211,23 @@ def log_export(req: ExportRequest, *, user_id: int | None, user_name: str, unit_
                     format=req.format, filters=filters, rows=count_rows(req), identified=req.identified,
                     purpose=(req.purpose or "").strip() or None if req.identified else None)
     db.session.add(row)
+    if req.identified and user_id is not None:
+        # an identified export reads every patient in it: one access-log row with their number
+        add_bulk_read(user_id, unit_id, f"Export med personnummer: {KINDS[req.kind]}, {FORMATS[req.format]}, "
+                                        f"syfte: {row.purpose}", count_patients(req), now)
     db.session.commit()
     return row
+
+
+def count_patients(req: ExportRequest) -> int:
+    """How many patients an export names (moments: their patients; answers: the patients who answered)."""
+    query = select(func.count(func.distinct(Enrollment.patient_id))).select_from(Enrollment)
+    if req.kind == "moments":
+        query = query.where(*_scope(req), *_bounds(req, Enrollment.started_at))
+    else:
+        query = (query.join(FormResponse, FormResponse.enrollment_id == Enrollment.id)
+                 .where(FormResponse.status == "submitted", *_scope(req), *_bounds(req, FormResponse.submitted_at)))
+    return db.session.execute(query).scalar_one()
 
 
 def recent_exports(unit_id: int, limit: int = 20) -> list[ExportLog]:
