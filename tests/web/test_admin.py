@@ -66,7 +66,7 @@ def test_an_admin_cannot_remove_their_own_behorighetsadmin(client, login, admin,
     own = admin.memberships[0]
     page = client.post("/anvandargrupper", data={"membership": own.id, "roles": ["dataadmin"]},
                        follow_redirects=True).get_data(as_text=True)
-    assert "Du kan inte ta bort din egen roll Behörighetsadmin." in page
+    assert "Du kan inte ändra dina egna roller. Be en annan Behörighetsadmin." in page
     db.session.refresh(own)
     assert "behorighetsadmin" in own.role_set
 

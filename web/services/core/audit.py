@@ -14,7 +14,7 @@ KIND_LABELS = {
     "login_refused": "Inloggning nekad", "totp_enabled": "Tvåstegsverifiering aktiverad",
     "totp_disabled": "Tvåstegsverifiering borttagen", "totp_failed": "Fel engångskod",
     "totp_recovery_used": "Återställningskod använd", "hsa_id_changed": "HSA-id ändrat",
-    "login_failed": "Inloggning misslyckad", "login_blocked": "Inloggning spärrad", "login_unlocked": "Spärr hävd",
+    "roles_refused": "Rolländring nekad", "login_failed": "Inloggning misslyckad", "login_blocked": "Inloggning spärrad", "login_unlocked": "Spärr hävd",
 }
 
 
