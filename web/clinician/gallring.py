@@ -1,7 +1,7 @@
 """Gallring (Behörighetsadmin): Gallra invånare with a confirmation listing what will be deleted; receipts."""
 from __future__ import annotations
 
-from flask import current_app, flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import clock
@@ -42,7 +42,7 @@ def purge():
     if request.method == "POST" and ids and form.bekrafta.data == "ja":
         receipt = service.purge(service.plan(patient.id, ids), rule=service.MANUAL_RULE, now=clock.now(),
                                 user_id=current_user.id, user_name=current_user.name,
-                                unit_id=g.membership.care_unit_id)
+                                unit_id=g.membership.care_unit_id, live_session=session)
         flash(f"Invånaren är gallrad. Kvitto nummer {receipt.id}.", "success")
         return redirect(url_for("clinician.purge", kvitto=receipt.id))
     if patient is not None and ids:

@@ -21,7 +21,8 @@ KIND_LABELS = {
 def _name(account: User | Patient | None) -> str | None:
     if account is None:
         return None
-    return account.name if isinstance(account, User) else f"Invånare {account.masked_personnummer}"
+    # a patient by internal id only: no birth date in the audit log, and gallring makes the id meaningless
+    return account.name if isinstance(account, User) else f"Invånare nr {account.id}"
 
 
 def record(kind: str, now: datetime, *, account: User | Patient | None = None, actor: User | Patient | None = None,
