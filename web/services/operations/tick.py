@@ -36,7 +36,7 @@ from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
-from ... import sessions
+from ... import clock, sessions
 from ...extensions import db
 from ...metrics import FLAGS_RAISED, TICK_DURATION, count_notices
 from ...models import Enrollment, Patient
@@ -102,7 +102,9 @@ def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | No
     with TICK_DURATION.time():
         report = evaluate(now)
         FLAGS_RAISED.inc(report.flags)
-        sessions.purge(now, current_app.config["SESSION_ABSOLUTE_HOURS"])  # rows past the absolute timeout
+        # sessions by the wall clock, never the simulated `now`: `stegvis tick --now <future>` must not end
+        # every live session as "older than 12 hours"
+        sessions.purge(clock.now(), current_app.config["SESSION_ABSOLUTE_HOURS"])
         if deliver:
             report.delivery = deliver_due(now, transports=transports)
             count_notices(report.delivery)
