@@ -87,3 +87,14 @@ def test_the_searches_that_take_a_personnummer_are_posted(client, login, world, 
     page = client.get(path).get_data(as_text=True)
     search = next(attrs for attrs, body in _FORM.findall(page) if 'role="search"' in attrs)
     assert 'method="post"' in search
+
+
+def test_the_posted_filter_keeps_its_text_in_the_field_and_out_of_the_url(client, login, world):
+    login(world["staff"])
+    posted = client.post("/oversikt/alla", data={"q": PNR})
+    location = posted.headers["Location"]
+    assert posted.status_code == 302 and "sok=" in location and "19610831" not in location
+    page = client.get(location).get_data(as_text=True)
+    assert f'value="{PNR}"' in page and "Doe, Jane" in page and "Visar 1 invånare som matchar filtret" in page
+    # a token the session does not hold (another browser's, a guessed one) shows the list unfiltered
+    assert 'value=""' in client.get("/oversikt/alla?sok=gissad").get_data(as_text=True)

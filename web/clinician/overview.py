@@ -74,7 +74,7 @@ def _remember_search(text: str) -> str:
     """Keep a posted search text in the (server-side) session under a random token for the URL: a
     personnummer typed in the filter never lands in a URL, a server log or a proxy's log."""
     token = secrets.token_urlsafe(12)
-    searches = {k: v for k, v in (session.get("sok") or {}).items()}
+    searches = dict(session.get("sok") or {})
     searches[token] = text
     session["sok"] = dict(list(searches.items())[-SEARCHES_KEPT:])
     return token
