@@ -8,9 +8,9 @@ import pytest
 
 import data_support
 from stegvis_testing import PASSWORD
-from web.models import AuditEvent, Enrollment, WebSession
+from web.models import AccessLog, AuditEvent, Enrollment, WebSession
 
-FIRST, LAST = "Fridolina", "Spårlösdotter"
+FIRST, LAST = "Fridolina", "Östlund-Spårlös"  # Ö: SQLite's lower() folds ASCII letters only
 EMAIL, MOBILE = "fridolina.sparlos@example.org", "070-987 65 43"
 MESSAGE = "Mitt hemliga meddelande 7Q3Z"
 ANSWER = "Jag heter Fridolina och bor på Kvarngatan 9"
@@ -35,9 +35,10 @@ def app_config(app_config, backend, tmp_path, programs):
 
 
 def _forms(text: str) -> set[bytes]:
-    """The bytes a text may be stored as: UTF-8, JSON with \\u escapes (Flask's session data), lower-case."""
+    """The bytes a text may be stored as: UTF-8, JSON with \\u escapes (Flask's session data), lower- and
+    upper-case (as typed in a search)."""
     out = set()
-    for t in (text, text.lower()):
+    for t in (text, text.lower(), text.upper()):
         out |= {t.encode(), json.dumps(t)[1:-1].encode(), json.dumps(t, ensure_ascii=False)[1:-1].encode()}
     return out
 
@@ -96,7 +97,10 @@ def test_a_purge_leaves_no_identifier_or_text_of_the_patient(app, db, client, ma
         "personnummer": pnr, "program": "tobakshjalpen", "first_name": FIRST, "last_name": LAST, "email": EMAIL,
         "mobile": MOBILE, "checked": pnr, "action": "start"})
     assert started.status_code == 302
-    client.post("/oversikt/alla", data={"q": LAST})  # a search the session remembers
+    # the same person in a second browser searches: a session that remembers the search, an access-log row
+    other = app.test_client()
+    other.post("/logga-in", data={"username": "bea", "password": PASSWORD})
+    other.post("/oversikt/alla", data={"q": FIRST.upper()}, follow_redirects=True)
     moment = db.session.execute(db.select(Enrollment)).scalar_one()
     patient = moment.patient
     patient.password_hash = hash_password(PASSWORD)
@@ -117,6 +121,8 @@ def test_a_purge_leaves_no_identifier_or_text_of_the_patient(app, db, client, ma
     # the premise: each trace is somewhere, and the outbox files and sessions hold some of them
     assert set(before) >= set(traces) - {"with dash", "mobile digits"}, set(traces) - set(before)
     assert any(".eml" in name for name in before["e-mail"]) and "sms.log" in before["mobile +46"]
+    searched = db.session.execute(db.select(AccessLog.what).where(AccessLog.hits == 1)).scalars().all()
+    assert searched == [f'Översikt (Alla): sökning på "{FIRST.upper()}", 1 träff']  # the search found her
     assert db.session.execute(db.select(WebSession).where(
         WebSession.user_key == f"patient:{patient.id}")).scalar_one_or_none() is not None
 

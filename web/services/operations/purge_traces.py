@@ -101,14 +101,19 @@ def forget_in_audit(patient_id: int) -> None:
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_key == key).values(actor_name=name))
 
 
-def forget_in_access_log(idents: list[str]) -> int:
-    """Search rows whose searched text named the patient keep the row, not the text."""
-    names = [i for i in idents if not i.isdigit()]
-    if not names:
+def forget_in_access_log(patient_id: int, idents: list[str], names: list[str]) -> int:
+    """Search rows whose searched text named the patient (the search's own row, and the rows of the patients
+    it showed, theirs among them) keep the row, not the text. `names` as stored:
+    the database's lower() may fold ASCII letters only (SQLite, PostgreSQL with the C locale), so each name
+    is also looked for as stored, upper-case and capitalised."""
+    words = [i for i in idents if not i.isdigit()]
+    variants = {v for n in [*words, *names] for v in (n, n.upper(), n.capitalize(), n.title())}
+    if not variants:
         return 0
+    named = [AccessLog.what.contains(v, autoescape=True) for v in variants]
+    named += [func.lower(AccessLog.what).contains(w, autoescape=True) for w in words]
     rows = db.session.execute(select(AccessLog).where(
-        AccessLog.hits.is_not(None), or_(*[func.lower(AccessLog.what).contains(i, autoescape=True)
-                                           for i in names]))).scalars().all()
+        or_(AccessLog.hits.is_not(None), AccessLog.patient_id == patient_id), or_(*named))).scalars().all()
     for row in rows:
         row.what = re.sub(r'"[^"]*"', '"[gallrad]"', row.what)
     return len(rows)
