@@ -193,7 +193,7 @@ def purge(p: Plan, *, rule: str, now: datetime, user_id: int | None, user_name: 
             p.counts["outbox"] = purge_traces.count_outbox(idents)
             purge_traces.forget_in_audit(p.patient_id)
             stored = [n for n in (patient.first_name, patient.last_name, patient.email) if n]
-            purge_traces.forget_in_access_log(p.patient_id, idents, stored)
+            purge_traces.forget_in_logs(p.patient_id, idents, stored)
             db.session.execute(update(AccessLog).where(AccessLog.patient_id == p.patient_id).values(patient_id=None))
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.username.in_(_login_names(personnummer))))
             db.session.execute(delete(Patient).where(Patient.id == p.patient_id)

@@ -3,7 +3,7 @@
 - their own sessions (ended), and in staff sessions the flash messages and remembered overview searches
   that name them (a stored session keeps an unread "…startades för Jane Doe" until it is shown);
 - audit lines about them: the name becomes "Invånare nr <id>", an id the purge makes meaningless;
-- the searched text of access-log search rows that named them (the rows themselves stay);
+- their names in typed texts: searched texts in the access log, export purposes (the rows stay);
 - the file outbox (development and demo transports): .eml files and sms.log lines addressed to them;
 - SQLite's write-ahead log, checkpointed and truncated after the commit (deleted rows otherwise stay
   in it until the next automatic checkpoint; `secure_delete` zeroes them in the database file itself).
@@ -24,7 +24,7 @@ from flask.json.tag import TaggedJSONSerializer
 from sqlalchemy import delete, func, or_, select, update
 
 from ...extensions import db
-from ...models import AccessLog, AuditEvent, Patient, WebSession
+from ...models import AccessLog, AuditEvent, ExportLog, Patient, WebSession
 
 log = logging.getLogger(__name__)
 _serializer = TaggedJSONSerializer()
@@ -101,22 +101,36 @@ def forget_in_audit(patient_id: int) -> None:
     db.session.execute(update(AuditEvent).where(AuditEvent.actor_key == key).values(actor_name=name))
 
 
-def forget_in_access_log(patient_id: int, idents: list[str], names: list[str]) -> int:
-    """Search rows whose searched text named the patient (the search's own row, and the rows of the patients
-    it showed, theirs among them) keep the row, not the text. `names` as stored:
-    the database's lower() may fold ASCII letters only (SQLite, PostgreSQL with the C locale), so each name
-    is also looked for as stored, upper-case and capitalised."""
+def forget_in_logs(patient_id: int, idents: list[str], names: list[str]) -> int:
+    """Where a typed text named the patient, the text loses the name and the row stays: searched texts in
+    the access log (the search's own row and the rows of the patients it showed, theirs among them) and
+    the purpose of an export. `names` as stored: the database's lower() may fold ASCII letters only
+    (SQLite, PostgreSQL with the C locale), so each name is also looked for as stored, upper-case and
+    capitalised. Returns the number of rows changed."""
     words = [i for i in idents if not i.isdigit()]
     variants = {v for n in [*words, *names] for v in (n, n.upper(), n.capitalize(), n.title())}
     if not variants:
         return 0
-    named = [AccessLog.what.contains(v, autoescape=True) for v in variants]
-    named += [func.lower(AccessLog.what).contains(w, autoescape=True) for w in words]
-    rows = db.session.execute(select(AccessLog).where(
-        or_(AccessLog.hits.is_not(None), AccessLog.patient_id == patient_id), or_(*named))).scalars().all()
-    for row in rows:
-        row.what = re.sub(r'"[^"]*"', '"[gallrad]"', row.what)
-    return len(rows)
+
+    def naming(column) -> list:
+        return ([column.contains(v, autoescape=True) for v in variants]
+                + [func.lower(column).contains(w, autoescape=True) for w in words])
+
+    changed = 0
+    for row in db.session.execute(select(AccessLog).where(
+            or_(AccessLog.hits.is_not(None), AccessLog.patient_id == patient_id),
+            or_(*naming(AccessLog.what)))).scalars():
+        row.what, changed = redact(row.what, words), changed + 1
+    for export in db.session.execute(select(ExportLog).where(or_(*naming(ExportLog.purpose)))).scalars():
+        export.purpose, changed = redact(export.purpose or "", words), changed + 1
+    return changed
+
+
+def redact(text: str, words: list[str]) -> str:
+    """The text with every occurrence of the words (any case) replaced by [gallrad], longest first."""
+    for word in sorted(words, key=len, reverse=True):
+        text = re.sub(re.escape(word), "[gallrad]", text, flags=re.IGNORECASE)
+    return text
 
 
 def outbox_files(idents: list[str]) -> tuple[list[Path], Path | None]:
