@@ -35,4 +35,7 @@ def _sqlite_settings(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # deleted rows are overwritten with zeros, so a purged patient does not linger in free pages (some
+        # builds, Debian's among them, already default to it; others do not)
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()

@@ -82,8 +82,9 @@ def stats_command(date_from, date_to, lan, unit, program, fmt) -> None:
 @click.option("--unit", type=int, default=None, help="Care unit id (default: every unit).")
 @click.option("--identified", is_flag=True, help="Personnummer instead of pseudonyms (needs --purpose).")
 @click.option("--purpose", default=None, help="Why the identified export is made (logged).")
+@click.option("--free-text", is_flag=True, help="Include free-text answers (only with --identified).")
 @click.option("--out", "out", type=click.Path(dir_okay=False, writable=True), required=True)
-def export_command(fmt, kind, date_from, date_to, program, unit, identified, purpose, out) -> None:
+def export_command(fmt, kind, date_from, date_to, program, unit, identified, purpose, free_text, out) -> None:
     """Export answers (or moments) to OUT, pseudonymised unless --identified; logged in the export log."""
     import getpass
 
@@ -94,7 +95,7 @@ def export_command(fmt, kind, date_from, date_to, program, unit, identified, pur
 
     req = service.ExportRequest(kind=kind, format=fmt, date_from=date_from and date_from.date(),
                                 date_to=date_to and date_to.date(), program_id=program, unit_id=unit,
-                                identified=identified, purpose=purpose)
+                                identified=identified, purpose=purpose, free_text=free_text)
     with _app_context():
         now = clock.now()
         try:

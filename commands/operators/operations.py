@@ -133,7 +133,9 @@ def demo(host: str, port: int, seed_only: bool, server: str, moments: int) -> No
     _deliver_in_background(app)
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True, use_reloader=False)
+    from web.ops.server import DevRequestHandler
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, request_handler=DevRequestHandler)
 
 
 def _echo_not_loaded(app) -> None:

@@ -177,7 +177,7 @@ def test_two_nodes_two_workers_survive_killed_processes_and_a_database_restart(t
             down = load.call("patient-b", "GET", STEP)
             assert down.status_code == 503 and down.headers.get("Retry-After") and UNAVAILABLE in down.text, \
                 f"during the outage: {down.status_code} {dict(down.headers)}\n{figures()}"
-            ready = load.call("patient-b", "GET", "/readyz")
+            ready = load.call("patient-b", "GET", "/readyz", headers={"Authorization": "Bearer metrics-token"})
             assert ready.status_code == 503 and ready.json()["checks"]["database"] != "ok", figures()
             outage = dict(load.statuses["database down"])
             assert set(outage) == {503}, f"every request during the outage gets 503: {outage}\n{figures()}"

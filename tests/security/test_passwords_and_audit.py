@@ -82,11 +82,12 @@ def test_role_changes_and_new_staff_are_audited_and_shown(client, make_staff, cl
     assert "Granskningslogg" in page
     assert "Personal tillagd: Karin Kollega (karin.k), roller: Behandlare" in page
     assert "Roller: Behandlare → Behandlare, Invånaradmin" in page
-    assert "Roller: Behörighetsadmin → Behörighetsadmin, Behandlare" in page  # granting oneself is not silent
-    events = db.session.execute(db.select(AuditEvent).where(AuditEvent.kind == "roles_changed")
+    # granting oneself is refused (separation of duties), and not silently
+    assert "Rolländring nekad: Du kan inte ändra dina egna roller." in page
+    events = db.session.execute(db.select(AuditEvent).where(AuditEvent.kind.in_(["roles_changed", "roles_refused"]))
                                 .order_by(AuditEvent.id)).scalars().all()
-    assert [(e.actor_name, e.subject_name, e.care_unit_id) for e in events] == [
-        ("Ada Admin", "Marita Andersson", unit.id), ("Ada Admin", "Ada Admin", unit.id)]
+    assert [(e.kind, e.actor_name, e.subject_name, e.care_unit_id) for e in events] == [
+        ("roles_changed", "Ada Admin", "Marita Andersson", unit.id), ("roles_refused", "Ada Admin", "Ada Admin", unit.id)]
 
 
 def test_logout_is_audited(client, clinician, login, db):

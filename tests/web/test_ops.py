@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from web import create_app
 from commands.operators import database as manage
 from web.ops.server import server_settings
@@ -22,8 +24,24 @@ def test_request_id_from_the_proxy_is_kept_and_shown_on_the_error_page(client):
     assert "Felkod: <code>proxy-1234abcd</code>" in response.get_data(as_text=True)
 
 
+TOKEN = {"Authorization": "Bearer s3cret-token"}
+
+
+@pytest.mark.app_config(METRICS_TOKEN="s3cret-token")
+def test_readyz_answers_the_public_ready_or_not_and_the_details_only_with_the_token(app, client, clock):
+    assert client.get("/readyz").get_json() == {"status": "not ready"}
+    assert client.get("/readyz", headers={"Authorization": "Bearer wrong"}).get_json() == {"status": "not ready"}
+    with app.app_context():
+        beat(clock(), name="host:1")
+    public = client.get("/readyz")
+    assert public.status_code == 200 and public.get_json() == {"status": "ready"}
+    assert set(client.get("/readyz", headers=TOKEN).get_json()["checks"]) == {"database", "migrations", "programs",
+                                                                              "worker"}
+
+
+@pytest.mark.app_config(METRICS_TOKEN="s3cret-token")
 def test_readyz_needs_a_recent_worker_heartbeat(app, client, clock):
-    body = client.get("/readyz").get_json()
+    body = client.get("/readyz", headers=TOKEN).get_json()
     assert client.get("/readyz").status_code == 503
     assert body["checks"]["database"] == "ok" and body["checks"]["migrations"] == "ok"
     assert body["checks"]["worker"].startswith("no heartbeat")
@@ -31,15 +49,15 @@ def test_readyz_needs_a_recent_worker_heartbeat(app, client, clock):
         beat(clock(), name="host:1")
     assert client.get("/readyz").status_code == 200
     clock.advance(seconds=app.config["HEARTBEAT_MAX_AGE"] + 1)
-    late = client.get("/readyz")
+    late = client.get("/readyz", headers=TOKEN)
     assert late.status_code == 503 and late.get_json()["checks"]["worker"].startswith("last heartbeat")
 
 
 def test_readyz_unready_while_migrations_are_pending(tmp_path, programs, clock):
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}",
-                      "PROGRAMS": programs, "CLOCK": clock})
+                      "PROGRAMS": programs, "CLOCK": clock, "METRICS_TOKEN": "s3cret-token"})
     manage.upgrade(app, "0002")
-    pending = app.test_client().get("/readyz")
+    pending = app.test_client().get("/readyz", headers=TOKEN)
     assert pending.status_code == 503
     assert "received 0002" in pending.get_json()["checks"]["migrations"]
     manage.upgrade(app)
@@ -49,14 +67,14 @@ def test_readyz_unready_while_migrations_are_pending(tmp_path, programs, clock):
 
 
 def test_database_down_gives_the_swedish_503_page_with_retry_after(programs):
-    app = create_app({"TESTING": True, "PROGRAMS": programs, "WTF_CSRF_ENABLED": False,
+    app = create_app({"TESTING": True, "PROGRAMS": programs, "WTF_CSRF_ENABLED": False, "METRICS_TOKEN": "s3cret-token",
                       "SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://nobody@127.0.0.1:1/none"})
     client = app.test_client()
     response = client.post("/logga-in", data={"username": "marita", "password": "x"})
     text = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"] == "15"
     assert "Tjänsten är tillfälligt otillgänglig" in text and "Traceback" not in text
-    ready = client.get("/readyz")
+    ready = client.get("/readyz", headers=TOKEN)
     assert ready.status_code == 503 and ready.get_json()["checks"]["database"].startswith("unreachable")
     assert client.get("/healthz").status_code == 200
 

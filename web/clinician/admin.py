@@ -16,7 +16,7 @@ from ..services.clinician.days import MAX_DAYS
 from ..services.errors import ServiceError
 from .blueprint import bp
 from ..ui.forms import first_error
-from .forms import AdministrationQuery, GroupsForm, HsaIdForm, StaffForm, unit_settings_form
+from .forms import AdministrationForm, GroupsForm, HsaIdForm, StaffForm, unit_settings_form
 from . import export as export_views
 
 
@@ -76,16 +76,12 @@ def groups():
         member = admin_service.member_of_unit(form.membership.data or 0, g.membership.care_unit_id)
         if member is None:
             abort(404)
-        roles = form.roles.data
-        if member.id == g.membership.id and "behorighetsadmin" not in roles:
-            flash("Du kan inte ta bort din egen roll Behörighetsadmin.", "error")
+        try:  # the service refuses (and audits) a change of one's own roles
+            staff_service.set_roles(member, form.roles.data, actor=current_user, now=clock.now())
+        except ServiceError as exc:
+            flash(exc.message, "error")
         else:
-            try:
-                staff_service.set_roles(member, roles, actor=current_user, now=clock.now())
-            except ServiceError as exc:
-                flash(exc.message, "error")
-            else:
-                flash(f"Rollerna för {member.user.name} är sparade.", "success")
+            flash(f"Rollerna för {member.user.name} är sparade.", "success")
         return redirect(url_for("clinician.groups"))
     return render_template("admin/groups.html", members=staff_service.unit_members(g.membership.care_unit_id),
                            audit=audit.for_unit(g.membership.care_unit_id), kinds=audit.KIND_LABELS,
@@ -120,11 +116,11 @@ def settings():
                            max_days=MAX_DAYS, key_labels=settings_service.KEY_LABELS)
 
 
-@bp.route("/administration")
+@bp.route("/administration", methods=["GET", "POST"])
 @role_required("invanaradmin")
 def administration():
-    """Administration: find a patient of the unit by personnummer; their moments and access log."""
-    raw = AdministrationQuery(request.args).personnummer.data
+    """Administration: find a patient of the unit by personnummer (posted); their moments and access log."""
+    raw = AdministrationForm().personnummer.data
     patient, error, log, moments = None, None, [], []
     if raw:
         try:
@@ -133,17 +129,18 @@ def administration():
             error = str(exc)
         else:
             patient = access.patient_in_unit(digits, g.membership)
+            access.log_lookup(g.membership, patient, "Administration: åtkomstlogg", raw, clock.now())
             if patient is None:
                 error = "Ingen invånare med det personnumret har moment i vårdenheten."
             else:
-                access.log_access(g.membership, patient, "Administration: åtkomstlogg", clock.now())
                 log = access.access_log_for(patient)
                 moments = admin_service.moments_in_unit(patient, g.membership.care_unit_id)
     return render_template("admin/administration.html", raw=raw, patient=patient, error=error, log=log,
-                           moments=moments, active_tab="administration"), 422 if error else 200
+                           moments=moments, searches=access.bulk_reads_for_unit(g.membership.care_unit_id),
+                           active_tab="administration"), 422 if error else 200
 
 
-@bp.route("/export")
+@bp.route("/export", methods=["GET", "POST"])
 @role_required("dataadmin")
 def export():
     """Export: the unit's moments or answers as CSV, XLSX or FHIR (web/clinician/export.py)."""

@@ -19,7 +19,10 @@ UNTIL_ERROR = "Ange ett datum för vidmakthåll (ÅÅÅÅ-MM-DD)."
 
 class OverviewQuery(QueryForm):
     program = Text()
+    #: the filter text: posted only (a personnummer never goes in a URL)
     q = Text()
+    #: the opaque token the session keeps the posted filter text under
+    sok = Text()
     sida = WholeNumber(minimum=1)
     #: Nästa / Föregående: the moment on the row just before / after the page (keyset pagination)
     efter = WholeNumber(minimum=1)
@@ -277,12 +280,14 @@ class GroupsForm(PostForm):
     roles = Choices(allowed=ROLES)
 
 
-class AdministrationQuery(QueryForm):
+class AdministrationForm(PostForm):
+    """Administration: the personnummer to look up (posted, never in a URL)."""
+
     personnummer = Text()
 
 
-class ExportQuery(QueryForm):
-    """Export: what (moments or answers), which format, period and program; identified only with a purpose."""
+class ExportForm(PostForm):
+    """Export (posted): what (moments or answers), which format, period and program; identified only with a purpose."""
 
     kind = Text(missing="moments")
     format = Text(missing=None)
@@ -291,6 +296,8 @@ class ExportQuery(QueryForm):
     program = Text()
     identifierad = Text()
     syfte = Text()
+    #: "ja": include free-text answers (identified exports only)
+    fritext = Text()
 
 
 class StatisticsQuery(QueryForm):
@@ -305,11 +312,16 @@ class StatisticsQuery(QueryForm):
     format = Text()
 
 
-class PurgeForm(QueryForm):
-    """Gallra invånare: the personnummer to look up, and the confirmation."""
+class PurgeForm(PostForm):
+    """Gallra invånare: the personnummer to look up, and the confirmation (posted, never in a URL)."""
 
     personnummer = Text()
     bekrafta = Text()
+
+
+class ReceiptQuery(QueryForm):
+    """Gallring after a purge: the receipt to highlight."""
+
     kvitto = WholeNumber(minimum=1)
 
 

@@ -1,7 +1,9 @@
 """Behandlarvyn (Mina / Alla / Avslutade) and Starta nytt moment."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
+import secrets
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import clock
@@ -64,21 +66,43 @@ def overview_start():
     return home()
 
 
-@bp.route("/oversikt/<tab>")
+#: how many searches a session remembers (older tokens then show the list unfiltered)
+SEARCHES_KEPT = 5
+
+
+def _remember_search(text: str) -> str:
+    """Keep a posted search text in the (server-side) session under a random token for the URL: a
+    personnummer typed in the filter never lands in a URL, a server log or a proxy's log."""
+    token = secrets.token_urlsafe(12)
+    searches = dict(session.get("sok") or {})
+    searches[token] = text
+    session["sok"] = dict(list(searches.items())[-SEARCHES_KEPT:])
+    return token
+
+
+@bp.route("/oversikt/<tab>", methods=["GET", "POST"])
 @role_required("behandlare")
 def overview(tab: str):
-    """Mina / Alla / Avslutade: the unit's moments with masked personnummer, last activity and flags."""
+    """Mina / Alla / Avslutade: the unit's moments with masked personnummer, last activity and flags.
+
+    The filter is posted; the list is then shown at a URL with an opaque token (?sok=) for the text."""
     if tab not in overview_service.TABS:
         abort(404)
+    if request.method == "POST":
+        posted = OverviewQuery(request.form)
+        text, program_id = posted.q.data, posted.program.data or None
+        return redirect(url_for("clinician.overview", tab=tab, program=program_id,
+                                sok=_remember_search(text) if text else None))
     query = OverviewQuery(request.args)
     program_id = query.program.data or None
-    text = query.q.data
+    token = query.sok.data or None
+    text = (session.get("sok") or {}).get(token, "") if token else ""
     data = overview_service.overview_page(
         g.membership, tab=tab, program_id=program_id if program_id in all_programs() else None, text=text,
         page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]),
         after=query.efter.data, before=None if query.efter.data else query.fore.data, now=clock.now(),
     )
-    link = {"tab": tab, "q": text or None, "program": program_id}
+    link = {"tab": tab, "sok": token if text else None, "program": program_id}
     previous_url = next_url = None
     if data.has_previous:
         previous_url = url_for("clinician.overview", **link, sida=data.page - 1, fore=data.first_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -12,10 +12,13 @@ from .people import CareUnit, Patient, User
 
 
 class AccessLog(db.Model):
-    """One read of a patient's record by staff (every moment page view, every answers view)."""
+    """One read of a patient's record by staff (every moment page view, every answers view); or, with `hits`
+    set and no patient, one search or identified export that returned many (the patients shown get a row each)."""
 
     __tablename__ = "access_log"
-    __table_args__ = (Index("ix_access_log_patient_at", "patient_id", "at"),)
+    __table_args__ = (Index("ix_access_log_patient_at", "patient_id", "at"),
+                      Index("ix_access_log_unit_hits_at", "care_unit_id", "at", postgresql_where=text("hits IS NOT NULL"),
+                            sqlite_where=text("hits IS NOT NULL")))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("staff_user.id"))
     #: the unit the user was working in
@@ -26,6 +29,8 @@ class AccessLog(db.Model):
     #: what was viewed, in Swedish, e.g. "Hantera", "Formulärsvar: 1.2 Sammanställ dina tobaksvanor"
     what: Mapped[str] = mapped_column(String(255))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: a read of many records (a search, an identified export): how many patients it returned; None for one record
+    hits: Mapped[int | None] = mapped_column(Integer)
 
     user: Mapped[User] = relationship()
     care_unit: Mapped[CareUnit | None] = relationship()

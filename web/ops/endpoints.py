@@ -2,7 +2,8 @@
 
 - /healthz: the process answers (no database).
 - /readyz: 200 when the database is reachable, migrations are current, programs are loaded and a
-  worker beat recently; else 503. Both answer JSON for load balancers.
+  worker beat recently; else 503. Both answer JSON for load balancers; /readyz names its checks and
+  what is wrong only with the metrics token (the public answer is ready or not ready).
 - /metrics: Prometheus text, only with `Authorization: Bearer $STEGVIS_METRICS_TOKEN` (404 without a token set).
 - Every request gets an id (web.ops.logs), a latency observation per route, and one log line.
 - A database that is down or restarting gives a Swedish 503 page with Retry-After, never a 500.
@@ -38,20 +39,27 @@ def healthz():
 
 @bp.route("/readyz")
 def readyz():
-    """Ready for traffic: database, migrations, programs, worker heartbeat (503 with the reasons if not)."""
+    """Ready for traffic: database, migrations, programs, worker heartbeat (503 if not); the checks and their
+    problems only with the metrics token, so the public learns nothing about the inside."""
     result = readiness(clock.now(), timedelta(seconds=current_app.config["HEARTBEAT_MAX_AGE"]))
-    return jsonify(result.to_dict()), (200 if result.ready else 503)
+    body = result.to_dict() if _has_metrics_token() else {"status": "ready" if result.ready else "not ready"}
+    return jsonify(body), (200 if result.ready else 503)
+
+
+def _has_metrics_token() -> bool:
+    """The request carries `Authorization: Bearer $STEGVIS_METRICS_TOKEN` (False when no token is set)."""
+    token = current_app.config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "")
+    return bool(token) and hmac.compare_digest(given.encode(), f"Bearer {token}".encode())
 
 
 @bp.route("/metrics")
 def metrics():
     """Prometheus metrics, behind a bearer token."""
-    token = current_app.config.get("METRICS_TOKEN")
-    if not token:
+    if not current_app.config.get("METRICS_TOKEN"):
         return render_template("error.html", code=404, title="Sidan finns inte",
                                text="Sidan du söker finns inte, eller så har du inte tillgång till den."), 404
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+    if not _has_metrics_token():
         return Response("Unauthorized\n", 401, {"WWW-Authenticate": 'Bearer realm="metrics"'},
                         mimetype="text/plain")
     body, content_type = exposition()

@@ -9,6 +9,9 @@
 | STEGVIS_TRUSTED_PROXIES   | reverse proxies in front (0 = trust no X-Forwarded-*; the app's ProxyFix reads the same) | 0 |
 | STEGVIS_METRICS_DIR       | folder for the workers' Prometheus values (multiprocess mode) | a new temporary folder |
 
+No server names its version: gunicorn's `Server` header is just "gunicorn", and the development server
+(`stegvis demo`) answers with DevRequestHandler ("Stegvis" instead of Werkzeug's and Python's versions).
+
 The server refuses to start, listing every problem at once, when these or the app's own settings
 (web.config) are unusable, when a program in STEGVIS_PROGRAMS_DIR does not load (its errors as
 `file:line:col: error: message`), or when the database is unreachable or not migrated to the code's head.
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from gunicorn.app.base import BaseApplication
+from werkzeug.serving import WSGIRequestHandler
 
 from ..config import ConfigError
 from .logs import gunicorn_logconfig
@@ -30,6 +34,13 @@ DEFAULTS = {"STEGVIS_BIND": "127.0.0.1:8000", "STEGVIS_WORKERS": "2", "STEGVIS_T
             "STEGVIS_TIMEOUT": "30", "STEGVIS_TRUSTED_PROXIES": "0"}
 LIMITS = {"STEGVIS_WORKERS": (1, 64, "a number of processes"), "STEGVIS_THREADS": (1, 64, "a number of threads"),
           "STEGVIS_TIMEOUT": (1, 3600, "seconds"), "STEGVIS_TRUSTED_PROXIES": (0, 10, "a number of proxies")}
+
+
+class DevRequestHandler(WSGIRequestHandler):
+    """The development server's requests, without Werkzeug's and Python's versions in the `Server` header."""
+
+    def version_string(self) -> str:
+        return "Stegvis"
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ def login():
         if patient is not None:
             logins.succeed(attempt, now, patient)
         if patient is None:
+            logins.fail(attempt, now)
             flash("Fel personnummer eller lösenord.", "error")
             return render_template("patient/login.html", form=form, provider=provider, oidc=patient_oidc_provider()), 200
         session.clear()  # nothing survives from before the login (session fixation)

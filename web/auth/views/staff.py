@@ -62,6 +62,7 @@ def login():
             return render_template("auth/login.html", form=form, oidc=staff_oidc), 429
         user = provider().authenticate(form.username.data, form.password.data)
         if user is None:
+            logins.fail(attempt, now)
             flash("Fel användarnamn eller lösenord.", "error")
             return render_template("auth/login.html", form=form, oidc=staff_oidc), 200
         # the second factor when enrolled or required, then the session with its level (web.auth.login.steps)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, select
 from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
 from ...personnummer import PersonnummerError, parse
-from ..core.access import add_access_log
+from ..core.access import add_bulk_read, mask_search
 
 TABS = ("mina", "alla", "avslutade")
 #: a name filter with at most this many matching moments is sorted, not found by walking the name index
@@ -196,7 +196,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     # the page's rows (and one more, to know whether the list goes on) first, then the counts for
     # those rows only (not for every row an offset skips)
     window = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
-                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active)
+                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, Enrollment.patient_id)
               .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions).limit(page_size + 1))
     if anchor is None:
         window = window.order_by(*order).offset((page - 1) * page_size)
@@ -207,7 +207,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     picked = window.subquery()
     result = db.session.execute(
         select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
-               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id))
+               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id), picked.c.patient_id)
         .order_by(picked.c.last_name, picked.c.first_name, picked.c.started_at.desc(), picked.c.id)
     ).all()
     more = len(result) > page_size
@@ -221,11 +221,13 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     else:
         has_previous, has_next = more, True
         page = 1 if not more else max(1, min(page, pages - 1))
-    if now is not None and _full_number((text or "").replace("-", "").replace(" ", "")):
-        # a search on a whole personnummer is a lookup of that person: it goes in the access log
-        for patient in db.session.execute(select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id)
-                                          .where(*conditions).distinct()).scalars():
-            add_access_log(membership, patient, "Översikt: sökning på personnummer", now)
+    if now is not None and (text or "").strip() and total:
+        # a search is a read of the patients it shows: a row with the (masked) text and the number of
+        # hits, and one row per patient on the page for their own access log
+        add_bulk_read(membership.user_id, membership.care_unit_id,
+                      f"Översikt ({tab.capitalize()}): sökning på \"{mask_search(text or '')}\", "
+                      f"{total} {'träff' if total == 1 else 'träffar'}",
+                      total, now, [r.patient_id for r in result])
         db.session.commit()
     rows = [_row(r) for r in result]
     urgent = _urgent_rows(membership, tab, program_id) if urgent_total else []

@@ -79,6 +79,10 @@ def create_staff(unit: CareUnit, *, username: str, name: str, password: str | No
     return user
 
 
+OWN_ROLES = "Du kan inte ändra dina egna roller. Be en annan Behörighetsadmin."
+ADMIN_BY_ADMIN = "Bara en annan Behörighetsadmin i vårdenheten kan ge rollen Behörighetsadmin."
+
+
 def _role_names(codes) -> str:
     return ", ".join(label for code, label in ROLES.items() if code in codes) or "inga"
 
@@ -86,9 +90,18 @@ def _role_names(codes) -> str:
 def set_roles(membership: Membership, roles: list[str], *, actor: User | None = None,
               now: datetime | None = None) -> None:
     """Replace a member's roles in a unit (Användargrupper); audited, and a removed role ends the
-    member's sessions at once."""
+    member's sessions at once. Separation of duties: nobody changes their own roles, and Behörighetsadmin
+    is granted only by another Behörighetsadmin of the unit; a refused attempt is audited too."""
     new_roles = _check_roles(roles)
     old = membership.role_set
+    when = now or datetime.now(UTC)
+    if actor is not None and actor.id == membership.user_id:
+        _refuse(membership, actor, when, OWN_ROLES)
+    granted = set(new_roles.split()) - old
+    if "behorighetsadmin" in granted:
+        granter = actor.membership(membership.care_unit_id) if actor is not None else None
+        if granter is None or "behorighetsadmin" not in granter.role_set:
+            _refuse(membership, actor, when, ADMIN_BY_ADMIN)
     removed = old - set(new_roles.split())
     membership.roles = new_roles
     if removed:
@@ -98,6 +111,15 @@ def set_roles(membership: Membership, roles: list[str], *, actor: User | None = 
                      care_unit_id=membership.care_unit_id,
                      what=f"Roller: {_role_names(old)} → {_role_names(membership.role_set)}")
     db.session.commit()
+
+
+def _refuse(membership: Membership, actor: User | None, now: datetime, message: str) -> None:
+    """Audit (commit) a refused role change, then refuse it."""
+    db.session.rollback()
+    audit.record("roles_refused", now, account=membership.user, actor=actor, care_unit_id=membership.care_unit_id,
+                 what=f"Rolländring nekad: {message}")
+    db.session.commit()
+    raise ServiceError(message)
 
 
 def set_hsa_id(membership: Membership, hsa_id: str | None, *, actor: User | None = None,

@@ -1,7 +1,10 @@
 """Who may see which moment, and the access log every read of a patient record writes."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
+
+from sqlalchemy import insert
 
 from ...extensions import db
 from ...models import AccessLog, Enrollment, Membership, Patient
@@ -37,6 +40,52 @@ def add_access_log(membership: Membership, patient: Patient, what: str, now: dat
                     enrollment_id=enrollment.id if enrollment else None, what=what[:255], at=now)
     db.session.add(row)
     return row
+
+
+#: a run of digits that may be a personnummer or a birth date (separators allowed)
+_DIGITS = re.compile(r"\d[\d\s-]{4,}\d")
+
+
+def mask_search(text: str) -> str:
+    """A search text for the log: in every run of six or more digits only the first four (the year) kept."""
+    def mask(match: re.Match) -> str:
+        seen = 0
+        out = []
+        for char in match.group(0):
+            if char.isdigit():
+                seen += 1
+                out.append(char if seen <= 4 else "x")
+            else:
+                out.append(char)
+        return "".join(out)
+
+    return _DIGITS.sub(mask, text.strip())[:80]
+
+
+def add_bulk_read(user_id: int, unit_id: int | None, what: str, hits: int, now: datetime,
+                  patient_ids: list[int] | tuple[int, ...] = ()) -> None:
+    """A read of many records (a search, an identified export): one row with the number of patients it
+    returned, and one row per patient whose data was shown (so their own access log has it); caller commits."""
+    row = {"user_id": user_id, "care_unit_id": unit_id, "what": what[:255], "at": now}
+    rows = [{**row, "patient_id": None, "hits": hits}]
+    rows += [{**row, "patient_id": patient_id, "hits": None} for patient_id in dict.fromkeys(patient_ids)]
+    db.session.execute(insert(AccessLog), rows)  # one statement for the page, whatever its size
+
+
+def log_lookup(membership: Membership, patient: Patient | None, what: str, searched: str, now: datetime) -> None:
+    """A lookup by personnummer (Administration, Gallring): logged whether or not it found someone, since
+    "no moments here" is itself an answer about the person; the searched number masked (commits)."""
+    add_bulk_read(membership.user_id, membership.care_unit_id, f"{what}: sökning på {mask_search(searched)}",
+                  1 if patient is not None else 0, now, [patient.id] if patient is not None else [])
+    commit_keeping_loaded()
+
+
+def bulk_reads_for_unit(unit_id: int, limit: int = 100) -> list[AccessLog]:
+    """The newest searches and identified exports made in a unit (Administration)."""
+    return list(db.session.execute(
+        db.select(AccessLog).where(AccessLog.care_unit_id == unit_id, AccessLog.hits.is_not(None))
+        .order_by(AccessLog.at.desc(), AccessLog.id.desc()).limit(limit)
+    ).scalars())
 
 
 def view_moment(enrollment_id: int, membership: Membership, what: str, now: datetime) -> Enrollment:

@@ -27,14 +27,15 @@ from .rows import clinician_actor, record_events
 from .unit import transaction
 from ..errors import ServiceError
 from .notices import queue_notice
-from .logins import begin_attempt as _begin_attempt, login_blocked as _login_blocked, record_login as _record_login
+from .logins import PATIENT_PREFIX, begin_attempt as _begin_attempt, login_blocked as _login_blocked, \
+    record_login as _record_login
 
 #: how long an activation link works
 ACTIVATION_DAYS = 14
 MIN_PASSWORD = 8
 MAX_PASSWORD = 200
 #: login attempts are counted under this prefix so a personnummer never collides with a staff user name
-LOGIN_PREFIX = "invanare:"
+LOGIN_PREFIX = PATIENT_PREFIX
 ACTIVATION_PATH = "/invanare/aktivera/"
 
 

@@ -14,13 +14,15 @@ KIND_LABELS = {
     "login_refused": "Inloggning nekad", "totp_enabled": "Tvåstegsverifiering aktiverad",
     "totp_disabled": "Tvåstegsverifiering borttagen", "totp_failed": "Fel engångskod",
     "totp_recovery_used": "Återställningskod använd", "hsa_id_changed": "HSA-id ändrat",
+    "roles_refused": "Rolländring nekad", "login_failed": "Inloggning misslyckad", "login_blocked": "Inloggning spärrad", "login_unlocked": "Spärr hävd",
 }
 
 
 def _name(account: User | Patient | None) -> str | None:
     if account is None:
         return None
-    return account.name if isinstance(account, User) else f"Invånare {account.masked_personnummer}"
+    # a patient by internal id only: no birth date in the audit log, and gallring makes the id meaningless
+    return account.name if isinstance(account, User) else f"Invånare nr {account.id}"
 
 
 def record(kind: str, now: datetime, *, account: User | Patient | None = None, actor: User | Patient | None = None,

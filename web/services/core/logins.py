@@ -10,7 +10,11 @@ limit per address.
 - Per client address: LOGIN_MAX_FAILURES × IP_FACTOR failures in the window block that address
   (behind a proxy the real address needs STEGVIS_TRUSTED_PROXIES).
 - A blocked attempt answers before any password check, so its timing says nothing about the account;
-  its row is removed again, so hammering a name does not stretch the real owner's wait.
+  its row is removed again, so hammering a name does not stretch the real owner's wait, but not
+  silently: the audit log gets a "login_blocked" row (account, address, time).
+- Every failed login is in the audit log ("login_failed"), and the first success after the account
+  had been slowed down is "login_unlocked". Never the password; an unknown staff user name is named,
+  an unknown personnummer is not.
 """
 from __future__ import annotations
 
@@ -20,7 +24,14 @@ from flask import current_app
 from sqlalchemy import func
 
 from ...extensions import db
-from ...models import LoginAttempt, User
+from ...models import LoginAttempt, Patient, User
+from ...personnummer import PersonnummerError, parse
+from .audit import record
+
+#: attempt names: "<username>" for a staff password, TOTP_PREFIX + username for a staff code,
+#: PATIENT_PREFIX + personnummer for a patient
+TOTP_PREFIX = "totp:"
+PATIENT_PREFIX = "invanare:"
 
 #: an address may fail this many times more than one user name (a shared office NAT)
 IP_FACTOR = 4
@@ -61,16 +72,50 @@ def begin_attempt(username: str, ip: str, now: datetime) -> tuple[LoginAttempt, 
     by_name = wait > 0 and last_failure is not None and (now - last_failure).total_seconds() < wait
     by_ip = _failures(LoginAttempt.ip, attempt.ip, window)[0] > current_app.config["LOGIN_MAX_FAILURES"] * IP_FACTOR
     if by_name or by_ip:
-        # refused before any password check: it must not lengthen the owner's wait
+        # refused before any password check: it must not lengthen the owner's wait (the audit row keeps the trace)
+        account, label = _account(name)
+        why = "för många misslyckade försök på kontot" if by_name else "för många misslyckade försök från adressen"
+        record("login_blocked", now, account=account, what=f"Inloggning spärrad{label}: {why}")
         db.session.delete(attempt)
         db.session.commit()
     return attempt, by_name or by_ip
 
 
-def succeed(attempt: LoginAttempt, now: datetime, user=None) -> None:
-    """The password was right: the attempt counts as a success (and the account's last login is now)."""
-    from .audit import record
+def _account(name: str) -> tuple[User | Patient | None, str]:
+    """The account an attempt name belongs to, and what an audit line says about an unknown one."""
+    if name.startswith(PATIENT_PREFIX):
+        try:
+            digits = parse(name[len(PATIENT_PREFIX):])
+        except PersonnummerError:
+            return None, " (okänt personnummer)"
+        patient = db.session.execute(db.select(Patient).where(Patient.personnummer == digits)).scalar_one_or_none()
+        return patient, "" if patient else " (okänt personnummer)"
+    username = name[len(TOTP_PREFIX):] if name.startswith(TOTP_PREFIX) else name
+    user = db.session.execute(db.select(User).where(User.username == username)).scalar_one_or_none()
+    return user, "" if user else f" (okänt användarnamn {username[:60]!r})"
 
+
+def fail(attempt: LoginAttempt, now: datetime) -> None:
+    """The password (or code) was wrong: an audit row with the account, address and time (the attempt row
+    already counts as a failure)."""
+    account, label = _account(attempt.username)
+    what = "Fel engångskod" if attempt.username.startswith(TOTP_PREFIX) else "Fel lösenord"
+    record("login_failed", now, account=account, what=f"Inloggning misslyckad{label}: {what.lower()}")
+    db.session.commit()
+
+
+def succeed(attempt: LoginAttempt, now: datetime, user=None) -> None:
+    """The password was right: the attempt counts as a success (and the account's last login is now); after
+    enough failures to slow the account down, the audit log says the lock is lifted."""
+    window = now - timedelta(seconds=current_app.config["LOGIN_WINDOW_SECONDS"])
+    last_ok = db.session.execute(db.select(func.max(LoginAttempt.at)).where(
+        LoginAttempt.username == attempt.username, LoginAttempt.success.is_(True))).scalar_one()
+    failures = _failures(LoginAttempt.username, attempt.username, max(window, last_ok) if last_ok else window,
+                         exclude=attempt.id)[0]
+    if failures >= current_app.config["LOGIN_MAX_FAILURES"]:
+        account = user if user is not None else _account(attempt.username)[0]
+        record("login_unlocked", now, account=account,
+               what=f"Spärr hävd: inloggning efter {failures} misslyckade försök")
     attempt.success = True
     if user is not None:
         user.last_login = now

@@ -22,11 +22,12 @@ import segno
 from ...extensions import db
 from ...models import User
 from .audit import record
+from .logins import TOTP_PREFIX
 
 ISSUER = "Stegvis"
 RECOVERY_CODES = 10
 #: the login-attempt name of a user's second-factor tries (separate from their password tries)
-ATTEMPT_PREFIX = "totp:"
+ATTEMPT_PREFIX = TOTP_PREFIX
 ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 

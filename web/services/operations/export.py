@@ -3,7 +3,10 @@
 Rows are read with `yield_per`, so an export of 100 000 moments never holds them all (bench/bench_export.py).
 Pseudonymised by default: the personnummer becomes HMAC-SHA256(export key, personnummer), the same
 for every export made with the same key (STEGVIS_EXPORT_KEY, else SECRET_KEY); the identified variant
-needs a stated purpose. Every export writes an ExportLog row: who, what, how many rows, identified, purpose.
+needs a stated purpose. Free text (short_text and long_text answers) is left out unless the export is
+identified and the Dataadmin explicitly includes it: a patient who writes their name or phone number in a
+text answer would otherwise be identified in a "pseudonymised" file. Every export writes an ExportLog row:
+who, what, how many rows, identified, purpose (and free_text among its filters when included).
 """
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from engine.localtime import at_local, days_between, local_date
 from ...extensions import db
 from ...models import CareUnit, Enrollment, EnrollmentModule, ExportLog, FormResponse, Patient
 from ...content.programs import all_programs, get_program
+from ..core.access import add_bulk_read
 from ..core.bulk import without_jit
 from ..errors import ServiceError
 from . import xlsx_stream
@@ -36,6 +40,8 @@ ANSWER_COLUMNS = ("invanare", "moment", "program", "version", "vardenhet", "form
                   "inskickad", "poang", "niva")
 BATCH = 500
 MIN_PURPOSE = 10
+#: question types whose answers are the patient's own words: only in an identified export that asks for them
+FREE_TEXT_TYPES = frozenset({"short_text", "long_text"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,8 @@ class ExportRequest:
     unit_id: int | None = None
     identified: bool = False
     purpose: str | None = None
+    #: the Dataadmin's explicit choice to include free-text answers (identified exports only)
+    free_text: bool = False
 
     def check(self) -> None:
         if self.kind not in KINDS or self.format not in FORMATS:
@@ -59,6 +67,20 @@ class ExportRequest:
         if self.identified and len((self.purpose or "").strip()) < MIN_PURPOSE:
             raise ServiceError("Ange syftet med en export med personnummer (minst 10 tecken).",
                                {"purpose": "Ange syftet med exporten."})
+        if self.free_text and not self.identified:
+            raise ServiceError("Fritextsvar kan bara tas med i en export med personnummer och angivet syfte.",
+                               {"free_text": "Fritext kräver export med personnummer."})
+
+    def keeps(self, question: Any) -> bool:
+        """Whether a question's answers go into the file (free text only when explicitly included)."""
+        return self.free_text or question.type not in FREE_TEXT_TYPES
+
+    def columns(self, form: Any, answers: dict[str, Any] | None) -> list[str]:
+        """The question ids exported for a form; for a form no longer in any program (types unknown) every
+        answer only with free text included, else none."""
+        if form is None:
+            return sorted(answers or {}) if self.free_text else []
+        return [q.id for q in form.questions if self.keeps(q)]
 
 
 def export_key() -> bytes:
@@ -184,13 +206,28 @@ def log_export(req: ExportRequest, *, user_id: int | None, user_name: str, unit_
     """Check the request, count its rows and write (commit) the export log before any data is produced."""
     req.check()
     filters = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(req).items()
-               if k in ("date_from", "date_to", "program_id", "unit_id") and v}
+               if k in ("date_from", "date_to", "program_id", "unit_id", "free_text") and v}
     row = ExportLog(at=now, user_id=user_id, user_name=user_name[:120], care_unit_id=unit_id, kind=req.kind,
                     format=req.format, filters=filters, rows=count_rows(req), identified=req.identified,
                     purpose=(req.purpose or "").strip() or None if req.identified else None)
     db.session.add(row)
+    if req.identified and user_id is not None:
+        # an identified export reads every patient in it: one access-log row with their number
+        add_bulk_read(user_id, unit_id, f"Export med personnummer: {KINDS[req.kind]}, {FORMATS[req.format]}, "
+                                        f"syfte: {row.purpose}", count_patients(req), now)
     db.session.commit()
     return row
+
+
+def count_patients(req: ExportRequest) -> int:
+    """How many patients an export names (moments: their patients; answers: the patients who answered)."""
+    query = select(func.count(func.distinct(Enrollment.patient_id))).select_from(Enrollment)
+    if req.kind == "moments":
+        query = query.where(*_scope(req), *_bounds(req, Enrollment.started_at))
+    else:
+        query = (query.join(FormResponse, FormResponse.enrollment_id == Enrollment.id)
+                 .where(FormResponse.status == "submitted", *_scope(req), *_bounds(req, FormResponse.submitted_at)))
+    return db.session.execute(query).scalar_one()
 
 
 def recent_exports(unit_id: int, limit: int = 20) -> list[ExportLog]:
@@ -215,7 +252,7 @@ def csv_chunks(req: ExportRequest, now: datetime) -> Iterator[str]:
         for row in moment_rows(req, now):
             yield _csv_line([neutralise(v) for v in row])
         return
-    questions = [(form.id, q.id) for _, form in forms_in_scope(req) for q in form.questions]
+    questions = [(form.id, q_id) for _, form in forms_in_scope(req) for q_id in req.columns(form, None)]
     slices: dict[str, tuple[int, list[str]]] = {}
     for index, (form_id, question_id) in enumerate(questions):
         slices.setdefault(form_id, (index, []))[1].append(question_id)
@@ -245,7 +282,7 @@ def _answer_sheets(req: ExportRequest) -> Iterator[tuple[str, Iterator[list[Any]
         empty = False
         first = next(records)
         form = forms.get(form_id)
-        columns = [q.id for q in form.questions] if form else sorted(first[0].answers or {})
+        columns = req.columns(form, first[0].answers)
         yield form_id, itertools.chain([[*ANSWER_COLUMNS, *columns]],
                                        (_answer_row(r, f, columns) for r, f in itertools.chain([first], records)))
     if empty:

@@ -114,11 +114,11 @@ def _answers(question: Question | None, value: Any) -> list[dict[str, Any]]:
     return out
 
 
-def questionnaire_response(response, fixed: dict[str, Any], form: Form | None, identified: bool) -> dict[str, Any]:
-    system = PERSONNUMMER_SYSTEM if identified else PSEUDONYM_SYSTEM
+def questionnaire_response(response, fixed: dict[str, Any], form: Form | None, req: ExportRequest) -> dict[str, Any]:
+    """One submitted form; free-text answers only when the request includes them (ExportRequest.columns)."""
+    system = PERSONNUMMER_SYSTEM if req.identified else PSEUDONYM_SYSTEM
     items = []
-    order = [q.id for q in form.questions] if form else sorted(response.answers or {})
-    for qid in order:
+    for qid in req.columns(form, response.answers):
         answers = _answers(form.question(qid) if form else None, (response.answers or {}).get(qid))
         if answers:
             items.append({"linkId": qid, "answer": answers})
@@ -139,4 +139,4 @@ def ndjson_lines(req: ExportRequest) -> Iterator[str]:
         yield json.dumps(questionnaire(get_program(program_id), form), ensure_ascii=False) + "\n"
     for response, fixed in answer_records(req):
         form = forms.get((fixed["program"], response.form_id))
-        yield json.dumps(questionnaire_response(response, fixed, form, req.identified), ensure_ascii=False) + "\n"
+        yield json.dumps(questionnaire_response(response, fixed, form, req), ensure_ascii=False) + "\n"

@@ -7,15 +7,18 @@ STEGVIS_RETENTION_MONTHS, default 24) months ago and is no longer in vidmakthål
 Per patient, in one transaction: a de-identified StatRecord per moment (statistics survive), then the
 moments' answers and drafts, step progress, modules, events, flags, flag subscriptions, messages and
 conversations, notices, activity plans and registrations; the patient row, their login attempts and their
-notices when no moment is left. Kept, de-identified: the access log (who read a record and when; the
-patient and moment links are cleared) and the PurgeReceipt (who, when, which rule, counts per kind).
-A moment's own welcome-text audio file is removed after the commit.
+notices when no moment is left, and then every copy of their identity (purge_traces: sessions, staff
+flashes and remembered searches, audit names, searched texts, the file outbox, SQLite's write-ahead log).
+Kept, de-identified: the access log (who read a record and when; the patient and moment links are
+cleared), audit lines (the patient as an internal id only) and the PurgeReceipt (who, when, which rule,
+counts per kind). A moment's own welcome-text audio file is removed after the commit.
 """
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, MutableMapping
 
 from dateutil.relativedelta import relativedelta
 from flask import current_app
@@ -28,6 +31,7 @@ from ...models import (AccessLog, ActivityPlan, ActivityRegistration, Conversati
                        Event, Flag, FlagSubscription, FormResponse, LoginAttempt, Message, Notice, Patient,
                        PurgeReceipt, StepProgress)
 from ..core.stat_facts import records_for
+from . import purge_traces
 
 #: kind of row → Swedish label, in the order receipts list them
 KINDS = {
@@ -36,6 +40,7 @@ KINDS = {
     "messages": "Meddelanden", "conversations": "Konversationer", "notices": "Aviseringar",
     "plans": "Aktivitetsplaner", "registrations": "Aktivitetsregistreringar", "logins": "Inloggningsförsök",
     "patients": "Invånare", "audio": "Uppläsningar av välkomsttext", "access_log": "Åtkomstloggrader avidentifierade",
+    "sessions": "Inloggningar avslutade", "outbox": "Utskick i utkorgen (filer)",
     "stat_records": "Statistikrader sparade (avidentifierade)",
 }
 MANUAL_RULE = "Gallra invånare: avslutade moment i vårdenheten, på begäran"
@@ -144,8 +149,9 @@ def _welcome_audio_paths(ids: list[int]) -> list:
 
 
 def purge(p: Plan, *, rule: str, now: datetime, user_id: int | None, user_name: str,
-          unit_id: int | None) -> PurgeReceipt:
-    """Purge per the plan in one transaction (recounted inside it) and return its receipt."""
+          unit_id: int | None, live_session: MutableMapping[str, Any] | None = None) -> PurgeReceipt:
+    """Purge per the plan in one transaction (recounted inside it) and return its receipt. `live_session`:
+    the session of the request doing it (saved after this, so scrubbed here rather than in its row)."""
     try:
         p = plan(p.patient_id, p.enrollment_ids)
         ids = p.enrollment_ids
@@ -177,8 +183,17 @@ def purge(p: Plan, *, rule: str, now: datetime, user_id: int | None, user_name: 
         db.session.flush()
         db.session.execute(delete(Enrollment).where(Enrollment.id.in_(ids))
                            .execution_options(synchronize_session=False))
+        idents: list[str] = []
         if p.delete_patient:
-            personnummer = db.session.get(Patient, p.patient_id).personnummer
+            patient = db.session.get(Patient, p.patient_id)
+            personnummer, idents = patient.personnummer, purge_traces.identifiers(patient)
+            p.counts["sessions"] = purge_traces.forget_in_sessions(p.patient_id, idents)
+            if live_session is not None:
+                purge_traces.scrub(live_session, idents)
+            p.counts["outbox"] = purge_traces.count_outbox(idents)
+            purge_traces.forget_in_audit(p.patient_id)
+            stored = [n for n in (patient.first_name, patient.last_name, patient.email) if n]
+            purge_traces.forget_in_logs(p.patient_id, idents, stored)
             db.session.execute(update(AccessLog).where(AccessLog.patient_id == p.patient_id).values(patient_id=None))
             db.session.execute(delete(LoginAttempt).where(LoginAttempt.username.in_(_login_names(personnummer))))
             db.session.execute(delete(Patient).where(Patient.id == p.patient_id)
@@ -194,6 +209,9 @@ def purge(p: Plan, *, rule: str, now: datetime, user_id: int | None, user_name: 
     db.session.expire_all()
     for path in audio:
         path.unlink(missing_ok=True)
+    if idents:
+        purge_traces.remove_outbox_files(idents)
+        purge_traces.checkpoint()
     return receipt
 
 

@@ -36,6 +36,7 @@ from engine.localtime import at_local, local_date
 from engine.model import Program
 from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
 
+from ... import clock
 from ...auth.core import sessions
 from ...extensions import db
 from ...ops.metrics import FLAGS_RAISED, TICK_DURATION, count_notices
@@ -109,7 +110,9 @@ def run_tick(now: datetime, *, deliver: bool = True, transports: Transports | No
     with TICK_DURATION.time():
         report = evaluate(now)
         FLAGS_RAISED.inc(report.flags)
-        sessions.purge(now, current_app.config["SESSION_ABSOLUTE_HOURS"])  # rows past the absolute timeout
+        # sessions by the wall clock, never the simulated `now`: `stegvis tick --now <future>` must not end
+        # every live session as "older than 12 hours"
+        sessions.purge(clock.now(), current_app.config["SESSION_ABSOLUTE_HOURS"])
         if deliver:
             report.delivery = deliver_due(now, transports=transports)
             count_notices(report.delivery)
