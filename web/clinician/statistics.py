@@ -1,7 +1,8 @@
-"""Statistik: aggregated, suppressed figures for the unit, its region and all regions (CSV with ?format=csv)."""
+"""Statistik: figures in ranges of 5 for the member's own unit, its region and all regions (CSV with ?format=csv)."""
 from __future__ import annotations
 
-from flask import Response, g, render_template, request
+from flask import Response, abort, g, render_template, request
+from flask_login import current_user
 
 from .. import clock
 from ..ui.decorators import role_required
@@ -18,7 +19,12 @@ def statistics():
     today = clock.today()
     own = g.membership.care_unit
     query = StatisticsQuery(request.args)
-    filters = service.parse_filters({k: v for k, v in query.data.items() if v}, own, today)
+    # a unit's own figures only for its members; the region and the nation for everyone
+    own_ids = frozenset(m.care_unit_id for m in current_user.memberships)
+    try:
+        filters = service.parse_filters({k: v for k, v in query.data.items() if v}, own, today, own_ids)
+    except service.NotOwnUnit:
+        abort(403)
     report = service.report(filters, today)
     names = service.scope_names(filters)
     if query.format.data == "csv":
@@ -26,6 +32,7 @@ def statistics():
                         headers={"Content-Disposition": "attachment; filename=stegvis-statistik.csv"})
     return render_template(
         "clinician/statistik.html", filters=filters, tables=stat_tables.tables(report, names),
-        regions=service.regions(), units=service.units(filters.region_id), programs=service.program_choices(),
+        regions=service.regions(), units=[u for u in service.units(filters.region_id) if u.id in own_ids],
+        programs=service.program_choices(),
         clinicians=service.unit_clinicians(own.id), own_unit=own, min_cell=service.MIN_CELL,
         active_tab="statistik")

@@ -21,6 +21,7 @@ from ..core.bulk import without_jit
 from ..core.stat_facts import (BASE_COLUMNS, FAGERSTROM_FORMS, FOLLOW_UP_COLUMNS, FOLLOW_UPS, module_facts,
                                moment_facts)
 from ..core.stat_outcomes import due
+from ..errors import ServiceError
 
 #: cells computed from fewer patients than this are shown as SUPPRESSED
 MIN_CELL = 5
@@ -65,27 +66,40 @@ def default_filters(today: date, unit: CareUnit | None) -> Filters:
                    region_id=unit.region_id if unit else None, unit_id=unit.id if unit else None)
 
 
-# --- suppression ------------------------------------------------------------------------------
+# --- disclosure control (docs/statistics.md, "Privacy") ------------------------------------------
 
 
 def cell(n: int | None) -> int | str:
-    """A count as shown: the number, or "< 5" when fewer than MIN_CELL patients are behind it."""
+    """A count as published: its range of MIN_CELL ("< 5" for 0–4, "5–9", "10–14" …), never the number.
+
+    Every range starts at a multiple of MIN_CELL and is MIN_CELL wide, so sums and differences of
+    published figures cannot pin a count (the proof is in docs/statistics.md). With MIN_CELL 1 (the
+    figure tests) a count is shown as it is.
+    """
     n = int(n or 0)
-    return SUPPRESSED if n < MIN_CELL else n
+    low = n - n % MIN_CELL
+    if low == 0:
+        return SUPPRESSED
+    return n if MIN_CELL == 1 else f"{low}–{low + MIN_CELL - 1}"
+
+
+def _middle(shown: int | str) -> float | None:
+    """The middle of a published range (None for "< 5"): what a rate is computed from."""
+    if shown == SUPPRESSED:
+        return None
+    if isinstance(shown, int):
+        return float(shown)
+    low = int(shown.split("–")[0])
+    return low + (MIN_CELL - 1) / 2
 
 
 def rate(numerator: int, denominator: int) -> float | str:
-    """A percentage (one decimal), suppressed when numerator or denominator is under MIN_CELL."""
-    if numerator < MIN_CELL or denominator < MIN_CELL:
+    """A percentage (one decimal) of the published ranges' middles, so it tells nothing the ranges do not;
+    "< 5" when the numerator or the denominator is."""
+    top, bottom = _middle(cell(numerator)), _middle(cell(denominator))
+    if top is None or bottom is None:
         return SUPPRESSED
-    return round(100.0 * numerator / denominator, 1)
-
-
-def nested(inner: int, outer: int) -> int | str:
-    """A wider scope's count, also hidden when it differs from the narrower one by 1–4 (no subtraction)."""
-    if 0 < outer - inner < MIN_CELL:
-        return SUPPRESSED
-    return cell(outer)
+    return round(100.0 * top / bottom, 1)
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -168,33 +182,16 @@ def overview(filters: Filters) -> dict[str, Any]:
     counts = _month_counts(filters, scopes)
     raw = {key: _raw_overview(counts[key], months) for key, _ in scopes}
     figures = ("started", "ongoing", "ended", "maintained")
-    tables, inner = {}, None
+    tables = {}
     for key, _label in scopes:
-        rows = []
-        for m in months:
-            values = raw[key][m]
-            shown = {f: (cell(values[f]) if inner is None else nested(raw[inner][m][f], values[f]))
-                     for f in figures}
-            rows.append({"month": m, **shown})
+        rows = [{"month": m, **{f: cell(raw[key][m][f]) for f in figures}} for m in months]
         totals = {f: sum(raw[key][m][f] for m in months) for f in ("started", "ended", "maintained")}
         reasons: dict[str, int] = {}
         for m in months:
             for reason, n in raw[key][m]["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + n
-        inner_totals = None if inner is None else {
-            f: sum(raw[inner][m][f] for m in months) for f in ("started", "ended", "maintained")}
-        inner_reasons: dict[str, int] = {}
-        if inner is not None:
-            for m in months:
-                for reason, n in raw[inner][m]["reasons"].items():
-                    inner_reasons[reason] = inner_reasons.get(reason, 0) + n
-        tables[key] = {
-            "rows": rows,
-            "totals": {f: cell(n) if inner_totals is None else nested(inner_totals[f], n) for f, n in totals.items()},
-            "reasons": {r: cell(n) if inner is None else nested(inner_reasons.get(r, 0), n)
-                        for r, n in sorted(reasons.items())},
-        }
-        inner = key
+        tables[key] = {"rows": rows, "totals": {f: cell(n) for f, n in totals.items()},
+                       "reasons": {r: cell(n) for r, n in sorted(reasons.items())}}
     return {"months": months, "scopes": scopes, "tables": tables}
 
 
@@ -366,11 +363,20 @@ def _month_arg(args, name: str) -> str | None:
     return None
 
 
-def parse_filters(args, own_unit: CareUnit | None, today: date) -> Filters:
+class NotOwnUnit(ServiceError):
+    """A unit's own figures were asked for by staff who do not work there (the view answers 403)."""
+
+
+def parse_filters(args, own_unit: CareUnit | None, today: date, own_unit_ids: frozenset[int] | None = None) -> Filters:
     """Filters from request or CLI arguments (fran, till, lan, enhet, program, behandlare).
 
-    The clinician filter is only honoured for the member's own unit; an unknown program is ignored.
+    With `own_unit_ids` (the web: the units the member works in) another unit is refused (NotOwnUnit);
+    the region and the nation stay open to all. The clinician filter is only honoured for the member's
+    own unit; an unknown program is ignored.
     """
+    requested = _int_arg(args, "enhet")
+    if own_unit_ids is not None and requested is not None and requested not in own_unit_ids:
+        raise NotOwnUnit("Du kan bara se statistik för dina egna vårdenheter.")
     base = default_filters(today, own_unit)
     month_from = _month_arg(args, "fran") or base.month_from
     month_to = _month_arg(args, "till") or base.month_to
