@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 import data_support
-from web.services.clinician import stat_tables
+from web.services.clinician import stat_filters, stat_tables
 from web.services.clinician import statistics as stats
 
 TODAY = date(2026, 3, 2)
@@ -84,15 +84,15 @@ def test_program_and_clinician_filters(data):
 def test_the_page_filters_by_lan_and_program_and_offers_csv(client, login, data):
     login(data["clinicians"][0])
     a, _, c = data["units"]
-    page = client.get(f"/statistik?fran=2025-01&till=2026-03&lan={a.region_id}&program=tobakshjalpen")
+    page = client.get(f"/statistik?period=2025&lan={a.region_id}&program=tobakshjalpen")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Översikt per månad: Region Jönköpings län, Utbildningsenhet" in text and "<svg" in text
     assert "58.3" in text and "10–14" in text
     # Örebro: unit A is not in that Län, so only the region and all regions are shown
-    text = client.get(f"/statistik?fran=2025-01&till=2026-03&lan={c.region_id}").get_data(as_text=True)
+    text = client.get(f"/statistik?period=2025&lan={c.region_id}").get_data(as_text=True)
     assert "Översikt per månad: Region Örebro län" in text and "Utbildningsenhet" not in text.split("Statistik</h1>")[1]
-    response = client.get(f"/statistik?fran=2025-01&till=2026-03&lan={a.region_id}&format=csv")
+    response = client.get(f"/statistik?period=2025&lan={a.region_id}&format=csv")
     assert response.mimetype == "text/csv" and response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))
     assert ["3 månader", "10–14", "5–9", "58.3", "5–9", "100.0", "58.3", "5–9", "100.0", "58.3"] in rows
@@ -111,7 +111,7 @@ def test_cli_prints_suppressed_text_json_and_csv(app, data):
 
     a = data["units"][0]
     runner = CliRunner()
-    args = ["--from", "2025-01-01", "--to", "2026-03-31", "--lan", str(a.region_id), "--unit", str(a.id)]
+    args = ["--period", "2025", "--lan", str(a.region_id), "--unit", str(a.id)]
     result = runner.invoke(stats_command, [*args, "--format", "json"], obj=app)
     assert result.exit_code == 0, result.output
     tables = {t["key"]: t for t in json.loads(result.output)["tables"]}
@@ -124,5 +124,33 @@ def test_cli_prints_suppressed_text_json_and_csv(app, data):
 
 def test_report_tables_name_the_scopes(data):
     filters = _filters(data)
-    tables = stat_tables.tables(stats.report(filters, TODAY), stats.scope_names(filters))
+    tables = stat_tables.tables(stats.report(filters, TODAY), stat_filters.scope_names(filters))
     assert [t.key for t in tables][:3] == ["oversikt-unit", "oversikt-region", "oversikt-all"]
+
+
+def test_periods_are_calendar_years_quarters_and_months_never_ranges(client, login, data):
+    assert stat_filters.period_months("2025", TODAY) == ("2025-01", "2025-12")
+    assert stat_filters.period_months("2025-K2", TODAY) == ("2025-04", "2025-06")
+    assert stat_filters.period_months("2025-06", TODAY) == ("2025-06", "2025-06")
+    # this year and quarter end with this month; a period not yet begun, or anything else, is no period
+    assert stat_filters.period_months("2026", TODAY) == ("2026-01", "2026-03")
+    assert stat_filters.period_months("2026-K1", TODAY) == ("2026-01", "2026-03")
+    for wrong in ("2026-04", "2026-K2", "2025-13", "2025-K5", "2025-01--2025-05", "2025-1", ""):
+        assert stat_filters.period_months(wrong, TODAY) is None, wrong
+    offered = dict(stat_filters.period_choices(TODAY))
+    assert offered["År"][:2] == [("2026", "2026"), ("2025", "2025")]
+    assert offered["Kvartal"][:2] == [("2026-K1", "2026 kvartal 1"), ("2025-K4", "2025 kvartal 4")]
+    assert offered["Månad"][0] == ("2026-03", "mars 2026") and len(offered["Månad"]) == 3 + 4 * 12
+    # a range of the user's choosing is not honoured: from/till are ignored and the year is shown
+    login(data["clinicians"][0])
+    text = client.get("/statistik?fran=2025-06&till=2025-07").get_data(as_text=True)
+    assert '<option value="2026" selected>2026</option>' in text and "<th scope=\"row\">2025-06</th>" not in text
+
+
+def test_cli_refuses_a_period_that_is_not_a_calendar_period(app, data):
+    from click.testing import CliRunner
+
+    from commands.data.records import stats_command
+
+    result = CliRunner().invoke(stats_command, ["--period", "2025-01..2025-05"], obj=app)
+    assert result.exit_code == 2 and "is not a calendar year, quarter or month" in result.output

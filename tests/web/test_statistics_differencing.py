@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from click.testing import CliRunner
 
 from data_support import ABSTINENT, NO_STOP_DAY, SMOKING, add_answer, add_moment, add_module, pnr
+from web.services.clinician import stat_filters
 from web.services.clinician import statistics as stats
 
 TODAY = date(2026, 3, 2)
@@ -95,7 +96,7 @@ def _due(f, months: int) -> bool:
 def _cells(facts, request, key, rows, focus) -> list[tuple[int, object]]:
     """(mask of the moments counted, the published value) of every count of one table."""
     first, last = request["period"]
-    period = [m for m in MONTHS + ["2025-05", "2025-12", "2026-01"] if first <= m <= last]
+    period = stat_filters.months_between(first, last)
     out = []
     if key.startswith("oversikt-"):
         scoped = _scope_facts(facts, request, key.split("-", 1)[1])
@@ -148,10 +149,9 @@ def _cells(facts, request, key, rows, focus) -> list[tuple[int, object]]:
 # --- every request the interface and the CLI allow ---------------------------------------------------------
 
 
-def _periods() -> list[tuple[str, str]]:
-    """Every period from month to month the filter takes, over the world's months and one on each side."""
-    months = ["2025-05", *MONTHS, "2025-12"]
-    return [(a, b) for i, a in enumerate(months) for b in months[i:]]
+def _periods() -> list[str]:
+    """Every calendar period the filter offers from 2025 on (the ones before publish only empty cells)."""
+    return [value for _, choices in stat_filters.period_choices(TODAY) for value, _ in choices if value >= "2025"]
 
 
 def _parse_csv(text: str) -> list[tuple[str, list[list[str]]]]:
@@ -200,12 +200,15 @@ def _published(app, client, login, world, facts) -> dict[int, tuple[int, int]]:
 
     runner = CliRunner()
     cli_choices = [(None, None), ("R1", None), ("R1", "A"), ("R1", "B"), ("R2", None), ("R2", "C")]
-    web_choices = [("R1", "A", None), ("R1", "A", "a1"), ("R1", "A", "a2"), ("R1", None, None), ("R2", None, None)]
+    #: (Län, Vårdenhet: own unit, "Ingen" or the default, Behandlare): what the form offers a1 of unit A
+    web_choices = [("R1", "A", None), ("R1", "A", "a1"), ("R1", "A", "a2"), ("R1", "Ingen", None),
+                   ("R1", None, None), ("R2", None, None)]
     login(staff["a1"])
-    for first, last in _periods():
+    for period in _periods():
+        months = stat_filters.period_months(period, TODAY)
         for program in (None, "tobakshjalpen"):
             for region, unit in cli_choices:
-                args = ["--from", first, "--to", last, "--format", "json"]
+                args = ["--period", period, "--format", "json"]
                 args += ["--lan", str(regions[region])] if region else []
                 args += ["--unit", str(units[unit].id)] if unit else []
                 args += ["--program", program] if program else []
@@ -214,20 +217,21 @@ def _published(app, client, login, world, facts) -> dict[int, tuple[int, int]]:
                 tables = json.loads(result.output)["tables"]
                 scopes = [t["key"].split("-", 1)[1] for t in tables if t["key"].startswith("oversikt-")]
                 collect([(t["key"], t["rows"]) for t in tables],
-                        {"period": (first, last), "region": region, "unit": unit, "clinician": None, "scopes": scopes})
+                        {"period": months, "region": region, "unit": unit, "clinician": None, "scopes": scopes})
             for region, unit, clinician in web_choices:
-                query = {"fran": first, "till": last, "lan": regions[region], "format": "csv",
-                         "enhet": units[unit].id if unit else "", "program": program or "",
+                query = {"period": period, "lan": regions[region], "format": "csv",
+                         "enhet": {None: "", "Ingen": 0}.get(unit) if unit in (None, "Ingen") else units[unit].id,
+                         "program": program or "",
                          "behandlare": staff[clinician].id if clinician else ""}
                 response = client.get("/statistik", query_string=query)
                 assert response.status_code == 200
                 tables = _parse_csv(response.get_data(as_text=True))
                 scopes = [k.split("-", 1)[1] for k, _ in tables if k.startswith("oversikt-")]
                 # the page's default: the member's own unit whenever it is in the chosen Län
-                shown_unit = unit or ("A" if region == "R1" else None)
+                shown_unit = None if unit == "Ingen" else unit or ("A" if region == "R1" else None)
                 assert ("unit" in scopes) == (shown_unit is not None)
-                collect(tables, {"period": (first, last), "region": region, "unit": shown_unit,
-                                 "clinician": clinician if unit else None, "scopes": scopes})
+                collect(tables, {"period": months, "region": region, "unit": shown_unit,
+                                 "clinician": clinician if shown_unit else None, "scopes": scopes})
     published: dict[int, tuple[int, int]] = {}
     for mask, value in cells:
         low, high = _interval(value)
@@ -304,7 +308,7 @@ def test_a_clinician_cannot_open_another_units_statistics(client, login, db, mak
     world, _ = _world(db, make_unit, make_staff)
     units = world["units"]
     login(world["staff"]["a1"])
-    base = {"fran": "2025-06", "till": "2025-11", "lan": units["A"].region_id}
+    base = {"period": "2025", "lan": units["A"].region_id}
     assert client.get("/statistik", query_string={**base, "enhet": units["B"].id}).status_code == 403
     assert client.get("/statistik", query_string={**base, "enhet": units["B"].id, "format": "csv"}).status_code == 403
     page = client.get("/statistik", query_string=base).get_data(as_text=True)

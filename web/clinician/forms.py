@@ -294,10 +294,10 @@ class ExportQuery(QueryForm):
 
 
 class StatisticsQuery(QueryForm):
-    """Filtrera statistik: months ÅÅÅÅ-MM, Län, unit, program, clinician (checked by the service)."""
+    """Filtrera statistik: a calendar period (ÅÅÅÅ, ÅÅÅÅ-Kn, ÅÅÅÅ-MM), Län, unit, program, clinician (checked by
+    the service)."""
 
-    fran = Text()
-    till = Text()
+    period = Text()
     lan = Text()
     enhet = Text()
     program = Text()

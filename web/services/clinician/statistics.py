@@ -15,55 +15,17 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, true, union_all
 
 from ...extensions import db
-from ...models import CareUnit, Membership, Region, User
-from ...content.programs import all_programs, get_program
+from ...content.programs import get_program
 from ..core.bulk import without_jit
 from ..core.stat_facts import (BASE_COLUMNS, FAGERSTROM_FORMS, FOLLOW_UP_COLUMNS, FOLLOW_UPS, module_facts,
                                moment_facts)
 from ..core.stat_outcomes import due
-from ..errors import ServiceError
+from .stat_filters import Filters, months_between
 
 #: cells computed from fewer patients than this are shown as SUPPRESSED
 MIN_CELL = 5
 SUPPRESSED = "< 5"
 SCOPES = (("unit", "Vårdenheten"), ("region", "Regionen"), ("all", "Alla regioner"))
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Filtrera statistik: period (months, inclusive), Län, unit, program, clinician (own unit only)."""
-
-    month_from: str
-    month_to: str
-    region_id: int | None = None
-    unit_id: int | None = None
-    program_id: str | None = None
-    clinician_id: int | None = None
-
-
-def month_of_date(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def shift_month(month: str, delta: int) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + (mon - 1) + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    out, month = [], first
-    while month <= last and len(out) < 240:
-        out.append(month)
-        month = shift_month(month, 1)
-    return out
-
-
-def default_filters(today: date, unit: CareUnit | None) -> Filters:
-    """The last 12 months up to this month, for the member's unit and its region."""
-    to = month_of_date(today)
-    return Filters(month_from=shift_month(to, -11), month_to=to,
-                   region_id=unit.region_id if unit else None, unit_id=unit.id if unit else None)
 
 
 # --- disclosure control (docs/statistics.md, "Privacy") ------------------------------------------
@@ -305,30 +267,6 @@ def fagerstrom(filters: Filters, scope: str, counts: dict | None = None) -> list
              "count": cell(per_band[i])} for i, b in enumerate(bands)]
 
 
-# --- filter choices ---------------------------------------------------------------------------
-
-
-def regions() -> list[Region]:
-    return list(db.session.execute(db.select(Region).order_by(Region.name)).scalars())
-
-
-def units(region_id: int | None) -> list[CareUnit]:
-    query = db.select(CareUnit).order_by(CareUnit.name)
-    if region_id:
-        query = query.where(CareUnit.region_id == region_id)
-    return list(db.session.execute(query).scalars())
-
-
-def unit_clinicians(unit_id: int) -> list[User]:
-    """Clinicians of the member's own unit (the only unit whose clinicians may be filtered on)."""
-    return list(db.session.execute(
-        db.select(User).join(Membership).where(Membership.care_unit_id == unit_id).order_by(User.name)).scalars())
-
-
-def program_choices() -> list[tuple[str, str]]:
-    return [(p.id, p.title) for p in all_programs().values()]
-
-
 @dataclass
 class Report:
     """Everything the page, the CSV and the CLI show, already suppressed."""
@@ -349,58 +287,3 @@ def report(filters: Filters, today: date) -> Report:
     counts = _cohort_counts(filters, focus, today)
     return Report(filters, overview(filters), funnel(filters, focus), outcomes(filters, focus, today, counts),
                   fagerstrom(filters, focus, counts), focus)
-
-
-def _int_arg(args, name: str) -> int | None:
-    raw = (args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-def _month_arg(args, name: str) -> str | None:
-    raw = (args.get(name) or "").strip()[:10]
-    if len(raw) >= 7 and raw[:4].isdigit() and raw[4] == "-" and raw[5:7].isdigit() and 1 <= int(raw[5:7]) <= 12:
-        return raw[:7]
-    return None
-
-
-class NotOwnUnit(ServiceError):
-    """A unit's own figures were asked for by staff who do not work there (the view answers 403)."""
-
-
-def parse_filters(args, own_unit: CareUnit | None, today: date, own_unit_ids: frozenset[int] | None = None) -> Filters:
-    """Filters from request or CLI arguments (fran, till, lan, enhet, program, behandlare).
-
-    With `own_unit_ids` (the web: the units the member works in) another unit is refused (NotOwnUnit);
-    the region and the nation stay open to all. The clinician filter is only honoured for the member's
-    own unit; an unknown program is ignored.
-    """
-    requested = _int_arg(args, "enhet")
-    if own_unit_ids is not None and requested is not None and requested not in own_unit_ids:
-        raise NotOwnUnit("Du kan bara se statistik för dina egna vårdenheter.")
-    base = default_filters(today, own_unit)
-    month_from = _month_arg(args, "fran") or base.month_from
-    month_to = _month_arg(args, "till") or base.month_to
-    if month_to < month_from:
-        month_from, month_to = month_to, month_from
-    region_id = _int_arg(args, "lan") or base.region_id
-    unit_id = _int_arg(args, "enhet")
-    if unit_id is None and own_unit is not None and own_unit.region_id == region_id:
-        unit_id = own_unit.id
-    unit = db.session.get(CareUnit, unit_id) if unit_id else None
-    if unit is None or unit.region_id != region_id:
-        unit_id = None
-    program_id = args.get("program") or None
-    if program_id not in all_programs():
-        program_id = None
-    clinician_id = _int_arg(args, "behandlare")
-    if own_unit is None or unit_id != own_unit.id or clinician_id not in {u.id for u in unit_clinicians(own_unit.id)}:
-        clinician_id = None
-    return Filters(month_from, month_to, region_id, unit_id, program_id, clinician_id)
-
-
-def scope_names(filters: Filters) -> dict[str, str]:
-    """Scope key → the name shown: the unit's and the region's names, and "Alla regioner"."""
-    unit = db.session.get(CareUnit, filters.unit_id) if filters.unit_id else None
-    region = db.session.get(Region, filters.region_id) if filters.region_id else None
-    return {"unit": unit.display_name if unit else "Vårdenheten", "region": region.name if region else "Regionen",
-            "all": "Alla regioner"}
