@@ -3,8 +3,9 @@
 Only aggregate SQL is run (counts grouped by the figures' dimensions; the median is read off the
 number of moments per whole day) over web.services.core.stat_facts, so no single moment leaves the
 database: one statement each for the overview (every scope), the funnel and the cohort (outcomes and
-Fagerström). Every cell from fewer than MIN_CELL patients is suppressed ("< 5") before anything is
-shown, written as CSV or printed. Figures are defined in docs/statistics.md.
+Fagerström). Every count is published as its range of MIN_CELL ("< 5", "5–9" …, `cell`) before anything is
+shown, written as CSV or printed, so sums and differences cannot pin a small count. Figures and the method
+are in docs/statistics.md.
 """
 from __future__ import annotations
 
