@@ -127,7 +127,8 @@ def _cells(facts, request, key, rows, focus) -> list[tuple[int, object]]:
     if key == "programflode":
         for title, reached, completed, active, *_ in rows:
             steg1 = title.startswith("Steg 1 ")
-            out += [(_mask(cohort, lambda f: steg1), reached), (_mask(cohort, lambda f: steg1 and f["completed"]), completed),
+            out += [(_mask(cohort, lambda f: steg1), reached),
+                    (_mask(cohort, lambda f: steg1 and f["completed"]), completed),
                     (_mask(cohort, lambda f: steg1 and not f["completed"] and f["end"] is None), active)]
         return out
     if key == "utfall":
@@ -219,10 +220,9 @@ def _published(app, client, login, world, facts) -> dict[int, tuple[int, int]]:
                 collect([(t["key"], t["rows"]) for t in tables],
                         {"period": months, "region": region, "unit": unit, "clinician": None, "scopes": scopes})
             for region, unit, clinician in web_choices:
-                query = {"period": period, "lan": regions[region], "format": "csv",
-                         "enhet": {None: "", "Ingen": 0}.get(unit) if unit in (None, "Ingen") else units[unit].id,
-                         "program": program or "",
-                         "behandlare": staff[clinician].id if clinician else ""}
+                enhet = "" if unit is None else 0 if unit == "Ingen" else units[unit].id
+                query = {"period": period, "lan": regions[region], "enhet": enhet, "program": program or "",
+                         "behandlare": staff[clinician].id if clinician else "", "format": "csv"}
                 response = client.get("/statistik", query_string=query)
                 assert response.status_code == 200
                 tables = _parse_csv(response.get_data(as_text=True))
@@ -313,6 +313,9 @@ def test_a_clinician_cannot_open_another_units_statistics(client, login, db, mak
     assert client.get("/statistik", query_string={**base, "enhet": units["B"].id, "format": "csv"}).status_code == 403
     page = client.get("/statistik", query_string=base).get_data(as_text=True)
     assert "Vårdcentralen Norr</option>" not in page and "Utbildningsenhet</option>" in page
+    # "Ingen": the region and the nation only, and the CSV link keeps it so
+    none = client.get("/statistik", query_string={**base, "enhet": 0}).get_data(as_text=True)
+    assert "Översikt per månad: Region Jönköpings län</h2>" in none and "enhet=0&amp;format=csv" in none
     # the region and the nation stay open: a Län without the member's unit shows them
     other = client.get("/statistik", query_string={**base, "lan": units["C"].region_id})
     assert other.status_code == 200 and "Översikt per månad: Region Örebro län" in other.get_data(as_text=True)

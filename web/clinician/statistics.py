@@ -35,5 +35,5 @@ def statistics():
         "clinician/statistik.html", filters=filters, tables=stat_tables.tables(report, names),
         periods=stat_filters.period_choices(today), regions=stat_filters.regions(),
         units=[u for u in stat_filters.units(filters.region_id) if u.id in own_ids],
-        programs=stat_filters.program_choices(), clinicians=stat_filters.unit_clinicians(own.id), own_unit=own, min_cell=service.MIN_CELL,
-        active_tab="statistik")
+        programs=stat_filters.program_choices(), clinicians=stat_filters.unit_clinicians(own.id), own_unit=own,
+        min_cell=service.MIN_CELL, active_tab="statistik")
