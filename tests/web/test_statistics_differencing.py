@@ -132,7 +132,14 @@ def _cells(facts, request, key, rows, focus) -> list[tuple[int, object]]:
                     (_mask(cohort, lambda f: steg1 and not f["completed"] and f["end"] is None), active)]
         return out
     if key == "utfall":
-        for label, due, answered, _rate, point, _r1, _r2, continuous, *_ in rows:
+        for label, due, answered, response, point, point_r, point_itt, continuous, cont_r, cont_itt in rows:
+            # a percentage tells nothing the published ranges do not: it divides their middles
+            for shown, top, bottom in ((response, answered, due), (point_r, point, answered), (point_itt, point, due),
+                                       (cont_r, continuous, answered), (cont_itt, continuous, due)):
+                middles = [sum(_interval(v)) / 2 for v in (top, bottom)]
+                expected = stats.SUPPRESSED if stats.SUPPRESSED in (str(top), str(bottom)) else \
+                    round(100 * middles[0] / middles[1], 1)
+                assert str(shown) == str(expected), (label, shown, top, bottom)
             months = int(label.split()[0])
             counted = [f for f in cohort if _due(f, months)]
             answer = (lambda f: f["answer"]) if months == 3 else (lambda f: None)
@@ -288,6 +295,11 @@ def test_the_checker_finds_a_count_pinned_by_a_difference():
     assert _pinned(derived_bounds({0b111111111111: (12, 12), 0b001111111111: (10, 10)})) == {0b110000000000: 2}
     # ranges of 5: 10–14 minus 10–14 says 0–4, nothing more
     assert _pinned(derived_bounds({0b111111111111: (10, 14), 0b001111111111: (10, 14)})) == {}
+    # rounding to the nearest 5 is not enough: a region of 8 shown as 10 (8–12) over two units of 4 shown as
+    # "< 5" (1–4) pins both units; as ranges of 5 (5–9 over 0–4 and 0–4) it pins nothing
+    region, unit_a, unit_b = 0b11111111, 0b00001111, 0b11110000
+    assert _pinned(derived_bounds({region: (8, 12), unit_a: (1, 4), unit_b: (1, 4)})) == {unit_a: 4, unit_b: 4}
+    assert _pinned(derived_bounds({region: (5, 9), unit_a: (0, 4), unit_b: (0, 4)})) == {}
 
 
 def test_no_count_of_1_to_4_can_be_derived_from_every_request_the_interface_allows(
