@@ -89,6 +89,10 @@ def test_the_page_filters_by_lan_and_program_and_offers_csv(client, login, data)
     assert page.status_code == 200
     assert "Översikt per månad: Region Jönköpings län, Utbildningsenhet" in text and "<svg" in text
     assert "58.3" in text and "10–14" in text
+    # a range's bar: solid up to 10, light up to 14 (of the chart's top, 14: 300 px wide)
+    chart = text.split('id="oversikt-unit-diagram-titel"')[1].split("</svg>")[0]
+    assert '<rect x="170" y="126" width="214.3" height="18" fill="#1f5f8b">' in chart  # 2025-06, the 6th row
+    assert '<rect x="384.3" y="126" width="85.7" height="18" fill="#a9c7dc">' in chart
     # Örebro: unit A is not in that Län, so only the region and all regions are shown
     text = client.get(f"/statistik?period=2025&lan={c.region_id}").get_data(as_text=True)
     assert "Översikt per månad: Region Örebro län" in text and "Utbildningsenhet" not in text.split("Statistik</h1>")[1]
