@@ -24,11 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 VARIANTS = (
-    ("default (12 months, unit + region + all)", ""),
+    ("default (this year, unit + region + all)", ""),
     ("Vårdenhet: Ingen (region + all)", "?enhet=0"),
     ("Behandlare: own clinician", "?behandlare={clinician}"),
     ("Program: tobakshjalpen", "?program=tobakshjalpen"),
-    ("whole history (2020-01 … now)", "?fran=2020-01"),
+    ("last calendar year", f"?period={datetime.now(UTC).year - 1}"),
     ("Ladda ner CSV (default filters)", "?format=csv"),
 )
 

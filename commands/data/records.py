@@ -48,27 +48,29 @@ DATE = click.DateTime(formats=["%Y-%m-%d", "%Y-%m"])
 
 
 @click.command("stats")
-@click.option("--from", "date_from", type=DATE, default=None, help="First month (YYYY-MM or a date in it).")
-@click.option("--to", "date_to", type=DATE, default=None, help="Last month (YYYY-MM or a date in it).")
+@click.option("--period", default=None,
+              help="A calendar year, quarter or month: 2025, 2025-K2 or 2025-06 (default: this year).")
 @click.option("--lan", type=int, default=None, help="Region (Län) id.")
 @click.option("--unit", type=int, default=None, help="Care unit id (in the chosen Län).")
 @click.option("--program", default=None, help="Program id, e.g. tobakshjalpen.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default="text", show_default=True)
-def stats_command(date_from, date_to, lan, unit, program, fmt) -> None:
-    """Print the statistics (cells from fewer than 5 patients shown as "< 5")."""
+def stats_command(period, lan, unit, program, fmt) -> None:
+    """Print the statistics (every count as its range of 5: "< 5", "5–9" …), as the page shows them."""
     from web import clock
-    from web.services.clinician import stat_tables
+    from web.services.clinician import stat_filters, stat_tables
     from web.services.clinician import statistics as service
 
     with _app_context():
-        args = {"fran": _date(date_from and date_from.date()), "till": _date(date_to and date_to.date()),
-                "lan": str(lan or ""), "enhet": str(unit or ""), "program": program or ""}
         today = clock.today()
-        filters = service.parse_filters(args, None, today)
+        if period is not None and stat_filters.period_months(period, today) is None:
+            raise click.BadParameter(f"{period!r} is not a calendar year, quarter or month up to now "
+                                     "(e.g. 2025, 2025-K2, 2025-06)", param_hint="--period")
+        args = {"period": period or "", "lan": str(lan or ""), "enhet": str(unit or ""), "program": program or ""}
+        filters = stat_filters.parse_filters(args, None, today)
         if unit and filters.unit_id is None:
             raise click.BadParameter(f"unit {unit} is not in Län {filters.region_id}", param_hint="--unit")
         report = service.report(filters, today)
-        names = service.scope_names(filters)
+        names = stat_filters.scope_names(filters)
         render = {"text": stat_tables.to_text, "json": stat_tables.to_json, "csv": stat_tables.to_csv}[fmt]
         click.echo(render(report, names), nl=fmt == "json")
 

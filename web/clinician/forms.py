@@ -301,10 +301,10 @@ class ExportForm(PostForm):
 
 
 class StatisticsQuery(QueryForm):
-    """Filtrera statistik: months ÅÅÅÅ-MM, Län, unit, program, clinician (checked by the service)."""
+    """Filtrera statistik: a calendar period (ÅÅÅÅ, ÅÅÅÅ-Kn, ÅÅÅÅ-MM), Län, unit, program, clinician (checked by
+    the service)."""
 
-    fran = Text()
-    till = Text()
+    period = Text()
     lan = Text()
     enhet = Text()
     program = Text()

@@ -1,11 +1,12 @@
-"""Statistik: aggregated, suppressed figures for the unit, its region and all regions (CSV with ?format=csv)."""
+"""Statistik: figures in ranges of 5 for the member's own unit, its region and all regions (CSV with ?format=csv)."""
 from __future__ import annotations
 
-from flask import Response, g, render_template, request
+from flask import Response, abort, g, render_template, request
+from flask_login import current_user
 
 from .. import clock
 from ..ui.decorators import role_required
-from ..services.clinician import stat_tables
+from ..services.clinician import stat_filters, stat_tables
 from ..services.clinician import statistics as service
 from .blueprint import bp
 from .forms import StatisticsQuery
@@ -14,18 +15,25 @@ from .forms import StatisticsQuery
 @bp.route("/statistik")
 @role_required("behandlare", "dataadmin", "behorighetsadmin")
 def statistics():
-    """Översikt, programflöde, utfall and Fagerström; Filtrera statistik by period, Län, unit, program, clinician."""
+    """Översikt, programflöde, utfall and Fagerström; Filtrera statistik by calendar period, Län, own unit,
+    program, clinician."""
     today = clock.today()
     own = g.membership.care_unit
     query = StatisticsQuery(request.args)
-    filters = service.parse_filters({k: v for k, v in query.data.items() if v}, own, today)
+    # a unit's own figures only for its members; the region and the nation for everyone
+    own_ids = frozenset(m.care_unit_id for m in current_user.memberships)
+    try:
+        filters = stat_filters.parse_filters({k: v for k, v in query.data.items() if v}, own, today, own_ids)
+    except stat_filters.NotOwnUnit:
+        abort(403)
     report = service.report(filters, today)
-    names = service.scope_names(filters)
+    names = stat_filters.scope_names(filters)
     if query.format.data == "csv":
         return Response(stat_tables.to_csv(report, names), mimetype="text/csv; charset=utf-8",
                         headers={"Content-Disposition": "attachment; filename=stegvis-statistik.csv"})
     return render_template(
         "clinician/statistik.html", filters=filters, tables=stat_tables.tables(report, names),
-        regions=service.regions(), units=service.units(filters.region_id), programs=service.program_choices(),
-        clinicians=service.unit_clinicians(own.id), own_unit=own, min_cell=service.MIN_CELL,
-        active_tab="statistik")
+        periods=stat_filters.period_choices(today), regions=stat_filters.regions(),
+        units=[u for u in stat_filters.units(filters.region_id) if u.id in own_ids],
+        programs=stat_filters.program_choices(), clinicians=stat_filters.unit_clinicians(own.id), own_unit=own,
+        min_cell=service.MIN_CELL, active_tab="statistik")

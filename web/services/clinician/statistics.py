@@ -3,8 +3,9 @@
 Only aggregate SQL is run (counts grouped by the figures' dimensions; the median is read off the
 number of moments per whole day) over web.services.core.stat_facts, so no single moment leaves the
 database: one statement each for the overview (every scope), the funnel and the cohort (outcomes and
-Fagerström). Every cell from fewer than MIN_CELL patients is suppressed ("< 5") before anything is
-shown, written as CSV or printed. Figures are defined in docs/statistics.md.
+Fagerström). Every count is published as its range of MIN_CELL ("< 5", "5–9" …, `cell`) before anything is
+shown, written as CSV or printed, so sums and differences cannot pin a small count. Figures and the method
+are in docs/statistics.md.
 """
 from __future__ import annotations
 
@@ -15,12 +16,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, true, union_all
 
 from ...extensions import db
-from ...models import CareUnit, Membership, Region, User
-from ...content.programs import all_programs, get_program
+from ...content.programs import get_program
 from ..core.bulk import without_jit
 from ..core.stat_facts import (BASE_COLUMNS, FAGERSTROM_FORMS, FOLLOW_UP_COLUMNS, FOLLOW_UPS, module_facts,
                                moment_facts)
 from ..core.stat_outcomes import due
+from .stat_filters import Filters, months_between
 
 #: cells computed from fewer patients than this are shown as SUPPRESSED
 MIN_CELL = 5
@@ -28,64 +29,40 @@ SUPPRESSED = "< 5"
 SCOPES = (("unit", "Vårdenheten"), ("region", "Regionen"), ("all", "Alla regioner"))
 
 
-@dataclass(frozen=True)
-class Filters:
-    """Filtrera statistik: period (months, inclusive), Län, unit, program, clinician (own unit only)."""
-
-    month_from: str
-    month_to: str
-    region_id: int | None = None
-    unit_id: int | None = None
-    program_id: str | None = None
-    clinician_id: int | None = None
-
-
-def month_of_date(d: date) -> str:
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def shift_month(month: str, delta: int) -> str:
-    year, mon = int(month[:4]), int(month[5:7])
-    index = year * 12 + (mon - 1) + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def months_between(first: str, last: str) -> list[str]:
-    out, month = [], first
-    while month <= last and len(out) < 240:
-        out.append(month)
-        month = shift_month(month, 1)
-    return out
-
-
-def default_filters(today: date, unit: CareUnit | None) -> Filters:
-    """The last 12 months up to this month, for the member's unit and its region."""
-    to = month_of_date(today)
-    return Filters(month_from=shift_month(to, -11), month_to=to,
-                   region_id=unit.region_id if unit else None, unit_id=unit.id if unit else None)
-
-
-# --- suppression ------------------------------------------------------------------------------
+# --- disclosure control (docs/statistics.md, "Privacy") ------------------------------------------
 
 
 def cell(n: int | None) -> int | str:
-    """A count as shown: the number, or "< 5" when fewer than MIN_CELL patients are behind it."""
+    """A count as published: its range of MIN_CELL ("< 5" for 0–4, "5–9", "10–14" …), never the number.
+
+    Every range starts at a multiple of MIN_CELL and is MIN_CELL wide, so sums and differences of
+    published figures cannot pin a count (the proof is in docs/statistics.md). With MIN_CELL 1 (the
+    figure tests) a count is shown as it is.
+    """
     n = int(n or 0)
-    return SUPPRESSED if n < MIN_CELL else n
+    low = n - n % MIN_CELL
+    if low == 0:
+        return SUPPRESSED
+    return n if MIN_CELL == 1 else f"{low}–{low + MIN_CELL - 1}"
+
+
+def _middle(shown: int | str) -> float | None:
+    """The middle of a published range (None for "< 5"): what a rate is computed from."""
+    if shown == SUPPRESSED:
+        return None
+    if isinstance(shown, int):
+        return float(shown)
+    low = int(shown.split("–")[0])
+    return low + (MIN_CELL - 1) / 2
 
 
 def rate(numerator: int, denominator: int) -> float | str:
-    """A percentage (one decimal), suppressed when numerator or denominator is under MIN_CELL."""
-    if numerator < MIN_CELL or denominator < MIN_CELL:
+    """A percentage (one decimal) of the published ranges' middles, so it tells nothing the ranges do not;
+    "< 5" when the numerator or the denominator is."""
+    top, bottom = _middle(cell(numerator)), _middle(cell(denominator))
+    if top is None or bottom is None:
         return SUPPRESSED
-    return round(100.0 * numerator / denominator, 1)
-
-
-def nested(inner: int, outer: int) -> int | str:
-    """A wider scope's count, also hidden when it differs from the narrower one by 1–4 (no subtraction)."""
-    if 0 < outer - inner < MIN_CELL:
-        return SUPPRESSED
-    return cell(outer)
+    return round(100.0 * top / bottom, 1)
 
 
 # --- queries ----------------------------------------------------------------------------------
@@ -168,33 +145,16 @@ def overview(filters: Filters) -> dict[str, Any]:
     counts = _month_counts(filters, scopes)
     raw = {key: _raw_overview(counts[key], months) for key, _ in scopes}
     figures = ("started", "ongoing", "ended", "maintained")
-    tables, inner = {}, None
+    tables = {}
     for key, _label in scopes:
-        rows = []
-        for m in months:
-            values = raw[key][m]
-            shown = {f: (cell(values[f]) if inner is None else nested(raw[inner][m][f], values[f]))
-                     for f in figures}
-            rows.append({"month": m, **shown})
+        rows = [{"month": m, **{f: cell(raw[key][m][f]) for f in figures}} for m in months]
         totals = {f: sum(raw[key][m][f] for m in months) for f in ("started", "ended", "maintained")}
         reasons: dict[str, int] = {}
         for m in months:
             for reason, n in raw[key][m]["reasons"].items():
                 reasons[reason] = reasons.get(reason, 0) + n
-        inner_totals = None if inner is None else {
-            f: sum(raw[inner][m][f] for m in months) for f in ("started", "ended", "maintained")}
-        inner_reasons: dict[str, int] = {}
-        if inner is not None:
-            for m in months:
-                for reason, n in raw[inner][m]["reasons"].items():
-                    inner_reasons[reason] = inner_reasons.get(reason, 0) + n
-        tables[key] = {
-            "rows": rows,
-            "totals": {f: cell(n) if inner_totals is None else nested(inner_totals[f], n) for f, n in totals.items()},
-            "reasons": {r: cell(n) if inner is None else nested(inner_reasons.get(r, 0), n)
-                        for r, n in sorted(reasons.items())},
-        }
-        inner = key
+        tables[key] = {"rows": rows, "totals": {f: cell(n) for f, n in totals.items()},
+                       "reasons": {r: cell(n) for r, n in sorted(reasons.items())}}
     return {"months": months, "scopes": scopes, "tables": tables}
 
 
@@ -308,30 +268,6 @@ def fagerstrom(filters: Filters, scope: str, counts: dict | None = None) -> list
              "count": cell(per_band[i])} for i, b in enumerate(bands)]
 
 
-# --- filter choices ---------------------------------------------------------------------------
-
-
-def regions() -> list[Region]:
-    return list(db.session.execute(db.select(Region).order_by(Region.name)).scalars())
-
-
-def units(region_id: int | None) -> list[CareUnit]:
-    query = db.select(CareUnit).order_by(CareUnit.name)
-    if region_id:
-        query = query.where(CareUnit.region_id == region_id)
-    return list(db.session.execute(query).scalars())
-
-
-def unit_clinicians(unit_id: int) -> list[User]:
-    """Clinicians of the member's own unit (the only unit whose clinicians may be filtered on)."""
-    return list(db.session.execute(
-        db.select(User).join(Membership).where(Membership.care_unit_id == unit_id).order_by(User.name)).scalars())
-
-
-def program_choices() -> list[tuple[str, str]]:
-    return [(p.id, p.title) for p in all_programs().values()]
-
-
 @dataclass
 class Report:
     """Everything the page, the CSV and the CLI show, already suppressed."""
@@ -352,49 +288,3 @@ def report(filters: Filters, today: date) -> Report:
     counts = _cohort_counts(filters, focus, today)
     return Report(filters, overview(filters), funnel(filters, focus), outcomes(filters, focus, today, counts),
                   fagerstrom(filters, focus, counts), focus)
-
-
-def _int_arg(args, name: str) -> int | None:
-    raw = (args.get(name) or "").strip()
-    return int(raw) if raw.isdigit() else None
-
-
-def _month_arg(args, name: str) -> str | None:
-    raw = (args.get(name) or "").strip()[:10]
-    if len(raw) >= 7 and raw[:4].isdigit() and raw[4] == "-" and raw[5:7].isdigit() and 1 <= int(raw[5:7]) <= 12:
-        return raw[:7]
-    return None
-
-
-def parse_filters(args, own_unit: CareUnit | None, today: date) -> Filters:
-    """Filters from request or CLI arguments (fran, till, lan, enhet, program, behandlare).
-
-    The clinician filter is only honoured for the member's own unit; an unknown program is ignored.
-    """
-    base = default_filters(today, own_unit)
-    month_from = _month_arg(args, "fran") or base.month_from
-    month_to = _month_arg(args, "till") or base.month_to
-    if month_to < month_from:
-        month_from, month_to = month_to, month_from
-    region_id = _int_arg(args, "lan") or base.region_id
-    unit_id = _int_arg(args, "enhet")
-    if unit_id is None and own_unit is not None and own_unit.region_id == region_id:
-        unit_id = own_unit.id
-    unit = db.session.get(CareUnit, unit_id) if unit_id else None
-    if unit is None or unit.region_id != region_id:
-        unit_id = None
-    program_id = args.get("program") or None
-    if program_id not in all_programs():
-        program_id = None
-    clinician_id = _int_arg(args, "behandlare")
-    if own_unit is None or unit_id != own_unit.id or clinician_id not in {u.id for u in unit_clinicians(own_unit.id)}:
-        clinician_id = None
-    return Filters(month_from, month_to, region_id, unit_id, program_id, clinician_id)
-
-
-def scope_names(filters: Filters) -> dict[str, str]:
-    """Scope key → the name shown: the unit's and the region's names, and "Alla regioner"."""
-    unit = db.session.get(CareUnit, filters.unit_id) if filters.unit_id else None
-    region = db.session.get(Region, filters.region_id) if filters.region_id else None
-    return {"unit": unit.display_name if unit else "Vårdenheten", "region": region.name if region else "Regionen",
-            "all": "Alla regioner"}
