@@ -56,7 +56,7 @@ def N_(text: str) -> str:
 
 #: labels the templates translate with `_(LABELS[key])`, listed for pybabel (web.ui.templating owns them)
 MARKED_LABELS = (N_("Färdig"), N_("Påbörjad"), N_("Ej påbörjad"), N_("Pågående"), N_("Vidmakthåll"),
-                 N_("Avslutat"))
+                 N_("Avslutat"), N_("Personnummer och lösenord"), N_("E-legitimation"))
 
 #: fixed answer and form messages of engine.forms and web.services.patient.forms, translated where shown
 #: (tests/web/test_patient_language.py checks this list against their constants)
@@ -66,4 +66,22 @@ MARKED_MESSAGES = (
     N_("Ange bara ett svar."), N_("Ange en text."), N_("Svaret får vara högst 5000 tecken."),
     N_("Svaren kunde inte skickas in. Rätta det som är markerat."),
     N_("Utkastet är sparat, men några svar kunde inte läsas. Rätta det som är markerat."),
+)
+
+#: the services' messages a patient can meet (messages, activities, passwords, Inställningar), translated
+#: where shown; the ones with a number carry today's limit (tests/web/test_patient_pages_language.py checks them)
+MARKED_SERVICE_MESSAGES = (
+    N_("Meddelandet skickades inte."), N_("Ange ett ämne."), N_("Ämnet får vara högst 200 tecken."),
+    N_("Skriv ett meddelande."), N_("Meddelandet får vara högst 10000 tecken."),
+    N_("Välj ett tillfälle att fylla i."), N_("Aktiviteten kunde inte sparas. Rätta det som är markerat."),
+    N_("Skriv högst 2000 tecken."),
+    N_("Lösenordet byttes inte."), N_("Nuvarande lösenord stämmer inte."), N_("Lösenorden är inte lika."),
+    N_("Lösenordet måste ha minst 12 tecken."), N_("Lösenordet får ha högst 200 tecken."),
+    N_("Lösenordet är för vanligt eller för enkelt. Välj ett längre lösenord, gärna flera ord."),
+    N_("Lösenordet får inte innehålla ditt användarnamn eller personnummer."),
+    N_("Lösenordet kunde inte sparas."), N_("Länken är ogiltig eller för gammal. Be din behandlare om en ny."),
+    N_("Inställningarna kunde inte sparas."), N_("Ange ett mobilnummer för att få sms-aviseringar."),
+    N_("Ange en e-postadress för att få e-postaviseringar."), N_("Välj ett av språken i listan."),
+    N_("Ange en giltig e-postadress, till exempel namn@exempel.se."),
+    N_("Ange ett svenskt mobilnummer, till exempel 070-123 45 67."),
 )

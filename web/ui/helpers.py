@@ -14,11 +14,12 @@ from ..services.core import audit, oidc
 from ..services.errors import ServiceError
 
 
-def show_service_error(form, exc: ServiceError) -> None:
-    """Put a rejected action's field messages beside their inputs and its summary in a flash."""
+def show_service_error(form, exc: ServiceError, translate=str) -> None:
+    """Put a rejected action's field messages beside their inputs and its summary in a flash
+    (`translate`: gettext on patient pages, whose fixed messages are marked in web.i18n)."""
     for name, message in exc.fields.items():
-        getattr(form, name).errors = [message]
-    flash(exc.message, "error")
+        getattr(form, name).errors = [translate(message)]
+    flash(translate(exc.message), "error")
 
 
 def end_session(login_endpoint: str):
