@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -22,14 +22,23 @@ TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
 babel = Babel()
 
 
+#: the query parameter of the patient login page's language links
+LANGUAGE_PARAMETER = "sprak"
+
+
 def page_language() -> str:
-    """The language of the current page: the logged-in patient's, else Swedish."""
+    """The language of the current page: the logged-in patient's; on the patient pages before login the one
+    chosen on the login page (?sprak=) or kept from the patient's last logout; else Swedish."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     if getattr(current_user, "kind", None) == "patient" and current_user.is_authenticated:
         # patient_required keeps it in g before any commit expires the patient row (no extra query)
         language = g.get("language") or getattr(current_user, "language", None)
-        if language in LANGUAGES:
-            return language
-    return DEFAULT_LANGUAGE
+    elif not current_user.is_authenticated and request.blueprint == "patient":
+        language = request.args.get(LANGUAGE_PARAMETER) or session.get("language")
+    else:
+        language = None
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def text_direction(language: str) -> str:
@@ -46,7 +55,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_globals():
         language = page_language()
-        return {"page_lang": language, "page_dir": text_direction(language)}
+        return {"page_lang": language, "page_dir": text_direction(language), "text_direction": text_direction,
+                "languages": LANGUAGES, "language_parameter": LANGUAGE_PARAMETER}
 
 
 def N_(text: str) -> str:
@@ -83,5 +93,5 @@ MARKED_SERVICE_MESSAGES = (
     N_("Inställningarna kunde inte sparas."), N_("Ange ett mobilnummer för att få sms-aviseringar."),
     N_("Ange en e-postadress för att få e-postaviseringar."), N_("Välj ett av språken i listan."),
     N_("Ange en giltig e-postadress, till exempel namn@exempel.se."),
-    N_("Ange ett svenskt mobilnummer, till exempel 070-123 45 67."),
+    N_("Ange ett svenskt mobilnummer, till exempel 070-123 45 67."), N_("Du är utloggad."),
 )

@@ -101,8 +101,9 @@ def activate(token: str):
 
 @bp.route("/invanare/logga-ut", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link elsewhere cannot log the patient out)."""
-    return end_session("patient.login")
+    """Log out (POST only, so a link elsewhere cannot log the patient out); the login page keeps their language."""
+    language = getattr(current_user, "language", None) if getattr(current_user, "kind", None) == "patient" else None
+    return end_session("patient.login", language)
 
 
 @bp.route("/invanare/installningar", methods=["GET", "POST"])
