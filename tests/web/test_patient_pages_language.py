@@ -1,6 +1,6 @@
 """Every patient page in English and in Arabic carries no Swedish interface text: the text of every element
 outside the regions marked lang="sv" (program texts that fall back to Swedish) is checked against the
-Swedish msgids of web/translations and a list of common Swedish words."""
+Swedish msgids of web/translations and a list of common Swedish words. The pages are HTML-validated too."""
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -189,11 +189,12 @@ def patient_pages(app, client, db, clock, start, patient_login, clinician):
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_no_patient_page_shows_swedish_interface_text(patient_pages, swedish_msgids, language):
+def test_no_patient_page_shows_swedish_interface_text(patient_pages, swedish_msgids, language, html_pages):
     pages = patient_pages(language)
     assert len(pages) >= 30
     problems = {}
     for url, html in pages:
+        html_pages.add(html, f"{language} {url}")  # and valid HTML (tests/html_validator.py, at the session's end)
         assert f'<html lang="{language}"' in html, url
         hits = swedish_in(html, swedish_msgids[language])
         if hits:
