@@ -1,6 +1,7 @@
 """The patient's language: chosen in Inställningar, the patient pages and Tobakshjälpen's texts follow it
 (Swedish with a notice where a page is not translated), staff pages and stored answers stay Swedish."""
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,46 @@ def test_every_fixed_answer_message_is_marked_for_translation():
 
     fixed = {value for name, value in vars(answers).items() if name.startswith("MSG_")}
     assert fixed | {forms.SUBMIT_ERROR, forms.DRAFT_ERROR} <= set(MARKED_MESSAGES)
+
+
+def test_the_patient_login_page_offers_each_language_and_a_staff_page_ignores_the_choice(client):
+    page = html_text(client.get("/invanare/logga-in?sprak=ar"))
+    assert '<html lang="ar" dir="rtl">' in page and "<h1>تسجيل الدخول إلى الدعم والعلاج</h1>" in page
+    assert has_element(page, "a", href="/invanare/logga-in?sprak=en", lang="en", hreflang="en")
+    assert has_element(page, "a", href="/invanare/logga-in?sprak=ar", lang="ar", **{"aria-current": "true"})
+    assert '<html lang="sv" dir="ltr">' in html_text(client.get("/logga-in?sprak=ar"))
+    assert '<html lang="sv" dir="ltr">' in html_text(client.get("/invanare/logga-in?sprak=fi"))
+
+
+def test_after_logging_out_the_login_page_stays_in_the_patients_language(client, english):
+    response = client.post("/invanare/logga-ut", follow_redirects=True)
+    page = html_text(response)
+    assert '<html lang="en" dir="ltr">' in page and "You are logged out." in page
+    assert ">Log in</button>" in page
+
+
+def without_arabic_bra_att_veta(request) -> dict:
+    """PROGRAMS with Tobakshjälpen's Arabic lacking the module Bra att veta (whatever content/ translates)."""
+    from dataclasses import replace
+
+    programs = request.getfixturevalue("programs")
+    program = programs["tobakshjalpen"]
+    arabic = program.translations["ar"]
+    entries = {k: v for k, v in arabic.entries.items() if not k.startswith("module/bra-att-veta/")}
+    arabic = replace(arabic, entries=entries, complete=tuple(m for m in arabic.complete if m != "bra-att-veta"))
+    return {**programs, "tobakshjalpen": replace(program, translations={**program.translations, "ar": arabic})}
+
+
+@pytest.mark.app_config(PROGRAMS=without_arabic_bra_att_veta)
+def test_swedish_texts_on_an_arabic_page_are_marked_and_titles_are_isolated(client, start, patient_login):
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    client.post("/invanare/installningar", data=settings_data(language="ar"))
+    home = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+    assert '><span lang="sv" dir="ltr">Bra att veta</span></a></h3>' in home  # not translated: Swedish, marked
+    assert "><bdi>المقدمة</bdi></a></h3>" in home  # translated: isolated from its neighbours
+    module = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/modul/inledning/"))
+    assert re.search(r'<bdi><span class="step-number">I\.1</span> [^<]+</bdi>', module)
+    untranslated = html_text(client.get(step(enrollment, "bra-att-veta", "abstinens")))
+    assert ('<li><a href="#innehall" aria-current="page"><span lang="sv" dir="ltr">B.2 Abstinens – vad händer i '
+            'kroppen</span></a></li>') in untranslated
