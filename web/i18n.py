@@ -95,3 +95,15 @@ MARKED_SERVICE_MESSAGES = (
     N_("Ange en giltig e-postadress, till exempel namn@exempel.se."),
     N_("Ange ett svenskt mobilnummer, till exempel 070-123 45 67."), N_("Du är utloggad."),
 )
+
+#: the error pages' titles and texts (web/__init__.py, web/ops), which a patient may meet
+MARKED_ERROR_PAGES = (
+    N_("Felaktig begäran"), N_("Begäran kunde inte tolkas. Ladda om sidan och försök igen."),
+    N_("Åtkomst nekad"), N_("Du har inte behörighet till den här sidan."),
+    N_("Sidan finns inte"), N_("Sidan du söker finns inte, eller så har du inte tillgång till den."),
+    N_("För mycket data"), N_("Det du skickade var för stort. Korta texten och försök igen."),
+    N_("För många försök"), N_("Vänta en stund och försök igen."),
+    N_("Något gick fel"),
+    N_("Något gick fel hos oss. Försök igen om en stund. Kontakta supporten och uppge felkoden om felet kvarstår."),
+    N_("Ett oväntat fel inträffade. Försök igen om en stund. Om felet kvarstår, ange felkoden."),
+)

@@ -119,7 +119,7 @@ def patient_pages(app, client, db, clock, start, patient_login, clinician):
     """language → [(what, status, html)] of every patient page: login and activation before logging in, then
     the program list, home, each visible module and each of its steps, a step's and a form page's errors,
     messages (list, new with errors, a conversation), activities, Inställningar, Byt lösenord (with errors),
-    and an ended moment."""
+    an error page and an ended moment."""
     from web.models import Notice
     from web.services.clinician import moments
     from web.services.core import messages
@@ -175,6 +175,7 @@ def patient_pages(app, client, db, clock, start, patient_login, clinician):
         get(f"{base}/meddelanden/{conversation}")
         get(f"{base}/aktiviteter/")
         get("/invanare/installningar")
+        get(f"/stod-och-behandling/{john.id}/", expect=404)  # not hers: the error page
         get("/invanare/installningar/losenord")
         post("/invanare/installningar/losenord", {"current": "fel", "new": "kort", "confirm": "annat"}, 422)
         client.post("/invanare/logga-ut")
