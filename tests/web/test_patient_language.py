@@ -208,3 +208,22 @@ def test_swedish_texts_on_an_arabic_page_are_marked_and_titles_are_isolated(clie
     untranslated = html_text(client.get(step(enrollment, "bra-att-veta", "abstinens")))
     assert ('<li><a href="#innehall" aria-current="page"><span lang="sv" dir="ltr">B.2 Abstinens – vad händer i '
             'kroppen</span></a></li>') in untranslated
+
+
+def test_every_service_message_a_patient_can_meet_is_marked_with_todays_limits():
+    from web.auth.core.password_policy import problem
+    from web.contact import EMAIL_ERROR, MOBILE_ERROR
+    from web.i18n import MARKED_SERVICE_MESSAGES
+    from web.services.core import messages
+    from web.services.errors import ServiceError
+    from web.services.patient import activities
+
+    shown = {problem("kort"), problem("x" * 201), EMAIL_ERROR, MOBILE_ERROR}
+    with pytest.raises(ServiceError) as rejected:
+        messages._check("x" * (messages.MAX_BODY + 1), "x" * (messages.MAX_SUBJECT + 1), new=True)
+    shown |= {rejected.value.message, *rejected.value.fields.values()}
+    with pytest.raises(ServiceError) as rejected:
+        messages._check("", "", new=True)
+    shown |= set(rejected.value.fields.values())
+    shown.add(f"Skriv högst {activities.MAX_TEXT} tecken.")
+    assert shown <= set(MARKED_SERVICE_MESSAGES)
