@@ -227,3 +227,9 @@ def test_every_service_message_a_patient_can_meet_is_marked_with_todays_limits()
     shown |= set(rejected.value.fields.values())
     shown.add(f"Skriv högst {activities.MAX_TEXT} tecken.")
     assert shown <= set(MARKED_SERVICE_MESSAGES)
+
+
+def test_the_autosave_message_is_in_the_patients_language(client, english):
+    response = client.post(step(english, "steg-1", "motivation") + "/formular/skal",
+                           data={"stegvis-atgard": "spara", "viktigt": "8"}, headers={"X-Stegvis-Autosave": "1"})
+    assert response.get_json() == {"saved": True, "message": "The draft was saved 2026-03-02 09:00.", "errors": {}}
