@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 PHONE = {"width": 360, "height": 780}
 PASSWORD = "demo1234"
@@ -80,6 +81,14 @@ def patient_logs_in(page, personnummer: str = "19610831-2460", password: str = P
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url("**/stod-och-behandling/**")
+
+
+def choose_language(page, name: str, saved: str) -> None:
+    """Choose a language in Inställningar (by its own name) and wait for the confirmation in it."""
+    page.get_by_role("link", name="Inställningar").click()
+    page.get_by_label("Språk").select_option(label=name)
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text(saved)).to_be_visible()
 
 
 def staff_logs_in(page, username: str, password: str = STAFF_PASSWORD) -> None:

@@ -123,3 +123,22 @@ def open_activity_plan(enrollment, clinician, now, name: str, scale: str, regist
     activity.save_settings(plan, fill_days_after=2, flag_missed=False, may_skip=True, allow_comments=True,
                            active=True, user=clinician, membership=membership, now=now)
     return plan
+
+
+def without_translation(language: str, module_id: str):
+    """PROGRAMS for `pytest.mark.app_config`: the installed programs, Tobakshjälpen's `language` lacking every text
+    of one module (so a test of the Swedish fallback holds whatever content/ translates)."""
+
+    def programs(request) -> dict:
+        from dataclasses import replace
+
+        installed = request.getfixturevalue("programs")
+        program = installed["tobakshjalpen"]
+        translation = program.translations[language]
+        entries = {k: v for k, v in translation.entries.items() if not k.startswith(f"module/{module_id}/")}
+        translation = replace(translation, entries=entries,
+                              complete=tuple(m for m in translation.complete if m != module_id))
+        return {**installed, "tobakshjalpen": replace(program, translations={**program.translations,
+                                                                              language: translation})}
+
+    return programs

@@ -9,7 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from html_assert import has_element
-from patient_support import html_text, with_alla_typer
+from patient_support import html_text, with_alla_typer, without_translation
 
 pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
@@ -183,19 +183,7 @@ def test_after_logging_out_the_login_page_stays_in_the_patients_language(client,
     assert ">Log in</button>" in page
 
 
-def without_arabic_bra_att_veta(request) -> dict:
-    """PROGRAMS with Tobakshjälpen's Arabic lacking the module Bra att veta (whatever content/ translates)."""
-    from dataclasses import replace
-
-    programs = request.getfixturevalue("programs")
-    program = programs["tobakshjalpen"]
-    arabic = program.translations["ar"]
-    entries = {k: v for k, v in arabic.entries.items() if not k.startswith("module/bra-att-veta/")}
-    arabic = replace(arabic, entries=entries, complete=tuple(m for m in arabic.complete if m != "bra-att-veta"))
-    return {**programs, "tobakshjalpen": replace(program, translations={**program.translations, "ar": arabic})}
-
-
-@pytest.mark.app_config(PROGRAMS=without_arabic_bra_att_veta)
+@pytest.mark.app_config(PROGRAMS=without_translation("ar", "bra-att-veta"))
 def test_swedish_texts_on_an_arabic_page_are_marked_and_titles_are_isolated(client, start, patient_login):
     enrollment = start("tobakshjalpen")
     patient_login()
