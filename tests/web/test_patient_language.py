@@ -221,3 +221,14 @@ def test_the_autosave_message_is_in_the_patients_language(client, english):
     response = client.post(step(english, "steg-1", "motivation") + "/formular/skal",
                            data={"stegvis-atgard": "spara", "viktigt": "8"}, headers={"X-Stegvis-Autosave": "1"})
     assert response.get_json() == {"saved": True, "message": "The draft was saved 2026-03-02 09:00.", "errors": {}}
+
+
+def test_a_scored_form_shows_its_band_in_english(client, english, db):
+    from web.services.patient import answers
+
+    answers.submit_form(english, english.patient, "ftnd", {
+        "forsta_cigaretten": "inom-5-min", "svart_avsta": True, "svarast_att_avsta": "forsta-pa-morgonen",
+        "cigaretter_per_dag": "31-eller-fler", "mer_pa_morgonen": True, "roker_nar_sjuk": True},
+        now=english.started_at, module_id="steg-1")
+    page = html_text(client.get(step(english, "steg-1", "tobaksvanor")))
+    assert "<strong>10</strong> – Very high dependence</p>" in page and "Mycket högt beroende" not in page
