@@ -18,6 +18,7 @@ for pkg in "$@"; do
     postgresql) have pg_ctlcluster || need_apt+=(postgresql) ;;
     node) have node && have npm || need_apt+=(nodejs npm) ;;
     libreoffice) have soffice || need_apt+=(libreoffice-calc-nogui) ;;
+    java) have java || need_apt+=(default-jre-headless) ;;
   esac
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

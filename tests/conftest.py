@@ -24,6 +24,7 @@ pytest_plugins = [
     "notify_support",  # smtp, sms: real SMTP server and SMS gateway on loopback
     "patient_support",  # test_program, start, patient_login, as_clinician, membership_of
     "patient_e2e_support",  # phone, axe: browser pages at 360 px and axe-core
+    "html_validator",  # html_pages: the W3C Nu Html Checker, run once per session
 ]
 
 

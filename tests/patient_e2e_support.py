@@ -2,7 +2,8 @@
 
 tests/e2e/conftest.py serves the app (`live_server`, CSRF on) and launches Debian's headless Chromium
 (pytest-playwright's `browser`). Here: pages in a 360 px wide context (the narrow phone the layout
-targets, fixture `phone`), axe-core (fixture `axe`), and login helpers. These browser tests run on
+targets, fixture `phone`), axe-core (fixture `axe`, which also saves each page for the HTML checker of
+tests/html_validator.py), and login helpers. These browser tests run on
 SQLite only (`pytest.mark.sqlite_only`); the database behaviour itself is tested on both backends
 in tests/web.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
 
 PHONE = {"width": 360, "height": 780}
 PASSWORD = "demo1234"
@@ -32,10 +34,29 @@ def phone(browser, live_server):
         context.close()
 
 
+class CheckedAxe:
+    """axe-core that also hands every page it checks to the W3C Nu Html Checker (tests/html_validator.py)."""
+
+    def __init__(self, html_pages):
+        self.axe = Axe()
+        self.html_pages = html_pages
+
+    def run(self, page):
+        """Save the page for the HTML checker, then run axe-core in it."""
+        self.html_pages.add_page(page)
+        return self.axe.run(page)
+
+
 @pytest.fixture(scope="session")
-def axe():
-    """axe-core, injected into a page to check it."""
-    return Axe()
+def axe(html_pages):
+    """axe-core, injected into a page to check it; every page it checks is also HTML-validated."""
+    return CheckedAxe(html_pages)
+
+
+def axe_violations(axe, page) -> list[str]:
+    """axe-core's violations on the page, one line each (rule, help, count and the first element)."""
+    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['html'][:120]})"
+            for v in axe.run(page).response["violations"]]
 
 
 def assert_accessible(axe, page) -> None:
@@ -60,6 +81,14 @@ def patient_logs_in(page, personnummer: str = "19610831-2460", password: str = P
     page.get_by_label("Lösenord").fill(password)
     page.get_by_role("button", name="Logga in").click()
     page.wait_for_url("**/stod-och-behandling/**")
+
+
+def choose_language(page, name: str, saved: str) -> None:
+    """Choose a language in Inställningar (by its own name) and wait for the confirmation in it."""
+    page.get_by_role("link", name="Inställningar").click()
+    page.get_by_label("Språk").select_option(label=name)
+    page.get_by_role("button", name="Spara").click()
+    expect(page.get_by_text(saved)).to_be_visible()
 
 
 def staff_logs_in(page, username: str, password: str = STAFF_PASSWORD) -> None:

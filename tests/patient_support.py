@@ -131,3 +131,40 @@ def token_of(html: str, form_id: str = "alla") -> str:
     """The one-time submission token rendered into a form."""
     section = html[html.index(f'id="formular-{form_id}"'):]
     return re.search(r'name="stegvis-token" value="([0-9a-f]+)"', section).group(1)
+
+
+def open_activity_plan(enrollment, clinician, now, name: str, scale: str, registration: str, invitation: str):
+    """An active plan (a scale, a registration, an invitation) with an occasion open on Monday 2 March 2026 08:00,
+    skippable and with comments, made through the clinician's services."""
+    from datetime import date
+
+    from web.services.clinician import activity
+
+    membership = clinician.memberships[0]
+    plan = activity.save_content(enrollment, None, name=name, user=clinician, now=now, elements=[
+        {"kind": "scale", "text": scale, "min": 1, "max": 5},
+        {"kind": "registration", "text": registration}, {"kind": "invitation", "text": invitation}])
+    activity.save_schedule(plan, start=date(2026, 3, 2), times=[{"time": "08:00", "weekdays": ["mon"]}], until=None,
+                           every_weeks=1, now=now)
+    activity.save_settings(plan, fill_days_after=2, flag_missed=False, may_skip=True, allow_comments=True,
+                           active=True, user=clinician, membership=membership, now=now)
+    return plan
+
+
+def without_translation(language: str, module_id: str):
+    """PROGRAMS for `pytest.mark.app_config`: the installed programs, Tobakshjälpen's `language` lacking every text
+    of one module (so a test of the Swedish fallback holds whatever content/ translates)."""
+
+    def programs(request) -> dict:
+        from dataclasses import replace
+
+        installed = request.getfixturevalue("programs")
+        program = installed["tobakshjalpen"]
+        translation = program.translations[language]
+        entries = {k: v for k, v in translation.entries.items() if not k.startswith(f"module/{module_id}/")}
+        translation = replace(translation, entries=entries,
+                              complete=tuple(m for m in translation.complete if m != module_id))
+        return {**installed, "tobakshjalpen": replace(program, translations={**program.translations,
+                                                                              language: translation})}
+
+    return programs

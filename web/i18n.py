@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel
 from flask_login import current_user
 
@@ -22,14 +22,23 @@ TRANSLATIONS_DIR = str(Path(__file__).parent / "translations")
 babel = Babel()
 
 
+#: the query parameter of the patient login page's language links
+LANGUAGE_PARAMETER = "sprak"
+
+
 def page_language() -> str:
-    """The language of the current page: the logged-in patient's, else Swedish."""
+    """The language of the current page: the logged-in patient's; on the patient pages before login the one
+    chosen on the login page (?sprak=) or kept from the patient's last logout; else Swedish."""
+    if not has_request_context():
+        return DEFAULT_LANGUAGE
     if getattr(current_user, "kind", None) == "patient" and current_user.is_authenticated:
         # patient_required keeps it in g before any commit expires the patient row (no extra query)
         language = g.get("language") or getattr(current_user, "language", None)
-        if language in LANGUAGES:
-            return language
-    return DEFAULT_LANGUAGE
+    elif not current_user.is_authenticated and request.blueprint == "patient":
+        language = request.args.get(LANGUAGE_PARAMETER) or session.get("language")
+    else:
+        language = None
+    return language if language in LANGUAGES else DEFAULT_LANGUAGE
 
 
 def text_direction(language: str) -> str:
@@ -46,7 +55,8 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def language_globals():
         language = page_language()
-        return {"page_lang": language, "page_dir": text_direction(language)}
+        return {"page_lang": language, "page_dir": text_direction(language), "text_direction": text_direction,
+                "languages": LANGUAGES, "language_parameter": LANGUAGE_PARAMETER}
 
 
 def N_(text: str) -> str:
@@ -56,7 +66,7 @@ def N_(text: str) -> str:
 
 #: labels the templates translate with `_(LABELS[key])`, listed for pybabel (web.ui.templating owns them)
 MARKED_LABELS = (N_("Färdig"), N_("Påbörjad"), N_("Ej påbörjad"), N_("Pågående"), N_("Vidmakthåll"),
-                 N_("Avslutat"))
+                 N_("Avslutat"), N_("Personnummer och lösenord"), N_("E-legitimation"))
 
 #: fixed answer and form messages of engine.forms and web.services.patient.forms, translated where shown
 #: (tests/web/test_patient_language.py checks this list against their constants)
@@ -66,4 +76,34 @@ MARKED_MESSAGES = (
     N_("Ange bara ett svar."), N_("Ange en text."), N_("Svaret får vara högst 5000 tecken."),
     N_("Svaren kunde inte skickas in. Rätta det som är markerat."),
     N_("Utkastet är sparat, men några svar kunde inte läsas. Rätta det som är markerat."),
+)
+
+#: the services' messages a patient can meet (messages, activities, passwords, Inställningar), translated
+#: where shown; the ones with a number carry today's limit (tests/web/test_patient_pages_language.py checks them)
+MARKED_SERVICE_MESSAGES = (
+    N_("Meddelandet skickades inte."), N_("Ange ett ämne."), N_("Ämnet får vara högst 200 tecken."),
+    N_("Skriv ett meddelande."), N_("Meddelandet får vara högst 10000 tecken."),
+    N_("Välj ett tillfälle att fylla i."), N_("Aktiviteten kunde inte sparas. Rätta det som är markerat."),
+    N_("Skriv högst 2000 tecken."),
+    N_("Lösenordet byttes inte."), N_("Nuvarande lösenord stämmer inte."), N_("Lösenorden är inte lika."),
+    N_("Lösenordet måste ha minst 12 tecken."), N_("Lösenordet får ha högst 200 tecken."),
+    N_("Lösenordet är för vanligt eller för enkelt. Välj ett längre lösenord, gärna flera ord."),
+    N_("Lösenordet får inte innehålla ditt användarnamn eller personnummer."),
+    N_("Lösenordet kunde inte sparas."), N_("Länken är ogiltig eller för gammal. Be din behandlare om en ny."),
+    N_("Inställningarna kunde inte sparas."), N_("Ange ett mobilnummer för att få sms-aviseringar."),
+    N_("Ange en e-postadress för att få e-postaviseringar."), N_("Välj ett av språken i listan."),
+    N_("Ange en giltig e-postadress, till exempel namn@exempel.se."),
+    N_("Ange ett svenskt mobilnummer, till exempel 070-123 45 67."), N_("Du är utloggad."),
+)
+
+#: the error pages' titles and texts (web/__init__.py, web/ops), which a patient may meet
+MARKED_ERROR_PAGES = (
+    N_("Felaktig begäran"), N_("Begäran kunde inte tolkas. Ladda om sidan och försök igen."),
+    N_("Åtkomst nekad"), N_("Du har inte behörighet till den här sidan."),
+    N_("Sidan finns inte"), N_("Sidan du söker finns inte, eller så har du inte tillgång till den."),
+    N_("För mycket data"), N_("Det du skickade var för stort. Korta texten och försök igen."),
+    N_("För många försök"), N_("Vänta en stund och försök igen."),
+    N_("Något gick fel"),
+    N_("Något gick fel hos oss. Försök igen om en stund. Kontakta supporten och uppge felkoden om felet kvarstår."),
+    N_("Ett oväntat fel inträffade. Försök igen om en stund. Om felet kvarstår, ange felkoden."),
 )

@@ -1,8 +1,8 @@
 """axe-core finds no WCAG violations on any clinician page (filled with the demo's data)."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from commands.operators import demo_data as demo
+from patient_e2e_support import axe_violations
 from web.models import Enrollment, FormResponse, Patient
 from web.services.clinician import activity
 from web.services.patient import answers
@@ -11,13 +11,7 @@ from web.services.patient import answers
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
 
-def _violations(page) -> list[str]:
-    result = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['html'][:120]})"
-            for v in result.response["violations"]]
-
-
-def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, clock):
+def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, clock, axe):
     demo.seed(app, clock())
     jane = db.session.execute(db.select(Enrollment).join(Patient).where(
         Patient.personnummer == demo.JANE)).scalar_one()
@@ -90,7 +84,7 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
             response = page.goto(f"{live_server}{step}")
             assert response.status == 200, step
         checked += 1
-        found = _violations(page)
+        found = axe_violations(axe, page)
         if found:
             problems[step] = found
     assert checked == len([p for p in pages if p not in ("LOGIN admin", "CHOOSE")])

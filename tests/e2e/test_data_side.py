@@ -1,10 +1,10 @@
 """The data side in a real browser: XLSX export, Gallra invånare with its receipt, Statistik filtered; axe."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 import data_support
+from patient_e2e_support import axe_violations
 from stegvis_testing import PASSWORD
 from web.models import Patient
 
@@ -71,20 +71,14 @@ def test_a_clinician_filters_the_statistics_by_lan_and_program(live_server, page
     expect(page.get_by_role("img", name="Översikt per månad: Region Örebro län: Startade (diagram, samma siffror som i tabellen nedan)")).to_be_visible()
 
 
-def _violations(page) -> list[str]:
-    result = Axe().run(page)
-    return [f"{v['id']}: {v['help']} ({len(v['nodes'])}× e.g. {v['nodes'][0]['html'][:120]})"
-            for v in result.response["violations"]]
-
-
 @pytest.mark.parametrize("backend", ["sqlite"])
-def test_the_data_side_pages_have_no_axe_violations(live_server, page, data, make_staff, backend):
+def test_the_data_side_pages_have_no_axe_violations(live_server, page, data, make_staff, backend, axe):
     make_staff("alla", roles="behandlare dataadmin behorighetsadmin", unit=data["units"][0])
     _login(page, live_server, "alla")
     problems = {}
     for path in ("/statistik?fran=2025-01", "/export"):
         page.goto(f"{live_server}{path}")
-        found = _violations(page)
+        found = axe_violations(axe, page)
         if found:
             problems[path] = found
     # the pages a POST shows: an identified export without a purpose, a Gallring search

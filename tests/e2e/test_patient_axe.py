@@ -1,9 +1,8 @@
 """axe-core finds no violations on any patient or author page, at 360 px, without sideways scrolling."""
-from datetime import date
-
 import pytest
 
 from patient_e2e_support import PASSWORD, assert_accessible, assert_fits_the_screen, patient_logs_in, staff_logs_in
+from patient_support import open_activity_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -22,7 +21,6 @@ def jane(app, make_moment, clinician, clock):
     from web.content.audio import EspeakBackend, render_text
     from web.extensions import db
     from web.content.programs import get_program
-    from web.services.clinician import activity
     from web.services.core import messages
     from web.services.clinician import moments
     from web.services.core.accounts import set_password
@@ -40,13 +38,8 @@ def jane(app, make_moment, clinician, clock):
     messages.send_as_clinician(enrollment, body="Hej Jane! Välkommen.", user=clinician, membership=membership,
                                now=clock(), subject="Välkommen")
     moments.start_battery(enrollment, "uppfoljning-3-manader", user=clinician, membership=membership, now=clock())
-    plan = activity.save_content(enrollment, None, name="Promenad", user=clinician, now=clock(), elements=[
-        {"kind": "scale", "text": "Hur kändes det?", "min": 1, "max": 5},
-        {"kind": "registration", "text": "Vad gjorde du?"}, {"kind": "invitation", "text": "Välkommen på träff."}])
-    activity.save_schedule(plan, start=date(2026, 3, 2), times=[{"time": "08:00", "weekdays": ["mon"]}], until=None,
-                           every_weeks=1, now=clock())
-    activity.save_settings(plan, fill_days_after=2, flag_missed=False, may_skip=True, allow_comments=True,
-                           active=True, user=clinician, membership=membership, now=clock())
+    open_activity_plan(enrollment, clinician, clock(), "Promenad", "Hur kändes det?", "Vad gjorde du?",
+                       "Välkommen på träff.")
     return enrollment
 
 

@@ -3,8 +3,9 @@ right to left in Arabic, an untranslated page in Swedish with a notice."""
 import pytest
 from playwright.sync_api import expect
 
-from patient_e2e_support import PASSWORD, assert_accessible, assert_fits_the_screen, patient_logs_in
-from patient_support import with_an_untranslated_arabic_page
+from patient_e2e_support import (PASSWORD, assert_accessible, assert_fits_the_screen, choose_language,
+                                 patient_logs_in)
+from patient_support import with_an_untranslated_arabic_page, without_translation
 
 pytestmark = [pytest.mark.e2e, pytest.mark.sqlite_only]
 
@@ -19,13 +20,6 @@ def jane(make_moment):
     set_password(enrollment.patient, PASSWORD)
     db.session.commit()
     return enrollment
-
-
-def choose_language(page, name: str, saved: str) -> None:
-    page.get_by_role("link", name="Inställningar").click()
-    page.get_by_label("Språk").select_option(label=name)
-    page.get_by_role("button", name="Spara").click()
-    expect(page.get_by_text(saved)).to_be_visible()
 
 
 def test_english_pages_are_accessible_and_in_english(jane, phone, axe):
@@ -75,5 +69,36 @@ def test_arabic_pages_are_right_to_left_accessible_and_fall_back_to_swedish_with
     article = page.locator("article.step-page")
     assert article.get_attribute("lang") == "sv"
     assert article.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert_accessible(axe, page)
+    assert_fits_the_screen(page)
+
+
+@pytest.mark.app_config(PROGRAMS=without_translation("ar", "steg-1"))
+def test_on_arabic_pages_a_swedish_title_keeps_its_number_first_and_disclosure_markers_point_left(jane, phone, axe):
+    page = phone()
+    patient_logs_in(page)
+    choose_language(page, "العربية", "تم حفظ الإعدادات.")
+    page.goto(f"/stod-och-behandling/{jane.id}/modul/steg-1/tobaksvanor")
+    title = page.locator('.breadcrumbs a[aria-current="page"] span[lang="sv"]')
+    assert (title.inner_text(), title.get_attribute("dir")) == ("1.2 Kartlägg dina tobaksvanor", "ltr")
+    # isolated left to right: the number stays at the title's start (unmarked, right to left puts it at the end)
+    number_left, words_left = title.evaluate("""span => ["1.2", "Kartlägg"].map(s => {
+        const text = span.firstChild, range = document.createRange(), at = text.data.indexOf(s);
+        range.setStart(text, at); range.setEnd(text, at + s.length);
+        return range.getBoundingClientRect().left; })""")
+    assert number_left < words_left
+    assert_accessible(axe, page)
+
+    page.goto(f"/stod-och-behandling/{jane.id}/modul/steg-1/motivation")
+    form = page.locator("#formular-skal")
+    form.locator('input[type="checkbox"][value="pengar"]').check()  # its label is Arabic now
+    form.get_by_role("radio", name="7", exact=True).check()
+    form.get_by_role("button", name="إرسال", exact=True).click()
+    summary = page.locator("details.answers > summary")
+    expect(summary).to_have_text("إجاباتك")
+    marker = "s => getComputedStyle(s, '::before').content"
+    assert "◂" in summary.evaluate(marker)  # closed: points along the reading direction, to the left
+    summary.click()
+    assert "▾" in summary.evaluate(marker)
     assert_accessible(axe, page)
     assert_fits_the_screen(page)

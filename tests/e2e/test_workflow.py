@@ -1,9 +1,9 @@
 """Issue 13 in a real browser: Dagar kvar with "Ingen tidsgräns", the confirmation step without JavaScript,
 and axe on the new and changed pages (confirmation, Egenskaper, Hantera, Inställningar)."""
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
+from patient_e2e_support import axe_violations
 from stegvis_testing import PASSWORD
 from web.models import Enrollment
 
@@ -60,7 +60,8 @@ def test_dagar_kvar_and_avsluta_with_confirmation_without_javascript(live_server
     context.close()
 
 
-def test_new_and_changed_pages_have_no_axe_violations(live_server, page, make_staff, make_moment, other_unit, clock):
+def test_new_and_changed_pages_have_no_axe_violations(live_server, page, make_staff, make_moment, other_unit, clock,
+                                                     axe):
     admin = make_staff("ada", roles="behandlare behorighetsadmin", name="Ada Admin")
     colleague = make_staff("karin", name="Karin Kollega")
     first = make_moment(user=admin)
@@ -79,7 +80,7 @@ def test_new_and_changed_pages_have_no_axe_violations(live_server, page, make_st
     for url in urls:
         response = page.goto(f"{live_server}{url}")
         assert response.status == 200, url
-        found = [f"{v['id']}: {v['help']}" for v in Axe().run(page).response["violations"]]
+        found = axe_violations(axe, page)
         if found:
             problems[url] = found
     assert problems == {}

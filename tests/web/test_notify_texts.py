@@ -92,3 +92,19 @@ def test_the_notices_of_a_realistic_moment_carry_no_answer_message_or_name(app, 
         rendered = render_notice(notice)
         _assert_neutral(rendered.subject + "\n" + rendered.body, programs, secrets)
         _assert_neutral(json.dumps(notice.context or {}, ensure_ascii=False), programs, secrets)
+
+
+def test_a_patients_notice_is_in_the_language_they_chose_and_a_staff_notice_in_swedish(make_patient, clinician):
+    arabic = make_patient(language="ar")
+    english = make_patient(personnummer="198112289874", first_name="John", language="en")
+    mail = render_notice(Notice(channel="email", recipient_kind="patient", recipient_patient_id=arabic.id,
+                                address="jane@example.se", template="new_message", context={}))
+    assert mail.subject == "رسالة جديدة في Stegvis"
+    assert mail.body == (f"مرحبًا!\n\nلديك رسالة جديدة من المُعالِج. سجّل الدخول لقراءتها.\n\n{BASE_URL}/invanare/logga-in"
+                         "\n\nهذه رسالة تلقائية من Stegvis. لا يمكن الرد عليها.\n")
+    sms = render_notice(Notice(channel="sms", recipient_kind="patient", recipient_patient_id=english.id,
+                               address="+46701234567", template="reminder", context={}))
+    assert sms.body == f"There is something new for you to do. Log in to see what. {BASE_URL}/invanare/logga-in"
+    staff = render_notice(Notice(channel="sms", recipient_kind="staff", recipient_user_id=clinician.id,
+                                 address="+46701234568", template="flag_raised", context={}))
+    assert staff.body.startswith("Det finns en ny händelse hos en av dina invånare.")

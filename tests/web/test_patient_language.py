@@ -1,6 +1,7 @@
 """The patient's language: chosen in Inställningar, the patient pages and Tobakshjälpen's texts follow it
 (Swedish with a notice where a page is not translated), staff pages and stored answers stay Swedish."""
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from html_assert import has_element
-from patient_support import html_text, with_alla_typer, with_an_untranslated_arabic_page
+from patient_support import html_text, with_alla_typer, with_an_untranslated_arabic_page, without_translation
 
 pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
@@ -215,3 +216,70 @@ def test_the_program_home_says_which_modules_the_patients_language_covers(client
     assert client.post("/invanare/installningar", data=settings_data(language="en")).status_code == 302
     english = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
     assert "Available in English: Start. The rest is shown in Swedish." in english
+
+
+def test_the_patient_login_page_offers_each_language_and_a_staff_page_ignores_the_choice(client):
+    page = html_text(client.get("/invanare/logga-in?sprak=ar"))
+    assert '<html lang="ar" dir="rtl">' in page and "<h1>تسجيل الدخول إلى الدعم والعلاج</h1>" in page
+    assert has_element(page, "a", href="/invanare/logga-in?sprak=en", lang="en", hreflang="en")
+    assert has_element(page, "a", href="/invanare/logga-in?sprak=ar", lang="ar", **{"aria-current": "true"})
+    assert '<html lang="sv" dir="ltr">' in html_text(client.get("/logga-in?sprak=ar"))
+    assert '<html lang="sv" dir="ltr">' in html_text(client.get("/invanare/logga-in?sprak=fi"))
+
+
+def test_after_logging_out_the_login_page_stays_in_the_patients_language(client, english):
+    response = client.post("/invanare/logga-ut", follow_redirects=True)
+    page = html_text(response)
+    assert '<html lang="en" dir="ltr">' in page and "You are logged out." in page
+    assert ">Log in</button>" in page
+
+
+@pytest.mark.app_config(PROGRAMS=without_translation("ar", "bra-att-veta"))
+def test_swedish_texts_on_an_arabic_page_are_marked_and_titles_are_isolated(client, start, patient_login):
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    client.post("/invanare/installningar", data=settings_data(language="ar"))
+    home = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+    assert '><span lang="sv" dir="ltr">Bra att veta</span></a></h3>' in home  # not translated: Swedish, marked
+    assert "><bdi>المقدمة</bdi></a></h3>" in home  # translated: isolated from its neighbours
+    module = html_text(client.get(f"/stod-och-behandling/{enrollment.id}/modul/inledning/"))
+    assert re.search(r'<bdi><span class="step-number">I\.1</span> [^<]+</bdi>', module)
+    untranslated = html_text(client.get(step(enrollment, "bra-att-veta", "abstinens")))
+    assert ('<li><a href="#innehall" aria-current="page"><span lang="sv" dir="ltr">B.2 Abstinens – vad händer i '
+            'kroppen</span></a></li>') in untranslated
+
+
+def test_every_service_message_a_patient_can_meet_is_marked_with_todays_limits():
+    from web.auth.core.password_policy import problem
+    from web.contact import EMAIL_ERROR, MOBILE_ERROR
+    from web.i18n import MARKED_SERVICE_MESSAGES
+    from web.services.core import messages
+    from web.services.errors import ServiceError
+    from web.services.patient import activities
+
+    shown = {problem("kort"), problem("x" * 201), EMAIL_ERROR, MOBILE_ERROR}
+    with pytest.raises(ServiceError) as rejected:
+        messages._check("x" * (messages.MAX_BODY + 1), "x" * (messages.MAX_SUBJECT + 1), new=True)
+    shown |= {rejected.value.message, *rejected.value.fields.values()}
+    with pytest.raises(ServiceError) as rejected:
+        messages._check("", "", new=True)
+    shown |= set(rejected.value.fields.values())
+    shown.add(f"Skriv högst {activities.MAX_TEXT} tecken.")
+    assert shown <= set(MARKED_SERVICE_MESSAGES)
+
+
+def test_the_autosave_message_is_in_the_patients_language(client, english):
+    response = client.post(step(english, "steg-1", "motivation") + "/formular/skal",
+                           data={"stegvis-atgard": "spara", "viktigt": "8"}, headers={"X-Stegvis-Autosave": "1"})
+    assert response.get_json() == {"saved": True, "message": "The draft was saved 2026-03-02 09:00.", "errors": {}}
+
+
+def test_a_scored_form_shows_its_band_in_english(client, english, db):
+    from web.services.patient import answers
+
+    answers.submit_form(english, english.patient, "ftnd", {
+        "forsta_cigaretten": "inom-5-min", "svart_avsta": True, "svarast_att_avsta": "forsta-pa-morgonen",
+        "cigaretter_per_dag": "31-eller-fler", "mer_pa_morgonen": True, "roker_nar_sjuk": True},
+        now=english.started_at, module_id="steg-1")
+    page = html_text(client.get(step(english, "steg-1", "tobaksvanor")))
+    assert "<strong>10</strong> – Very high dependence</p>" in page and "Mycket högt beroende" not in page

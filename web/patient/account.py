@@ -25,18 +25,19 @@ from .blueprint import bp, patient_required
 class PatientLoginForm(FlaskForm):
     """Personnummer and password."""
 
-    personnummer = StringField("Personnummer", validators=[DataRequired("Ange ditt personnummer."), Length(max=20)],
+    personnummer = StringField(_l("Personnummer"), validators=[DataRequired(_l("Ange ditt personnummer.")),
+                                                                   Length(max=20)],
                                render_kw={"autocomplete": "username", "inputmode": "numeric"})
-    password = PasswordField("Lösenord", validators=[DataRequired("Ange ditt lösenord."), Length(max=200)],
+    password = PasswordField(_l("Lösenord"), validators=[DataRequired(_l("Ange ditt lösenord.")), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
 
 
 class ActivationForm(FlaskForm):
     """The first password, typed twice."""
 
-    password = PasswordField("Välj ett lösenord", validators=[DataRequired("Välj ett lösenord.")],
+    password = PasswordField(_l("Välj ett lösenord"), validators=[DataRequired(_l("Välj ett lösenord."))],
                              render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Skriv lösenordet igen", validators=[DataRequired("Skriv lösenordet igen.")],
+    confirm = PasswordField(_l("Skriv lösenordet igen"), validators=[DataRequired(_l("Skriv lösenordet igen."))],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -65,14 +66,14 @@ def login():
         now, ip = clock.now(), request.remote_addr or "-"
         attempt, blocked = patient_accounts.begin_login(form.personnummer.data, ip, now)
         if blocked:
-            flash("För många misslyckade inloggningar. Vänta en stund och försök igen.", "error")
+            flash(gettext("För många misslyckade inloggningar. Vänta en stund och försök igen."), "error")
             return render_template("patient/login.html", form=form, provider=provider, oidc=patient_oidc_provider()), 429
         patient = provider.authenticate(form.personnummer.data, form.password.data)
         if patient is not None:
             logins.succeed(attempt, now, patient)
         if patient is None:
             logins.fail(attempt, now)
-            flash("Fel personnummer eller lösenord.", "error")
+            flash(gettext("Fel personnummer eller lösenord."), "error")
             return render_template("patient/login.html", form=form, provider=provider, oidc=patient_oidc_provider()), 200
         session.clear()  # nothing survives from before the login (session fixation)
         login_user(patient)
@@ -92,17 +93,18 @@ def activate(token: str):
         try:
             patient_accounts.activate(token, form.password.data, form.confirm.data, now)
         except ServiceError as exc:
-            show_service_error(form, exc)
+            show_service_error(form, exc, translate=gettext)
         else:
-            flash("Ditt konto är aktiverat. Logga in med ditt personnummer och lösenordet du valde.", "success")
+            flash(gettext("Ditt konto är aktiverat. Logga in med ditt personnummer och lösenordet du valde."), "success")
             return redirect(url_for("patient.login"))
     return render_template("patient/activate.html", form=form)
 
 
 @bp.route("/invanare/logga-ut", methods=["POST"])
 def logout():
-    """Log out (POST only, so a link elsewhere cannot log the patient out)."""
-    return end_session("patient.login")
+    """Log out (POST only, so a link elsewhere cannot log the patient out); the login page keeps their language."""
+    language = getattr(current_user, "language", None) if getattr(current_user, "kind", None) == "patient" else None
+    return end_session("patient.login", language)
 
 
 @bp.route("/invanare/installningar", methods=["GET", "POST"])
@@ -118,7 +120,7 @@ def settings():
             )
             patient_language.set_language(g.patient, form.language.data)
         except ServiceError as exc:
-            show_service_error(form, exc)
+            show_service_error(form, exc, translate=gettext)
             return render_template("patient/settings.html", form=form), 422
         g.language = form.language.data
         refresh()  # the confirmation in the language just chosen

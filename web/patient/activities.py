@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import clock
 from ..services.patient import activities as patient_activities
@@ -33,13 +34,13 @@ def activity(view: MomentView, plan_id: int):
     try:
         if form.action.data == "hoppa":
             patient_activities.skip(view.enrollment, g.patient, plan_id, form.occasion.data, now=now)
-            flash("Tillfället är överhoppat.", "success")
+            flash(gettext("Tillfället är överhoppat."), "success")
         else:
             # the answers are a dynamic mapping (see forms.py): the service parses them
             patient_activities.register(view.enrollment, g.patient, plan_id, request.form, now=now)
-            flash("Aktiviteten är sparad.", "success")
+            flash(gettext("Aktiviteten är sparad."), "success")
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")  # fixed messages (web.i18n.MARKED_MESSAGES)
         key = f"{plan_id}:{form.occasion.data or ''}"
         return _render(view, errors={key: exc.fields}, posted={key: request.form}, status=422)
     return redirect(url_for("patient.activities", enrollment_id=view.enrollment.id))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext
 
 from .. import clock
 from ..services.core import messages as message_service
@@ -28,9 +29,9 @@ def _send(view: MomentView, form: MessageForm, conversation=None, subject: str |
         message = message_service.send_as_patient(view.enrollment, g.patient, body=form.body.data,
                                                   now=clock.now(), conversation=conversation, subject=subject)
     except ServiceError as exc:
-        flash(exc.message, "error")
+        flash(gettext(exc.message), "error")  # fixed messages (web.i18n.MARKED_MESSAGES)
         return None, exc
-    flash("Meddelandet är skickat." if conversation is None else "Svaret är skickat.", "success")
+    flash(gettext("Meddelandet är skickat.") if conversation is None else gettext("Svaret är skickat."), "success")
     return redirect(url_for("patient.conversation", enrollment_id=view.enrollment.id,
                             conversation_id=message.conversation_id)), None
 

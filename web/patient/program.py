@@ -130,11 +130,12 @@ def _handle_form(view: MomentView, form: Form, *, module_id: str | None, step_id
                                             module_id=module_id, step_id=step_id)
     except ServiceError as exc:
         if wants_json:
-            return jsonify(saved=False, message=exc.message, errors=exc.fields), 422
+            return jsonify(saved=False, message=gettext(exc.message), errors=exc.fields), 422
         flash(gettext(exc.message), "error")  # fixed messages are translated (web.i18n.MARKED_MESSAGES)
         return rerender(raw=request.form, errors=exc.fields, status=422)
     if wants_json:
-        return jsonify(saved=True, message=f"Utkastet sparades {clock.format_datetime(now)}.", errors=problems)
+        return jsonify(saved=True, message=gettext("Utkastet sparades %(time)s.", time=clock.format_datetime(now)),
+                       errors=problems)
     if problems:
         flash(gettext(patient_forms.DRAFT_ERROR), "error")
         return rerender(raw=request.form, errors=problems, status=422)

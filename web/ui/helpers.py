@@ -6,6 +6,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, send_file, session, url_for
+from flask_babel import force_locale, gettext
 from flask_login import current_user, logout_user
 
 from .. import clock
@@ -14,20 +15,25 @@ from ..services.core import audit, oidc
 from ..services.errors import ServiceError
 
 
-def show_service_error(form, exc: ServiceError) -> None:
-    """Put a rejected action's field messages beside their inputs and its summary in a flash."""
+def show_service_error(form, exc: ServiceError, translate=str) -> None:
+    """Put a rejected action's field messages beside their inputs and its summary in a flash
+    (`translate`: gettext on patient pages, whose fixed messages are marked in web.i18n)."""
     for name, message in exc.fields.items():
-        getattr(form, name).errors = [message]
-    flash(exc.message, "error")
+        getattr(form, name).errors = [translate(message)]
+    flash(translate(exc.message), "error")
 
 
-def end_session(login_endpoint: str):
-    """Log out, forget the session (unit choice included) and go to the given login page."""
+def end_session(login_endpoint: str, language: str | None = None):
+    """Log out, forget the session (unit choice included) and go to the given login page; a patient's
+    `language` is kept, so their login page and its "logged out" stay in it (web.i18n.page_language)."""
     audit.logout(current_user._get_current_object() if current_user.is_authenticated else None, clock.now())
     oidc_login = session.get("oidc_logout")
     logout_user()
     session.clear()
-    flash("Du är utloggad.", "info")
+    if language:
+        session["language"] = language
+    with force_locale(language or "sv"):
+        flash(gettext("Du är utloggad."), "info")
     if isinstance(oidc_login, dict):  # logged in at an OpenID provider: end that session too
         target = oidc.logout_url(oidc_login.get("audience"), oidc_login.get("id_token"),
                                  url_for(login_endpoint, _external=True))

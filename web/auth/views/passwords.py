@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, session, url_for
+from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
@@ -15,16 +16,19 @@ from ...services.core.password_change import change_password
 from ...services.errors import ServiceError
 from ...ui.helpers import show_service_error
 
-HELP = f"Minst {MIN_LENGTH} tecken. Ett vanligt lösenord godtas inte; flera ord i följd är lätta att minnas."
+#: staff pages are Swedish (page_language), so these read the same for staff as before
+HELP = _l("Minst %(num)d tecken. Ett vanligt lösenord godtas inte; flera ord i följd är lätta att minnas.",
+          num=MIN_LENGTH)
 
 
 class PasswordForm(FlaskForm):
-    current = PasswordField("Nuvarande lösenord", validators=[DataRequired("Ange ditt nuvarande lösenord."),
-                                                              Length(max=MAX_LENGTH)],
+    current = PasswordField(_l("Nuvarande lösenord"), validators=[DataRequired(_l("Ange ditt nuvarande lösenord.")),
+                                                                  Length(max=MAX_LENGTH)],
                             render_kw={"autocomplete": "current-password"})
-    new = PasswordField("Nytt lösenord", validators=[DataRequired("Ange ett nytt lösenord."), Length(max=MAX_LENGTH)],
+    new = PasswordField(_l("Nytt lösenord"), validators=[DataRequired(_l("Ange ett nytt lösenord.")),
+                                                          Length(max=MAX_LENGTH)],
                         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField("Nytt lösenord igen", validators=[DataRequired("Skriv det nya lösenordet igen.")],
+    confirm = PasswordField(_l("Nytt lösenord igen"), validators=[DataRequired(_l("Skriv det nya lösenordet igen."))],
                             render_kw={"autocomplete": "new-password"})
 
 
@@ -42,10 +46,10 @@ def _change(form: PasswordForm, done_endpoint: str):
         change_password(current_user._get_current_object(), current=form.current.data, new=form.new.data,
                         confirm=form.confirm.data, now=clock.now(), keep_session=getattr(session, "sid", None))
     except ServiceError as exc:
-        show_service_error(form, exc)
+        show_service_error(form, exc, translate=gettext)
         return None
     session.rotate()  # a new id for the session that changed the password
-    flash("Lösenordet är bytt. Du är utloggad på alla andra enheter.", "success")
+    flash(gettext("Lösenordet är bytt. Du är utloggad på alla andra enheter."), "success")
     return redirect(url_for(done_endpoint))
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.localtime import local_date
 from engine import forms
 from engine.errors import AnswerError
+from engine.forms.scoring import band_for
 from engine.model import Band, Form
 
 from ...extensions import db
@@ -79,7 +80,9 @@ class FormView:
         """The score band of the newest submission (with its authored feedback), if any."""
         if self.last is None or not self.last.band or self.form.scoring is None:
             return None
-        return next((b for b in self.form.scoring.bands if b.label == self.last.band), None)
+        same = next((b for b in self.form.scoring.bands if b.label == self.last.band), None)
+        # the stored label is Swedish: a translated form finds its band by the stored score instead
+        return same or band_for(self.form, self.last.score)
 
 
 def new_token() -> str:

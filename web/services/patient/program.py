@@ -113,6 +113,10 @@ class MomentView:
             hold = self.holding.form(form_id)
         return hold.holds.text if hold is not None else None
 
+    def text_language(self, key: str) -> str:
+        """The language a program text (by its id path, e.g. "module/steg-1/title") is shown in."""
+        return self.language if self.translated is None or self.translated.has(key) else self.source_language
+
     def step_language(self, module_id: str, step_id: str) -> str:
         """The language a step's page text is in (its lang attribute and the voice that reads it)."""
         return self.language if self.step_translated(module_id, step_id) else self.source_language
