@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
@@ -13,6 +14,8 @@ from ...personnummer import PersonnummerError, parse
 from ..core.access import add_access_log
 
 TABS = ("mina", "alla", "avslutade")
+#: the overview's orders: by name (the manual's) or by the oldest unhandled event first
+SORTS = ("namn", "aldsta")
 #: a name filter with at most this many matching moments is sorted, not found by walking the name index
 SORT_MATCHES_UP_TO = 5000
 
@@ -38,21 +41,34 @@ class OverviewRow:
 
 @dataclass(frozen=True)
 class OverviewPage:
-    rows: list[OverviewRow]
+    rows: list
     total: int
     page: int
     pages: int
-    #: whether Föregående / Nästa lead anywhere (their links carry the first / last row's moment id)
+    #: whether Föregående / Nästa lead anywhere (their links carry the first / last row's key)
     has_previous: bool = False
     has_next: bool = False
+    #: the row attribute the keyset links carry (the moment id here; Att göra's pages carry the flag id)
+    key: ClassVar[str] = "enrollment_id"
 
     @property
     def first_id(self) -> int | None:
-        return self.rows[0].enrollment_id if self.rows else None
+        return getattr(self.rows[0], self.key) if self.rows else None
 
     @property
     def last_id(self) -> int | None:
-        return self.rows[-1].enrollment_id if self.rows else None
+        return getattr(self.rows[-1], self.key) if self.rows else None
+
+
+def page_links(*, anchored: bool, forward: bool, more: bool, page: int, pages: int) -> tuple[int, bool, bool]:
+    """(page number shown, has Föregående, has Nästa) of a keyset page; `more`: a row beyond the page was read.
+
+    Reached by a Nästa link the page is at least 2; by Föregående with nothing before it, page 1."""
+    if not anchored:
+        return page, page > 1, more
+    if forward:
+        return min(max(2, page), pages), True, more
+    return (1 if not more else max(1, min(page, pages - 1))), more, True
 
 
 def _counts(enrollment_id):
@@ -71,8 +87,16 @@ def _counts(enrollment_id):
     return flags, forms, messages
 
 
-def _where(membership: Membership, tab: str, program_id: str | None, text: str | None) -> list:
+def _has_open_flag():
+    """The moment has an unhandled event (an open flag)."""
+    return exists(select(Flag.id).where(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
+
+
+def _where(membership: Membership, tab: str, program_id: str | None, text: str | None,
+           unhandled: bool = False) -> list:
     conditions = [Enrollment.care_unit_id == membership.care_unit_id]
+    if unhandled:
+        conditions.append(_has_open_flag())
     if tab == "mina":
         conditions += [Enrollment.clinician_id == membership.user_id, Enrollment.status == "active"]
     elif tab == "alla":
@@ -147,16 +171,23 @@ def _anchor(membership: Membership, enrollment_id: int | None):
 def overview_page(membership: Membership, *, tab: str = "alla", program_id: str | None = None,
                   text: str | None = None, page: int = 1, page_size: int = 25,
                   after: int | None = None, before: int | None = None,
-                  now: datetime | None = None) -> OverviewPage:
+                  now: datetime | None = None, unhandled: bool = False, sort: str = "namn") -> OverviewPage:
     """A page of the Mina/Alla/Avslutade tab in a fixed number of queries, whatever the number of moments.
 
     `after` / `before` name the moment on the row next to the page (the previous page's last row,
     the next page's first): then the page starts right there in the name index (keyset pagination),
     so page 1 000 costs what page 1 does; `page` is then the number shown. Without them, `page` is
-    reached by counting rows (OFFSET): what a typed or bookmarked page number needs."""
+    reached by counting rows (OFFSET): what a typed or bookmarked page number needs.
+
+    `unhandled` keeps the moments with an unhandled event; `sort="aldsta"` lists those moments only,
+    the one whose oldest unhandled event waited longest first (pages by OFFSET)."""
     if tab not in TABS:
         raise ValueError(f"unknown tab {tab!r}")
-    conditions = _where(membership, tab, program_id, text)
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    if sort == "aldsta":
+        return _oldest_first_page(membership, _where(membership, tab, program_id, text, True), page, page_size)
+    conditions = _where(membership, tab, program_id, text, unhandled)
     counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
     if (text or "").strip():  # only a name filter needs the patients (the index on unit and status counts the rest)
         counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
@@ -193,22 +224,39 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     more = len(result) > page_size
     if more:  # the extra row is beyond the page: last in the forward direction, first going back
         result = result[:page_size] if forward else result[1:]
-    if anchor is None:
-        has_previous, has_next = page > 1, more
-    elif forward:
-        has_previous, has_next = True, more
-        page = min(max(2, page), pages)
-    else:
-        has_previous, has_next = more, True
-        page = 1 if not more else max(1, min(page, pages - 1))
+    page, has_previous, has_next = page_links(anchored=anchor is not None, forward=forward, more=more,
+                                              page=page, pages=pages)
     if now is not None and _full_number((text or "").replace("-", "").replace(" ", "")):
         # a search on a whole personnummer is a lookup of that person: it goes in the access log
         for patient in db.session.execute(select(Patient).join(Enrollment, Enrollment.patient_id == Patient.id)
                                           .where(*conditions).distinct()).scalars():
             add_access_log(membership, patient, "Översikt: sökning på personnummer", now)
         db.session.commit()
-    rows = [
-        OverviewRow(r[0], f"{r[2]}, {r[1]}", f"{r[3][:8]}-xxxx", r[4], r[5], r[6], r[7], r[8], r[9])
-        for r in result
-    ]
-    return OverviewPage(rows, total, page, pages, has_previous, has_next)
+    return OverviewPage(_rows(result), total, page, pages, has_previous, has_next)
+
+
+def _rows(result) -> list[OverviewRow]:
+    return [OverviewRow(r[0], f"{r[2]}, {r[1]}", f"{r[3][:8]}-xxxx", r[4], r[5], r[6], r[7], r[8], r[9])
+            for r in result]
+
+
+def _oldest_first_page(membership: Membership, conditions: list, page: int, page_size: int) -> OverviewPage:
+    """Moments with an unhandled event, the oldest such event first (set-based: one grouped scan of open flags)."""
+    oldest = (select(Flag.enrollment_id, func.min(Flag.raised_at).label("oldest"))
+              .join(Enrollment, Flag.enrollment_id == Enrollment.id)
+              .where(Flag.handled_at.is_(None), Enrollment.care_unit_id == membership.care_unit_id)
+              .group_by(Flag.enrollment_id).subquery())
+    total = db.session.execute(select(func.count()).select_from(Enrollment)
+                               .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions)).scalar_one()
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest)
+              .join(Patient, Enrollment.patient_id == Patient.id)
+              .join(oldest, oldest.c.enrollment_id == Enrollment.id).where(*conditions)
+              .order_by(oldest.c.oldest, Enrollment.id).limit(page_size).offset((page - 1) * page_size)).subquery()
+    result = db.session.execute(
+        select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
+               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id))
+        .order_by(picked.c.oldest, picked.c.id)).all()
+    return OverviewPage(_rows(result), total, page, pages, page > 1, page < pages)
