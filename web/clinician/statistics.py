@@ -1,9 +1,12 @@
 """Statistik: aggregated, suppressed figures for the unit, its region and all regions (CSV with ?format=csv)."""
 from __future__ import annotations
 
-from flask import Response, g, render_template, request
+from pathlib import Path
+
+from flask import Response, current_app, g, render_template, request
 
 from .. import clock
+from ..text import render_document
 from ..decorators import role_required
 from ..services.clinician import stat_tables
 from ..services.clinician import statistics as service
@@ -29,3 +32,17 @@ def statistics():
         regions=service.regions(), units=service.units(filters.region_id), programs=service.program_choices(),
         clinicians=service.unit_clinicians(own.id), own_unit=own, min_cell=service.MIN_CELL,
         active_tab="statistik")
+
+
+@bp.route("/statistik/definitioner")
+@role_required("behandlare", "dataadmin", "behorighetsadmin")
+def statistics_definitions():
+    """What every figure on Statistik means (docs/statistics.md, or the file STATISTICS_DEFINITIONS names)."""
+    path = Path(current_app.config["STATISTICS_DEFINITIONS"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        current_app.logger.warning("statistics definitions not readable at %s", path)
+        return render_template("clinician/statistik_definitioner.html", body=None, active_tab="statistik"), 404
+    return render_template("clinician/statistik_definitioner.html", body=render_document(text),
+                           active_tab="statistik")
