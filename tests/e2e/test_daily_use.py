@@ -88,3 +88,25 @@ def test_enter_in_a_text_field_sends_the_form(jane, phone, app):
     db.session.expire_all()
     sent = db.session.execute(db.select(FormResponse).where(FormResponse.status == "submitted")).scalar_one()
     assert sent.answers["annat_skal"] == "Jag vill springa ett maraton." and sent.answers["viktigt"] == 8
+
+
+@pytest.mark.app_config(SESSION_IDLE_MINUTES_PATIENT=15)
+def test_the_idle_warning_appears_two_minutes_before_the_logout_and_keeps_the_session(jane, phone, clock, axe):
+    page = phone()
+    page.clock.install()  # the browser's timers run on Playwright's clock: 13 minutes pass without waiting
+    patient_logs_in(page)
+    page.goto(f"/stod-och-behandling/{jane.id}/")
+    dialog = page.get_by_role("dialog", name="Du loggas snart ut")
+    expect(dialog).to_be_hidden()
+    page.clock.run_for("12:50")
+    expect(dialog).to_be_hidden()
+    clock.advance(minutes=13, seconds=5)  # the server's clock follows
+    page.clock.run_for("00:15")
+    expect(dialog).to_be_visible()
+    expect(page.locator(":focus")).to_have_text("Fortsätt vara inloggad")  # showModal focuses the button
+    assert_accessible(axe, page)
+    page.keyboard.press("Enter")
+    expect(dialog).to_be_hidden()
+    clock.advance(minutes=14)  # 27 minutes after the page was opened, 14 after the patient chose to stay
+    page.goto(f"/stod-och-behandling/{jane.id}/meddelanden/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meddelanden")

@@ -21,6 +21,10 @@
     return fetch(url, {
       method: "POST", body: data, credentials: "same-origin",
       headers: Object.assign({ "Accept": "application/json" }, headers || {})
+    }).then(function (r) {
+      // the request kept the session alive: the idle warning (idle.js) starts counting again
+      if (r.ok) { document.dispatchEvent(new CustomEvent("stegvis:server-touched")); }
+      return r;
     });
   }
 
