@@ -110,3 +110,24 @@ def test_the_idle_warning_appears_two_minutes_before_the_logout_and_keeps_the_se
     clock.advance(minutes=14)  # 27 minutes after the page was opened, 14 after the patient chose to stay
     page.goto(f"/stod-och-behandling/{jane.id}/meddelanden/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Meddelanden")
+
+
+def test_a_show_if_question_appears_at_once_without_a_request_and_is_announced(jane, phone, axe):
+    page = phone()
+    patient_logs_in(page)
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if "/synliga" in request.url else None)
+    page.goto(f"/stod-och-behandling/{jane.id}/modul/steg-1/motivation")
+    form = page.locator("#formular-skal")
+    other = form.get_by_label("Vilket annat skäl?")
+    expect(other).to_be_hidden()
+    form.get_by_label("Annat skäl", exact=True).focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")  # right after the choice: the question that appeared is the next stop
+    expect(other).to_be_focused()
+    expect(form.locator("[data-live]")).to_have_text("Ny fråga: Vilket annat skäl?")
+    assert_accessible(axe, page)
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Space")  # unticked: the question goes again
+    expect(other).to_be_hidden()
+    assert asked == []  # the browser decided; no request was made

@@ -4,7 +4,7 @@ import re
 import pytest
 
 from patient_support import form_url, html_text, step_url, token_of, valid_answers, with_alla_typer
-from html_assert import has_element
+from html_assert import elements, has_element
 
 pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
@@ -251,3 +251,19 @@ def test_forms_of_a_started_battery_are_answered_from_the_program_home(client, s
     row = db.session.execute(db.select(FormResponse)).scalar_one()
     assert (row.form_id, row.status, row.step_id, row.answers) == ("uppfoljning", "submitted", None, {"rokfri": True})
     assert "Formulär att fylla i" not in html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+
+
+def test_a_form_with_show_if_carries_its_expression_trees_for_the_browser(client, start, patient_login, test_program):
+    import html
+    import json
+
+    from engine.forms.client import client_rules
+
+    enrollment = start()
+    patient_login()
+    page = html_text(client.get(step_url(enrollment)))
+    (form,) = elements(page, "form", class_="patient-form")
+    assert json.loads(html.unescape(form["data-show-if"])) == client_rules(test_program.form("alla"))
+    assert "'" not in form["data-show-if"] and form["data-revealed"] == "Ny fråga:"
+    assert '<p class="visually-hidden" data-live aria-live="polite"></p>' in page
+    assert page.index("/static/show_if.js") < page.index("/static/patient.js")
