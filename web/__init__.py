@@ -88,7 +88,10 @@ def _init_compression(app: Flask) -> None:
     def buffer_static(response):
         if request.endpoint in ("static", "favicon") and response.status_code == 200 and response.is_streamed:
             response.direct_passthrough = False
-            response.make_sequence()  # reads the file and closes it
+            opened = response.response
+            response.make_sequence()  # reads the whole file
+            if hasattr(opened, "close"):
+                opened.close()  # now, not when the server closes the response
         return response
 
 
