@@ -135,3 +135,14 @@ def test_oldest_first_pages_by_number(client, login, clinician, unit, db, clock)
     assert "efter=" not in following and "sida=2" in following
     second = re.findall(r'<a href="/moment/(\d+)/hantera">', client.get(following).get_data(as_text=True))
     assert second == [str(i) for i in reversed(ids)][25:]
+
+
+def test_oldest_first_keeps_the_name_and_program_filters(client, login, clinician, make_moment, db, clock):
+    jane = make_moment()
+    anna = make_moment("197503121233", first_name="Anna", last_name="Andersson")
+    _flag(db, jane, "patient_inactivity", clock() - timedelta(days=9), "j1")
+    _flag(db, anna, "form_saved", clock() - timedelta(days=2), "a1")
+    login(clinician)
+    page = client.get("/oversikt/alla?sortera=aldsta&q=ander").get_data(as_text=True)
+    assert re.findall(r'<a href="/moment/(\d+)/hantera">', page) == [str(anna.id)]
+    assert "Visar 1 invånare med ohanterade händelser som matchar filtret" in page

@@ -186,7 +186,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
     if sort == "aldsta":
-        return _oldest_first_page(membership, _where(membership, tab, program_id, text, True), page, page_size)
+        return _oldest_first_page(membership, _where(membership, tab, program_id, text), page, page_size)
     conditions = _where(membership, tab, program_id, text, unhandled)
     counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
     if (text or "").strip():  # only a name filter needs the patients (the index on unit and status counts the rest)
@@ -242,18 +242,21 @@ def _rows(result) -> list[OverviewRow]:
 
 def _oldest_first_page(membership: Membership, conditions: list, page: int, page_size: int) -> OverviewPage:
     """Moments with an unhandled event, the oldest such event first (set-based: one grouped scan of open flags)."""
+    # the join with the oldest open flag per moment is the filter too (no EXISTS needed)
     oldest = (select(Flag.enrollment_id, func.min(Flag.raised_at).label("oldest"))
               .join(Enrollment, Flag.enrollment_id == Enrollment.id)
-              .where(Flag.handled_at.is_(None), Enrollment.care_unit_id == membership.care_unit_id)
+              .join(Patient, Enrollment.patient_id == Patient.id)  # the conditions may filter by name
+              .where(Flag.handled_at.is_(None), *conditions)
               .group_by(Flag.enrollment_id).subquery())
     total = db.session.execute(select(func.count()).select_from(Enrollment)
-                               .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions)).scalar_one()
+                               .join(Patient, Enrollment.patient_id == Patient.id)
+                               .where(*conditions, _has_open_flag())).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
                      Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest)
               .join(Patient, Enrollment.patient_id == Patient.id)
-              .join(oldest, oldest.c.enrollment_id == Enrollment.id).where(*conditions)
+              .join(oldest, oldest.c.enrollment_id == Enrollment.id)
               .order_by(oldest.c.oldest, Enrollment.id).limit(page_size).offset((page - 1) * page_size)).subquery()
     result = db.session.execute(
         select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
