@@ -6,8 +6,9 @@ database seeded with `stegvis demo --moments N`):
     .venv/bin/python bench/explain_queries.py --database stegvis_bench_xxxxxxxx
 
 The queries are the ones the services send (captured while they run, with their parameters), for
-Marita's unit: Mina, Alla, Alla filtered by name, Avslutade, a deep page of Alla, and the Tidslinje
-(Hela perioden and one week) of her busiest moment. Prints each plan as Markdown code blocks.
+Marita's unit: Mina, Alla, Alla filtered by name, Avslutade, a deep page of Alla, Att göra, the
+oldest-unhandled-first order and the unhandled filter, and the Tidslinje (Hela perioden and one week)
+of her busiest moment. Prints each plan as Markdown code blocks.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ def main() -> int:
     from web.models import Enrollment, Event, Membership, User
     from web.services.clinician.overview import overview_page
     from web.services.clinician.timeline import timeline
+    from web.services.clinician.worklist import worklist_page
 
     url = make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
@@ -57,6 +59,10 @@ def main() -> int:
             (f"overview Alla, page {deep} typed (OFFSET)", lambda: overview_page(membership, tab="alla", page=deep)),
             (f"overview Alla, page {deep} by Nästa (keyset)", lambda: overview_page(
                 membership, tab="alla", page=deep, after=before_deep)),
+            ("Att göra", lambda: worklist_page(membership)),
+            ("Att göra, one event type", lambda: worklist_page(membership, flag_type="form_saved")),
+            ("overview Alla, oldest unhandled event first", lambda: overview_page(membership, tab="alla", sort="aldsta")),
+            ("overview Alla, Har ohanterade händelser", lambda: overview_page(membership, tab="alla", unhandled=True)),
             ("Tidslinje, Hela perioden", lambda: timeline(busy, categories=None, start=None, end=None)),
             ("Tidslinje, Veckovis", lambda: timeline(
                 busy, categories=None, start=datetime.now(UTC) - timedelta(days=7), end=datetime.now(UTC))),

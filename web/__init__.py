@@ -4,11 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 
 from .ops import robustness
 from .config import build_config
-from .extensions import csrf, db, login_manager, migrate
+from .extensions import compress, csrf, db, login_manager, migrate
 from .paths import MIGRATIONS_DIR
 
 
@@ -69,7 +69,29 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     init_ops(app)  # /healthz, /readyz, /metrics, request ids, 503 when the database is unreachable
     robustness.init_app(app)
+    _init_compression(app)
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     return app
+
+
+def _init_compression(app: Flask) -> None:
+    """zstd, brotli or gzip for pages, CSS, JS and JSON (Hantera: about 52 KB less).
+
+    Streamed responses (exports, audio with Range requests) go out as they are written. Static files
+    are sent as streams too, so they are read into memory first (a few KB each) and then compressed
+    like a page: flask-compress's streaming mode would leave the file open and drop gzip."""
+    app.config.setdefault("COMPRESS_STREAMS", False)
+    compress.init_app(app)
+
+    @app.after_request  # registered after flask-compress, so it runs before it
+    def buffer_static(response):
+        if request.endpoint in ("static", "favicon") and response.status_code == 200 and response.is_streamed:
+            response.direct_passthrough = False
+            opened = response.response
+            response.make_sequence()  # reads the whole file
+            if hasattr(opened, "close"):
+                opened.close()  # now, not when the server closes the response
+        return response
 
 
 def _init_login(app: Flask) -> None:

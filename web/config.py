@@ -60,6 +60,9 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
         #: test each pooled connection before use, so a restarted PostgreSQL costs no failed request
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "PROGRAMS_DIR": env.get("STEGVIS_PROGRAMS_DIR") or str(PROJECT_ROOT / "programs"),
+        #: the statistics definitions the Statistik page shows (a checkout's docs/, as PROGRAMS_DIR)
+        "STATISTICS_DEFINITIONS": env.get("STEGVIS_STATISTICS_DEFINITIONS")
+        or str(PROJECT_ROOT / "docs" / "statistics.md"),
         "DEMO": False,
         "TESTING": False,
         #: failed logins allowed per user name (and per client address) inside the window

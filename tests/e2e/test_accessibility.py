@@ -33,8 +33,9 @@ def test_every_clinician_page_has_no_axe_violations(live_server, page, app, db, 
     pages = [
         "/logga-in",
         # admin: two units, every role
-        "LOGIN admin", "/valj-vardenhet", "CHOOSE", "/oversikt/mina", "/oversikt/alla", "/oversikt/avslutade",
-        "FILTER doe", "/moment/nytt", "LOOKUP", "/min-profil", "/personal", "/anvandargrupper",
+        "LOGIN admin", "/valj-vardenhet", "CHOOSE", "/oversikt/att-gora", "/oversikt/att-gora?typ=form_saved",
+        "/oversikt/mina", "/oversikt/alla", "/oversikt/avslutade", "FILTER doe",
+        "/oversikt/alla?ohanterade=1&sortera=aldsta", "/moment/nytt", "LOOKUP", "/min-profil", "/personal", "/anvandargrupper",
         f"/personal/{marita.memberships[0].id}/hsa-id", "HSA-ID ERROR", "/installningar", "/administration",
         "ADMINISTRATION SEARCH", "/export",
         f"{m}/hantera", f"{m}/hantera?redigera=1", f"{m}/svar/{response_id}", f"{m}/meddelanden",

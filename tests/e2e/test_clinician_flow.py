@@ -22,7 +22,7 @@ def test_start_a_moment_manage_modules_welcome_text_message_and_timeline(
     page.get_by_label("Användarnamn").fill("marita.andersson")
     page.get_by_label("Lösenord").fill(PASSWORD)
     page.get_by_role("button", name="Logga in").click()
-    expect(page.get_by_role("heading", name="Mina invånare")).to_be_visible()
+    expect(page.get_by_role("heading", name="Att göra", exact=True)).to_be_visible()
 
     # Starta nytt moment for 19610831-2460
     page.get_by_role("link", name="Starta nytt moment").click()
@@ -42,6 +42,8 @@ def test_start_a_moment_manage_modules_welcome_text_message_and_timeline(
     expect(page.locator("dd", has_text="av 14")).to_have_text("1 av 14")
 
     steg2 = page.get_by_role("region", name=STEG_2)
+    expect(steg2.get_by_role("button", name="Sätt till aktuell")).to_be_hidden()  # modules not in use are folded
+    steg2.locator("summary", has_text="Sätt till aktuell, avsnitt och formulär").click()
     steg2.get_by_label("Dagar kvar").fill("14")
     steg2.get_by_role("button", name="Sätt till aktuell").click()
     expect(page.get_by_text("Modulen är satt till aktuell.")).to_be_visible()

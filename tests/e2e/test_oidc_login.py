@@ -74,7 +74,7 @@ def test_clinician_logs_in_with_oidc_and_out_through_the_provider(live_server, p
     page.get_by_role("button", name="Logga in med e-tjänstekort").click()
     expect(page.locator("#client-id")).to_have_text("stegvis")
     provider_login(page, "marita")
-    expect(page.get_by_role("heading", name="Mina invånare")).to_be_visible()
+    expect(page.get_by_role("heading", name="Att göra", exact=True)).to_be_visible()
     assert page.url.startswith(live_server)
 
     [row] = owned_sessions(db)

@@ -98,7 +98,7 @@ def test_show_if_applies_live_and_drafts_are_autosaved_with_javascript(jane, pho
     other = form.get_by_label("Vilket annat skäl?")
     expect(other).to_be_hidden()
     form.get_by_label("Annat skäl", exact=True).check()
-    expect(other).to_be_visible()  # no reload: the server answered which questions show
+    expect(other).to_be_visible()  # no reload: show_if.js evaluated the condition in the browser
     other.fill("Jag vill springa ett maraton.")
     expect(form.locator("[data-draft-status]")).to_contain_text("Utkastet sparades")
     db.session.expire_all()

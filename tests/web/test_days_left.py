@@ -70,7 +70,8 @@ def test_zero_days_left_keeps_the_limit_and_shows_that_time_is_up(client, hanter
     assert "Tiden har gått ut (0 dagar kvar)." in page
     assert elements(page, "input", id="dagar-steg-1", value="0")
     assert elements(page, "input", id="ingen-grans-steg-1", checked=False)
-    assert "0 dagar kvar" in _patient_module(app, moment)
+    patient_page = _patient_module(app, moment)  # the patient is told calmly (issue 25), not "0 dagar kvar"
+    assert "Planerad tid slut, fortsätt i din egen takt" in patient_page and "0 dagar kvar" not in patient_page
 
 
 def test_a_module_whose_days_ran_out_shows_it_and_saving_zero_changes_nothing(client, hantera, moment, db, clock):

@@ -6,6 +6,7 @@ import pytest
 
 from web.models import AccessLog, EnrollmentModule, Event
 from web.services.patient import answers as forms
+from accessible_names import button_names
 
 
 @pytest.fixture
@@ -62,14 +63,14 @@ def test_current_modules_offer_satt_till_avklarad_and_days_left(hantera):
     current = page[page.index("Aktuella moduler"):page.index('id="moduler"')]
     assert [t for t in re.findall(r'<h3 id="rubrik-[^"]+">([^<]+)</h3>', current)] == [
         "Inledning", "Bra att veta", "Steg 1 Uppvärmning och förberedelser – lägg en bra grund"]
-    assert current.count(">Sätt till avklarad</button>") == 3
+    assert current.count(">Sätt till avklarad<span class=\"visually-hidden\">: ") == 3
     assert 'id="dagar-steg-1" name="days" type="number" min="0" max="3650" inputmode="numeric" value="7"' in current
 
 
 def test_upcoming_modules_offer_satt_till_aktuell_with_their_default_days(hantera):
     page = hantera()
     steg2 = _section(page, "Steg 2 Uppstart och stoppfasen – var nyfiken och aktiv")
-    assert ">Sätt till aktuell</button>" in steg2 and 'value="14"' in steg2
+    assert ">Sätt till aktuell<span class=\"visually-hidden\">: Steg 2 " in steg2 and 'value="14"' in steg2
     assert "Invånarstatus: Dold" in steg2
     assert 'value="42"' in _section(page, "Steg 3 Håll i och håll ut – bygg vidare på säkerheten")
 
@@ -250,3 +251,35 @@ def test_one_statement_gives_the_same_handover_choices_and_unhandled_items(
     assert len(statements) == 1
     assert [f.id for f in flags] == [f.id for f in open_flags(moment)] and [f.text for f in flags] == ["b", "a"]
     assert unread == unread_for_clinician(moment) == 2
+
+
+def test_no_two_buttons_on_hantera_share_an_accessible_name(hantera, moment, clock):
+    forms.view_step(moment, moment.patient, "steg-1", "motivation", now=clock())
+    forms.submit_form(moment, moment.patient, "skal", {"skal": ["halsa"], "viktigt": 7}, now=clock(),
+                      module_id="steg-1")
+    names = [name for _, name in button_names(hantera())]
+    assert len(names) > 40  # every module's buttons and disclosures were read
+    assert "Spara invånarstatus: Steg 2 Uppstart och stoppfasen – var nyfiken och aktiv" in names
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    assert repeated == []
+
+
+def test_an_ended_moments_hantera_has_no_two_buttons_of_the_same_name(hantera, moment, clinician, clock):
+    from web.services.clinician import moments
+    moments.end_and_maintain(moment, "genomford", (clock() + timedelta(days=30)).date(), user=clinician,
+                             membership=clinician.memberships[0], now=clock())
+    names = [name for _, name in button_names(hantera())]
+    assert "Spara vidmakthåll" in names and [n for n in names if names.count(n) > 1] == []
+
+
+def test_modules_not_in_use_are_folded_and_keep_their_actions(hantera):
+    page = hantera()
+    others = page[page.index('id="moduler"'):]
+    steg2 = others[others.index('id="modul-steg-2"'):]
+    steg2 = steg2[:steg2.index("</li>")]
+    assert '<details class="module-fold">' in steg2 and "<details class=\"module-fold\" open" not in page
+    fold = steg2[steg2.index('<details class="module-fold">'):]
+    assert 'action="/moment/' in fold and "Sätt till aktuell" in fold and "Spara invånarstatus" in fold
+    # the current modules are not folded: their actions are at hand
+    current = page[page.index("Aktuella moduler"):page.index('id="moduler"')]
+    assert "module-fold" not in current

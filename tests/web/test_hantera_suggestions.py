@@ -62,7 +62,7 @@ def test_pregnancy_and_surgery_suggest_their_modules_with_the_reason_and_a_butto
     assert f'action="/moment/{hantera.moment.id}/modul/aktuell"' in gravid
     assert re.search(r'name="module" value="graviditet"', gravid)
     assert re.search(r'name="days" value="7"', gravid)
-    assert ">Sätt till aktuell</button>" in gravid
+    assert re.search(r'>Sätt till aktuell<span class="visually-hidden">: [^<]+ \(förslag\)</span></button>', gravid)
     # a suggestion is never an activation
     assert _state(db, hantera.moment, "graviditet") == "upcoming"
     assert _state(db, hantera.moment, "operation") == "upcoming"

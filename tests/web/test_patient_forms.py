@@ -4,7 +4,7 @@ import re
 import pytest
 
 from patient_support import form_url, html_text, step_url, token_of, valid_answers, with_alla_typer
-from html_assert import has_element
+from html_assert import elements, has_element
 
 pytestmark = pytest.mark.app_config(PROGRAMS=with_alla_typer)
 
@@ -27,7 +27,31 @@ def test_every_question_type_is_rendered_with_a_label(client, start, patient_log
     assert page.count('name="skala" value=') == 11 and "0 = Inte alls, 10 = Mycket" in page
     assert 'name="janej" value="yes"> Ja' in page and 'name="janej" value="no"> Nej' in page
     assert 'type="date"' in _question_block(page, "datum") and 'type="time"' in _question_block(page, "tid")
-    assert "<legend>Vilken årstid tycker du bäst om? <span class=\"required\">(måste besvaras)</span></legend>" in page
+    # the optional questions carry the mark, the required ones (most of them) do not
+    assert "<legend>Vilken årstid tycker du bäst om?</legend>" in page
+    assert '<label for="f-alla-lang">Berätta om dig själv. <span class="optional">(frivillig)</span></label>' in page
+    assert "(frivillig)" not in _question_block(page, "kort") and "måste besvaras" not in page
+    assert "Frågor märkta (frivillig) behöver du inte besvara." in page
+
+
+def test_skicka_in_is_the_first_submit_button_so_enter_sends(client, start, patient_login):
+    enrollment = start()
+    patient_login()
+    page = html_text(client.get(step_url(enrollment)))
+    form = page[page.index('class="patient-form"'):]
+    form = form[:form.index("</form>")]
+    buttons = re.findall(r'<button type="submit" name="stegvis-atgard" value="(\w+)" class="([^"]+)">([^<]+)</button>', form)
+    assert buttons == [("skicka", "button primary", "Skicka in"), ("spara", "button secondary", "Spara utkast")]
+
+
+def test_a_step_with_several_forms_numbers_them(client, start, patient_login):
+    enrollment = start("tobakshjalpen")
+    patient_login()
+    page = html_text(client.get(step_url(enrollment, "steg-1", "tobaksvanor")))
+    positions = re.findall(r'<span class="form-position">Formulär (\d) av (\d)<span class="visually-hidden">:</span></span>', page)
+    assert positions == [("1", "3"), ("2", "3"), ("3", "3")]
+    single = html_text(client.get(step_url(enrollment, "steg-1", "motivation")))
+    assert 'class="form-position"' not in single and 'id="formular-skal-titel">' in single
 
 
 def test_show_if_hides_a_question_until_its_condition_holds(client, start, patient_login):
@@ -227,3 +251,19 @@ def test_forms_of_a_started_battery_are_answered_from_the_program_home(client, s
     row = db.session.execute(db.select(FormResponse)).scalar_one()
     assert (row.form_id, row.status, row.step_id, row.answers) == ("uppfoljning", "submitted", None, {"rokfri": True})
     assert "Formulär att fylla i" not in html_text(client.get(f"/stod-och-behandling/{enrollment.id}/"))
+
+
+def test_a_form_with_show_if_carries_its_expression_trees_for_the_browser(client, start, patient_login, test_program):
+    import html
+    import json
+
+    from engine.forms.client import client_rules
+
+    enrollment = start()
+    patient_login()
+    page = html_text(client.get(step_url(enrollment)))
+    (form,) = elements(page, "form", class_="patient-form")
+    assert json.loads(html.unescape(form["data-show-if"])) == client_rules(test_program.form("alla"))
+    assert "'" not in form["data-show-if"] and form["data-revealed"] == "Ny fråga:"
+    assert '<p class="visually-hidden" data-live aria-live="polite"></p>' in page
+    assert page.index("/static/show_if.js") < page.index("/static/patient.js")

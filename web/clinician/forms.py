@@ -27,6 +27,18 @@ class OverviewQuery(QueryForm):
     #: Nästa / Föregående: the moment on the row just before / after the page (keyset pagination)
     efter = WholeNumber(minimum=1)
     fore = WholeNumber(minimum=1)
+    #: "Har ohanterade händelser" and the order ("namn" or "aldsta": oldest unhandled event first)
+    ohanterade = Checkbox()
+    sortera = Text()
+
+
+class WorklistQuery(QueryForm):
+    """Att göra: the event type filter and the pages (keyset on the flag next to the page)."""
+
+    typ = Text()
+    sida = WholeNumber(minimum=1)
+    efter = WholeNumber(minimum=1)
+    fore = WholeNumber(minimum=1)
 
 
 class NewMomentForm(PostForm):

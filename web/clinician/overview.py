@@ -14,12 +14,14 @@ from ..services.clinician import unit_settings as settings_service
 from ..services.core import access
 from ..services.clinician import moments
 from ..services.clinician import overview as overview_service
+from ..services.clinician import worklist as worklist_service
 from ..services.errors import ServiceError
 from .blueprint import bp
-from .forms import NewMomentForm, OverviewQuery
+from .forms import NewMomentForm, OverviewQuery, WorklistQuery
 
 #: tab id → (label, roles that see it, endpoint); the order of the manual
 TABS = (
+    ("att-gora", "Att göra", ("behandlare",), "clinician.worklist"),
     ("mina", "Mina", ("behandlare",), "clinician.overview"),
     ("alla", "Alla", ("behandlare",), "clinician.overview"),
     ("avslutade", "Avslutade", ("behandlare",), "clinician.overview"),
@@ -91,25 +93,61 @@ def overview(tab: str):
     if request.method == "POST":
         posted = OverviewQuery(request.form)
         text, program_id = posted.q.data, posted.program.data or None
+        sort = posted.sortera.data if posted.sortera.data in overview_service.SORTS else None
         return redirect(url_for("clinician.overview", tab=tab, program=program_id,
-                                sok=_remember_search(text) if text else None))
+                                sok=_remember_search(text) if text else None,
+                                ohanterade="1" if posted.ohanterade.data else None,
+                                sortera=sort if sort != "namn" else None))
     query = OverviewQuery(request.args)
     program_id = query.program.data or None
     token = query.sok.data or None
     text = (session.get("sok") or {}).get(token, "") if token else ""
+    sort = query.sortera.data if query.sortera.data in overview_service.SORTS else "namn"
+    unhandled = bool(query.ohanterade.data)
     data = overview_service.overview_page(
         g.membership, tab=tab, program_id=program_id if program_id in all_programs() else None, text=text,
         page=query.sida.data or 1, page_size=int(current_app.config["PAGE_SIZE"]),
         after=query.efter.data, before=None if query.efter.data else query.fore.data, now=clock.now(),
+        unhandled=unhandled, sort=sort,
     )
-    link = {"tab": tab, "sok": token if text else None, "program": program_id}
+    link = {"tab": tab, "sok": token if text else None, "program": program_id, "ohanterade": "1" if unhandled else None,
+            "sortera": sort if sort != "namn" else None}
+    previous_url = next_url = None
+    # the name order pages by keyset (the row next to the page); the oldest-first order by page number
+    keyset = sort == "namn"
+    if data.has_previous:
+        previous_url = url_for("clinician.overview", **link, sida=data.page - 1, fore=data.first_id if keyset else None)
+    if data.has_next:
+        next_url = url_for("clinician.overview", **link, sida=data.page + 1, efter=data.last_id if keyset else None)
+    return render_template("clinician/overview.html", tab=tab, data=data, programs=all_programs(),
+                           program_id=program_id, text=text, previous_url=previous_url, next_url=next_url,
+                           unhandled=unhandled, sort=sort, tab_counts=_tab_counts())
+
+
+def _tab_counts() -> dict[str, int]:
+    """The number shown in the Att göra tab (on the overview's own tabs only: other pages keep their budget)."""
+    return {"att-gora": worklist_service.open_count(g.membership)}
+
+
+@bp.route("/oversikt/att-gora")
+@role_required("behandlare")
+def worklist():
+    """Att göra: every unhandled event of my moments, urgent first, then the oldest; filter by event type."""
+    query = WorklistQuery(request.args)
+    flag_type = query.typ.data if query.typ.data in worklist_service.EVENT_TYPES else None
+    data = worklist_service.worklist_page(
+        g.membership, flag_type=flag_type, page=query.sida.data or 1,
+        page_size=int(current_app.config["PAGE_SIZE"]), after=query.efter.data,
+        before=None if query.efter.data else query.fore.data)
     previous_url = next_url = None
     if data.has_previous:
-        previous_url = url_for("clinician.overview", **link, sida=data.page - 1, fore=data.first_id)
+        previous_url = url_for("clinician.worklist", typ=flag_type, sida=data.page - 1, fore=data.first_id)
     if data.has_next:
-        next_url = url_for("clinician.overview", **link, sida=data.page + 1, efter=data.last_id)
-    return render_template("clinician/overview.html", tab=tab, data=data, programs=all_programs(),
-                           program_id=program_id, text=text, previous_url=previous_url, next_url=next_url)
+        next_url = url_for("clinician.worklist", typ=flag_type, sida=data.page + 1, efter=data.last_id)
+    counts = {"att-gora": data.total} if flag_type is None else _tab_counts()
+    return render_template("clinician/worklist.html", data=data, flag_type=flag_type,
+                           event_types=worklist_service.EVENT_TYPES, age=worklist_service.age_text,
+                           now=clock.now(), previous_url=previous_url, next_url=next_url, tab_counts=counts)
 
 
 @bp.route("/moment/nytt", methods=["GET", "POST"])

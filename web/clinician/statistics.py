@@ -1,10 +1,13 @@
 """Statistik: figures in ranges of 5 for the member's own unit, its region and all regions (CSV with ?format=csv)."""
 from __future__ import annotations
 
-from flask import Response, abort, g, render_template, request
+from pathlib import Path
+
+from flask import Response, abort, current_app, g, render_template, request
 from flask_login import current_user
 
 from .. import clock
+from ..content.text import render_document
 from ..ui.decorators import role_required
 from ..services.clinician import stat_filters, stat_tables
 from ..services.clinician import statistics as service
@@ -37,3 +40,17 @@ def statistics():
         units=[u for u in stat_filters.units(filters.region_id) if u.id in own_ids],
         programs=stat_filters.program_choices(), clinicians=stat_filters.unit_clinicians(own.id), own_unit=own,
         min_cell=service.MIN_CELL, active_tab="statistik")
+
+
+@bp.route("/statistik/definitioner")
+@role_required("behandlare", "dataadmin", "behorighetsadmin")
+def statistics_definitions():
+    """What every figure on Statistik means (docs/statistics.md, or the file STATISTICS_DEFINITIONS names)."""
+    path = Path(current_app.config["STATISTICS_DEFINITIONS"])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        current_app.logger.warning("statistics definitions not readable at %s", path)
+        return render_template("clinician/statistik_definitioner.html", body=None, active_tab="statistik"), 404
+    return render_template("clinician/statistik_definitioner.html", body=render_document(text),
+                           active_tab="statistik")

@@ -19,6 +19,13 @@ def render_markdown(text: str | None) -> Markup:
     return _rendered(text or "")
 
 
+def render_document(text: str) -> Markup:
+    """A Markdown document with tables (the statistics definitions) → sanitised HTML; its own `# title` dropped."""
+    body = text.split("\n", 1)[1] if text.startswith("# ") else text
+    html = markdown.markdown(body, extensions=["tables", "sane_lists"])
+    return Markup(nh3.clean(html, tags=ALLOWED_TAGS, link_rel="noopener noreferrer"))
+
+
 @lru_cache(maxsize=4096)
 def _rendered(text: str) -> Markup:
     # keyed by the text itself: a program's step texts change only with its digest, so each is

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -64,11 +64,21 @@ class FlagSubscription(db.Model):
     user: Mapped[User] = relationship()
 
 
+#: the open flags: few beside the handled ones, so Att göra and the overview's counts read partial indexes
+OPEN_FLAG = "handled_at IS NULL"
+
+
 class Flag(db.Model):
     """A raised flag: something a clinician should act on or know; open until handled."""
 
     __tablename__ = "flag"
-    __table_args__ = (UniqueConstraint("enrollment_id", "cause_key"),)
+    __table_args__ = (UniqueConstraint("enrollment_id", "cause_key"),
+                      # Att göra's order (oldest first; keyset on raised_at, id)
+                      Index("ix_flag_open_raised", "raised_at", "id",
+                            postgresql_where=text(OPEN_FLAG), sqlite_where=text(OPEN_FLAG)),
+                      # a moment's open flags: counts, "Har ohanterade händelser", the oldest per moment
+                      Index("ix_flag_open_enrollment", "enrollment_id", "raised_at",
+                            postgresql_where=text(OPEN_FLAG), sqlite_where=text(OPEN_FLAG)))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollment.id", ondelete="CASCADE"), index=True)
     #: flag type, as in FlagSubscription.type

@@ -1,7 +1,7 @@
 """Patient login (personnummer + password), activation by one-time link, logout and Inställningar."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, session, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext, lazy_gettext as _l, refresh
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from .. import clock
+from ..auth.core.sessions import seconds_left
 from ..ui.helpers import safe_next
 from ..ui.forms import NextQuery
 from ..i18n import LANGUAGES
@@ -105,6 +106,16 @@ def logout():
     """Log out (POST only, so a link elsewhere cannot log the patient out); the login page keeps their language."""
     language = getattr(current_user, "language", None) if getattr(current_user, "kind", None) == "patient" else None
     return end_session("patient.login", language)
+
+
+@bp.post("/invanare/fortsatt-inloggad")
+@patient_required
+def keep_alive():
+    """Fortsätt vara inloggad: this request is the activity that keeps the session (JSON for the idle warning)."""
+    left = seconds_left(current_app, session)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify({"seconds_left": left})
+    return redirect(safe_next(request.form.get("next")) or url_for("patient.programs"))
 
 
 @bp.route("/invanare/installningar", methods=["GET", "POST"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 from functools import wraps
 from typing import Callable
 
-from flask import Blueprint, abort, g, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import clock
+from ..auth.core.sessions import idle_limit, seconds_left
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import AccessDenied
@@ -76,3 +77,12 @@ def patient_globals():
     if moment is None or getattr(current_user, "kind", None) != "patient":
         return {}
     return {"unread_messages": patient_service.unread_messages(moment.enrollment)}
+
+
+@bp.app_context_processor
+def idle_warning():
+    """The idle warning's timer: seconds left of this session and the whole idle limit (patients only)."""
+    if getattr(current_user, "kind", None) != "patient" or not current_user.is_authenticated:
+        return {}
+    return {"idle_seconds_left": seconds_left(current_app, session),
+            "idle_limit_seconds": int(idle_limit(current_app, "patient:").total_seconds())}

@@ -29,13 +29,20 @@ def programs():
 @moment_required()
 def home(view: MomentView):
     """A program's home: the welcome text (the moment's own if edited) and the modules the patient may see."""
+    waiting = patient_service.battery_forms(view) if not view.read_only else []
+    following = patient_service.next_step(view, waiting)
+    next_url = None
+    if following is not None and following.kind == "form":
+        next_url = url_for("patient.battery_form", enrollment_id=view.enrollment.id, form_id=following.form_id)
+    elif following is not None:
+        next_url = url_for("patient.step", enrollment_id=view.enrollment.id, module_id=following.module_id,
+                           step_id=following.step_id)
     return render_template(
         "patient/home.html", view=view,
         welcome=patient_service.welcome_text(view.enrollment, view.program),
-        welcome_audio=welcome_audio_url(view),
+        welcome_audio=welcome_audio_url(view), welcome_folded=patient_service.visited(view),
         module_url=lambda m: url_for("patient.module", enrollment_id=view.enrollment.id, module_id=m.id),
-        battery_forms=[
-            view.program.form(f) for f in patient_service.battery_forms(view)] if not view.read_only else [],
+        battery_forms=[view.program.form(f) for f in waiting], next_step=following, next_url=next_url,
     )
 
 

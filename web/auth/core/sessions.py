@@ -76,6 +76,16 @@ def idle_limit(app: Flask, owner: str | None) -> timedelta:
     return timedelta(minutes=app.config[key])
 
 
+def seconds_left(app: Flask, session) -> int:
+    """Seconds until this session ends for idleness, counting the touch the current response makes."""
+    now = clock.now()
+    last = getattr(session, "last_seen", None)
+    if last is None or (now - last).total_seconds() >= TOUCH_SECONDS:
+        last = now  # _save writes last_seen = now for this request
+    owner = getattr(session, "owner", None)
+    return max(0, int((idle_limit(app, owner) - (now - last)).total_seconds()))
+
+
 def cookie_name(app: Flask) -> str:
     return "__Host-stegvis" if app.config["SESSION_COOKIE_SECURE"] else "stegvis"
 

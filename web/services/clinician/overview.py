@@ -4,8 +4,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
@@ -13,6 +14,8 @@ from ...personnummer import PersonnummerError, parse
 from ..core.access import add_bulk_read, mask_search
 
 TABS = ("mina", "alla", "avslutade")
+#: the overview's orders: by name (the manual's) or by the oldest unhandled event first
+SORTS = ("namn", "aldsta")
 #: a name filter with at most this many matching moments is sorted, not found by walking the name index
 SORT_MATCHES_UP_TO = 5000
 
@@ -40,23 +43,36 @@ class OverviewRow:
 
 @dataclass(frozen=True)
 class OverviewPage:
-    rows: list[OverviewRow]
+    rows: list
     total: int
     page: int
     pages: int
-    #: whether Föregående / Nästa lead anywhere (their links carry the first / last row's moment id)
+    #: whether Föregående / Nästa lead anywhere (their links carry the first / last row's key)
     has_previous: bool = False
     has_next: bool = False
     #: the tab's moments with open urgent flags, shown first whatever the page (most urgent flags first)
     urgent: list[OverviewRow] = field(default_factory=list)
+    #: the row attribute the keyset links carry (the moment id here; Att göra's pages carry the flag id)
+    key: ClassVar[str] = "enrollment_id"
 
     @property
     def first_id(self) -> int | None:
-        return self.rows[0].enrollment_id if self.rows else None
+        return getattr(self.rows[0], self.key) if self.rows else None
 
     @property
     def last_id(self) -> int | None:
-        return self.rows[-1].enrollment_id if self.rows else None
+        return getattr(self.rows[-1], self.key) if self.rows else None
+
+
+def page_links(*, anchored: bool, forward: bool, more: bool, page: int, pages: int) -> tuple[int, bool, bool]:
+    """(page number shown, has Föregående, has Nästa) of a keyset page; `more`: a row beyond the page was read.
+
+    Reached by a Nästa link the page is at least 2; by Föregående with nothing before it, page 1."""
+    if not anchored:
+        return page, page > 1, more
+    if forward:
+        return min(max(2, page), pages), True, more
+    return (1 if not more else max(1, min(page, pages - 1))), more, True
 
 
 #: at most this many moments are listed under Brådskande on the overview
@@ -86,8 +102,16 @@ def _counts(enrollment_id):
     return flags, forms, messages, _urgent_open(enrollment_id)
 
 
-def _where(membership: Membership, tab: str, program_id: str | None, text: str | None) -> list:
+def _has_open_flag():
+    """The moment has an unhandled event (an open flag)."""
+    return exists(select(Flag.id).where(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
+
+
+def _where(membership: Membership, tab: str, program_id: str | None, text: str | None,
+           unhandled: bool = False) -> list:
     conditions = [Enrollment.care_unit_id == membership.care_unit_id]
+    if unhandled:
+        conditions.append(_has_open_flag())
     if tab == "mina":
         conditions += [Enrollment.clinician_id == membership.user_id, Enrollment.status == "active"]
     elif tab == "alla":
@@ -162,16 +186,24 @@ def _anchor(membership: Membership, enrollment_id: int | None):
 def overview_page(membership: Membership, *, tab: str = "alla", program_id: str | None = None,
                   text: str | None = None, page: int = 1, page_size: int = 25,
                   after: int | None = None, before: int | None = None,
-                  now: datetime | None = None) -> OverviewPage:
+                  now: datetime | None = None, unhandled: bool = False, sort: str = "namn") -> OverviewPage:
     """A page of the Mina/Alla/Avslutade tab in a fixed number of queries, whatever the number of moments.
 
     `after` / `before` name the moment on the row next to the page (the previous page's last row,
     the next page's first): then the page starts right there in the name index (keyset pagination),
     so page 1 000 costs what page 1 does; `page` is then the number shown. Without them, `page` is
-    reached by counting rows (OFFSET): what a typed or bookmarked page number needs."""
+    reached by counting rows (OFFSET): what a typed or bookmarked page number needs.
+
+    `unhandled` keeps the moments with an unhandled event; `sort="aldsta"` lists those moments only,
+    the one whose oldest unhandled event waited longest first (pages by OFFSET)."""
     if tab not in TABS:
         raise ValueError(f"unknown tab {tab!r}")
-    conditions = _where(membership, tab, program_id, text)
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    if sort == "aldsta":
+        return _oldest_first_page(membership, _where(membership, tab, program_id, text), page, page_size,
+                                  tab=tab, text=text, now=now)
+    conditions = _where(membership, tab, program_id, text, unhandled)
     counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
     if (text or "").strip():  # only a name filter needs the patients (the index on unit and status counts the rest)
         counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
@@ -213,25 +245,25 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     more = len(result) > page_size
     if more:  # the extra row is beyond the page: last in the forward direction, first going back
         result = result[:page_size] if forward else result[1:]
-    if anchor is None:
-        has_previous, has_next = page > 1, more
-    elif forward:
-        has_previous, has_next = True, more
-        page = min(max(2, page), pages)
-    else:
-        has_previous, has_next = more, True
-        page = 1 if not more else max(1, min(page, pages - 1))
-    if now is not None and (text or "").strip() and total:
-        # a search is a read of the patients it shows: a row with the (masked) text and the number of
-        # hits, and one row per patient on the page for their own access log
-        add_bulk_read(membership.user_id, membership.care_unit_id,
-                      f"Översikt ({tab.capitalize()}): sökning på \"{mask_search(text or '')}\", "
-                      f"{total} {'träff' if total == 1 else 'träffar'}",
-                      total, now, [r.patient_id for r in result])
-        db.session.commit()
+    page, has_previous, has_next = page_links(anchored=anchor is not None, forward=forward, more=more,
+                                              page=page, pages=pages)
+    _log_search(membership, tab, text, total, now, result)
     rows = [_row(r) for r in result]
     urgent = _urgent_rows(membership, tab, program_id) if urgent_total else []
     return OverviewPage(rows, total, page, pages, has_previous, has_next, urgent)
+
+
+def _log_search(membership: Membership, tab: str, text: str | None, total: int, now: datetime | None,
+                result) -> None:
+    """A search is a read of the patients it shows: a row with the (masked) text and the number of hits,
+    and one row per patient on the page for their own access log (the rows' last column: the patient id)."""
+    if now is None or not (text or "").strip() or not total:
+        return
+    add_bulk_read(membership.user_id, membership.care_unit_id,
+                  f"Översikt ({tab.capitalize()}): sökning på \"{mask_search(text or '')}\", "
+                  f"{total} {'träff' if total == 1 else 'träffar'}",
+                  total, now, [r.patient_id for r in result])
+    db.session.commit()
 
 
 def _row(r) -> OverviewRow:
@@ -250,3 +282,31 @@ def _urgent_rows(membership: Membership, tab: str, program_id: str | None) -> li
         .where(*_where(membership, tab, program_id, None), urgent > 0)
         .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED)).all()
     return [_row(r) for r in found]
+
+
+def _oldest_first_page(membership: Membership, conditions: list, page: int, page_size: int, *, tab: str,
+                       text: str | None, now: datetime | None) -> OverviewPage:
+    """Moments with an unhandled event, the oldest such event first (set-based: one grouped scan of open flags)."""
+    # the join with the oldest open flag per moment is the filter too (no EXISTS needed)
+    oldest = (select(Flag.enrollment_id, func.min(Flag.raised_at).label("oldest"))
+              .join(Enrollment, Flag.enrollment_id == Enrollment.id)
+              .join(Patient, Enrollment.patient_id == Patient.id)  # the conditions may filter by name
+              .where(Flag.handled_at.is_(None), *conditions)
+              .group_by(Flag.enrollment_id).subquery())
+    total = db.session.execute(select(func.count()).select_from(Enrollment)
+                               .join(Patient, Enrollment.patient_id == Patient.id)
+                               .where(*conditions, _has_open_flag())).scalar_one()
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest,
+                     Enrollment.patient_id)
+              .join(Patient, Enrollment.patient_id == Patient.id)
+              .join(oldest, oldest.c.enrollment_id == Enrollment.id)
+              .order_by(oldest.c.oldest, Enrollment.id).limit(page_size).offset((page - 1) * page_size)).subquery()
+    result = db.session.execute(
+        select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
+               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id), picked.c.patient_id)
+        .order_by(picked.c.oldest, picked.c.id)).all()
+    _log_search(membership, tab, text, total, now, result)
+    return OverviewPage([_row(r) for r in result], total, page, pages, page > 1, page < pages)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.localtime import local_date
 from engine import forms
 from engine.errors import AnswerError
+from engine.forms.client import client_rules
 from engine.forms.scoring import band_for
 from engine.model import Band, Form
 
@@ -66,6 +67,11 @@ class FormView:
     def can_submit(self) -> bool:
         """Inputs are shown: writable, and not yet submitted unless the form may be submitted again."""
         return self.writable and not self.held and (not self.submitted or self.form.resubmit)
+
+    @property
+    def show_if_rules(self) -> dict[str, Any] | None:
+        """The form's show_if for the browser (web/static/show_if.js); None when nothing depends on answers."""
+        return client_rules(self.form)
 
     @property
     def alert_feedback(self) -> tuple[str, ...]:

@@ -225,6 +225,37 @@ def battery_forms(view: MomentView) -> list[str]:
     return found
 
 
+@dataclass(frozen=True)
+class NextStep:
+    """Fortsätt: the one next thing to do on the program home."""
+
+    #: "form" (a form of a started mätbatteri waits) or "step" (the first step not finished)
+    kind: str
+    module_id: str | None
+    step_id: str | None
+    form_id: str | None
+    title: str
+
+
+def next_step(view: MomentView, waiting_forms: list[str]) -> NextStep | None:
+    """A waiting form first, else the first unfinished step of the current modules (program order), else None."""
+    if not view.read_only:
+        for form_id in waiting_forms:
+            form = view.program.form(form_id)
+            if form is not None:
+                return NextStep("form", None, None, form_id, form.title)
+    for mv in view.modules_in("current"):
+        for sv in mv.steps:
+            if sv.progress != "done":
+                return NextStep("step", mv.module.id, sv.step.id, None, f"{sv.step.number} {sv.step.title}")
+    return None
+
+
+def visited(view: MomentView) -> bool:
+    """The patient has been inside the program before (a step opened): the welcome text is then folded."""
+    return any(sv.progress != "not_started" for mv in view.modules for sv in mv.steps)
+
+
 def mark_conversation_read(conversation: Conversation, now: datetime) -> int:
     """The patient opened a conversation: the clinician's messages in it are read."""
     result = db.session.execute(

@@ -1,0 +1,137 @@
+"""Att göra: every unhandled event (open flag) of the clinician's moments in one list, most pressing first."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Integer, and_, cast, func, or_, select
+
+from engine.moment.flags import LABELS
+from engine.text import plural
+
+from ...extensions import db
+from ...models import Enrollment, Flag, Membership, Patient
+from .overview import OverviewPage, page_links
+
+#: the event types the list can be filtered to, in the order of "Välj flaggtyp"
+EVENT_TYPES = LABELS
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """One unhandled event: whose, what, since when."""
+
+    flag_id: int
+    enrollment_id: int
+    patient_name: str
+    flag_type: str
+    text: str
+    raised_at: datetime
+    urgent: bool
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self.flag_type, self.flag_type)
+
+
+class WorkPage(OverviewPage):
+    """A page of Att göra: `rows` are WorkItems, the keyset links carry the flag id."""
+
+    key = "flag_id"
+
+
+def _urgent_column():
+    """The flag's `urgent` column when the schema has one, else a constant false (every flag equally urgent)."""
+    column = getattr(Flag, "urgent", None)
+    return column if column is not None else db.literal(False)
+
+
+def worklist_sort_key() -> list[tuple[object, bool]]:
+    """The one order of Att göra as (column, descending) pairs: urgent first, then oldest, then id (a total order).
+
+    The keyset pagination below compares along exactly these columns, so extending the order is a
+    change here only (the last column must stay unique)."""
+    key: list[tuple[object, bool]] = []
+    if getattr(Flag, "urgent", None) is not None:
+        # as a number: a keyset comparison (<, >) on a boolean column is refused
+        key.append((cast(Flag.urgent, Integer), True))
+    key += [(Flag.raised_at, False), (Flag.id, False)]
+    return key
+
+
+def _beyond(anchor: tuple, forward: bool):
+    """Rows after (`forward`) or before `anchor` in the worklist's order: a lexicographic keyset comparison."""
+    key = worklist_sort_key()
+    condition = None
+    for (column, descending), value in reversed(list(zip(key, anchor))):
+        later = (column < value) if descending == forward else (column > value)
+        condition = later if condition is None else or_(later, and_(column == value, condition))
+    return condition
+
+
+def _conditions(membership: Membership, flag_type: str | None) -> list:
+    conditions = [Flag.handled_at.is_(None), Enrollment.care_unit_id == membership.care_unit_id,
+                  Enrollment.clinician_id == membership.user_id, Enrollment.status == "active"]
+    if flag_type:
+        conditions.append(Flag.type == flag_type)
+    return conditions
+
+
+def open_count(membership: Membership) -> int:
+    """How many unhandled events the member's moments have (the count in the tab)."""
+    return db.session.execute(
+        select(func.count()).select_from(Flag).join(Enrollment, Flag.enrollment_id == Enrollment.id)
+        .where(*_conditions(membership, None))).scalar_one()
+
+
+def worklist_page(membership: Membership, *, flag_type: str | None = None, page: int = 1, page_size: int = 25,
+                  after: int | None = None, before: int | None = None) -> WorkPage:
+    """A page of Att göra in a fixed number of queries: urgent first, then the oldest unhandled event.
+
+    `after` / `before` name the flag on the row next to the page (keyset pagination, as the overview);
+    without them `page` is reached by OFFSET."""
+    conditions = _conditions(membership, flag_type)
+    # count(*), not count(flag.id): the partial index on open flags answers it without the table
+    total = db.session.execute(
+        select(func.count()).select_from(Flag).join(Enrollment, Flag.enrollment_id == Enrollment.id)
+        .where(*conditions)).scalar_one()
+    pages = max(1, math.ceil(total / page_size))
+    page = min(max(1, page), pages)
+    key = worklist_sort_key()
+    anchor = None
+    if after is not None or before is not None:
+        anchor = db.session.execute(
+            select(*(column for column, _ in key)).join(Enrollment, Flag.enrollment_id == Enrollment.id)
+            .where(Flag.id == (after if after is not None else before), *conditions)).one_or_none()
+    forward = anchor is None or after is not None
+    order = [column.desc() if descending == forward else column for column, descending in key]
+    query = (select(Flag.id, Flag.enrollment_id, Patient.first_name, Patient.last_name, Flag.type, Flag.text,
+                    Flag.raised_at, _urgent_column())
+             .join(Enrollment, Flag.enrollment_id == Enrollment.id)
+             .join(Patient, Enrollment.patient_id == Patient.id)
+             .where(*conditions).order_by(*order).limit(page_size + 1))
+    if anchor is None:
+        query = query.offset((page - 1) * page_size)
+    else:
+        query = query.where(_beyond(tuple(anchor), forward))
+    result = db.session.execute(query).all()
+    more = len(result) > page_size
+    result = result[:page_size]
+    if not forward:
+        result.reverse()
+    page, has_previous, has_next = page_links(anchored=anchor is not None, forward=forward, more=more,
+                                              page=page, pages=pages)
+    items = [WorkItem(r[0], r[1], f"{r[3]}, {r[2]}", r[4], r[5], r[6], bool(r[7])) for r in result]
+    return WorkPage(items, total, page, pages, has_previous, has_next)
+
+
+def age_text(since: datetime, now: datetime) -> str:
+    """How long an event has waited, in the largest whole unit ("3 dagar", "5 timmar", "under en timme")."""
+    seconds = max(0, (now - since).total_seconds())
+    days, hours = int(seconds // 86400), int(seconds // 3600)
+    if days >= 1:
+        return plural(days, "dag", "dagar")
+    if hours >= 1:
+        return plural(hours, "timme", "timmar")
+    return "under en timme"
