@@ -10,11 +10,12 @@ process, settings from STEGVIS_BIND/_WORKERS/_THREADS) on a free port of 127.0.0
 (invånare) and Marita (behandlare) and lets a bounded number of client threads (http.client, keep-alive)
 request the patient pages (home, step, module, messages) and the clinician pages (overview Mina and Alla,
 Hantera, Tidslinje, Händelser, Meddelanden) in turn. After a warm-up it reads each gunicorn worker's
-VmRSS (/proc/<pid>/status of the master's children) at the start, the middle and the end, and prints
-Markdown tables: throughput and p99 per third of the run, p50/p99 per page and page group, errors
-(non-2xx/3xx answers and connection errors) and the verdict of the issue-27 target "RSS per worker flat
-(± 10 %)": every worker's middle and end RSS within 10 % of its start. The server is stopped and the
-temporary folder and database removed on exit, on Ctrl-C and on SIGTERM.
+VmRSS (/proc/<pid>/status of the master's children) at the start, the middle and the end, and its peak
+since the start (VmHWM, reset then through clear_refs), and prints Markdown tables: throughput and p99
+per third of the run, p50/p99 per page and page group, errors (non-2xx/3xx answers and connection
+errors) and the verdict of the issue-27 target "RSS per worker flat (± 10 %)": every worker's middle and
+end RSS within 10 % of its start (exit status 1 when not). The server is stopped and the temporary
+folder and database removed on exit, on Ctrl-C and on SIGTERM.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ def free_port() -> int:
 
 
 def start_server(port: int, env: dict, log_path: Path) -> subprocess.Popen:
-    """`stegvis serve` (cli.py serve) in its own process group; returns once /healthz answers."""
+    """`stegvis serve` (cli.py serve) in its own process group; returns once /healthz answers and all workers run."""
     log = open(log_path, "wb")
     proc = subprocess.Popen([sys.executable, str(ROOT / "cli.py"), "serve"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -68,7 +69,7 @@ def start_server(port: int, env: dict, log_path: Path) -> subprocess.Popen:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200 and len(workers(proc.pid)) > 0:
+            if conn.getresponse().status == 200 and len(workers(proc.pid)) >= int(env["STEGVIS_WORKERS"]):
                 conn.close()
                 return proc
             conn.close()
@@ -116,15 +117,24 @@ def workers(master: int) -> list[int]:
     return sorted(found)
 
 
-def rss_mb(pid: int) -> float | None:
-    """VmRSS of a process in MB, None when it has ended."""
+def rss_mb(pid: int, field: str = "VmRSS") -> float | None:
+    """VmRSS (or another /proc status field in kB, e.g. VmHWM: the peak) of a process in MB; None once ended."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
     return None
+
+
+def reset_peak(pid: int) -> bool:
+    """Reset a process's VmHWM to its current RSS (a fork inherits the master's peak); False if not allowed."""
+    try:
+        Path(f"/proc/{pid}/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
 
 
 def sample(master: int) -> dict[int, float]:
@@ -207,7 +217,8 @@ def latency_cells(latencies: list[float]) -> str:
                       (percentile(latencies, 0.5), percentile(latencies, 0.99), max(latencies)))
 
 
-def report(records: list, seconds: float, rss: dict[str, dict[int, float]], series: list) -> bool:
+def report(records: list, seconds: float, rss: dict[str, dict[int, float]], series: list,
+           peaks: dict[int, float]) -> bool:
     """Print the tables; returns whether every worker's RSS stayed within ±10 % of its start."""
     measured = [r for r in records if 0 <= r[1] < seconds]
     group_of = {label: "patient" for label in PATIENT} | {label: "clinician" for label in CLINICIAN}
@@ -243,8 +254,9 @@ def report(records: list, seconds: float, rss: dict[str, dict[int, float]], seri
             kinds[key] = kinds.get(key, 0) + 1
         print("\nerrors: " + "; ".join(f"{key} × {n}" for key, n in sorted(kinds.items())))
 
-    print("\n| worker pid | RSS MB before load | start (after warm-up) | middle | end | end vs start | within ±10 % |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| worker pid | RSS MB before load | start (after warm-up) | middle | end | end vs start "
+          "| peak since start (VmHWM) | within ±10 % |")
+    print("|---|---|---|---|---|---|---|---|")
     flat = True
     for pid in sorted(set(rss["before"]) | set(rss["start"]) | set(rss["end"])):
         values = [rss[moment].get(pid) for moment in ("before", "start", "middle", "end")]
@@ -258,7 +270,8 @@ def report(records: list, seconds: float, rss: dict[str, dict[int, float]], seri
             verdict = "yes" if worst <= FLAT else f"no (largest change {worst * 100:.1f} %)"
             flat = flat and worst <= FLAT
         cells = " | ".join("–" if v is None else f"{v:.1f}" for v in values)
-        print(f"| {pid} | {cells} | {change} | {verdict} |")
+        peak = f"{peaks[pid]:.1f}" if pid in peaks else "–"
+        print(f"| {pid} | {cells} | {change} | {peak} | {verdict} |")
     print(f"\nverdict: RSS per worker flat (±10 %) over the run: {'MET' if flat else 'NOT MET'}")
     if series:
         print("RSS samples (minute: MB per worker): "
@@ -337,12 +350,15 @@ def main() -> int:
         load.start(load.origin + seconds)
         series: list[tuple[float, dict[int, float]]] = []
         marks = {"start": 0.0, "middle": seconds / 2}
+        reset: set[int] = set()  # workers whose peak RSS counts from the start sample
         next_sample = 0.0
         while True:  # bounded: the clients end at origin + seconds, and so does this loop
             now = time.perf_counter() - load.origin
             for moment, at in list(marks.items()):
                 if now >= at:
                     rss[moment] = sample(proc.pid)
+                    if moment == "start":
+                        reset = {pid for pid in rss["start"] if reset_peak(pid)}
                     del marks[moment]
             if now >= next_sample and now >= 0:
                 series.append((now, sample(proc.pid)))
@@ -354,11 +370,11 @@ def main() -> int:
                                  f"{tail(folder / 'serve.log')}")
             time.sleep(0.25)
         rss["end"] = sample(proc.pid)  # before the clients wind down: still under load
+        peaks = {pid: mb for pid in rss["end"] if pid in reset and (mb := rss_mb(pid, "VmHWM")) is not None}
         if not series or seconds - series[-1][0] > 1:
             series.append((seconds, rss["end"]))
         load.join()
-        for moment in ("start", "middle"):
-            rss.setdefault(moment, {})
+        rss.setdefault("start", {}), rss.setdefault("middle", {})  # when the run was cut short
         ran = min(seconds, max(0.0, time.perf_counter() - load.origin))
         log_lines = (folder / "serve.log").read_text(errors="replace").splitlines()
         where = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
@@ -366,7 +382,7 @@ def main() -> int:
               f"threads (gthread); {args.clients} clients, {len(plan)} pages in turn; warm-up {args.warmup:.0f} s, "
               f"measured {ran / 60:.1f} min; load average before {load_before[0]:.1f} "
               f"(5 min {load_before[1]:.1f}), after {os.getloadavg()[0]:.1f}")
-        flat = report(load.records, ran, rss, series)
+        flat = report(load.records, ran, rss, series, peaks)
         problems = [line for line in log_lines if '"level": "ERROR"' in line or "Traceback" in line]
         print(f"server log: {len(log_lines)} lines, {len(problems)} errors"
               + (f"; first: {problems[0][:300]}" if problems else ""))
