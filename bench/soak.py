@@ -298,8 +298,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="Seed this (empty) database instead of a new PostgreSQL one; "
                                                "it is kept. E.g. sqlite:////tmp/soak.db")
     args = parser.parse_args()
-    if not 0 < args.minutes <= 24 * 60 or not 1 <= args.clients <= 64:
-        parser.error("--minutes must be 0–1440 and --clients 1–64")
+    if not 0 < args.minutes <= 24 * 60 or not 1 <= args.clients <= 64 or args.warmup < 0 or args.rss_every <= 0:
+        parser.error("--minutes must be 0–1440, --clients 1–64, --warmup 0 or more and --rss-every above 0")
 
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
@@ -379,7 +379,7 @@ def main() -> int:
         log_lines = (folder / "serve.log").read_text(errors="replace").splitlines()
         where = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
         print(f"\n{where}, demo + {args.moments} moments; stegvis serve: {args.workers} workers × {args.threads} "
-              f"threads (gthread); {args.clients} clients, {len(plan)} pages in turn; warm-up {args.warmup:.0f} s, "
+              f"threads ({'gthread' if args.threads > 1 else 'sync'}); {args.clients} clients, {len(plan)} pages in turn; warm-up {args.warmup:.0f} s, "
               f"measured {ran / 60:.1f} min; load average before {load_before[0]:.1f} "
               f"(5 min {load_before[1]:.1f}), after {os.getloadavg()[0]:.1f}")
         flat = report(load.records, ran, rss, series, peaks)
