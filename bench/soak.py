@@ -378,8 +378,9 @@ def main() -> int:
         ran = min(seconds, max(0.0, time.perf_counter() - load.origin))
         log_lines = (folder / "serve.log").read_text(errors="replace").splitlines()
         where = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
+        kind = "gthread" if args.threads > 1 else "sync"
         print(f"\n{where}, demo + {args.moments} moments; stegvis serve: {args.workers} workers × {args.threads} "
-              f"threads ({'gthread' if args.threads > 1 else 'sync'}); {args.clients} clients, {len(plan)} pages in turn; warm-up {args.warmup:.0f} s, "
+              f"threads ({kind}); {args.clients} clients, {len(plan)} pages in turn; warm-up {args.warmup:.0f} s, "
               f"measured {ran / 60:.1f} min; load average before {load_before[0]:.1f} "
               f"(5 min {load_before[1]:.1f}), after {os.getloadavg()[0]:.1f}")
         flat = report(load.records, ran, rss, series, peaks)
