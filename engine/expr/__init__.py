@@ -9,7 +9,8 @@ A small hand-written tokenizer and Pratt parser (never Python `eval`). Grammar, 
     atom   := number | 'text' | "text" | true | false | null | none | [expr, ...]
             | question_id | function '(' expr, ... ')' | '(' expr ')'
 
-Functions: sum, count, len, min, max, answered, today, days_between. `today()` is the date the
+Functions: sum, count, len, min, max, answered, today, days_between, minutes_between
+(time of day to time of day, past midnight when the second is earlier: 23:30 → 06:30 is 420). `today()` is the date the
 caller passes in (`evaluate(..., today=...)`, the patient's local date; the engine never reads the
 clock); without one it is unknown (null), and validation rules that use it are skipped. Evaluation is forgiving by design: an
 unanswered question is None, a comparison involving None is False (`x == null` excepted),

@@ -116,6 +116,9 @@ class _Evaluator:
         if func == "days_between":
             first, second = (_as_date(self.eval(arg)) for arg in node.args)
             return None if first is None or second is None else (second - first).days
+        if func == "minutes_between":
+            start, end = (_as_time(self.eval(arg)) for arg in node.args)
+            return None if start is None or end is None else minutes_between(start, end)
         if func in ("count", "len"):
             value = self.eval(node.args[0])
             if value is None:
@@ -151,6 +154,20 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     return None
+
+
+def _as_time(value: Any) -> time | None:
+    """A time answer or an 'HH:MM' literal as a time; anything else None."""
+    if isinstance(value, str):
+        return parse_time_literal(value)
+    return value if isinstance(value, time) else None
+
+
+def minutes_between(start: time, end: time) -> int:
+    """Whole minutes from one time of day to the next time the clock shows the other (0 when equal):
+    an evening time before a morning time spans midnight, so 23:30 → 06:30 is 420."""
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return minutes % (24 * 60)
 
 
 def _is_null(node: Expr) -> bool:

@@ -23,6 +23,8 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "today": (0, 0),
     #: days from the first date to the second (negative when the second is earlier)
     "days_between": (2, 2),
+    #: minutes from the first time of day to the second, wrapping past midnight (23:30 → 06:30 = 420)
+    "minutes_between": (2, 2),
 }
 #: deepest nesting the parser accepts; keeps every recursive walk far from Python's limit
 MAX_DEPTH = 50

@@ -158,13 +158,16 @@ class _Checker:
         kind = _KIND_OF_TYPE.get(q.type, "any")
         return Ty(kind, "text" if kind == "list" else "any", q)
 
-    def need_date(self, func: str, node: Expr, ty: Ty) -> None:
-        """A date answer, today() or a 'YYYY-MM-DD' text literal."""
+    def need_temporal(self, func: str, node: Expr, ty: Ty, kind: str) -> None:
+        """A date/time answer (today() is a date) or a 'YYYY-MM-DD' / 'HH:MM' text literal."""
+        date_kind = kind == "date"
         if isinstance(node, Literal) and isinstance(node.value, str):
-            if parse_date_literal(node.value) is None:
-                self.error(f"'{node.value}' is not a date; write dates as 'YYYY-MM-DD'", node.offset)
-        elif ty.kind not in ("date", "any", "null"):
-            self.error(f"{func}() needs dates, got {describe(node, ty)}", start(node))
+            if (parse_date_literal if date_kind else parse_time_literal)(node.value) is None:
+                form = "dates as 'YYYY-MM-DD'" if date_kind else "times as 'HH:MM'"
+                self.error(f"'{node.value}' is not a {kind}; write {form}", node.offset)
+        elif ty.kind not in (kind, "any", "null"):
+            wanted = "dates" if date_kind else "times of day"
+            self.error(f"{func}() needs {wanted}, got {describe(node, ty)}", start(node))
 
     def need_number(self, op: str, node: Expr, ty: Ty) -> None:
         if ty.kind not in ("number", "null", "any"):
@@ -270,7 +273,11 @@ class _Checker:
             return Ty("date")
         if func == "days_between":
             for arg in node.args:
-                self.need_date(func, arg, self.infer(arg))
+                self.need_temporal(func, arg, self.infer(arg), "date")
+            return Ty("number")
+        if func == "minutes_between":
+            for arg in node.args:
+                self.need_temporal(func, arg, self.infer(arg), "time")
             return Ty("number")
         if func in ("count", "len"):
             arg = node.args[0]

@@ -301,3 +301,17 @@ def test_the_three_month_reminder_is_due_from_the_stop_day_once_steg_5_is_open()
     due = due_reminders(program, opened, ten)
     assert [(d.reminder.id, d.at.isoformat()) for d in due] == [
         ("uppfoljning-3-manader", "2026-06-14T10:00:00+02:00")]
+
+
+def test_an_unquoted_time_answer_in_a_scenario_is_the_time_written_not_yaml_1_1_minutes(tmp_path):
+    # YAML 1.1 reads 23:30 as the sexagesimal number 1410 (and 7:05 as 425); the answer is the time written
+    somn = ROOT / "tests" / "data" / "somn.yaml"
+    path = write(tmp_path, scenario(program=somn, until="2026-03-03", actions=(
+        "  - {at: 2026-03-02T10:00, do: save_form, form: somnvanor, answers: {laggdags: 7:05}}\n"
+        "  - {at: 2026-03-02T10:05, do: submit_form, form: somnvanor,\n"
+        "     answers: {laggdags: 23:30, timmar: 7, sovmedel: false}}\n")))
+    sim = simulate_file(path)
+    submitted = next(e for e in sim.events if e.type == "form_submitted")
+    saved = next(e for e in sim.events if e.type == "form_saved")
+    assert submitted.data["answers"]["laggdags"] == "23:30"
+    assert saved.data["answers"]["laggdags"] == "07:05"
