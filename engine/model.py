@@ -85,12 +85,37 @@ class Question:
 
 @dataclass(frozen=True)
 class Band:
-    """An interpretation band of a score: min ≤ score ≤ max gives `label` (and optional feedback)."""
+    """An interpretation band of a score or computed value: min ≤ value ≤ max gives `label` (and
+    optional feedback). A band written with `from:`/`below:` is exact: `from` is included, `below`
+    is not (`max_excluded`), and a missing end is infinite; see engine.forms.scoring for the rules."""
 
     min: float
     max: float
     label: str
     feedback: str | None = None
+    #: written with from/below: contains exactly min ≤ value (< or ≤) max, no integer rule
+    exact: bool = False
+    #: the upper bound is `below:` (not included)
+    max_excluded: bool = False
+
+    def contains(self, value: float) -> bool:
+        """Whether a value lies in the band read exactly (min included, max unless `max_excluded`)."""
+        return self.min <= value and (value < self.max if self.max_excluded else value <= self.max)
+
+
+@dataclass(frozen=True)
+class Computed:
+    """A value computed from a form's answers (`computed:`), e.g. sleep efficiency: evaluated in order
+    after the answers, so a later computed value, an alert or a band may use it; rounded to `round`
+    decimals when given (what the patient reads is what the rules use) and shown with `label` and `unit`."""
+
+    id: str
+    expr: str
+    label: str
+    round: int | None = None
+    unit: str | None = None
+    bands: tuple[Band, ...] = ()
+    location: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -134,6 +159,10 @@ class FormTest:
     today: date | None = None
     #: the module ids these answers must suggest, exactly (None = not checked); see `SuggestRule`
     suggests: tuple[str, ...] | None = None
+    #: expected computed values by id (compared to two decimals)
+    computed: Mapping[str, Any] = field(default_factory=frozen_map)
+    #: answers of earlier entries (a form with entries), oldest first, one a day before `today`
+    earlier: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -165,6 +194,13 @@ class Form:
     location: Location | None = field(default=None, compare=False)
     #: answer rules that alert (patient feedback + clinician flag), in the author's order
     alerts: tuple[Alert, ...] = ()
+    #: values computed from the answers, in evaluation order
+    computed: tuple[Computed, ...] = ()
+    #: a form filled again and again (a diary): every submission is kept as an entry
+    entries: bool = False
+
+    def computed_value(self, value_id: str) -> Computed | None:
+        return next((c for c in self.computed if c.id == value_id), None)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)

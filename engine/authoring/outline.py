@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import forms
 from ..model import Form, Module, Program, Question
 from ..text import plural
 from .text_stats import lix, words
@@ -117,7 +118,11 @@ def _form_lines(form: Form) -> list[str]:
             reverse = ", ".join(numbers.get(qid, qid) for qid in scoring.reverse)
             lines.append(f"  Omvänd poängsättning: fråga {reverse}")
         for band in scoring.bands:
-            lines.append(f"    {_num(band.min)}–{_num(band.max)}: {band.label}")
+            lines.append(f"    {forms.span_sv(band)}: {band.label}")
+    for computed in form.computed:
+        unit = f" ({computed.unit})" if computed.unit else ""
+        lines.append(f"  Beräknat värde: {computed.label}{unit} = {computed.expr}")
+        lines += [f"    {forms.span_sv(band)}: {band.label}" for band in computed.bands]
     return lines
 
 

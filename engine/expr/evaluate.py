@@ -2,25 +2,38 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
-from typing import Any, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping, Sequence
 
 from .parser import parse
-from .syntax import (Binary, Call, Expr, ListLit, Literal, Name, Unary,
+from .syntax import (AGGREGATES, Binary, Call, Expr, ListLit, Literal, Name, Unary,
                      parse_date_literal, parse_time_literal)
 
 # ---------------------------------------------------------------- evaluation
 
+@dataclass(frozen=True)
+class Entry:
+    """An earlier submission of a form with entries (a diary night): its local day and its values
+    (answers and computed values by id)."""
+
+    day: date | None
+    values: Mapping[str, Any]
+
+
 def evaluate(expr_or_source: Expr | str, answers: Mapping[str, Any], *,
-             scores: Mapping[str, Any] | None = None, today: date | None = None) -> Any:
+             scores: Mapping[str, Any] | None = None, today: date | None = None,
+             history: Sequence[Entry] = ()) -> Any:
     """Evaluate against typed answers; missing answers are None and never make it raise.
 
     `scores` (question id → item score) is what a bare question id inside sum/min/max
     stands for when given, so `sum(a, b)` adds option scores rather than option ids.
     `today` is what `today()` returns (None when the caller gives no date).
+    `history` holds the form's earlier entries, oldest first, for mean_last() and the like;
+    `answers` is the newest entry (dated `today`).
     """
     node = parse(expr_or_source) if isinstance(expr_or_source, str) else expr_or_source
-    return _Evaluator(answers, scores, today).eval(node)
+    return _Evaluator(answers, scores, today, history).eval(node)
 
 
 def _is_number(v: Any) -> bool:
@@ -61,10 +74,11 @@ def truthy(v: Any) -> bool:
 
 class _Evaluator:
     def __init__(self, answers: Mapping[str, Any], scores: Mapping[str, Any] | None,
-                 today: date | None = None):
+                 today: date | None = None, history: Sequence[Entry] = ()):
         self.answers = answers
         self.scores = scores
         self.today = today
+        self.history = history
 
     def eval(self, node: Expr) -> Any:
         if isinstance(node, Literal):
@@ -116,6 +130,8 @@ class _Evaluator:
         if func == "days_between":
             first, second = (_as_date(self.eval(arg)) for arg in node.args)
             return None if first is None or second is None else (second - first).days
+        if func in AGGREGATES:
+            return self.aggregate(node)
         if func == "minutes_between":
             start, end = (_as_time(self.eval(arg)) for arg in node.args)
             return None if start is None or end is None else minutes_between(start, end)
@@ -133,6 +149,29 @@ class _Evaluator:
             return (min if func == "min" else max)(numbers) if numbers else None
         except (OverflowError, TypeError, ValueError):
             return None
+
+    def aggregate(self, node: Call) -> int | float | None:
+        """mean_last/min_last/max_last over the last N entries, mean_days over the last N days."""
+        target, count = node.args
+        n = self.eval(count)
+        if not isinstance(target, Name) or not _is_number(n) or n < 1:
+            return None
+        entries = [*self.history, Entry(self.today, self.answers)]
+        if node.func == "mean_days":
+            if self.today is None:
+                return None
+            first = self.today - timedelta(days=int(n) - 1)
+            entries = [e for e in entries if e.day is not None and first <= e.day <= self.today]
+        else:
+            entries = entries[-int(n):]
+        found: list[int | float] = [e.values[target.id] for e in entries if _is_number(e.values.get(target.id))]
+        if not found:
+            return None
+        if node.func == "min_last":
+            return min(found)
+        if node.func == "max_last":
+            return max(found)
+        return sum(found) / len(found)
 
     def numbers(self, args: tuple[Expr, ...]) -> list[int | float]:
         out: list[int | float] = []

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..errors import ExpressionError
 from ..model import CHOICE_TYPES, Question
 from .parser import parse
-from .syntax import (COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary, parse_date_literal,
+from .syntax import (AGGREGATES, COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary, parse_date_literal,
                      parse_time_literal)
 
 _KIND_OF_TYPE = {"short_text": "text", "long_text": "text", "number": "number", "scale": "number",
@@ -55,20 +55,33 @@ def did_you_mean(name: str, candidates: Sequence[str]) -> str:
 
 
 def check(source: str | Expr, questions: Sequence[Question], *, before: int | None = None,
-          scoring: bool = False, what: str = "show_if") -> list[ExpressionError]:
+          scoring: bool = False, what: str = "show_if", values: Mapping[str, str] | None = None,
+          aggregates: str | None = None) -> list[ExpressionError]:
     """Type-check an expression; returns every problem (empty list = fine), sorted by offset.
 
     `before`: only questions with a smaller index may be used (`what` names the expression
     kind in that message). `scoring`: scored questions stand for their item scores.
+    `values`: computed values usable by id, with their kind ("number", "time" …).
+    `aggregates`: None allows mean_last() and the like (a form with entries); otherwise the
+    reason they are refused.
     """
     try:
         expr = parse(source) if isinstance(source, str) else source
     except ExpressionError as exc:
         return [exc]
-    checker = _Checker(questions, before, scoring, what)
+    checker = _Checker(questions, before, scoring, what, values or {}, aggregates)
     checker.infer(expr)
     unique = {(e.offset, e.message): e for e in checker.errors}
     return [unique[k] for k in sorted(unique)]
+
+
+def result_kind(source: str, questions: Sequence[Question], values: Mapping[str, str] | None = None) -> str:
+    """The kind of value an expression gives ("number", "time", "bool" …; "any" when unknown)."""
+    try:
+        expr = parse(source)
+    except ExpressionError:
+        return "any"
+    return _Checker(questions, None, False, "", values or {}, None).infer(expr).kind
 
 
 def start(node: Expr) -> int:
@@ -103,7 +116,10 @@ def _options(q: Question) -> str:
 
 
 class _Checker:
-    def __init__(self, questions: Sequence[Question], before: int | None, scoring: bool, what: str):
+    def __init__(self, questions: Sequence[Question], before: int | None, scoring: bool, what: str,
+                 values: Mapping[str, str], aggregates: str | None):
+        self.values = values
+        self.aggregates = aggregates
         self.questions = {q.id: q for q in questions}
         self.index = {q.id: i for i, q in enumerate(questions)}
         self.before = before
@@ -144,9 +160,12 @@ class _Checker:
 
     def name(self, node: Name) -> Ty:
         q = self.questions.get(node.id)
+        if q is None and node.id in self.values:
+            return Ty(self.values[node.id])
         if q is None:
-            self.error(f"unknown question '{node.id}'{did_you_mean(node.id, list(self.questions))}",
-                       node.offset)
+            what = "question or computed value" if self.values else "question"
+            known = list(self.questions) + list(self.values)
+            self.error(f"unknown {what} '{node.id}'{did_you_mean(node.id, known)}", node.offset)
             return ANY
         index = self.index[node.id]
         if self.before is not None and index >= self.before:
@@ -239,6 +258,24 @@ class _Checker:
             self.error(f"'{text}' is not a time; write times as 'HH:MM'", other.offset)
         return True
 
+    def aggregate(self, node: Call) -> Ty:
+        """mean_last(value, N) and the like: a numeric value id of this form and a whole number N ≥ 1."""
+        target, count = node.args
+        if self.aggregates is not None:
+            self.error(f"{node.func}() {self.aggregates}", node.offset)
+        if not isinstance(target, Name):
+            self.error(f"{node.func}() takes a question or computed value id first", start(target))
+        else:
+            ty = self.infer(target)
+            if ty.kind not in ("number", "any"):
+                self.error(f"{node.func}() needs numbers, got {describe(target, ty)}", start(target))
+        if not (isinstance(count, Literal) and isinstance(count.value, int)
+                and not isinstance(count.value, bool) and count.value >= 1):
+            what = "entries" if node.func.endswith("_last") else "days"
+            self.error(f"{node.func}() takes the number of {what} as a whole number of at least 1, "
+                       f"e.g. {node.func}(x, 7)", start(count))
+        return Ty("number")
+
     def membership(self, node: Binary, left: Ty, right: Ty) -> None:
         if right.kind in ("any", "null"):
             return
@@ -275,6 +312,8 @@ class _Checker:
             for arg in node.args:
                 self.need_temporal(func, arg, self.infer(arg), "date")
             return Ty("number")
+        if func in AGGREGATES:
+            return self.aggregate(node)
         if func == "minutes_between":
             for arg in node.args:
                 self.need_temporal(func, arg, self.infer(arg), "time")

@@ -8,21 +8,25 @@ uppmärksamhet") is raised by engine.moment from the alert ids that `submit_form
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
-from ..expr import evaluate, truthy
+from ..expr import Entry, evaluate, truthy
 from ..model import Alert, Form, FormTest
-from .answers import _test_raw, _walk, coerce, score, validate
+from .answers import _test_raw, coerce, score, validate
+from .computed import environment, test_history
 
 __all__ = ["alerts_for", "alert_feedback", "submission_feedback", "alert_tests"]
 
 
-def alerts_for(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> tuple[Alert, ...]:
-    """The form's alerts that these (typed) answers trigger, in the author's order."""
+def alerts_for(form: Form, values: Mapping[str, Any], *, today: date | None = None,
+               history: Sequence[Entry] = ()) -> tuple[Alert, ...]:
+    """The form's alerts that these (typed) answers trigger, in the author's order; an alert sees the
+    computed values too (and, in a form with entries, the earlier entries in `history`)."""
     if not form.alerts:
         return ()
-    _, env, scores = _walk(form, values, today)
-    return tuple(a for a in form.alerts if truthy(evaluate(a.when, env, scores=scores, today=today)))
+    env, scores = environment(form, values, today=today, history=history)
+    return tuple(a for a in form.alerts
+                 if truthy(evaluate(a.when, env, scores=scores, today=today, history=history)))
 
 
 def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
@@ -31,10 +35,11 @@ def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
     return tuple(a.feedback for a in found if a is not None and a.feedback)
 
 
-def submission_feedback(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> tuple[str, ...]:
+def submission_feedback(form: Form, values: Mapping[str, Any], *, today: date | None = None,
+                        history: Sequence[Entry] = ()) -> tuple[str, ...]:
     """Every Markdown text the patient sees after submitting, in order: the triggered alerts'
     feedback first (whatever the score band says), then the score band's feedback, then the form's."""
-    texts = [a.feedback for a in alerts_for(form, values, today=today) if a.feedback]
+    texts = [a.feedback for a in alerts_for(form, values, today=today, history=history) if a.feedback]
     result = score(form, values, today=today)
     if result is not None and result.band is not None and result.band.feedback:
         texts.append(result.band.feedback)
@@ -60,9 +65,10 @@ def alert_tests(form: Form) -> list[tuple[FormTest, str]]:
                          for i in unknown]
             continue
         values, errors = coerce(form, {k: _test_raw(v) for k, v in test.answers.items()})
-        if errors or validate(form, values, today=test.today):
+        history, problems = test_history(form, test)
+        if errors or problems or validate(form, values, today=test.today):
             continue
-        got = [a.id for a in alerts_for(form, values, today=test.today)]
+        got = [a.id for a in alerts_for(form, values, today=test.today, history=history)]
         if sorted(got) != sorted(test.alerts):
             failures.append((test, f"test '{test.name}': expected alerts [{', '.join(test.alerts)}], "
                                    f"got [{', '.join(got)}]"))

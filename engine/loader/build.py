@@ -1,11 +1,12 @@
 """Build the frozen model (engine.model) from program data that passed the schema and cross checks."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import Location
 from ..expr import parse_date_literal, parse_time_literal
-from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, EndReason, Form, FormTest, Module,
+from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, Computed, EndReason, Form, FormTest, Module,
                     Option, Question, Reminder, Scoring, Step, SuggestRule, Subscale, Validation, frozen_map)
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
@@ -36,6 +37,10 @@ class ModelBuilder:
             location=self.where(path),
             alerts=tuple(Alert(a["id"], a["when"], a["title"], a.get("feedback"), self.where(path + ("alerts", i)))
                          for i, a in enumerate(raw.get("alerts", []))),
+            computed=tuple(Computed(c["id"], c["expr"], c["label"], c.get("round"), c.get("unit"),
+                                    tuple(band(b) for b in c.get("bands", [])), self.where(path + ("computed", i)))
+                           for i, c in enumerate(raw.get("computed", []))),
+            entries=raw.get("entries", False),
         )
 
     def question(self, raw: dict[str, Any], path: Path) -> Question:
@@ -64,7 +69,7 @@ class ModelBuilder:
             missing=raw.get("missing", "error"),
             subscales=tuple(Subscale(s["id"], s["title"], tuple(s["items"]), s.get("method", "sum"))
                             for s in raw.get("subscales", [])),
-            bands=tuple(Band(b["min"], b["max"], b["label"], b.get("feedback")) for b in raw.get("bands", [])),
+            bands=tuple(band(b) for b in raw.get("bands", [])),
             expression=raw.get("expression"),
         )
 
@@ -83,6 +88,10 @@ class ModelBuilder:
             alerts=tuple(raw["alerts"]) if "alerts" in raw else None,
             today=parse_date_literal(raw["today"]) if "today" in raw else None,
             suggests=tuple(raw["suggests"]) if "suggests" in raw else None,
+            computed=frozen_map(raw.get("computed", {})),
+            earlier=tuple(frozen_map({qid: self.answer(by_id.get(qid), value, path + ("earlier", n, qid))
+                                      for qid, value in entry.items()})
+                          for n, entry in enumerate(raw.get("earlier", []))),
         )
 
     def answer(self, question: Question | None, value: Any, path: Path) -> Any:
@@ -154,6 +163,28 @@ class ModelBuilder:
     def reminder(raw: dict[str, Any]) -> Reminder:
         return Reminder(raw["id"], raw["title"], raw.get("module"), raw.get("days_after_start"),
                         raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"))
+
+
+def band(raw: dict[str, Any]) -> Band:
+    """A Band from a schema-valid band mapping whose bounds passed `band_bound_problems`."""
+    exact = "from" in raw or "below" in raw
+    low = raw.get("from", raw.get("min", -math.inf))
+    if "below" in raw:
+        return Band(low, raw["below"], raw["label"], raw.get("feedback"), exact=True, max_excluded=True)
+    return Band(low, raw.get("max", math.inf), raw["label"], raw.get("feedback"), exact=exact)
+
+
+def band_bound_problems(raw: dict[str, Any]) -> list[str]:
+    """What is wrong with a band's bounds: both min and from, both max and below, or a closed band
+    missing an end (only from/below may leave one open)."""
+    problems = [f"band '{raw.get('label')}': give {a} or {b}, not both" for a, b in (("min", "from"), ("max", "below"))
+                if a in raw and b in raw]
+    if problems:
+        return problems
+    if "from" in raw or "below" in raw:
+        return []
+    return [f"band '{raw.get('label')}': missing '{key}'; write from: or below: for a band open at one end"
+            for key in ("min", "max") if key not in raw]
 
 
 def anchor(raw: dict[str, Any] | None) -> Anchor | None:

@@ -20,6 +20,7 @@ from .. import expr as expressions
 from .. import forms
 from ..errors import Location, Problem, ProgramError
 from .build import ModelBuilder
+from .computed import computed_expression_problems, computed_shape_problems
 from .checks import CrossChecker, did_you_mean, expression_location, items, text
 from .migrations import build_migrations, check_migrations
 from .schema import program_schema, schema_problems
@@ -224,6 +225,8 @@ class _ProgramLoader:
                 continue  # the model can only be built from data of the right shape
             form = builder.form(raw, path)
             built.setdefault(form.id, form)
+            for where, message in computed_shape_problems(raw, form, path):
+                self.add(where, message)
             if self.has_problem_under(path):
                 continue  # e.g. a duplicate question id would make every later check misleading
             self.check_expressions(form, path)
@@ -245,12 +248,12 @@ class _ProgramLoader:
         if form.scoring is not None and form.scoring.expression is not None:
             checks.append(("scoring expression", form.scoring.expression, path + ("scoring", "expression"),
                            None, True))
-        for k, alert in enumerate(form.alerts):  # an alert may use any question of its form
-            checks.append(("when", alert.when, path + ("alerts", k, "when"), None, False))
         for what, source, where, before, scoring in checks:
             for error in expressions.check(source, form.questions, before=before, scoring=scoring):
                 self.add(where, f"{what}: {error.message}",
                          location=expression_location(self.doc, where, error.offset))
+        for where, message, location in computed_expression_problems(self.doc, form, path):
+            self.add(where, message, location=location)
 
     def check_scoring(self, form: Form, raw: dict[str, Any], path: Path) -> None:
         """Scoring items, bands over the possible range, and the golden tests (in that order)."""
@@ -260,7 +263,12 @@ class _ProgramLoader:
             return
         for message in forms.band_problems(form):
             self.add(path + ("scoring", "bands"), message)
-        for test, message in forms.run_tests(form) + forms.alert_tests(form):
+        for k, computed in enumerate(form.computed):
+            for message in forms.exact_band_problems(computed.bands):
+                self.add(path + ("computed", k, "bands"), f"computed value '{computed.id}': {message}")
+        if self.has_problem_under(path):
+            return
+        for test, message in forms.run_tests(form) + forms.alert_tests(form) + forms.computed_tests(form):
             self.add(path + ("tests", form.tests.index(test)), f"golden {message}")
 
     def check_suggestions(self, data: dict[str, Any], built_forms: dict[str, Form], schema_paths: list[Path]) -> None:

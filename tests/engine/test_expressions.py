@@ -117,7 +117,7 @@ def test_names_lists_every_referenced_question():
     ("1 < a < 3", "comparisons cannot be chained (column 7); join them with 'and'", 6),
     ("a not b", "unexpected 'b' at column 7; expected 'in' after 'not'", 6),
     ("summ(a)", "unknown function 'summ' at column 1; did you mean 'sum'?", 0),
-    ("foo(a)", "unknown function 'foo' at column 1; functions: sum, count, len, min, max, answered, today, days_between, minutes_between", 0),
+    ("foo(a)", "unknown function 'foo' at column 1; functions: sum, count, len, min, max, answered, today, days_between, minutes_between, mean_last, min_last, max_last, mean_days", 0),
     ("count(a, b)", "count() takes exactly 1 argument, got 2 (column 1)", 0),
     ("sum()", "sum() takes at least 1 argument, got 0 (column 1)", 0),
     ("answered(a + 1)", "answered() takes a question id (column 1)", 0),
