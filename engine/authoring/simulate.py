@@ -19,7 +19,9 @@ from .. import forms
 from ..moment import lifecycle as lc
 from ..moment import schedule
 from ..moment.batteries import due_batteries, start_battery
+from ..moment.entries import entries_of
 from ..errors import AnswerError, Problem, ProgramError, TransitionError
+from ..expr import Entry
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
 from ..localtime import at_local, fmt, iso, local_date
 from ..model import frozen_map
@@ -132,6 +134,12 @@ def _answers(run: _Run, a: Action) -> dict[str, Any]:
     return forms.from_json(form, answers) if form else dict(answers)
 
 
+def _history(run: _Run, a: Action) -> list[Entry]:
+    """The earlier entries of a form with entries (none for other forms)."""
+    form = run.program.form(a.args["form"])
+    return entries_of(form, run.events) if form is not None and form.entries else []
+
+
 def _form_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any], Transition]:
     return lambda r, a, who: fn(r.program, r.state, a.args["form"], _answers(r, a), now=a.at, actor=who,
                                 module_id=a.args.get("module"))
@@ -147,7 +155,7 @@ _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
     "save_form": _form_action(lc.save_form),
     "submit_form": lambda r, a, who: lc.submit_form(r.program, r.state, a.args["form"], _answers(r, a), now=a.at,
                                                     actor=who, module_id=a.args.get("module"),
-                                                    today=local_date(a.at)),
+                                                    today=local_date(a.at), history=_history(r, a)),
     "open_form": lambda r, a, who: lc.open_form(r.program, r.state, a.args["form"], now=a.at, actor=who),
     "send_message": lambda r, a, who: lc.send_message(r.program, r.state, now=a.at, actor=who,
                                                       conversation=a.args.get("conversation"),
@@ -187,13 +195,33 @@ def _timeline(sim: Simulation) -> list[Event]:
     return sorted([*kept, *sim.rejected], key=lambda e: e.at)
 
 
+def _computed(sim: Simulation, event: Event) -> list[tuple[str, str, Any]]:
+    """(id, "Label: shown value", value) of the computed values a submission recorded."""
+    form = sim.scenario.program.form(event.form or "") if event.type == "form_submitted" else None
+    recorded = event.data.get("computed") or {}
+    if form is None:
+        return []
+    return [(c.id, f"{c.label}: {forms.show_value(c, recorded.get(c.id))}", recorded.get(c.id))
+            for c in form.computed]
+
+
 def to_data(sim: Simulation) -> dict[str, Any]:
-    """The JSON output: events, flags, modules and the moment as of the end of `until`."""
+    """The JSON output: events (submissions with their computed values), flags, modules and the moment
+    as of the end of `until`."""
     end, state, program = sim.scenario.end, sim.state, sim.scenario.program
     done, total = lc.modules_completed(state)
+
+    def event(e: Event) -> dict[str, Any]:
+        data: dict[str, Any] = {"at": iso(e.at), "type": e.type, "actor": e.actor.kind, "module": e.module,
+                                "text": e.text}
+        computed = _computed(sim, e)
+        if computed:
+            data["computed"] = {value_id: {"value": value, "shown": shown.split(": ", 1)[1]}
+                                for value_id, shown, value in computed}
+        return data
+
     return {
-        "events": [{"at": iso(e.at), "type": e.type, "actor": e.actor.kind, "module": e.module, "text": e.text}
-                   for e in _timeline(sim)],
+        "events": [event(e) for e in _timeline(sim)],
         "flags": [{"at": iso(f.at), "type": f.type, "text": f.text} for f in sim.flags],
         "modules": [{"id": ms.id, "state": ms.state, "status": ms.status,
                      "days_left": lc.days_left(program, state, ms.id, end)} for ms in state.modules.values()],
@@ -210,8 +238,12 @@ def to_text(sim: Simulation) -> str:
     entries += [(e.at, "AVVISAD", e.text) for e in sim.rejected]
     entries += [(f.at, "FLAGGA", f"{LABELS[f.type]}: {f.text}") for f in sim.flags]
     width = max((len(who) for _, who, _ in entries), default=0)
+    computed = {(e.at, e.text): _computed(sim, e) for e in sim.events if e.type == "form_submitted"}
     for at, who, text in sorted(entries, key=lambda x: x[0]):
         lines.append(f"  {fmt(at)}  {who:<{width}}  {text}")
+        values = computed.get((at, text))
+        if values:  # a submission's computed values, indented under it
+            lines.append(f"  {'':<16}  {'':<{width}}    " + ", ".join(shown for _, shown, _ in values))
     lines += ["", "Moduler"]
     title_width = max(len(m.title) for m in program.modules)
     for m in program.modules:

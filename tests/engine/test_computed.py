@@ -204,3 +204,29 @@ def test_over_whole_number_scores_max_7_and_from_8_are_contiguous():
     form = program.form("skala")
     assert forms.score(form, {"a": 4, "b": 3}).band.label == "Låg"
     assert forms.score(form, {"a": 4, "b": 4}).band.label == "Hög"
+
+
+# ---------------------------------------------------------------- entries in a moment (simulate)
+
+def test_a_diary_is_submitted_every_night_and_each_entry_records_its_values_and_the_running_mean(tmp_path):
+    import shutil
+
+    from engine.authoring.simulate import simulate_file, to_data, to_text
+    (tmp_path / "content").mkdir()
+    shutil.copytree(MINI_CONTENT, tmp_path / "content" / "mini")
+    (tmp_path / "p.yaml").write_text(DIARY, encoding="utf-8")
+    nights = [("23:30", 30, 30, "06:30"), ("23:00", 60, 0, "07:00"), ("00:30", 15, 45, "07:30")]
+    actions = "".join(
+        f"  - {{at: 2026-03-0{3 + n}T07:45, do: submit_form, form: natt,\n"
+        f"     answers: {{lagg: {lagg}, insomning: {ins}, vaken: {vak}, upp: {upp}}}}}\n"
+        for n, (lagg, ins, vak, upp) in enumerate(nights))
+    (tmp_path / "s.yaml").write_text(f"program: p.yaml\nstart: 2026-03-02T09:00\nuntil: 2026-03-06\n"
+                                     "actions:\n  - {at: 2026-03-02T09:05, do: activate_module, module: start}\n"
+                                     f"{actions}", encoding="utf-8")
+    sim = simulate_file(tmp_path / "s.yaml")
+    submitted = [e for e in to_data(sim)["events"] if e["type"] == "form_submitted"]
+    # 360/420 = 85.7 → 86; 420/480 = 87.5 → 88; 360/420 → 86 (00:30 → 07:30 is 420)
+    assert [e["computed"]["effektivitet"]["shown"] for e in submitted] == ["86 %", "88 %", "86 %"]
+    assert [e["computed"]["medel_7"]["value"] for e in submitted] == [86, 87, 86.7]
+    text = to_text(sim)
+    assert "Tid i sängen: 420 min, Sömntid: 360 min, Sömneffektivitet: 86 %, Medel senaste 7 nätterna: 86,7 %" in text
