@@ -140,6 +140,8 @@ class Scoring:
     bands: tuple[Band, ...] = ()
     #: optional expression replacing the sum/mean (may use question ids and sum())
     expression: str | None = None
+    #: round the total half up to this many decimals before banding and display (None = as computed)
+    round: int | None = None
 
 
 @dataclass(frozen=True)

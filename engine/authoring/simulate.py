@@ -205,6 +205,13 @@ def _computed(sim: Simulation, event: Event) -> list[tuple[str, str, Any]]:
             for c in form.computed]
 
 
+def _score(score: Any) -> str:
+    """"Poäng: 17 (Måttlig sömnlöshet)" from a submission's recorded score."""
+    total = score.get("total")
+    shown = "–" if total is None else forms.format_number(int(total) if float(total).is_integer() else total)
+    return f"Poäng: {shown}" + (f" ({score['band']})" if score.get("band") else "")
+
+
 def to_data(sim: Simulation) -> dict[str, Any]:
     """The JSON output: events (submissions with their computed values), flags, modules and the moment
     as of the end of `until`."""
@@ -238,12 +245,14 @@ def to_text(sim: Simulation) -> str:
     entries += [(e.at, "AVVISAD", e.text) for e in sim.rejected]
     entries += [(f.at, "FLAGGA", f"{LABELS[f.type]}: {f.text}") for f in sim.flags]
     width = max((len(who) for _, who, _ in entries), default=0)
-    computed = {(e.at, e.text): _computed(sim, e) for e in sim.events if e.type == "form_submitted"}
+    submitted = [e for e in sim.events if e.type == "form_submitted"]
+    computed = {(e.at, e.text): _computed(sim, e) for e in submitted}
+    scores = {(e.at, e.text): [_score(e.data["score"])] for e in submitted if e.data.get("score")}
     for at, who, text in sorted(entries, key=lambda x: x[0]):
         lines.append(f"  {fmt(at)}  {who:<{width}}  {text}")
-        values = computed.get((at, text))
-        if values:  # a submission's computed values, indented under it
-            lines.append(f"  {'':<16}  {'':<{width}}    " + ", ".join(shown for _, shown, _ in values))
+        shown = [*scores.get((at, text), []), *(shown for _, shown, _ in computed.get((at, text), []))]
+        if shown:  # a submission's score and computed values, indented under it
+            lines.append(f"  {'':<16}  {'':<{width}}    " + ", ".join(shown))
     lines += ["", "Moduler"]
     title_width = max(len(m.title) for m in program.modules)
     for m in program.modules:

@@ -4,6 +4,7 @@ The whole-number rule of closed score bands is in engine.forms.scoring."""
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from ..model import Band
 
@@ -17,6 +18,12 @@ def fmt(value: float | None) -> str:
         return "none"
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(round(value, _DIGITS))
+
+
+def round_half_up(value: float, digits: int) -> float:
+    """A number rounded half up (84.5 → 85, not Python's 84) to `digits` decimals."""
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return float(exact)
 
 
 def band_in(bands: tuple[Band, ...], value: float | None, *, whole: bool = False,

@@ -8,13 +8,12 @@ itself is rounded (half up), so a band, an alert or a later value uses the numbe
 from __future__ import annotations
 
 from datetime import date, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Mapping, Sequence
 
 from ..expr import Entry, evaluate
 from ..model import Band, Computed, Form, FormTest
 from .answers import _close, _test_raw, _walk, coerce, format_number, validate
-from .bands import band_in, fmt
+from .bands import band_in, fmt, round_half_up
 
 __all__ = ["computed_values", "computed_band", "computed_tests", "rounded", "show_value", "test_history"]
 
@@ -23,8 +22,8 @@ def rounded(computed: Computed, value: Any) -> Any:
     """The value rounded half up to `round` decimals (an int for 0); other values unchanged."""
     if computed.round is None or isinstance(value, bool) or not isinstance(value, (int, float)):
         return value
-    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-computed.round), rounding=ROUND_HALF_UP)
-    return int(exact) if computed.round == 0 else float(exact)
+    exact = round_half_up(value, computed.round)
+    return int(exact) if computed.round == 0 else exact
 
 
 def computed_values(form: Form, values: Mapping[str, Any], *, today: date | None = None,

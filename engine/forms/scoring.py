@@ -25,7 +25,7 @@ from ..expr import Binary, Call, Expr, ListLit, Literal, Name, Unary, evaluate, 
 from ..errors import ExpressionError
 from ..model import CHOICE_TYPES, Band, Form, Question, Scoring
 from ..expr.typecheck import can_score, did_you_mean
-from .bands import end_problems, labelled_span, band_in, exact_band_problems, fmt
+from .bands import end_problems, labelled_span, band_in, exact_band_problems, fmt, round_half_up
 
 #: totals are rounded so float noise (0.1 + 0.2) never moves a score into another band
 _DIGITS = 9
@@ -137,6 +137,8 @@ def score_values(form: Form, values: Mapping[str, Any]) -> ScoreResult | None:
     total, complete = _combine(item_scores, scoring.method, scoring.missing)
     if scoring.expression:
         total = _expression_total(form, scoring, values, scores, items, complete)
+    if scoring.round is not None and total is not None:
+        total = round_half_up(total, scoring.round)
     subscales = {}
     for sub in scoring.subscales:
         sub_scores = [scores.get(qid) for qid in sub.items if qid in scores]

@@ -71,6 +71,7 @@ class ModelBuilder:
                             for s in raw.get("subscales", [])),
             bands=tuple(band(b) for b in raw.get("bands", [])),
             expression=raw.get("expression"),
+            round=raw.get("round"),
         )
 
     def test(self, raw: dict[str, Any], path: Path, questions: tuple[Question, ...]) -> FormTest:

@@ -230,3 +230,20 @@ def test_a_diary_is_submitted_every_night_and_each_entry_records_its_values_and_
     assert [e["computed"]["medel_7"]["value"] for e in submitted] == [86, 87, 86.7]
     text = to_text(sim)
     assert "Tid i sängen: 420 min, Sömntid: 360 min, Sömneffektivitet: 86 %, Medel senaste 7 nätterna: 86,7 %" in text
+
+
+def test_a_score_with_round_is_rounded_half_up_before_it_is_banded():
+    source = SCORED.replace("      method: mean\n", "      method: mean\n      round: 0\n").replace(
+        "      - {id: b, type: scale, text: B, min: 0, max: 4, required: true}\n",
+        "      - {id: b, type: scale, text: B, min: 0, max: 4, required: true}\n"
+        "      - {id: c, type: scale, text: C, min: 0, max: 4, required: true}\n")
+    program, problems = load(source)
+    assert problems == []
+    form = program.form("skala")
+    assert forms.score(form, {"a": 2, "b": 2, "c": 3}).total == 2      # 2.33 → 2, 'Låg'
+    assert forms.score(form, {"a": 2, "b": 2, "c": 3}).band.label == "Låg"
+    assert forms.score(form, {"a": 2, "b": 3, "c": 3}).total == 3      # 2.67 → 3, 'Hög'
+    one = load(SCORED.replace("      method: mean\n", "      method: mean\n      round: 1\n"))[0].form("skala")
+    assert forms.score(one, {"a": 0, "b": 1}).total == 0.5
+    assert forms.score(load(SCORED.replace("      method: mean\n", "      method: mean\n      round: 0\n"))[0]
+                       .form("skala"), {"a": 0, "b": 1}).total == 1   # half up, not Python's round to even

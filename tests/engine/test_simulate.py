@@ -315,3 +315,15 @@ def test_an_unquoted_time_answer_in_a_scenario_is_the_time_written_not_yaml_1_1_
     saved = next(e for e in sim.events if e.type == "form_saved")
     assert submitted.data["answers"]["laggdags"] == "23:30"
     assert saved.data["answers"]["laggdags"] == "07:05"
+
+
+def test_a_week_of_the_somnskolan_diary_shows_each_nights_efficiency_and_the_seven_night_mean():
+    data = to_data(simulate_file(EXAMPLES / "somnskolan-dagbok-en-vecka.yaml"))
+    nights = [e["computed"] for e in data["events"] if e["type"] == "form_submitted" and "computed" in e]
+    # by hand, in the example's comments: sleep time / time in bed, rounded half up
+    assert [n["effektivitet"]["shown"] for n in nights] == ["86 %", "72 %", "82 %", "69 %", "90 %", "80 %", "92 %"]
+    assert [n["tid_i_sang"]["value"] for n in nights] == [420, 480, 390, 480, 450, 510, 420]
+    assert nights[-1]["effektivitet_7"]["shown"] == "82 %"  # 571 / 7 = 81.6
+    text = simulate(EXAMPLES / "somnskolan-dagbok-en-vecka.yaml").output
+    assert "Poäng: 17 (Måttlig sömnlöshet)" in text
+    assert "Tid i sängen: 390 min, Sömntid: 320 min, Sömneffektivitet: 82 %" in text
