@@ -327,3 +327,13 @@ def test_a_week_of_the_somnskolan_diary_shows_each_nights_efficiency_and_the_sev
     text = simulate(EXAMPLES / "somnskolan-dagbok-en-vecka.yaml").output
     assert "Poäng: 17 (Måttlig sömnlöshet)" in text
     assert "Tid i sängen: 390 min, Sömntid: 320 min, Sömneffektivitet: 82 %" in text
+
+
+def test_the_somnskolan_isi_follow_up_starts_itself_63_days_after_the_start():
+    sim = simulate_file(EXAMPLES / "somnskolan-uppfoljning.yaml")
+    started = [e for e in sim.events if e.type == "battery_started"]
+    assert [(e.at, e.actor.kind) for e in started] == [(datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("Europe/Stockholm")),
+                                                       "system")]
+    assert [f.type for f in sim.flags] == ["battery_started"]
+    scores = [e.data["score"] for e in sim.events if e.type == "form_submitted"]
+    assert [(s["total"], s["band"]) for s in scores] == [(19, "Måttlig sömnlöshet"), (8, "Lätt sömnlöshet")]
