@@ -27,6 +27,8 @@ QUESTION_TYPES = (
     "date",
     "time",
 )
+#: who fills a form in (`filled_by:`)
+FILLERS = ("patient", "clinician")
 #: question types whose answer is one of the question's option ids
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MODULE_KINDS = ("mandatory", "individual")
@@ -165,6 +167,8 @@ class FormTest:
     computed: Mapping[str, Any] = field(default_factory=frozen_map)
     #: answers of earlier entries (a form with entries), oldest first, one a day before `today`
     earlier: tuple[Mapping[str, Any], ...] = ()
+    #: other forms' newest values by form id, what form_id.value_id means in this test
+    others: Mapping[str, Mapping[str, Any]] = field(default_factory=frozen_map)
 
 
 @dataclass(frozen=True)
@@ -200,6 +204,8 @@ class Form:
     computed: tuple[Computed, ...] = ()
     #: a form filled again and again (a diary): every submission is kept as an entry
     entries: bool = False
+    #: who fills the form in: the patient, or the clinician for the patient (e.g. a sleep window)
+    filled_by: str = "patient"
 
     def computed_value(self, value_id: str) -> Computed | None:
         return next((c for c in self.computed if c.id == value_id), None)

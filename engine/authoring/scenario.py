@@ -289,7 +289,7 @@ class _Checker:
         except PlanError as exc:
             self.problem(("actions", i, "plan"), str(exc))
             return None
-        if verb in ("save_form", "submit_form"):
+        if verb in ("save_form", "submit_form", "fill_for_patient"):
             self._check_answers(i, args)
         if "days" in args:  # the scenario's 0 = no limit, as in the program YAML; the engine's is None
             args["days"] = args["days"] or None

@@ -19,7 +19,8 @@ from .. import forms
 from ..moment import lifecycle as lc
 from ..moment import schedule
 from ..moment.batteries import due_batteries, start_battery
-from ..moment.entries import entries_of
+from ..moment.clinician_forms import fill_for_patient
+from ..moment.entries import entries_of, latest_values
 from ..errors import AnswerError, Problem, ProgramError, TransitionError
 from ..expr import Entry
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
@@ -155,7 +156,11 @@ _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
     "save_form": _form_action(lc.save_form),
     "submit_form": lambda r, a, who: lc.submit_form(r.program, r.state, a.args["form"], _answers(r, a), now=a.at,
                                                     actor=who, module_id=a.args.get("module"),
-                                                    today=local_date(a.at), history=_history(r, a)),
+                                                    today=local_date(a.at), history=_history(r, a),
+                                                    others=latest_values(r.program, r.events)),
+    "fill_for_patient": lambda r, a, who: fill_for_patient(r.program, r.state, a.args["form"], _answers(r, a),
+                                                           now=a.at, actor=who, today=local_date(a.at),
+                                                           others=latest_values(r.program, r.events)),
     "open_form": lambda r, a, who: lc.open_form(r.program, r.state, a.args["form"], now=a.at, actor=who),
     "send_message": lambda r, a, who: lc.send_message(r.program, r.state, now=a.at, actor=who,
                                                       conversation=a.args.get("conversation"),

@@ -7,7 +7,7 @@ A small hand-written tokenizer and Pratt parser (never Python `eval`). Grammar, 
     sum    := sum ('+' | '-') term | term          term := term ('*' | '/') unary | unary
     unary  := '-' unary | atom
     atom   := number | 'text' | "text" | true | false | null | none | [expr, ...]
-            | question_id | function '(' expr, ... ')' | '(' expr ')'
+            | question_id | form_id.value_id | function '(' expr, ... ')' | '(' expr ')'
 
 Functions: sum, count, len, min, max, answered, today, days_between, minutes_between
 (time of day to time of day, past midnight when the second is earlier: 23:30 → 06:30 is 420),
@@ -23,8 +23,8 @@ from .evaluate import Entry, evaluate, minutes_between, truthy
 from .parser import names, parse
 from .syntax import (AGGREGATES, ARITHMETIC, COMPARISONS, FUNCTIONS, MAX_DEPTH, Binary, Call, Expr, ListLit, Literal,
                      Name, Unary, children, parse_date_literal, parse_time_literal, to_source, uses_today)
-from .typecheck import can_score, check, did_you_mean, result_kind
+from .typecheck import can_score, check, did_you_mean, kind_of, result_kind
 
 __all__ = ["AGGREGATES", "Entry", "minutes_between", "ARITHMETIC", "COMPARISONS", "FUNCTIONS", "MAX_DEPTH", "Binary", "Call", "Expr", "ListLit",
            "Literal", "Name", "Unary", "can_score", "check", "children", "did_you_mean", "evaluate", "names",
-           "parse", "parse_date_literal", "result_kind", "parse_time_literal", "to_source", "truthy", "uses_today"]
+           "parse", "parse_date_literal", "result_kind", "kind_of", "parse_time_literal", "to_source", "truthy", "uses_today"]

@@ -23,17 +23,18 @@ class Entry:
 
 def evaluate(expr_or_source: Expr | str, answers: Mapping[str, Any], *,
              scores: Mapping[str, Any] | None = None, today: date | None = None,
-             history: Sequence[Entry] = ()) -> Any:
+             history: Sequence[Entry] = (), others: Mapping[str, Mapping[str, Any]] | None = None) -> Any:
     """Evaluate against typed answers; missing answers are None and never make it raise.
 
     `scores` (question id → item score) is what a bare question id inside sum/min/max
     stands for when given, so `sum(a, b)` adds option scores rather than option ids.
     `today` is what `today()` returns (None when the caller gives no date).
     `history` holds the form's earlier entries, oldest first, for mean_last() and the like;
-    `answers` is the newest entry (dated `today`).
+    `answers` is the newest entry (dated `today`). `others` holds other forms' newest values (answers
+    and computed values) by form id, what `form_id.value_id` stands for (null when not submitted).
     """
     node = parse(expr_or_source) if isinstance(expr_or_source, str) else expr_or_source
-    return _Evaluator(answers, scores, today, history).eval(node)
+    return _Evaluator(answers, scores, today, history, others or {}).eval(node)
 
 
 def _is_number(v: Any) -> bool:
@@ -74,7 +75,9 @@ def truthy(v: Any) -> bool:
 
 class _Evaluator:
     def __init__(self, answers: Mapping[str, Any], scores: Mapping[str, Any] | None,
-                 today: date | None = None, history: Sequence[Entry] = ()):
+                 today: date | None = None, history: Sequence[Entry] = (),
+                 others: Mapping[str, Mapping[str, Any]] | None = None):
+        self.others = others or {}
         self.answers = answers
         self.scores = scores
         self.today = today
@@ -84,6 +87,9 @@ class _Evaluator:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Name):
+            if "." in node.id:
+                form_id, value_id = node.id.split(".", 1)
+                return (self.others.get(form_id) or {}).get(value_id)
             return self.answers.get(node.id)
         if isinstance(node, ListLit):
             return [self.eval(i) for i in node.items]

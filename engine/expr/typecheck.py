@@ -56,32 +56,40 @@ def did_you_mean(name: str, candidates: Sequence[str]) -> str:
 
 def check(source: str | Expr, questions: Sequence[Question], *, before: int | None = None,
           scoring: bool = False, what: str = "show_if", values: Mapping[str, str] | None = None,
-          aggregates: str | None = None) -> list[ExpressionError]:
+          aggregates: str | None = None,
+          others: Mapping[str, Mapping[str, str]] | None = None) -> list[ExpressionError]:
     """Type-check an expression; returns every problem (empty list = fine), sorted by offset.
 
     `before`: only questions with a smaller index may be used (`what` names the expression
     kind in that message). `scoring`: scored questions stand for their item scores.
     `values`: computed values usable by id, with their kind ("number", "time" …).
     `aggregates`: None allows mean_last() and the like (a form with entries); otherwise the
-    reason they are refused.
+    reason they are refused. `others`: the other forms' question and computed value kinds by form id,
+    for `form_id.value_id` (None: such references are not allowed here).
     """
     try:
         expr = parse(source) if isinstance(source, str) else source
     except ExpressionError as exc:
         return [exc]
-    checker = _Checker(questions, before, scoring, what, values or {}, aggregates)
+    checker = _Checker(questions, before, scoring, what, values or {}, aggregates, others)
     checker.infer(expr)
     unique = {(e.offset, e.message): e for e in checker.errors}
     return [unique[k] for k in sorted(unique)]
 
 
-def result_kind(source: str, questions: Sequence[Question], values: Mapping[str, str] | None = None) -> str:
+def result_kind(source: str, questions: Sequence[Question], values: Mapping[str, str] | None = None,
+                others: Mapping[str, Mapping[str, str]] | None = None) -> str:
     """The kind of value an expression gives ("number", "time", "bool" …; "any" when unknown)."""
     try:
         expr = parse(source)
     except ExpressionError:
         return "any"
-    return _Checker(questions, None, False, "", values or {}, None).infer(expr).kind
+    return _Checker(questions, None, False, "", values or {}, None, others).infer(expr).kind
+
+
+def kind_of(question: Question) -> str:
+    """The kind of a question's answer in expressions ("number", "text", "time" …)."""
+    return _KIND_OF_TYPE.get(question.type, "any")
 
 
 def start(node: Expr) -> int:
@@ -117,7 +125,9 @@ def _options(q: Question) -> str:
 
 class _Checker:
     def __init__(self, questions: Sequence[Question], before: int | None, scoring: bool, what: str,
-                 values: Mapping[str, str], aggregates: str | None):
+                 values: Mapping[str, str], aggregates: str | None,
+                 others: Mapping[str, Mapping[str, str]] | None = None):
+        self.others = others
         self.values = values
         self.aggregates = aggregates
         self.questions = {q.id: q for q in questions}
@@ -159,6 +169,8 @@ class _Checker:
         return Ty("text") if isinstance(v, str) else Ty("number")
 
     def name(self, node: Name) -> Ty:
+        if "." in node.id:
+            return self.other(node)
         q = self.questions.get(node.id)
         if q is None and node.id in self.values:
             return Ty(self.values[node.id])
@@ -176,6 +188,25 @@ class _Checker:
             return Ty("number", question=q)
         kind = _KIND_OF_TYPE.get(q.type, "any")
         return Ty(kind, "text" if kind == "list" else "any", q)
+
+    def other(self, node: Name) -> Ty:
+        """form_id.value_id: another form's newest answer or computed value."""
+        form_id, value_id = node.id.split(".", 1)
+        if self.others is None:
+            self.error(f"'{node.id}': another form's values can only be used in computed values and alerts",
+                       node.offset)
+            return ANY
+        kinds = self.others.get(form_id)
+        if kinds is None:
+            hint = did_you_mean(form_id, list(self.others)) or " (a form id with '-' cannot be used in expressions)"
+            self.error(f"unknown form '{form_id}'{hint}", node.offset)
+            return ANY
+        if value_id not in kinds:
+            self.error(f"form '{form_id}' has no question or computed value '{value_id}'"
+                       f"{did_you_mean(value_id, list(kinds))}", node.offset)
+            return ANY
+        kind = kinds[value_id]
+        return Ty(kind, "text" if kind == "list" else "any")
 
     def need_temporal(self, func: str, node: Expr, ty: Ty, kind: str) -> None:
         """A date/time answer (today() is a date) or a 'YYYY-MM-DD' / 'HH:MM' text literal."""

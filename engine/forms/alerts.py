@@ -13,20 +13,20 @@ from typing import Any, Mapping, Sequence
 from ..expr import Entry, evaluate, truthy
 from ..model import Alert, Form, FormTest
 from .answers import _test_raw, coerce, score, validate
-from .computed import environment, test_history
+from .computed import Others, environment, test_history
 
 __all__ = ["alerts_for", "alert_feedback", "submission_feedback", "alert_tests"]
 
 
 def alerts_for(form: Form, values: Mapping[str, Any], *, today: date | None = None,
-               history: Sequence[Entry] = ()) -> tuple[Alert, ...]:
+               history: Sequence[Entry] = (), others: Others | None = None) -> tuple[Alert, ...]:
     """The form's alerts that these (typed) answers trigger, in the author's order; an alert sees the
     computed values too (and, in a form with entries, the earlier entries in `history`)."""
     if not form.alerts:
         return ()
-    env, scores = environment(form, values, today=today, history=history)
+    env, scores = environment(form, values, today=today, history=history, others=others)
     return tuple(a for a in form.alerts
-                 if truthy(evaluate(a.when, env, scores=scores, today=today, history=history)))
+                 if truthy(evaluate(a.when, env, scores=scores, today=today, history=history, others=others)))
 
 
 def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
@@ -36,10 +36,11 @@ def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
 
 
 def submission_feedback(form: Form, values: Mapping[str, Any], *, today: date | None = None,
-                        history: Sequence[Entry] = ()) -> tuple[str, ...]:
+                        history: Sequence[Entry] = (), others: Others | None = None) -> tuple[str, ...]:
     """Every Markdown text the patient sees after submitting, in order: the triggered alerts'
     feedback first (whatever the score band says), then the score band's feedback, then the form's."""
-    texts = [a.feedback for a in alerts_for(form, values, today=today, history=history) if a.feedback]
+    texts = [a.feedback for a in alerts_for(form, values, today=today, history=history, others=others)
+             if a.feedback]
     result = score(form, values, today=today)
     if result is not None and result.band is not None and result.band.feedback:
         texts.append(result.band.feedback)
@@ -68,7 +69,7 @@ def alert_tests(form: Form) -> list[tuple[FormTest, str]]:
         history, problems = test_history(form, test)
         if errors or problems or validate(form, values, today=test.today):
             continue
-        got = [a.id for a in alerts_for(form, values, today=test.today, history=history)]
+        got = [a.id for a in alerts_for(form, values, today=test.today, history=history, others=test.others)]
         if sorted(got) != sorted(test.alerts):
             failures.append((test, f"test '{test.name}': expected alerts [{', '.join(test.alerts)}], "
                                    f"got [{', '.join(got)}]"))

@@ -26,20 +26,25 @@ def rounded(computed: Computed, value: Any) -> Any:
     return int(exact) if computed.round == 0 else exact
 
 
+Others = Mapping[str, Mapping[str, Any]]
+
+
 def computed_values(form: Form, values: Mapping[str, Any], *, today: date | None = None,
-                    history: Sequence[Entry] = ()) -> dict[str, Any]:
-    """Every computed value of the form for these (typed) answers, by id, in the author's order."""
-    env, _ = environment(form, values, today=today, history=history)
+                    history: Sequence[Entry] = (), others: Others | None = None) -> dict[str, Any]:
+    """Every computed value of the form for these (typed) answers, by id, in the author's order;
+    `others` holds other forms' newest values by form id (for form_id.value_id)."""
+    env, _ = environment(form, values, today=today, history=history, others=others)
     return {c.id: env[c.id] for c in form.computed}
 
 
 def environment(form: Form, values: Mapping[str, Any], *, today: date | None = None,
-                history: Sequence[Entry] = ()) -> tuple[dict[str, Any], dict[str, Any]]:
+                history: Sequence[Entry] = (), others: Others | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
     """(visible answers followed by the computed values, item scores): what alerts and bands see."""
     _, env, scores = _walk(form, values, today)
     answers = dict(env)
     for computed in form.computed:
-        value = rounded(computed, evaluate(computed.expr, env, scores=scores, today=today, history=history))
+        value = rounded(computed, evaluate(computed.expr, env, scores=scores, today=today, history=history,
+                                           others=others))
         env[computed.id] = answers[computed.id] = value
     return answers, scores
 
@@ -82,7 +87,7 @@ def test_history(form: Form, test: FormTest) -> tuple[list[Entry], list[str]]:
             listed = "; ".join(f"{k}: {v}" for k, v in errors.items())
             problems.append(f"earlier entry {n + 1} does not pass validation ({listed})")
             continue
-        env, _ = environment(form, values, today=day, history=entries)
+        env, _ = environment(form, values, today=day, history=entries, others=test.others)
         entries.append(Entry(day, env))
     return entries, problems
 
@@ -99,7 +104,7 @@ def computed_tests(form: Form) -> list[tuple[FormTest, str]]:
         values, errors = coerce(form, {k: _test_raw(v) for k, v in test.answers.items()})
         if problems or errors or validate(form, values, today=test.today):
             continue  # run_tests reports answers that do not pass
-        got = computed_values(form, values, today=test.today, history=history)
+        got = computed_values(form, values, today=test.today, history=history, others=test.others)
         for value_id, expected in test.computed.items():
             if value_id not in known:
                 failures.append((test, f"test '{test.name}': unknown computed value '{value_id}' "

@@ -41,6 +41,7 @@ class ModelBuilder:
                                     tuple(band(b) for b in c.get("bands", [])), self.where(path + ("computed", i)))
                            for i, c in enumerate(raw.get("computed", []))),
             entries=raw.get("entries", False),
+            filled_by=raw.get("filled_by", "patient"),
         )
 
     def question(self, raw: dict[str, Any], path: Path) -> Question:
@@ -93,6 +94,9 @@ class ModelBuilder:
             earlier=tuple(frozen_map({qid: self.answer(by_id.get(qid), value, path + ("earlier", n, qid))
                                       for qid, value in entry.items()})
                           for n, entry in enumerate(raw.get("earlier", []))),
+            others=frozen_map({form_id: frozen_map({k: self.time_text(v, path + ("others", form_id, k))
+                                                    for k, v in values.items()})
+                               for form_id, values in raw.get("others", {}).items()}),
         )
 
     def answer(self, question: Question | None, value: Any, path: Path) -> Any:
@@ -109,6 +113,13 @@ class ModelBuilder:
                 parse = parse_date_literal if question.type == "date" else parse_time_literal
                 parsed = parse(text)
                 return text if parsed is None else parsed
+        return value
+
+    def time_text(self, value: Any, path: Path) -> Any:
+        """An unquoted time (23:30, which YAML 1.1 reads as the number 1410) as the text written."""
+        node = self.doc.scalars.get(path)
+        if isinstance(value, int) and node is not None and is_plain(node) and ":" in node.value:
+            return node.value
         return value
 
     def raw_text(self, value: Any, path: Path) -> Any:

@@ -20,7 +20,7 @@ from .. import expr as expressions
 from .. import forms
 from ..errors import Location, Problem, ProgramError
 from .build import ModelBuilder
-from .computed import computed_expression_problems, computed_shape_problems
+from .computed import clinician_form_problems, computed_expression_problems, computed_shape_problems, value_kinds
 from .checks import CrossChecker, did_you_mean, expression_location, items, text
 from .migrations import build_migrations, check_migrations
 from .schema import program_schema, schema_problems
@@ -220,19 +220,27 @@ class _ProgramLoader:
         """Build each schema-valid form and check its expressions, scoring, bands and golden tests."""
         builder = ModelBuilder(self.doc)
         built: dict[str, Form] = {}
+        shaped: list[tuple[Path, dict[str, Any], Form]] = []
         for path, raw in items(data, "forms", ()):
             if any(p[: len(path)] == path for p in schema_paths):
                 continue  # the model can only be built from data of the right shape
             form = builder.form(raw, path)
             built.setdefault(form.id, form)
+            shaped.append((path, raw, form))
+        others = value_kinds(built)  # what form_id.value_id may name, in any form
+        for path, raw, form in shaped:
             for where, message in computed_shape_problems(raw, form, path):
                 self.add(where, message)
             if self.has_problem_under(path):
                 continue  # e.g. a duplicate question id would make every later check misleading
             self.check_expressions(form, path)
+            for where, message, location in computed_expression_problems(self.doc, form, path, others):
+                self.add(where, message, location=location)
             if self.has_problem_under(path):
                 continue  # scoring and tests assume well-formed expressions
             self.check_scoring(form, raw, path)
+        for where, message in clinician_form_problems(data, built):
+            self.add(where, message)
         return built
 
     def check_expressions(self, form: Form, path: Path) -> None:
@@ -252,9 +260,6 @@ class _ProgramLoader:
             for error in expressions.check(source, form.questions, before=before, scoring=scoring):
                 self.add(where, f"{what}: {error.message}",
                          location=expression_location(self.doc, where, error.offset))
-        for where, message, location in computed_expression_problems(self.doc, form, path):
-            self.add(where, message, location=location)
-
     def check_scoring(self, form: Form, raw: dict[str, Any], path: Path) -> None:
         """Scoring items, bands over the possible range, and the golden tests (in that order)."""
         for message in forms.scoring_problems(form):

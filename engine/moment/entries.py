@@ -11,10 +11,10 @@ from .. import forms
 from ..errors import AnswerError
 from ..expr import Entry
 from ..localtime import local_date
-from ..model import Form
+from ..model import Form, Program
 from .state import Event
 
-__all__ = ["EntryRow", "entries_of", "entry_rows"]
+__all__ = ["EntryRow", "entries_of", "entry_rows", "latest_values"]
 
 
 @dataclass(frozen=True)
@@ -42,3 +42,18 @@ def entry_rows(form: Form, events: Iterable[Event]) -> list[EntryRow]:
 def entries_of(form: Form, events: Iterable[Event]) -> list[Entry]:
     """The form's earlier entries as the expression language sees them (mean_last() and the like)."""
     return [Entry(local_date(row.at), row.values) for row in entry_rows(form, events)]
+
+
+def latest_values(program: Program, events: Iterable[Event]) -> dict[str, dict[str, Any]]:
+    """Each submitted form's newest values (answers and computed values) by form id: what
+    form_id.value_id stands for in other forms' computed values and alerts."""
+    newest: dict[str, Event] = {}
+    for event in sorted((e for e in events if e.type == "form_submitted" and e.form), key=lambda e: e.at):
+        newest[event.form or ""] = event
+    values: dict[str, dict[str, Any]] = {}
+    for form_id, event in newest.items():
+        form = program.form(form_id)
+        rows = entry_rows(form, [event]) if form is not None else []
+        if rows:
+            values[form_id] = dict(rows[0].values)
+    return values

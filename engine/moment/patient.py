@@ -73,14 +73,16 @@ def save_form(program: Program, state: MomentState, form_id: str, values: Mappin
 
 def submit_form(program: Program, state: MomentState, form_id: str, values: Mapping[str, Any], *,
                 now: datetime, actor: Actor, module_id: str | None = None,
-                today: date | None = None, history: Sequence[Entry] = ()) -> Transition:
+                today: date | None = None, history: Sequence[Entry] = (),
+                others: Mapping[str, Mapping[str, Any]] | None = None) -> Transition:
     """The patient submits a form: answers are validated (AnswerError), then sent to the clinician.
 
     `today` is the patient's local date (what today() means in the form's rules; without it rules
     using today() are skipped). The ids of the alerts the answers trigger are recorded in the event's
     data as `alerts` (only when some trigger); engine.moment.flags raises an answer_alert flag for each.
     The form's computed values are recorded as `computed`; for a form with entries `history` holds
-    its earlier entries (engine.moment.entries.entries_of), which mean_last() and the like see.
+    its earlier entries (engine.moment.entries.entries_of), which mean_last() and the like see;
+    `others` the other forms' newest values (engine.moment.entries.latest_values) for form_id.value_id.
     """
     form, module, battery = _writable_form(program, state, form_id, module_id, now, actor,
                                            "skicka in")
@@ -92,8 +94,9 @@ def submit_form(program: Program, state: MomentState, form_id: str, values: Mapp
     if form.scoring is not None:
         data["score"] = _json_score(forms.score(form, cleaned, today=today))
     if form.computed:
-        data["computed"] = answers_to_json(forms.computed_values(form, cleaned, today=today, history=history))
-    alerts = forms.alerts_for(form, cleaned, today=today, history=history)
+        data["computed"] = answers_to_json(forms.computed_values(form, cleaned, today=today, history=history,
+                                                                 others=others))
+    alerts = forms.alerts_for(form, cleaned, today=today, history=history, others=others)
     if alerts:
         data["alerts"] = [a.id for a in alerts]
     submitted = state.submitted_forms | {form.id}
@@ -168,6 +171,8 @@ def _writable_form(program: Program, state: MomentState, form_id: str, module_id
         raise TransitionError("Momentet är avslutat: invånaren har inte längre tillgång till programmet.")
     if status == "maintenance":
         raise TransitionError("Momentet vidmakthålls: invånaren kan läsa men inte skicka in formulär.")
+    if form.filled_by == "clinician":
+        raise TransitionError(f"Formulär {form.title} fylls i av behandlaren.")
     if form_id in state.submitted_forms and not (form.resubmit or form.entries):
         raise TransitionError(f"Formulär {form.title} är redan inskickat och kan inte skickas in igen.")
     battery = next((b.id for b in program.batteries
