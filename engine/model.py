@@ -7,7 +7,7 @@ exact version it was started on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
@@ -315,7 +315,8 @@ class Battery:
 
 @dataclass(frozen=True)
 class Reminder:
-    """An authored reminder to the patient: N days after the moment starts or before a module's deadline."""
+    """An authored reminder to the patient: N days after the moment starts, before a module's deadline,
+    after an answered date, N days after a module opened, or every day while a module is current."""
 
     id: str
     title: str
@@ -325,6 +326,12 @@ class Reminder:
     #: with days_after_anchor: N days after an answered date (the moment's start while unanswered)
     anchor: Anchor | None = None
     days_after_anchor: int | None = None
+    #: "day": every day at `at` while `module` is current
+    every: str | None = None
+    #: wall-clock time of a recurring reminder or one after the module's activation
+    at: time | None = None
+    #: N days after `module` was activated (at `at`, else at the time of day it was activated)
+    days_after_activation: int | None = None
 
 
 @dataclass(frozen=True)

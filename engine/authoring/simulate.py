@@ -21,6 +21,7 @@ from ..moment import schedule
 from ..moment.batteries import due_batteries, start_battery
 from ..moment.clinician_forms import fill_for_patient
 from ..moment.entries import entries_of, latest_values
+from ..moment.reminders import DEFAULT_QUIET_HOURS, DueReminder, due_reminders, next_allowed
 from ..errors import AnswerError, Problem, ProgramError, TransitionError
 from ..expr import Entry
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
@@ -44,6 +45,8 @@ class Simulation:
     events: tuple[Event, ...]
     rejected: tuple[Event, ...]
     flags: tuple[Flag, ...]
+    #: the authored reminders that fell due, each once (the web sends them; an SMS waits out quiet hours)
+    reminders: tuple[DueReminder, ...] = ()
 
 
 def simulate_file(path: str | os.PathLike[str]) -> Simulation:
@@ -66,6 +69,7 @@ class _Run:
         self.events: list[Event] = list(t.events)
         self.rejected: list[Event] = []
         self.flags: list[Flag] = []
+        self.reminders: dict[str, DueReminder] = {}
         self.plans: dict[str, schedule.ActivityPlan] = {}
         self.next_midnight = at_local(scenario.start.date() + timedelta(days=1))
 
@@ -74,7 +78,8 @@ class _Run:
             self.pass_time(action.at)
             self.apply(action)
         self.pass_time(self.sc.end)
-        return Simulation(self.sc, self.state, tuple(self.events), tuple(self.rejected), tuple(self.flags))
+        return Simulation(self.sc, self.state, tuple(self.events), tuple(self.rejected), tuple(self.flags),
+                          tuple(self.reminders.values()))
 
     def pass_time(self, until: datetime) -> None:
         """Evaluate flags at every midnight up to `until`, then at `until` itself."""
@@ -88,6 +93,8 @@ class _Run:
             started = start_battery(self.program, self.state, battery.battery.id, now=battery.at, actor=SYSTEM)
             self.state = started.state
             self.events.extend(started.events)
+        for reminder in due_reminders(self.program, self.state, now):
+            self.reminders.setdefault(reminder.key, reminder)
         due = due_flags(self.program, self.state, self.events, self.sc.subscriptions, now,
                         plans=tuple(self.plans.values()))
         self.flags.extend(due)
@@ -210,6 +217,13 @@ def _computed(sim: Simulation, event: Event) -> list[tuple[str, str, Any]]:
             for c in form.computed]
 
 
+def _reminder_text(due: DueReminder) -> str:
+    """The reminder's title, and when an SMS is sent if it falls in the quiet hours."""
+    sms = next_allowed(due.at, DEFAULT_QUIET_HOURS)
+    later = f" (SMS {fmt(sms)} efter tysta timmar {DEFAULT_QUIET_HOURS})" if sms != due.at else ""
+    return due.reminder.title + later
+
+
 def _score(score: Any) -> str:
     """"Poäng: 17 (Måttlig sömnlöshet)" from a submission's recorded score."""
     total = score.get("total")
@@ -235,6 +249,8 @@ def to_data(sim: Simulation) -> dict[str, Any]:
     return {
         "events": [event(e) for e in _timeline(sim)],
         "flags": [{"at": iso(f.at), "type": f.type, "text": f.text} for f in sim.flags],
+        "reminders": [{"at": iso(r.at), "id": r.reminder.id, "title": r.reminder.title,
+                       "sms_at": iso(next_allowed(r.at, DEFAULT_QUIET_HOURS))} for r in sim.reminders],
         "modules": [{"id": ms.id, "state": ms.state, "status": ms.status,
                      "days_left": lc.days_left(program, state, ms.id, end)} for ms in state.modules.values()],
         "moment": {"state": lc.moment_status(state, end), "days_in_moment": lc.days_in_moment(state, end),
@@ -249,6 +265,7 @@ def to_text(sim: Simulation) -> str:
     entries = [(e.at, e.actor.name, e.text) for e in _timeline(sim) if e.type != "action_rejected"]
     entries += [(e.at, "AVVISAD", e.text) for e in sim.rejected]
     entries += [(f.at, "FLAGGA", f"{LABELS[f.type]}: {f.text}") for f in sim.flags]
+    entries += [(r.at, "PÅMINNELSE", _reminder_text(r)) for r in sim.reminders]
     width = max((len(who) for _, who, _ in entries), default=0)
     submitted = [e for e in sim.events if e.type == "form_submitted"]
     computed = {(e.at, e.text): _computed(sim, e) for e in submitted}

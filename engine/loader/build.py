@@ -173,8 +173,10 @@ class ModelBuilder:
 
     @staticmethod
     def reminder(raw: dict[str, Any]) -> Reminder:
+        at = parse_time_literal(raw["at"]) if isinstance(raw.get("at"), str) else None
         return Reminder(raw["id"], raw["title"], raw.get("module"), raw.get("days_after_start"),
-                        raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"))
+                        raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"),
+                        raw.get("every"), at, raw.get("days_after_activation"))
 
 
 def band(raw: dict[str, Any]) -> Band:
