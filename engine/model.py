@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
 from .errors import Location
+from .model_values import Band as Band, Computed as Computed
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -83,41 +84,6 @@ class Question:
 
     def option(self, option_id: str) -> Option | None:
         return next((o for o in self.options if o.id == option_id), None)
-
-
-@dataclass(frozen=True)
-class Band:
-    """An interpretation band of a score or computed value: min ≤ value ≤ max gives `label` (and
-    optional feedback). A band written with `from:`/`below:` is exact: `from` is included, `below`
-    is not (`max_excluded`), and a missing end is infinite; see engine.forms.scoring for the rules."""
-
-    min: float
-    max: float
-    label: str
-    feedback: str | None = None
-    #: written with from/below: contains exactly min ≤ value (< or ≤) max, no integer rule
-    exact: bool = False
-    #: the upper bound is `below:` (not included)
-    max_excluded: bool = False
-
-    def contains(self, value: float) -> bool:
-        """Whether a value lies in the band read exactly (min included, max unless `max_excluded`)."""
-        return self.min <= value and (value < self.max if self.max_excluded else value <= self.max)
-
-
-@dataclass(frozen=True)
-class Computed:
-    """A value computed from a form's answers (`computed:`), e.g. sleep efficiency: evaluated in order
-    after the answers, so a later computed value, an alert or a band may use it; rounded to `round`
-    decimals when given (what the patient reads is what the rules use) and shown with `label` and `unit`."""
-
-    id: str
-    expr: str
-    label: str
-    round: int | None = None
-    unit: str | None = None
-    bands: tuple[Band, ...] = ()
-    location: Location | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

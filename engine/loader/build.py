@@ -38,7 +38,8 @@ class ModelBuilder:
             alerts=tuple(Alert(a["id"], a["when"], a["title"], a.get("feedback"), self.where(path + ("alerts", i)))
                          for i, a in enumerate(raw.get("alerts", []))),
             computed=tuple(Computed(c["id"], c["expr"], c["label"], c.get("round"), c.get("unit"),
-                                    tuple(band(b) for b in c.get("bands", [])), self.where(path + ("computed", i)))
+                                    tuple(band(b) for b in c.get("bands", [])), self.where(path + ("computed", i)),
+                                    c.get("trend", False))
                            for i, c in enumerate(raw.get("computed", []))),
             entries=raw.get("entries", False),
             filled_by=raw.get("filled_by", "patient"),

@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
 from ..core import state_memo
 from ..core.state_memo import commit_keeping_loaded
+from ..core.entries import submission_context
 from ..core.unit import apply, transaction
 from ..core.rows import patient_actor, program_for, question_snapshot
 from ..errors import ServiceError
@@ -85,8 +86,10 @@ def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: 
         row = _response_row(enrollment, form, module_id, step_id, now)
         row.submit_token = submit_token  # unique: a second submit of the same page fails to commit
         db.session.flush()
+        context = submission_context(enrollment, program_for(enrollment), form)
         event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
-                      module_id=module_id, form_response=row, today=local_date(now)).events[0]
+                      module_id=module_id, form_response=row, today=local_date(now),
+                      history=context.history, others=context.others).events[0]
         row.module_id, row.status, row.submitted_at = event.module, "submitted", now
         # the version and form id the answers were given under (the form id follows later versions)
         row.program_digest, row.given_form_id = enrollment.program_digest, form_id

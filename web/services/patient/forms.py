@@ -22,6 +22,8 @@ from engine.model import Band, Form
 
 from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
+from ..core.entries import EntryTable, entry_table, trend_points
+from ..core.trend import trend_svg
 from . import answers as form_service
 from ..errors import ServiceError
 
@@ -51,6 +53,12 @@ class FormView:
     token: str = ""
     #: the inputs start open (a draft or errors), even after an earlier submission
     open: bool = False
+    #: (label, shown value) of the newest submission's computed values
+    computed: list[tuple[str, str]] = field(default_factory=list)
+    #: a form with entries: every entry with its computed values
+    table: EntryTable | None = None
+    #: (title, SVG markup) of each computed value shown as a trend
+    charts: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def submitted(self) -> bool:
@@ -59,8 +67,11 @@ class FormView:
 
     @property
     def can_submit(self) -> bool:
-        """Inputs are shown: writable, and not yet submitted unless the form may be submitted again."""
-        return self.writable and (not self.submitted or self.form.resubmit)
+        """Inputs are shown: writable, not the clinician's to fill in, and not yet submitted unless the
+        form may be submitted again (or is filled again and again)."""
+        if self.form.filled_by == "clinician":
+            return False
+        return self.writable and (not self.submitted or self.form.resubmit or self.form.entries)
 
     @property
     def alert_feedback(self) -> tuple[str, ...]:
@@ -130,13 +141,27 @@ def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | 
         shown = {q.id: _posted(raw, q.id, q.type == "multiple_choice") for q in form.questions}
     elif draft is not None:
         shown = _stored_raw(form, draft.answers)
-    elif last is not None:
+    elif last is not None and not form.entries:  # a new entry starts empty
         shown = _stored_raw(form, last.answers)
     else:
         shown = forms.to_raw(form, {})
-    return FormView(form=form, writable=writable, raw=shown, visible=visible_ids(form, shown),
+    view = FormView(form=form, writable=writable, raw=shown, visible=visible_ids(form, shown),
                     errors=dict(errors or {}), draft=draft, last=last, token=new_token(),
                     open=bool(errors) or raw is not None or draft is not None)
+    if form.computed and last is not None:
+        with_computed(view, enrollment)
+    return view
+
+
+def with_computed(view: FormView, enrollment: Enrollment) -> None:
+    """Add the newest computed values, and for a form with entries the table and the trend charts."""
+    table = entry_table(enrollment, view.form)
+    if table.rows:
+        view.computed = [(c.label, shown) for c, shown in zip(table.columns, table.rows[-1][2])]
+    if view.form.entries:
+        view.table = table
+        view.charts = [(c.label, trend_svg(trend_points(table, c.id), c.label))
+                       for c in view.form.computed if c.trend]
 
 
 def _posted(raw: Raw, key: str, many: bool) -> Any:
