@@ -96,6 +96,10 @@ def _module_facts(module: Module) -> str:
 
 def _form_lines(form: Form) -> list[str]:
     lines = ["", f"{form.title} [{form.id}]"]
+    if form.filled_by == "clinician":
+        lines.append("  Fylls i av behandlaren; invånaren ser värdena")
+    if form.entries:
+        lines.append("  Fylls i gång på gång (en post varje gång, med tabell över posterna)")
     for number, q in enumerate(form.questions, start=1):
         facts = [QUESTION_TYPE_SV.get(q.type, q.type)]
         if q.required:

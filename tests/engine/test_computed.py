@@ -247,3 +247,11 @@ def test_a_score_with_round_is_rounded_half_up_before_it_is_banded():
     assert forms.score(one, {"a": 0, "b": 1}).total == 0.5
     assert forms.score(load(SCORED.replace("      method: mean\n", "      method: mean\n      round: 0\n"))[0]
                        .form("skala"), {"a": 0, "b": 1}).total == 1   # half up, not Python's round to even
+
+
+def test_the_reviewers_outline_lists_entries_computed_values_and_their_half_open_bands():
+    from engine.authoring.outline import outline_text
+    text = outline_text(load_text(DIARY, "p.yaml", content_dir=MINI_CONTENT))
+    assert "  Fylls i gång på gång (en post varje gång, med tabell över posterna)" in text
+    assert "  Beräknat värde: Sömneffektivitet (%) = somntid / tid_i_sang * 100\n" \
+           "    under 85: Under målet\n    85 eller mer: Bra\n" in text
