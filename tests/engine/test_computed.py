@@ -253,5 +253,5 @@ def test_the_reviewers_outline_lists_entries_computed_values_and_their_half_open
     from engine.authoring.outline import outline_text
     text = outline_text(load_text(DIARY, "p.yaml", content_dir=MINI_CONTENT))
     assert "  Fylls i gång på gång (en post varje gång, med tabell över posterna)" in text
-    assert "  Beräknat värde: Sömneffektivitet (%) = somntid / tid_i_sang * 100\n" \
+    assert "  Beräknat värde: Sömneffektivitet (%) = somn / i_sang * 100\n" \
            "    under 85: Under målet\n    85 eller mer: Bra\n" in text
