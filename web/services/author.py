@@ -23,7 +23,7 @@ from engine.authoring import simulate
 from engine.errors import AnswerError, Location, Problem, ProgramError
 from engine.moment.flags import LABELS, ModuleReminder, MomentEndingSoon, PatientInactivity
 from engine.loader import check_program
-from engine.localtime import at_local
+from engine.localtime import at_local, local_date
 from engine.model import Form, Program
 from engine.text import plural
 from engine.authoring.scenario import DEFAULT_CLINICIAN, Action, Scenario
@@ -158,7 +158,10 @@ def try_form(form: Form, raw: Mapping[str, Any] | None, now: datetime) -> FormVi
         score=result.total if result else None,
         band=result.band.label if result and result.band else None, submitted_at=now,
     )
-    return FormView(form, True, shown, visible_ids(form, shown), last=trial, token=new_token(), open=True)
+    values = forms.computed_values(form, cleaned, today=local_date(now))  # a first entry: no earlier ones
+    computed = [(c.label, forms.show_value(c, values[c.id])) for c in form.computed]
+    return FormView(form, True, shown, visible_ids(form, shown), last=trial, token=new_token(), open=True,
+                    computed=computed)
 
 
 # --- dag N --------------------------------------------------------------------------------------
