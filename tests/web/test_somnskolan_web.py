@@ -121,3 +121,21 @@ def test_the_trend_chart_draws_a_point_per_known_value_and_labels_every_day():
     assert "<title>2026-03-05: 72 %</title>" in svg
     assert 'aria-label="Sömneffektivitet &lt;7 nätter&gt;"' in svg   # escaped, never markup
     assert trend_svg([TrendPoint(date(2026, 3, 4), None, "–")], "x") == ""
+
+
+def test_thoughts_of_suicide_in_the_safety_screen_point_the_patient_to_112_and_flag_the_clinician(
+        client, db, make_patient, clinician, clock, login_patient):
+    from web.models import Flag
+
+    moment = _start(db, make_patient, clinician, clock)
+    answers.submit_form(moment, moment.patient, "sakerhet", {"sjalvmordstankar": True, "somnig_bil": False,
+                                                             "andningsuppehall": True, "bipolar": False,
+                                                             "epilepsi": False}, now=clock(), module_id="inledning")
+    flags = db.session.execute(db.select(Flag).where(Flag.enrollment_id == moment.id)).scalars().all()
+    assert sorted(f.type for f in flags) == ["answer_alert", "answer_alert"]
+    assert any("Tankar på att ta sitt liv" in f.text for f in flags)
+    login_patient(moment.patient)
+    page = client.get(f"/stod-och-behandling/{moment.id}/modul/inledning/sakerhet").get_data(as_text=True)
+    alert = page[page.index('class="alert-feedback"'):]
+    assert "<strong>ring 112</strong>" in alert and "<strong>Självmordslinjen på 90101</strong>" in alert
+    assert "psykiatrisk akutmottagning" in alert and "sömnapné" in alert

@@ -15,11 +15,11 @@ from engine.moment.entries import entries_of, entry_rows, latest_values
 from engine.moment.state import Event as EngineEvent
 
 from ...extensions import db
-from ...models import Enrollment, Event
+from ...models import Enrollment, Event, FormResponse
 from .rows import engine_event
 
 __all__ = ["Context", "EntryTable", "TrendPoint", "submission_context", "entry_table", "latest_shown",
-           "trend_points"]
+           "stored_alert_ids", "trend_points"]
 
 
 @dataclass(frozen=True)
@@ -91,3 +91,14 @@ def trend_points(table: EntryTable, value_id: str) -> list[TrendPoint]:
 
 def _number(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def stored_alert_ids(response: FormResponse) -> list[str] | None:
+    """The alert ids recorded with a submission (None when no submission event is stored for it)."""
+    data = db.session.execute(
+        db.select(Event.data).where(Event.form_response_id == response.id, Event.type == "form_submitted")
+        .order_by(Event.id.desc()).limit(1)).scalar_one_or_none()
+    if data is None:
+        return None
+    alerts = data.get("alerts") or []
+    return [a for a in alerts if isinstance(a, str)]

@@ -22,7 +22,7 @@ from engine.model import Band, Form
 
 from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
-from ..core.entries import EntryTable, entry_table, trend_points
+from ..core.entries import EntryTable, entry_table, stored_alert_ids, trend_points
 from ..core.trend import trend_svg
 from . import answers as form_service
 from ..errors import ServiceError
@@ -59,6 +59,8 @@ class FormView:
     table: EntryTable | None = None
     #: (title, SVG markup) of each computed value shown as a trend
     charts: list[tuple[str, str]] = field(default_factory=list)
+    #: the alert ids recorded when the newest submission was stored (None: work them out from the answers)
+    stored_alerts: list[str] | None = None
 
     @property
     def submitted(self) -> bool:
@@ -78,6 +80,8 @@ class FormView:
         """The feedback of the form's alerts that the newest submission triggered (shown before the band's)."""
         if self.last is None or not self.form.alerts:
             return ()
+        if self.stored_alerts is not None:  # as decided then, with the earlier entries and other forms
+            return forms.alert_feedback(self.form, self.stored_alerts)
         values = forms.from_json(self.form, self.last.answers or {})
         return tuple(a.feedback for a in forms.alerts_for(self.form, values) if a.feedback)
 
@@ -150,6 +154,8 @@ def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | 
                     open=bool(errors) or raw is not None or draft is not None)
     if form.computed and last is not None:
         with_computed(view, enrollment)
+    if form.alerts and last is not None:
+        view.stored_alerts = stored_alert_ids(last)
     return view
 
 
