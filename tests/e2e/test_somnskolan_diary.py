@@ -42,6 +42,7 @@ def test_seven_nights_make_a_trend_the_clinician_sees_too_and_the_window_reaches
         page.goto(diary_url)
         form = page.locator("#formular-somndagbok")
         form.get_by_label("När gick du och la dig?").fill(lagg)
+        form.get_by_label("När släckte du för att sova?").fill(lagg)
         form.get_by_label("Hur många minuter tog det innan du somnade?").fill(insomning)
         form.get_by_label("Hur många gånger vaknade du under natten?").fill(uppvaknanden)
         form.get_by_label("Hur många minuter var du vaken under natten, sammanlagt?").fill(vaken)

@@ -177,7 +177,7 @@ def test_a_diary_trial_in_the_preview_shows_the_computed_values_rounded_with_the
     app.config["PROGRAMS_DIR"] = str(PROJECT_ROOT / "programs")
     login(author)
     page = html_text(client.post("/author/somnskolan/formular/somndagbok", data={
-        "stegvis-atgard": "skicka", "lagg": "23:00", "insomning": "30", "uppvaknanden": "2", "vaken_natt": "20",
+        "stegvis-atgard": "skicka", "lagg": "23:00", "slackte": "23:00", "insomning": "30", "uppvaknanden": "2", "vaken_natt": "20",
         "vaknade": "06:30", "upp": "07:00"}))
     # by hand: 23:00 → 07:00 is 480 minutes; 450 − 30 − 20 = 400 asleep; 400 / 480 = 83.3 %
     assert "<dt>Tid i sängen</dt> <dd>480 min</dd>" in page and "<dt>Sömntid</dt> <dd>400 min</dd>" in page

@@ -11,11 +11,14 @@ from web.services.errors import ServiceError
 from web.services.patient import answers
 
 NIGHTS = [  # by hand: time in bed, sleep time, efficiency (rounded half up)
-    {"lagg": time(23, 30), "insomning": 30, "uppvaknanden": 1, "vaken_natt": 30, "vaknade": time(6, 30),
+    {"lagg": time(23, 30), "slackte": time(23, 30), "insomning": 30, "uppvaknanden": 1, "vaken_natt": 30,
+     "vaknade": time(6, 30),
      "upp": time(6, 30)},                                           # 420, 360, 86 %
-    {"lagg": time(23, 0), "insomning": 45, "uppvaknanden": 3, "vaken_natt": 60, "vaknade": time(6, 30),
+    {"lagg": time(23, 0), "slackte": time(23, 0), "insomning": 45, "uppvaknanden": 3, "vaken_natt": 60,
+     "vaknade": time(6, 30),
      "upp": time(7, 0)},                                            # 480, 345, 72 %
-    {"lagg": time(0, 30), "insomning": 20, "uppvaknanden": 1, "vaken_natt": 20, "vaknade": time(6, 30),
+    {"lagg": time(0, 30), "slackte": time(0, 30), "insomning": 20, "uppvaknanden": 1, "vaken_natt": 20,
+     "vaknade": time(6, 30),
      "upp": time(7, 0)},                                            # 390, 320, 82 %
 ]
 
@@ -57,7 +60,8 @@ def test_the_clinician_sets_the_sleep_window_and_the_next_night_is_measured_agai
                           membership=clinician.memberships[0], now=clock())
     with pytest.raises(ServiceError):
         answers.submit_form(moment, moment.patient, "somnfonster", {"lagg": time(22), "upp": time(7)}, now=clock())
-    _nights(moment, clock, [{"lagg": time(23, 0), "insomning": 20, "uppvaknanden": 1, "vaken_natt": 10,
+    _nights(moment, clock, [{"lagg": time(23, 0), "slackte": time(23, 0), "insomning": 20, "uppvaknanden": 1,
+                             "vaken_natt": 10,
                              "vaknade": time(6, 0), "upp": time(6, 0)}])
     event = db.session.execute(db.select(Event).where(Event.form_id == "somndagbok")).scalar_one()
     assert event.data["computed"]["over_fonstret"] == 30   # 420 minutes in bed, the window 390
