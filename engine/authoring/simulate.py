@@ -207,14 +207,18 @@ def _timeline(sim: Simulation) -> list[Event]:
     return sorted([*kept, *sim.rejected], key=lambda e: e.at)
 
 
-def _computed(sim: Simulation, event: Event) -> list[tuple[str, str, Any]]:
-    """(id, "Label: shown value", value) of the computed values a submission recorded."""
+def _computed(sim: Simulation, event: Event) -> list[tuple[str, str, Any, str | None]]:
+    """(id, "Label: shown value", value, band label) of the computed values a submission recorded."""
     form = sim.scenario.program.form(event.form or "") if event.type == "form_submitted" else None
     recorded = event.data.get("computed") or {}
     if form is None:
         return []
-    return [(c.id, f"{c.label}: {forms.show_value(c, recorded.get(c.id))}", recorded.get(c.id))
-            for c in form.computed]
+    found = []
+    for c in form.computed:
+        value = recorded.get(c.id)
+        band = forms.computed_band(c, value)
+        found.append((c.id, f"{c.label}: {forms.show_value(c, value)}", value, band.label if band else None))
+    return found
 
 
 def _reminder_text(due: DueReminder) -> str:
@@ -242,8 +246,8 @@ def to_data(sim: Simulation) -> dict[str, Any]:
                                 "text": e.text}
         computed = _computed(sim, e)
         if computed:
-            data["computed"] = {value_id: {"value": value, "shown": shown.split(": ", 1)[1]}
-                                for value_id, shown, value in computed}
+            data["computed"] = {value_id: {"value": value, "shown": shown.split(": ", 1)[1], "band": band}
+                                for value_id, shown, value, band in computed}
         return data
 
     return {
@@ -272,7 +276,7 @@ def to_text(sim: Simulation) -> str:
     scores = {(e.at, e.text): [_score(e.data["score"])] for e in submitted if e.data.get("score")}
     for at, who, text in sorted(entries, key=lambda x: x[0]):
         lines.append(f"  {fmt(at)}  {who:<{width}}  {text}")
-        shown = [*scores.get((at, text), []), *(shown for _, shown, _ in computed.get((at, text), []))]
+        shown = [*scores.get((at, text), []), *(shown for _, shown, _, _ in computed.get((at, text), []))]
         if shown:  # a submission's score and computed values, indented under it
             lines.append(f"  {'':<16}  {'':<{width}}    " + ", ".join(shown))
     lines += ["", "Moduler"]

@@ -324,6 +324,9 @@ def test_a_week_of_the_somnskolan_diary_shows_each_nights_efficiency_and_the_sev
     assert [n["effektivitet"]["shown"] for n in nights] == ["86 %", "72 %", "82 %", "69 %", "90 %", "80 %", "92 %"]
     assert [n["tid_i_sang"]["value"] for n in nights] == [420, 480, 390, 480, 450, 510, 420]
     assert nights[-1]["effektivitet_7"]["shown"] == "82 %"  # 571 / 7 = 81.6
+    assert nights[-1]["effektivitet_7"]["band"] == "Under 85 % – fönstret kan bli 15 minuter kortare"
+    assert [n["effektivitet"]["band"] for n in nights[4:]] == ["85 % eller mer", "Under 85 %", "85 % eller mer"]
+    assert nights[0]["tid_i_sang"]["band"] is None  # no bands
     text = simulate(EXAMPLES / "somnskolan-dagbok-en-vecka.yaml").output
     assert "Poäng: 17 (Måttlig sömnlöshet)" in text
     assert "Tid i sängen: 390 min, Sömntid: 320 min, Sömneffektivitet: 82 %" in text

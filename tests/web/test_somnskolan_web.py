@@ -105,7 +105,8 @@ def test_the_patient_sees_each_night_in_a_table_and_a_chart_and_the_window_the_c
     table = diary[diary.index('class="entry-table"'):]
     assert [row for row in ("<td>86 %</td>", "<td>72 %</td>", "<td>82 %</td>") if row in table] == [
         "<td>86 %</td>", "<td>72 %</td>", "<td>82 %</td>"]
-    assert "<dd>82 %</dd>" in diary            # the newest night's efficiency
+    assert "<dd>82 % – Under 85 %</dd>" in diary            # the newest night's efficiency and its band
+    assert "<dd>80 % – Under 85 % – fönstret kan bli 15 minuter kortare</dd>" in diary  # (86 + 72 + 82) / 3
     assert 'name="lagg"' in diary and "Fyll i formuläret igen" not in diary  # tonight's entry starts open
     window = client.get(f"/stod-och-behandling/{moment.id}/modul/somnfonster/ditt-somnfonster").get_data(as_text=True)
     assert "<dd>390 min</dd>" in window and "<dd>6,5 h</dd>" in window

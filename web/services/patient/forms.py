@@ -159,11 +159,18 @@ def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | 
     return view
 
 
+def _with_band(computed: Any, value: Any, shown: str) -> str:
+    """"82 %" followed by its band's label when the value has bands: "82 % – Under 85 %"."""
+    band = forms.computed_band(computed, value)
+    return f"{shown} – {band.label}" if band is not None else shown
+
+
 def with_computed(view: FormView, enrollment: Enrollment) -> None:
     """Add the newest computed values, and for a form with entries the table and the trend charts."""
     table = entry_table(enrollment, view.form)
     if table.rows:
-        view.computed = [(c.label, shown) for c, shown in zip(table.columns, table.rows[-1][2])]
+        _, values, shown = table.rows[-1]
+        view.computed = [(c.label, _with_band(c, value, text)) for c, value, text in zip(table.columns, values, shown)]
     if view.form.entries:
         view.table = table
         view.charts = [(c.label, trend_svg(trend_points(table, c.id), c.label))
