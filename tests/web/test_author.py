@@ -182,3 +182,15 @@ def test_a_diary_trial_in_the_preview_shows_the_computed_values_rounded_with_the
     # by hand: 23:00 → 07:00 is 480 minutes; 450 − 30 − 20 = 400 asleep; 400 / 480 = 83.3 %
     assert "<dt>Tid i sängen</dt> <dd>480 min</dd>" in page and "<dt>Sömntid</dt> <dd>400 min</dd>" in page
     assert "<dt>Sömneffektivitet</dt> <dd>83 %</dd>" in page
+
+
+def test_the_preview_tries_a_form_the_clinician_fills_in_too(app, client, login, author):
+    from web.config import PROJECT_ROOT
+
+    app.config["PROGRAMS_DIR"] = str(PROJECT_ROOT / "programs")
+    login(author)
+    page = html_text(client.get("/author/somnskolan/formular/somnfonster"))
+    assert 'name="lagg"' in page and "Skicka in" in page
+    tried = html_text(client.post("/author/somnskolan/formular/somnfonster",
+                                  data={"stegvis-atgard": "skicka", "lagg": "23:30", "upp": "06:00"}))
+    assert "<dt>Sömnfönstrets längd</dt> <dd>6,5 h</dd>" in tried

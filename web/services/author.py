@@ -142,14 +142,14 @@ def try_form(form: Form, raw: Mapping[str, Any] | None, now: datetime) -> FormVi
     """
     if raw is None:
         shown = forms.to_raw(form, {})
-        return FormView(form, True, shown, visible_ids(form, shown), token=new_token())
+        return FormView(form, True, shown, visible_ids(form, shown), token=new_token(), trial=True)
     shown = {q.id: (list(raw.getlist(q.id)) if q.type == "multiple_choice" else raw.get(q.id, ""))
              for q in form.questions}
     try:
         cleaned = forms.submit(form, raw)
     except AnswerError as exc:
         return FormView(form, True, shown, visible_ids(form, shown), errors=dict(exc.errors), token=new_token(),
-                        open=True)
+                        open=True, trial=True)
     result = forms.score(form, cleaned)
     trial = FormResponse(  # never added to the session: it only feeds the feedback template
         form_id=form.id, status="submitted", answers=forms.to_json(cleaned), form_title=form.title,
@@ -161,7 +161,7 @@ def try_form(form: Form, raw: Mapping[str, Any] | None, now: datetime) -> FormVi
     values = forms.computed_values(form, cleaned, today=local_date(now))  # a first entry: no earlier ones
     computed = [(c.label, forms.show_value(c, values[c.id])) for c in form.computed]
     return FormView(form, True, shown, visible_ids(form, shown), last=trial, token=new_token(), open=True,
-                    computed=computed)
+                    computed=computed, trial=True)
 
 
 # --- dag N --------------------------------------------------------------------------------------

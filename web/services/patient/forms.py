@@ -61,6 +61,8 @@ class FormView:
     charts: list[tuple[str, str]] = field(default_factory=list)
     #: the alert ids recorded when the newest submission was stored (None: work them out from the answers)
     stored_alerts: list[str] | None = None
+    #: the author preview tries every form, the clinician's too
+    trial: bool = False
 
     @property
     def submitted(self) -> bool:
@@ -71,7 +73,7 @@ class FormView:
     def can_submit(self) -> bool:
         """Inputs are shown: writable, not the clinician's to fill in, and not yet submitted unless the
         form may be submitted again (or is filled again and again)."""
-        if self.form.filled_by == "clinician":
+        if self.form.filled_by == "clinician" and not self.trial:
             return False
         return self.writable and (not self.submitted or self.form.resubmit or self.form.entries)
 
