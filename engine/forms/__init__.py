@@ -6,7 +6,8 @@ the answer rules that alert (patient feedback after submission, clinician flag);
 computed from the answers (rounded, labelled, banded); `suggestions` the rules that suggest modules to
 the clinician.
 """
-from .computed import computed_band, computed_tests, computed_values, rounded, show_value, test_history
+from .computed import (computed_band, computed_tests, computed_values, rounded, show_value, test_history,
+                       uses_other_forms)
 from .alerts import alert_feedback, alert_tests, alerts_for, submission_feedback
 from .suggestions import rule_holds, suggesting_modules, suggestion_tests
 from .bands import exact_band_problems, span, span_sv
@@ -19,4 +20,4 @@ __all__ = ["ScoreResult", "adjusted_score", "answer_problem", "band_problems", "
            "run_tests", "score", "scored_items", "scoring_problems", "submit", "to_json", "to_raw", "validate",
            "visible_questions", "alert_feedback", "alert_tests", "alerts_for", "submission_feedback",
            "rule_holds", "suggesting_modules", "suggestion_tests", "computed_band", "computed_tests",
-           "computed_values", "rounded", "show_value", "test_history", "exact_band_problems", "span", "span_sv"]
+           "computed_values", "rounded", "show_value", "test_history", "exact_band_problems", "span", "span_sv", "uses_other_forms"]

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any, Mapping, Sequence
 
-from ..expr import Entry, evaluate
+from ..expr import Entry, evaluate, names
 from ..model import Band, Computed, Form, FormTest
 from .answers import _close, _test_raw, _walk, coerce, format_number, validate
 from .bands import band_in, fmt, round_half_up
 
-__all__ = ["computed_values", "computed_band", "computed_tests", "rounded", "show_value", "test_history"]
+__all__ = ["computed_values", "computed_band", "computed_tests", "rounded", "show_value", "test_history",
+           "uses_other_forms"]
 
 
 def rounded(computed: Computed, value: Any) -> Any:
@@ -47,6 +48,12 @@ def environment(form: Form, values: Mapping[str, Any], *, today: date | None = N
                                            others=others))
         env[computed.id] = answers[computed.id] = value
     return answers, scores
+
+
+def uses_other_forms(form: Form) -> bool:
+    """Whether a computed value or an alert of the form names another form's value (form_id.value_id)."""
+    sources = [c.expr for c in form.computed] + [a.when for a in form.alerts]
+    return any("." in name for source in sources for name in names(source))
 
 
 def computed_band(computed: Computed, value: Any) -> Band | None:

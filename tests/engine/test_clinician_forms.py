@@ -119,3 +119,10 @@ def test_the_sleep_window_example_measures_each_night_against_the_newest_window(
     assert nights == ["–", "30 min", "0 min"]
     rejected = [e["text"] for e in data["events"] if e["type"] == "action_rejected"]
     assert rejected == ["Avvisad åtgärd submit_form: Formulär Ditt sömnfönster fylls i av behandlaren."]
+
+
+def test_a_form_knows_whether_it_uses_other_forms_values():
+    source = PROGRAM.replace("forms: [natt, fonster]}", "forms: [natt, fonster], required_forms: [natt]}")
+    program = load_text(source, "p.yaml", content_dir=MINI_CONTENT)
+    assert forms.uses_other_forms(program.form("natt")) is True
+    assert forms.uses_other_forms(program.form("fonster")) is False

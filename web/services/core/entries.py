@@ -57,11 +57,12 @@ def _submissions(enrollment: Enrollment) -> list[EngineEvent]:
 
 
 def submission_context(enrollment: Enrollment, program: Program, form: Form) -> Context:
-    """Earlier entries (a form with entries) and other forms' newest values, when the form computes any."""
-    if not (form.computed or form.alerts):
+    """Earlier entries (a form with entries) and other forms' newest values, read only when the form uses them."""
+    others = forms.uses_other_forms(form)
+    if not (form.entries or others):
         return Context([], {})
     events = _submissions(enrollment)
-    return Context(entries_of(form, events) if form.entries else [], latest_values(program, events))
+    return Context(entries_of(form, events) if form.entries else [], latest_values(program, events) if others else {})
 
 
 def entry_table(enrollment: Enrollment, form: Form) -> EntryTable:
