@@ -7,11 +7,12 @@ exact version it was started on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
 from .errors import Location
+from .model_values import Band as Band, Computed as Computed, Holds as Holds
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -27,6 +28,8 @@ QUESTION_TYPES = (
     "date",
     "time",
 )
+#: who fills a form in (`filled_by:`)
+FILLERS = ("patient", "clinician")
 #: question types whose answer is one of the question's option ids
 CHOICE_TYPES = ("single_choice", "multiple_choice")
 MODULE_KINDS = ("mandatory", "individual")
@@ -86,16 +89,6 @@ class Question:
 
 
 @dataclass(frozen=True)
-class Band:
-    """An interpretation band of a score: min ≤ score ≤ max gives `label` (and optional feedback)."""
-
-    min: float
-    max: float
-    label: str
-    feedback: str | None = None
-
-
-@dataclass(frozen=True)
 class Subscale:
     id: str
     title: str
@@ -117,6 +110,8 @@ class Scoring:
     bands: tuple[Band, ...] = ()
     #: optional expression replacing the sum/mean (may use question ids and sum())
     expression: str | None = None
+    #: round the total half up to this many decimals before banding and display (None = as computed)
+    round: int | None = None
 
 
 @dataclass(frozen=True)
@@ -138,23 +133,12 @@ class FormTest:
     suggests: tuple[str, ...] | None = None
     #: what the triggered alerts must hold, exactly: form ids, module ids and "module/step" (None = not checked)
     holds: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class Holds:
-    """What an alert keeps from the patient until its flag is handled (or the hold released by hand),
-    and the plain-language `text` the patient sees meanwhile. Meddelanden are never held."""
-
-    text: str
-    forms: tuple[str, ...] = ()
-    #: "module/step"
-    steps: tuple[str, ...] = ()
-    modules: tuple[str, ...] = ()
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        """Everything held, as golden tests list it: form ids, "module/step" and module ids."""
-        return self.forms + self.steps + self.modules
+    #: expected computed values by id (compared to two decimals)
+    computed: Mapping[str, Any] = field(default_factory=frozen_map)
+    #: answers of earlier entries (a form with entries), oldest first, one a day before `today`
+    earlier: tuple[Mapping[str, Any], ...] = ()
+    #: other forms' newest values by form id, what form_id.value_id means in this test
+    others: Mapping[str, Mapping[str, Any]] = field(default_factory=frozen_map)
 
 
 @dataclass(frozen=True)
@@ -191,6 +175,15 @@ class Form:
     location: Location | None = field(default=None, compare=False)
     #: answer rules that alert (patient feedback + clinician flag), in the author's order
     alerts: tuple[Alert, ...] = ()
+    #: values computed from the answers, in evaluation order
+    computed: tuple[Computed, ...] = ()
+    #: a form filled again and again (a diary): every submission is kept as an entry
+    entries: bool = False
+    #: who fills the form in: the patient, or the clinician for the patient (e.g. a sleep window)
+    filled_by: str = "patient"
+
+    def computed_value(self, value_id: str) -> Computed | None:
+        return next((c for c in self.computed if c.id == value_id), None)
 
     def question(self, question_id: str) -> Question | None:
         return next((q for q in self.questions if q.id == question_id), None)
@@ -299,7 +292,8 @@ class Battery:
 
 @dataclass(frozen=True)
 class Reminder:
-    """An authored reminder to the patient: N days after the moment starts or before a module's deadline."""
+    """An authored reminder to the patient: N days after the moment starts, before a module's deadline,
+    after an answered date, N days after a module opened, or every day while a module is current."""
 
     id: str
     title: str
@@ -309,6 +303,12 @@ class Reminder:
     #: with days_after_anchor: N days after an answered date (the moment's start while unanswered)
     anchor: Anchor | None = None
     days_after_anchor: int | None = None
+    #: "day": every day at `at` while `module` is current
+    every: str | None = None
+    #: wall-clock time of a recurring reminder or one after the module's activation
+    at: time | None = None
+    #: N days after `module` was activated (at `at`, else at the time of day it was activated)
+    days_after_activation: int | None = None
 
 
 @dataclass(frozen=True)

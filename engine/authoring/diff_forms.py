@@ -170,7 +170,7 @@ def compare_scoring(c: Collector, old: Form, new: Form, renamed: dict[str, str],
     for kind, message, sv in differences:
         c.breaking(f"scoring.{kind}", new.id, f"{label} scoring: {message}",
                    f"Formuläret {_q(old.title)} har ändrad poängsättning ({sv})")
-    if [(x.min, x.max) for x in a.bands] != [(x.min, x.max) for x in b.bands]:
+    if [(x.min, x.max, x.max_excluded) for x in a.bands] != [(x.min, x.max, x.max_excluded) for x in b.bands]:
         spans = f"{_spans(a)} → {_spans(b)}"
         c.breaking("scoring.bands", new.id, f"{label} bands changed ({spans})",
                    f"Formuläret {_q(old.title)} har ändrade tolkningsintervall ({spans})")
@@ -213,7 +213,7 @@ def _rename(node: expressions.Expr, renamed: dict[str, str]) -> expressions.Expr
 
 
 def _span(band: Band) -> str:
-    return f"{_yaml(band.min)}–{_yaml(band.max)}"
+    return forms.span(band) if band.exact else f"{_yaml(band.min)}–{_yaml(band.max)}"
 
 
 def _spans(scoring: Scoring) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import forms
 from ..model import Form, Module, Program, Question
 from ..text import plural
 from .outline_review import (form_review_data, form_review_lines, form_text_lines, question_review_lines,
@@ -105,6 +106,10 @@ def _module_facts(module: Module) -> str:
 
 def _form_lines(form: Form) -> list[str]:
     lines = ["", f"{form.title} [{form.id}]", *form_text_lines(form)]
+    if form.filled_by == "clinician":
+        lines.append("  Fylls i av behandlaren; invånaren ser värdena")
+    if form.entries:
+        lines.append("  Fylls i gång på gång (en post varje gång, med tabell över posterna)")
     for number, q in enumerate(form.questions, start=1):
         facts = [QUESTION_TYPE_SV.get(q.type, q.type)]
         if q.required:
@@ -128,7 +133,11 @@ def _form_lines(form: Form) -> list[str]:
             reverse = ", ".join(numbers.get(qid, qid) for qid in scoring.reverse)
             lines.append(f"  Omvänd poängsättning: fråga {reverse}")
         for band in scoring.bands:
-            lines.append(f"    {_num(band.min)}–{_num(band.max)}: {band.label}")
+            lines.append(f"    {forms.span_sv(band)}: {band.label}")
+    for computed in form.computed:
+        unit = f" ({computed.unit})" if computed.unit else ""
+        lines.append(f"  Beräknat värde: {computed.label}{unit} = {computed.expr}")
+        lines += [f"    {forms.span_sv(band)}: {band.label}" for band in computed.bands]
     return lines
 
 

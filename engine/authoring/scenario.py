@@ -28,7 +28,7 @@ from ..model import Program
 from ..moment.patient import json_value
 from ..moment.schedule import ActivityPlan, PlanError, plan_from_dict
 from ..moment.state import Actor
-from ..loader.yamlpos import Path, YamlDocument, field_label, location_for, parse_yaml
+from ..loader.yamlpos import Path, YamlDocument, field_label, is_plain, location_for, parse_yaml
 
 __all__ = ["Action", "Scenario", "load_scenario", "scenario_schema", "PATIENT", "DEFAULT_CLINICIAN"]
 
@@ -289,7 +289,7 @@ class _Checker:
         except PlanError as exc:
             self.problem(("actions", i, "plan"), str(exc))
             return None
-        if verb in ("save_form", "submit_form"):
+        if verb in ("save_form", "submit_form", "fill_for_patient"):
             self._check_answers(i, args)
         if "days" in args:  # the scenario's 0 = no limit, as in the program YAML; the engine's is None
             args["days"] = args["days"] or None
@@ -302,13 +302,20 @@ class _Checker:
         return args
 
 
-    def _check_answers(self, i: int, args: Mapping[str, Any]) -> None:
-        """Answers must name questions of the form (a typo would otherwise read as unanswered)."""
+    def _check_answers(self, i: int, args: dict[str, Any]) -> None:
+        """Answers must name questions of the form (a typo would otherwise read as unanswered); an
+        unquoted time YAML 1.1 read as a number (`23:30` → 84600) is taken as the text written."""
         form = self.program.form(args["form"])
         if form is None:
             return
         ids = [q.id for q in form.questions]
-        for key in args.get("answers") or {}:
+        answers = args.get("answers") or {}
+        for key, value in list(answers.items()):
+            question = form.question(key)
+            node = self.doc.scalars.get(("actions", i, "answers", key))
+            if question is not None and question.type == "time" and not isinstance(value, str) \
+                    and node is not None and is_plain(node):
+                args["answers"] = answers = {**answers, key: node.value}
             if key not in ids:
                 close = difflib.get_close_matches(key, ids, n=1, cutoff=0.6)
                 hint = f"; did you mean '{close[0]}'?" if close else f"; its questions: {', '.join(ids)}"

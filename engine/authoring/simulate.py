@@ -23,7 +23,11 @@ from .. import forms
 from ..moment import lifecycle as lc
 from ..moment import schedule
 from ..moment.batteries import due_batteries, start_battery
+from ..moment.clinician_forms import fill_for_patient
+from ..moment.entries import entries_of, latest_values
+from ..moment.reminders import DEFAULT_QUIET_HOURS, DueReminder, due_reminders, next_allowed
 from ..errors import AnswerError, Problem, ProgramError, TransitionError
+from ..expr import Entry
 from ..moment.flags import LABELS, Flag, due_flags, flag_event
 from ..moment.holds import ActiveHold, Holding, flag_handled_event, held_text, holding, release_hold
 from ..moment.mandatory_flags import alert_of_cause
@@ -49,6 +53,8 @@ class Simulation:
     flags: tuple[Flag, ...]
     #: what alerts still hold at the end of `until`
     holding: Holding = Holding()
+    #: the authored reminders that fell due, each once (the web sends them; an SMS waits out quiet hours)
+    reminders: tuple[DueReminder, ...] = ()
 
 
 def simulate_file(path: str | os.PathLike[str]) -> Simulation:
@@ -71,6 +77,7 @@ class _Run:
         self.events: list[Event] = list(t.events)
         self.rejected: list[Event] = []
         self.flags: list[Flag] = []
+        self.reminders: dict[str, DueReminder] = {}
         self.plans: dict[str, schedule.ActivityPlan] = {}
         #: causes of flags the clinician handled, and of holds released by hand
         self.handled: set[str] = set()
@@ -83,7 +90,7 @@ class _Run:
             self.apply(action)
         self.pass_time(self.sc.end)
         return Simulation(self.sc, self.state, tuple(self.events), tuple(self.rejected), tuple(self.flags),
-                          self.held())
+                          self.held(), tuple(self.reminders.values()))
 
     def pass_time(self, until: datetime) -> None:
         """Evaluate flags at every midnight up to `until`, then at `until` itself."""
@@ -97,6 +104,8 @@ class _Run:
             started = start_battery(self.program, self.state, battery.battery.id, now=battery.at, actor=SYSTEM)
             self.state = started.state
             self.events.extend(started.events)
+        for reminder in due_reminders(self.program, self.state, now):
+            self.reminders.setdefault(reminder.key, reminder)
         due = due_flags(self.program, self.state, self.events, self.sc.subscriptions, now,
                         plans=tuple(self.plans.values()))
         self.flags.extend(due)
@@ -172,6 +181,12 @@ def _answers(run: _Run, a: Action) -> dict[str, Any]:
     return forms.from_json(form, answers) if form else dict(answers)
 
 
+def _history(run: _Run, a: Action) -> list[Entry]:
+    """The earlier entries of a form with entries (none for other forms)."""
+    form = run.program.form(a.args["form"])
+    return entries_of(form, run.events) if form is not None and form.entries else []
+
+
 def _form_action(fn: Callable[..., Transition]) -> Callable[[_Run, Action, Any], Transition]:
     return lambda r, a, who: fn(r.program, r.state, a.args["form"], _answers(r, a), now=a.at, actor=who,
                                 module_id=a.args.get("module"), held=r.held())
@@ -187,7 +202,11 @@ _VERBS: dict[str, Callable[[_Run, Action, Any], Transition]] = {
     "save_form": _form_action(lc.save_form),
     "submit_form": lambda r, a, who: lc.submit_form(r.program, r.state, a.args["form"], _answers(r, a), now=a.at,
                                                     actor=who, module_id=a.args.get("module"),
-                                                    today=local_date(a.at), held=r.held()),
+                                                    today=local_date(a.at), held=r.held(), history=_history(r, a),
+                                                    others=latest_values(r.program, r.events)),
+    "fill_for_patient": lambda r, a, who: fill_for_patient(r.program, r.state, a.args["form"], _answers(r, a),
+                                                           now=a.at, actor=who, today=local_date(a.at),
+                                                           others=latest_values(r.program, r.events)),
     "open_form": lambda r, a, who: lc.open_form(r.program, r.state, a.args["form"], now=a.at, actor=who),
     "send_message": lambda r, a, who: lc.send_message(r.program, r.state, now=a.at, actor=who,
                                                       conversation=a.args.get("conversation"),
@@ -234,15 +253,55 @@ def _timeline(sim: Simulation) -> list[Event]:
     return sorted([*kept, *sim.rejected], key=lambda e: e.at)
 
 
+def _computed(sim: Simulation, event: Event) -> list[tuple[str, str, Any, str | None]]:
+    """(id, "Label: shown value", value, band label) of the computed values a submission recorded."""
+    form = sim.scenario.program.form(event.form or "") if event.type == "form_submitted" else None
+    recorded = event.data.get("computed") or {}
+    if form is None:
+        return []
+    found = []
+    for c in form.computed:
+        value = recorded.get(c.id)
+        band = forms.computed_band(c, value)
+        found.append((c.id, f"{c.label}: {forms.show_value(c, value)}", value, band.label if band else None))
+    return found
+
+
+def _reminder_text(due: DueReminder) -> str:
+    """The reminder's title, and when an SMS is sent if it falls in the quiet hours."""
+    sms = next_allowed(due.at, DEFAULT_QUIET_HOURS)
+    later = f" (SMS {fmt(sms)} efter tysta timmar {DEFAULT_QUIET_HOURS})" if sms != due.at else ""
+    return due.reminder.title + later
+
+
+def _score(score: Any) -> str:
+    """"Poäng: 17 (Måttlig sömnlöshet)" from a submission's recorded score."""
+    total = score.get("total")
+    shown = "–" if total is None else forms.format_number(int(total) if float(total).is_integer() else total)
+    return f"Poäng: {shown}" + (f" ({score['band']})" if score.get("band") else "")
+
+
 def to_data(sim: Simulation) -> dict[str, Any]:
-    """The JSON output: events, flags, modules and the moment as of the end of `until`."""
+    """The JSON output: events (submissions with their computed values), flags, modules and the moment
+    as of the end of `until`."""
     end, state, program = sim.scenario.end, sim.state, sim.scenario.program
     done, total = lc.modules_completed(state)
+
+    def event(e: Event) -> dict[str, Any]:
+        data: dict[str, Any] = {"at": iso(e.at), "type": e.type, "actor": e.actor.kind, "module": e.module,
+                                "text": e.text}
+        computed = _computed(sim, e)
+        if computed:
+            data["computed"] = {value_id: {"value": value, "shown": shown.split(": ", 1)[1], "band": band}
+                                for value_id, shown, value, band in computed}
+        return data
+
     return {
-        "events": [{"at": iso(e.at), "type": e.type, "actor": e.actor.kind, "module": e.module, "text": e.text}
-                   for e in _timeline(sim)],
+        "events": [event(e) for e in _timeline(sim)],
         "flags": [{"at": iso(f.at), "type": f.type, "text": f.text, "urgent": f.urgent} for f in sim.flags],
         "holds": [_hold_data(program, h) for h in sim.holding.holds],
+        "reminders": [{"at": iso(r.at), "id": r.reminder.id, "title": r.reminder.title,
+                       "sms_at": iso(next_allowed(r.at, DEFAULT_QUIET_HOURS))} for r in sim.reminders],
         "modules": [{"id": ms.id, "state": ms.state, "status": ms.status,
                      "days_left": lc.days_left(program, state, ms.id, end)} for ms in state.modules.values()],
         "moment": {"state": lc.moment_status(state, end), "days_in_moment": lc.days_in_moment(state, end),
@@ -262,9 +321,16 @@ def to_text(sim: Simulation) -> str:
                 for f in sim.flags if f.urgent]
     entries += [(f.at, "SPÄRR", f"Väntar på behandlaren: {held_text(program, h.holds.names)}")
                 for f in sim.flags for h in holding(program, [f.cause]).holds]
+    entries += [(r.at, "PÅMINNELSE", _reminder_text(r)) for r in sim.reminders]
     width = max((len(who) for _, who, _ in entries), default=0)
+    submitted = [e for e in sim.events if e.type == "form_submitted"]
+    computed = {(e.at, e.text): _computed(sim, e) for e in submitted}
+    scores = {(e.at, e.text): [_score(e.data["score"])] for e in submitted if e.data.get("score")}
     for at, who, text in sorted(entries, key=lambda x: x[0]):
         lines.append(f"  {fmt(at)}  {who:<{width}}  {text}")
+        shown = [*scores.get((at, text), []), *(shown for _, shown, _, _ in computed.get((at, text), []))]
+        if shown:  # a submission's score and computed values, indented under it
+            lines.append(f"  {'':<16}  {'':<{width}}    " + ", ".join(shown))
     lines += ["", "Moduler"]
     title_width = max(len(m.title) for m in program.modules)
     for m in program.modules:

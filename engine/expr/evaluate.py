@@ -2,25 +2,39 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
-from typing import Any, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any, Mapping, Sequence
 
 from .parser import parse
-from .syntax import (Binary, Call, Expr, ListLit, Literal, Name, Unary,
+from .syntax import (AGGREGATES, Binary, Call, Expr, ListLit, Literal, Name, Unary,
                      parse_date_literal, parse_time_literal)
 
 # ---------------------------------------------------------------- evaluation
 
+@dataclass(frozen=True)
+class Entry:
+    """An earlier submission of a form with entries (a diary night): its local day and its values
+    (answers and computed values by id)."""
+
+    day: date | None
+    values: Mapping[str, Any]
+
+
 def evaluate(expr_or_source: Expr | str, answers: Mapping[str, Any], *,
-             scores: Mapping[str, Any] | None = None, today: date | None = None) -> Any:
+             scores: Mapping[str, Any] | None = None, today: date | None = None,
+             history: Sequence[Entry] = (), others: Mapping[str, Mapping[str, Any]] | None = None) -> Any:
     """Evaluate against typed answers; missing answers are None and never make it raise.
 
     `scores` (question id → item score) is what a bare question id inside sum/min/max
     stands for when given, so `sum(a, b)` adds option scores rather than option ids.
     `today` is what `today()` returns (None when the caller gives no date).
+    `history` holds the form's earlier entries, oldest first, for mean_last() and the like;
+    `answers` is the newest entry (dated `today`). `others` holds other forms' newest values (answers
+    and computed values) by form id, what `form_id.value_id` stands for (null when not submitted).
     """
     node = parse(expr_or_source) if isinstance(expr_or_source, str) else expr_or_source
-    return _Evaluator(answers, scores, today).eval(node)
+    return _Evaluator(answers, scores, today, history, others or {}).eval(node)
 
 
 def _is_number(v: Any) -> bool:
@@ -61,15 +75,21 @@ def truthy(v: Any) -> bool:
 
 class _Evaluator:
     def __init__(self, answers: Mapping[str, Any], scores: Mapping[str, Any] | None,
-                 today: date | None = None):
+                 today: date | None = None, history: Sequence[Entry] = (),
+                 others: Mapping[str, Mapping[str, Any]] | None = None):
+        self.others = others or {}
         self.answers = answers
         self.scores = scores
         self.today = today
+        self.history = history
 
     def eval(self, node: Expr) -> Any:
         if isinstance(node, Literal):
             return node.value
         if isinstance(node, Name):
+            if "." in node.id:
+                form_id, value_id = node.id.split(".", 1)
+                return (self.others.get(form_id) or {}).get(value_id)
             return self.answers.get(node.id)
         if isinstance(node, ListLit):
             return [self.eval(i) for i in node.items]
@@ -116,6 +136,11 @@ class _Evaluator:
         if func == "days_between":
             first, second = (_as_date(self.eval(arg)) for arg in node.args)
             return None if first is None or second is None else (second - first).days
+        if func in AGGREGATES:
+            return self.aggregate(node)
+        if func == "minutes_between":
+            start, end = (_as_time(self.eval(arg)) for arg in node.args)
+            return None if start is None or end is None else minutes_between(start, end)
         if func in ("count", "len"):
             value = self.eval(node.args[0])
             if value is None:
@@ -130,6 +155,29 @@ class _Evaluator:
             return (min if func == "min" else max)(numbers) if numbers else None
         except (OverflowError, TypeError, ValueError):
             return None
+
+    def aggregate(self, node: Call) -> int | float | None:
+        """mean_last/min_last/max_last over the last N entries, mean_days over the last N days."""
+        target, count = node.args
+        n = self.eval(count)
+        if not isinstance(target, Name) or not _is_number(n) or n < 1:
+            return None
+        entries = [*self.history, Entry(self.today, self.answers)]
+        if node.func == "mean_days":
+            if self.today is None:
+                return None
+            first = self.today - timedelta(days=int(n) - 1)
+            entries = [e for e in entries if e.day is not None and first <= e.day <= self.today]
+        else:
+            entries = entries[-int(n):]
+        found: list[int | float] = [e.values[target.id] for e in entries if _is_number(e.values.get(target.id))]
+        if not found:
+            return None
+        if node.func == "min_last":
+            return min(found)
+        if node.func == "max_last":
+            return max(found)
+        return sum(found) / len(found)
 
     def numbers(self, args: tuple[Expr, ...]) -> list[int | float]:
         out: list[int | float] = []
@@ -151,6 +199,20 @@ def _as_date(value: Any) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     return None
+
+
+def _as_time(value: Any) -> time | None:
+    """A time answer or an 'HH:MM' literal as a time; anything else None."""
+    if isinstance(value, str):
+        return parse_time_literal(value)
+    return value if isinstance(value, time) else None
+
+
+def minutes_between(start: time, end: time) -> int:
+    """Whole minutes from one time of day to the next time the clock shows the other (0 when equal):
+    an evening time before a morning time spans midnight, so 23:30 → 06:30 is 420."""
+    minutes = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+    return minutes % (24 * 60)
 
 
 def _is_null(node: Expr) -> bool:

@@ -29,7 +29,8 @@ class Token:
 
 
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?([eE][+-]?[0-9]+)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: a question id, or form_id.value_id: another form's newest answer or computed value
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "(", ")", "[", "]", ",")
 #: common habits from other languages, with the word to use instead
 _HINTS = {"&&": "use 'and'", "||": "use 'or'", "&": "use 'and'", "|": "use 'or'",

@@ -23,7 +23,17 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "today": (0, 0),
     #: days from the first date to the second (negative when the second is earlier)
     "days_between": (2, 2),
+    #: minutes from the first time of day to the second, wrapping past midnight (23:30 → 06:30 = 420)
+    "minutes_between": (2, 2),
+    #: over a form with entries: the mean / lowest / highest of a value in the last N entries (this one included)
+    "mean_last": (2, 2),
+    "min_last": (2, 2),
+    "max_last": (2, 2),
+    #: over a form with entries: the mean of a value in the entries of the last N days (today included)
+    "mean_days": (2, 2),
 }
+#: the functions over a form's earlier entries (first argument a value id, second a whole number N ≥ 1)
+AGGREGATES = ("mean_last", "min_last", "max_last", "mean_days")
 #: deepest nesting the parser accepts; keeps every recursive walk far from Python's limit
 MAX_DEPTH = 50
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=", "in", "not in")

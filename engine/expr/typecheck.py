@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from ..errors import ExpressionError
 from ..model import CHOICE_TYPES, Question
 from .parser import parse
-from .syntax import (COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary, parse_date_literal,
+from .syntax import (AGGREGATES, COMPARISONS, Binary, Call, Expr, ListLit, Literal, Name, Unary, parse_date_literal,
                      parse_time_literal)
 
 _KIND_OF_TYPE = {"short_text": "text", "long_text": "text", "number": "number", "scale": "number",
@@ -55,20 +55,41 @@ def did_you_mean(name: str, candidates: Sequence[str]) -> str:
 
 
 def check(source: str | Expr, questions: Sequence[Question], *, before: int | None = None,
-          scoring: bool = False, what: str = "show_if") -> list[ExpressionError]:
+          scoring: bool = False, what: str = "show_if", values: Mapping[str, str] | None = None,
+          aggregates: str | None = None,
+          others: Mapping[str, Mapping[str, str]] | None = None) -> list[ExpressionError]:
     """Type-check an expression; returns every problem (empty list = fine), sorted by offset.
 
     `before`: only questions with a smaller index may be used (`what` names the expression
     kind in that message). `scoring`: scored questions stand for their item scores.
+    `values`: computed values usable by id, with their kind ("number", "time" …).
+    `aggregates`: None allows mean_last() and the like (a form with entries); otherwise the
+    reason they are refused. `others`: the other forms' question and computed value kinds by form id,
+    for `form_id.value_id` (None: such references are not allowed here).
     """
     try:
         expr = parse(source) if isinstance(source, str) else source
     except ExpressionError as exc:
         return [exc]
-    checker = _Checker(questions, before, scoring, what)
+    checker = _Checker(questions, before, scoring, what, values or {}, aggregates, others)
     checker.infer(expr)
     unique = {(e.offset, e.message): e for e in checker.errors}
     return [unique[k] for k in sorted(unique)]
+
+
+def result_kind(source: str, questions: Sequence[Question], values: Mapping[str, str] | None = None,
+                others: Mapping[str, Mapping[str, str]] | None = None) -> str:
+    """The kind of value an expression gives ("number", "time", "bool" …; "any" when unknown)."""
+    try:
+        expr = parse(source)
+    except ExpressionError:
+        return "any"
+    return _Checker(questions, None, False, "", values or {}, None, others).infer(expr).kind
+
+
+def kind_of(question: Question) -> str:
+    """The kind of a question's answer in expressions ("number", "text", "time" …)."""
+    return _KIND_OF_TYPE.get(question.type, "any")
 
 
 def start(node: Expr) -> int:
@@ -103,7 +124,12 @@ def _options(q: Question) -> str:
 
 
 class _Checker:
-    def __init__(self, questions: Sequence[Question], before: int | None, scoring: bool, what: str):
+    def __init__(self, questions: Sequence[Question], before: int | None, scoring: bool, what: str,
+                 values: Mapping[str, str], aggregates: str | None,
+                 others: Mapping[str, Mapping[str, str]] | None = None):
+        self.others = others
+        self.values = values
+        self.aggregates = aggregates
         self.questions = {q.id: q for q in questions}
         self.index = {q.id: i for i, q in enumerate(questions)}
         self.before = before
@@ -143,10 +169,15 @@ class _Checker:
         return Ty("text") if isinstance(v, str) else Ty("number")
 
     def name(self, node: Name) -> Ty:
+        if "." in node.id:
+            return self.other(node)
         q = self.questions.get(node.id)
+        if q is None and node.id in self.values:
+            return Ty(self.values[node.id])
         if q is None:
-            self.error(f"unknown question '{node.id}'{did_you_mean(node.id, list(self.questions))}",
-                       node.offset)
+            what = "question or computed value" if self.values else "question"
+            known = list(self.questions) + list(self.values)
+            self.error(f"unknown {what} '{node.id}'{did_you_mean(node.id, known)}", node.offset)
             return ANY
         index = self.index[node.id]
         if self.before is not None and index >= self.before:
@@ -158,13 +189,35 @@ class _Checker:
         kind = _KIND_OF_TYPE.get(q.type, "any")
         return Ty(kind, "text" if kind == "list" else "any", q)
 
-    def need_date(self, func: str, node: Expr, ty: Ty) -> None:
-        """A date answer, today() or a 'YYYY-MM-DD' text literal."""
+    def other(self, node: Name) -> Ty:
+        """form_id.value_id: another form's newest answer or computed value."""
+        form_id, value_id = node.id.split(".", 1)
+        if self.others is None:
+            self.error(f"'{node.id}': another form's values can only be used in computed values and alerts",
+                       node.offset)
+            return ANY
+        kinds = self.others.get(form_id)
+        if kinds is None:
+            hint = did_you_mean(form_id, list(self.others)) or " (a form id with '-' cannot be used in expressions)"
+            self.error(f"unknown form '{form_id}'{hint}", node.offset)
+            return ANY
+        if value_id not in kinds:
+            self.error(f"form '{form_id}' has no question or computed value '{value_id}'"
+                       f"{did_you_mean(value_id, list(kinds))}", node.offset)
+            return ANY
+        kind = kinds[value_id]
+        return Ty(kind, "text" if kind == "list" else "any")
+
+    def need_temporal(self, func: str, node: Expr, ty: Ty, kind: str) -> None:
+        """A date/time answer (today() is a date) or a 'YYYY-MM-DD' / 'HH:MM' text literal."""
+        date_kind = kind == "date"
         if isinstance(node, Literal) and isinstance(node.value, str):
-            if parse_date_literal(node.value) is None:
-                self.error(f"'{node.value}' is not a date; write dates as 'YYYY-MM-DD'", node.offset)
-        elif ty.kind not in ("date", "any", "null"):
-            self.error(f"{func}() needs dates, got {describe(node, ty)}", start(node))
+            if (parse_date_literal if date_kind else parse_time_literal)(node.value) is None:
+                form = "dates as 'YYYY-MM-DD'" if date_kind else "times as 'HH:MM'"
+                self.error(f"'{node.value}' is not a {kind}; write {form}", node.offset)
+        elif ty.kind not in (kind, "any", "null"):
+            wanted = "dates" if date_kind else "times of day"
+            self.error(f"{func}() needs {wanted}, got {describe(node, ty)}", start(node))
 
     def need_number(self, op: str, node: Expr, ty: Ty) -> None:
         if ty.kind not in ("number", "null", "any"):
@@ -236,6 +289,24 @@ class _Checker:
             self.error(f"'{text}' is not a time; write times as 'HH:MM'", other.offset)
         return True
 
+    def aggregate(self, node: Call) -> Ty:
+        """mean_last(value, N) and the like: a numeric value id of this form and a whole number N ≥ 1."""
+        target, count = node.args
+        if self.aggregates is not None:
+            self.error(f"{node.func}() {self.aggregates}", node.offset)
+        if not isinstance(target, Name):
+            self.error(f"{node.func}() takes a question or computed value id first", start(target))
+        else:
+            ty = self.infer(target)
+            if ty.kind not in ("number", "any"):
+                self.error(f"{node.func}() needs numbers, got {describe(target, ty)}", start(target))
+        if not (isinstance(count, Literal) and isinstance(count.value, int)
+                and not isinstance(count.value, bool) and count.value >= 1):
+            what = "entries" if node.func.endswith("_last") else "days"
+            self.error(f"{node.func}() takes the number of {what} as a whole number of at least 1, "
+                       f"e.g. {node.func}(x, 7)", start(count))
+        return Ty("number")
+
     def membership(self, node: Binary, left: Ty, right: Ty) -> None:
         if right.kind in ("any", "null"):
             return
@@ -270,7 +341,13 @@ class _Checker:
             return Ty("date")
         if func == "days_between":
             for arg in node.args:
-                self.need_date(func, arg, self.infer(arg))
+                self.need_temporal(func, arg, self.infer(arg), "date")
+            return Ty("number")
+        if func in AGGREGATES:
+            return self.aggregate(node)
+        if func == "minutes_between":
+            for arg in node.args:
+                self.need_temporal(func, arg, self.infer(arg), "time")
             return Ty("number")
         if func in ("count", "len"):
             arg = node.args[0]

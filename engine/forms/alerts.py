@@ -9,21 +9,25 @@ alert's feedback comes first; what an alert holds is enforced by engine.moment.h
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
-from ..expr import evaluate, truthy
+from ..expr import Entry, evaluate, truthy
 from ..model import Alert, Form, FormTest
-from .answers import _test_raw, _walk, coerce, score, validate
+from .answers import _test_raw, coerce, score, validate
+from .computed import Others, environment, test_history
 
 __all__ = ["alerts_for", "alert_feedback", "submission_feedback", "held_by", "alert_tests"]
 
 
-def alerts_for(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> tuple[Alert, ...]:
-    """The form's alerts that these (typed) answers trigger, in the author's order."""
+def alerts_for(form: Form, values: Mapping[str, Any], *, today: date | None = None,
+               history: Sequence[Entry] = (), others: Others | None = None) -> tuple[Alert, ...]:
+    """The form's alerts that these (typed) answers trigger, in the author's order; an alert sees the
+    computed values too (and, in a form with entries, the earlier entries in `history`)."""
     if not form.alerts:
         return ()
-    _, env, scores = _walk(form, values, today)
-    return tuple(a for a in form.alerts if truthy(evaluate(a.when, env, scores=scores, today=today)))
+    env, scores = environment(form, values, today=today, history=history, others=others)
+    return tuple(a for a in form.alerts
+                 if truthy(evaluate(a.when, env, scores=scores, today=today, history=history, others=others)))
 
 
 def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
@@ -33,11 +37,12 @@ def alert_feedback(form: Form, alert_ids: Any) -> tuple[str, ...]:
     return tuple(a.feedback for a in sorted(found, key=lambda a: not a.urgent) if a.feedback)
 
 
-def submission_feedback(form: Form, values: Mapping[str, Any], *, today: date | None = None) -> tuple[str, ...]:
+def submission_feedback(form: Form, values: Mapping[str, Any], *, today: date | None = None,
+                        history: Sequence[Entry] = (), others: Others | None = None) -> tuple[str, ...]:
     """Every Markdown text the patient sees after submitting, in order: the triggered alerts'
     feedback first (urgent alerts before the others, whatever the score band says), then the score
     band's feedback, then the form's."""
-    triggered = sorted(alerts_for(form, values, today=today), key=lambda a: not a.urgent)
+    triggered = sorted(alerts_for(form, values, today=today, history=history, others=others), key=lambda a: not a.urgent)
     texts = [a.feedback for a in triggered if a.feedback]
     result = score(form, values, today=today)
     if result is not None and result.band is not None and result.band.feedback:
@@ -72,9 +77,10 @@ def alert_tests(form: Form) -> list[tuple[FormTest, str]]:
             failures += [(test, f"test '{test.name}': {message}") for message in unknown]
             continue
         values, errors = coerce(form, {k: _test_raw(v) for k, v in test.answers.items()})
-        if errors or validate(form, values, today=test.today):
+        history, problems = test_history(form, test)
+        if errors or problems or validate(form, values, today=test.today):
             continue
-        triggered = alerts_for(form, values, today=test.today)
+        triggered = alerts_for(form, values, today=test.today, history=history, others=test.others)
         got = [a.id for a in triggered]
         if test.alerts is not None and sorted(got) != sorted(test.alerts):
             failures.append((test, f"test '{test.name}': expected alerts [{', '.join(test.alerts)}], "

@@ -9,6 +9,11 @@ no proration, only yes/no, scale and integer-scored choice items, or an expressi
 interval analysis stays integral — bands are inclusive integer ranges, so 0–2 and 3–4 are
 contiguous. Otherwise bands are half-open, `min ≤ total < max`, except that the last band
 also includes its `max`; there 0–2 and 2–4 are contiguous.
+
+Exact bands (any band of the list written with `from:`/`below:`, and every band of a computed value):
+each band contains `min ≤ value ≤ max`, or `< below`; a missing end is infinite. So `{below: 85}` and
+`{from: 85}` are contiguous over every real number; over whole-number scores `{max: 7}` and `{from: 8}`
+are too. The same checks apply: no gaps, no overlaps, the possible range covered when it is known.
 """
 from __future__ import annotations
 
@@ -20,9 +25,13 @@ from ..expr import Binary, Call, Expr, ListLit, Literal, Name, Unary, evaluate, 
 from ..errors import ExpressionError
 from ..model import CHOICE_TYPES, Band, Form, Question, Scoring
 from ..expr.typecheck import can_score, did_you_mean
+from .bands import end_problems, labelled_span, band_in, exact_band_problems, fmt, round_half_up
 
 #: totals are rounded so float noise (0.1 + 0.2) never moves a score into another band
 _DIGITS = 9
+
+__all__ = ["ScoreResult", "fmt", "item_score", "item_range", "scored_items", "adjusted_score", "score_values",
+           "integer_scores", "possible_range", "band_for", "band_problems", "scoring_problems"]
 
 
 @dataclass(frozen=True)
@@ -34,14 +43,6 @@ class ScoreResult:
     subscales: dict[str, float | None] = field(default_factory=dict)
     #: every scored item was answered
     complete: bool = True
-
-
-def fmt(value: float | None) -> str:
-    """A number for English messages: 3.0 → '3', 2.5 → '2.5'."""
-    if value is None:
-        return "none"
-    value = float(value)
-    return str(int(value)) if value.is_integer() else repr(round(value, _DIGITS))
 
 
 def _is_number(v: Any) -> TypeGuard[float]:
@@ -136,6 +137,8 @@ def score_values(form: Form, values: Mapping[str, Any]) -> ScoreResult | None:
     total, complete = _combine(item_scores, scoring.method, scoring.missing)
     if scoring.expression:
         total = _expression_total(form, scoring, values, scores, items, complete)
+    if scoring.round is not None and total is not None:
+        total = round_half_up(total, scoring.round)
     subscales = {}
     for sub in scoring.subscales:
         sub_scores = [scores.get(qid) for qid in sub.items if qid in scores]
@@ -264,18 +267,7 @@ def band_for(form: Form, total: float | None) -> Band | None:
     """The band a total falls in, by the rule in this module's docstring."""
     if total is None or form.scoring is None or not form.scoring.bands:
         return None
-    ordered = sorted(form.scoring.bands, key=lambda b: (b.min, b.max))
-    if integer_scores(form):
-        return next((b for b in ordered if b.min <= total <= b.max), None)
-    last = ordered[-1]
-    for band in ordered:
-        if band.min <= total < band.max or (band is last and total == band.max):
-            return band
-    return None
-
-
-def _span(band: Band) -> str:
-    return f"'{band.label}' ({fmt(band.min)}–{fmt(band.max)})"
+    return band_in(form.scoring.bands, total, whole=integer_scores(form))
 
 
 def band_problems(form: Form) -> list[str]:
@@ -283,10 +275,12 @@ def band_problems(form: Form) -> list[str]:
     scoring = form.scoring
     if scoring is None or not scoring.bands:
         return []
-    problems = [f"band {_span(b)} ends before it starts" for b in scoring.bands if b.min > b.max]
+    if any(b.exact for b in scoring.bands):
+        return exact_band_problems(scoring.bands, whole=integer_scores(form), bounds=possible_range(form))
+    problems = [f"band {labelled_span(b)} ends before it starts" for b in scoring.bands if b.min > b.max]
     whole = integer_scores(form)
     if whole:
-        problems += [f"band {_span(b)} has a bound that is not a whole number, but every "
+        problems += [f"band {labelled_span(b)} has a bound that is not a whole number, but every "
                      "possible score is" for b in scoring.bands
                      if not (float(b.min).is_integer() and float(b.max).is_integer())]
     # over whole-number scores a band covers the whole numbers inside it: 0–4.5 is 0–4
@@ -303,19 +297,14 @@ def band_problems(form: Form) -> list[str]:
         if low(band) > high(reach) + step:
             problems.append(f"bands leave a gap between {fmt(reach.max)} and {fmt(band.min)}")
         elif low(band) < high(reach) + step:
-            problems.append(f"bands {_span(reach)} and {_span(band)} overlap")
+            problems.append(f"bands {labelled_span(reach)} and {labelled_span(band)} overlap")
         if high(band) > high(reach):
             reach = band
     bounds = possible_range(form)
     if bounds is not None:
+        problems += end_problems(ordered[0], low(ordered[0]), reach, high(reach), True, bounds)
         lo, hi = bounds
-        if low(ordered[0]) > lo:
-            problems.append(f"bands start at {fmt(ordered[0].min)} but the lowest possible score "
-                            f"is {fmt(lo)}")
-        if high(reach) < hi:
-            problems.append(f"bands end at {fmt(reach.max)} but the highest possible score "
-                            f"is {fmt(hi)}")
-        problems += [f"band {_span(b)} lies outside the possible scores {fmt(lo)}–{fmt(hi)}"
+        problems += [f"band {labelled_span(b)} lies outside the possible scores {fmt(lo)}–{fmt(hi)}"
                      for b in ordered if low(b) > hi or high(b) < lo]
     return problems
 

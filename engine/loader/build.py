@@ -1,12 +1,14 @@
 """Build the frozen model (engine.model) from program data that passed the schema and cross checks."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import Location
 from ..expr import parse_date_literal, parse_time_literal
-from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, EndReason, Form, FormTest, Holds,
-                    Module, Option, Question, Reminder, Scoring, Step, SuggestRule, Subscale, Validation, frozen_map)
+from ..model import (CHOICE_TYPES, Alert, Anchor, AutoStart, Band, Battery, Computed, EndReason, Form, FormTest,
+                    Holds, Module, Option, Question, Reminder, Scoring, Step, SuggestRule, Subscale, Validation,
+                    frozen_map)
 from .yamlpos import Path, YamlDocument, is_plain, location_for
 
 
@@ -35,6 +37,12 @@ class ModelBuilder:
             tests=tests,
             location=self.where(path),
             alerts=tuple(self.alert(a, path + ("alerts", i)) for i, a in enumerate(raw.get("alerts", []))),
+            computed=tuple(Computed(c["id"], c["expr"], c["label"], c.get("round"), c.get("unit"),
+                                    tuple(band(b) for b in c.get("bands", [])), self.where(path + ("computed", i)),
+                                    c.get("trend", False))
+                           for i, c in enumerate(raw.get("computed", []))),
+            entries=raw.get("entries", False),
+            filled_by=raw.get("filled_by", "patient"),
         )
 
     def alert(self, raw: dict[str, Any], path: Path) -> Alert:
@@ -71,8 +79,9 @@ class ModelBuilder:
             missing=raw.get("missing", "error"),
             subscales=tuple(Subscale(s["id"], s["title"], tuple(s["items"]), s.get("method", "sum"))
                             for s in raw.get("subscales", [])),
-            bands=tuple(Band(b["min"], b["max"], b["label"], b.get("feedback")) for b in raw.get("bands", [])),
+            bands=tuple(band(b) for b in raw.get("bands", [])),
             expression=raw.get("expression"),
+            round=raw.get("round"),
         )
 
     def test(self, raw: dict[str, Any], path: Path, questions: tuple[Question, ...]) -> FormTest:
@@ -91,6 +100,13 @@ class ModelBuilder:
             today=parse_date_literal(raw["today"]) if "today" in raw else None,
             suggests=tuple(raw["suggests"]) if "suggests" in raw else None,
             holds=tuple(raw["holds"]) if "holds" in raw else None,
+            computed=frozen_map(raw.get("computed", {})),
+            earlier=tuple(frozen_map({qid: self.answer(by_id.get(qid), value, path + ("earlier", n, qid))
+                                      for qid, value in entry.items()})
+                          for n, entry in enumerate(raw.get("earlier", []))),
+            others=frozen_map({form_id: frozen_map({k: self.time_text(v, path + ("others", form_id, k))
+                                                    for k, v in values.items()})
+                               for form_id, values in raw.get("others", {}).items()}),
         )
 
     def answer(self, question: Question | None, value: Any, path: Path) -> Any:
@@ -107,6 +123,13 @@ class ModelBuilder:
                 parse = parse_date_literal if question.type == "date" else parse_time_literal
                 parsed = parse(text)
                 return text if parsed is None else parsed
+        return value
+
+    def time_text(self, value: Any, path: Path) -> Any:
+        """An unquoted time (23:30, which YAML 1.1 reads as the number 1410) as the text written."""
+        node = self.doc.scalars.get(path)
+        if isinstance(value, int) and node is not None and is_plain(node) and ":" in node.value:
+            return node.value
         return value
 
     def raw_text(self, value: Any, path: Path) -> Any:
@@ -160,8 +183,32 @@ class ModelBuilder:
 
     @staticmethod
     def reminder(raw: dict[str, Any]) -> Reminder:
+        at = parse_time_literal(raw["at"]) if isinstance(raw.get("at"), str) else None
         return Reminder(raw["id"], raw["title"], raw.get("module"), raw.get("days_after_start"),
-                        raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"))
+                        raw.get("days_before_deadline"), anchor(raw.get("anchor")), raw.get("days_after_anchor"),
+                        raw.get("every"), at, raw.get("days_after_activation"))
+
+
+def band(raw: dict[str, Any]) -> Band:
+    """A Band from a schema-valid band mapping whose bounds passed `band_bound_problems`."""
+    exact = "from" in raw or "below" in raw
+    low = raw.get("from", raw.get("min", -math.inf))
+    if "below" in raw:
+        return Band(low, raw["below"], raw["label"], raw.get("feedback"), exact=True, max_excluded=True)
+    return Band(low, raw.get("max", math.inf), raw["label"], raw.get("feedback"), exact=exact)
+
+
+def band_bound_problems(raw: dict[str, Any]) -> list[str]:
+    """What is wrong with a band's bounds: both min and from, both max and below, or a closed band
+    missing an end (only from/below may leave one open)."""
+    problems = [f"band '{raw.get('label')}': give {a} or {b}, not both" for a, b in (("min", "from"), ("max", "below"))
+                if a in raw and b in raw]
+    if problems:
+        return problems
+    if "from" in raw or "below" in raw:
+        return []
+    return [f"band '{raw.get('label')}': missing '{key}'; write from: or below: for a band open at one end"
+            for key in ("min", "max") if key not in raw]
 
 
 def anchor(raw: dict[str, Any] | None) -> Anchor | None:

@@ -190,15 +190,22 @@ class CrossChecker:
         """A reminder has exactly one timing; one before a deadline needs the module."""
         rid = text(reminder, "id")
         self.reference(reminder, "module", path, modules, "module", f"reminder '{rid}'")
-        timings = [k for k in ("days_after_start", "days_before_deadline", "days_after_anchor") if k in reminder]
+        timings = [k for k in ("days_after_start", "days_before_deadline", "days_after_anchor", "every",
+                               "days_after_activation") if k in reminder]
         if not timings:
-            self.error(path, f"reminder '{rid}' needs days_after_start, days_before_deadline or days_after_anchor")
+            self.error(path, f"reminder '{rid}' needs days_after_start, days_before_deadline, days_after_anchor, "
+                             "days_after_activation or every")
         elif len(timings) >= 2:
             self.error(path + (timings[1],), f"reminder '{rid}' has both {timings[0]} "
                                              f"and {timings[1]}; keep one")
-        if "days_before_deadline" in reminder and "module" not in reminder:
-            self.error(path + ("days_before_deadline",),
-                       f"reminder '{rid}': days_before_deadline needs a module")
+        for key in ("days_before_deadline", "every", "days_after_activation"):
+            if key in reminder and "module" not in reminder:
+                self.error(path + (key,), f"reminder '{rid}': {key} needs a module")
+        if "at" in reminder and not {"every", "days_after_activation"} & set(reminder):
+            self.error(path + ("at",), f"reminder '{rid}': at is the time of day of every or "
+                                       "days_after_activation; the other timings have their own time")
+        if "every" in reminder and "at" not in reminder:
+            self.error(path + ("every",), f"reminder '{rid}': every needs at, the time of day (e.g. at: \"07:30\")")
         self.check_anchor(path, reminder, f"reminder '{rid}'")
 
     def check_auto_start(self, path: Path, battery: dict[str, Any], where: str) -> None:

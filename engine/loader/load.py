@@ -20,6 +20,7 @@ from .. import expr as expressions
 from .. import forms
 from ..errors import Location, Problem, ProgramError
 from .build import ModelBuilder
+from .computed import clinician_form_problems, computed_expression_problems, computed_shape_problems, value_kinds
 from .checks import CrossChecker, did_you_mean, expression_location, items, text
 from .migrations import build_migrations, check_migrations
 from .schema import program_schema, schema_problems
@@ -230,17 +231,27 @@ class _ProgramLoader:
         """Build each schema-valid form and check its expressions, scoring, bands and golden tests."""
         builder = ModelBuilder(self.doc)
         built: dict[str, Form] = {}
+        shaped: list[tuple[Path, dict[str, Any], Form]] = []
         for path, raw in items(data, "forms", ()):
             if any(p[: len(path)] == path for p in schema_paths):
                 continue  # the model can only be built from data of the right shape
             form = builder.form(raw, path)
             built.setdefault(form.id, form)
+            shaped.append((path, raw, form))
+        others = value_kinds(built)  # what form_id.value_id may name, in any form
+        for path, raw, form in shaped:
+            for where, message in computed_shape_problems(raw, form, path):
+                self.add(where, message)
             if self.has_problem_under(path):
                 continue  # e.g. a duplicate question id would make every later check misleading
             self.check_expressions(form, path)
+            for where, message, location in computed_expression_problems(self.doc, form, path, others):
+                self.add(where, message, location=location)
             if self.has_problem_under(path):
                 continue  # scoring and tests assume well-formed expressions
             self.check_scoring(form, raw, path)
+        for where, message in clinician_form_problems(data, built):
+            self.add(where, message)
         return built
 
     def check_expressions(self, form: Form, path: Path) -> None:
@@ -256,13 +267,10 @@ class _ProgramLoader:
         if form.scoring is not None and form.scoring.expression is not None:
             checks.append(("scoring expression", form.scoring.expression, path + ("scoring", "expression"),
                            None, True))
-        for k, alert in enumerate(form.alerts):  # an alert may use any question of its form
-            checks.append(("when", alert.when, path + ("alerts", k, "when"), None, False))
         for what, source, where, before, scoring in checks:
             for error in expressions.check(source, form.questions, before=before, scoring=scoring):
                 self.add(where, f"{what}: {error.message}",
                          location=expression_location(self.doc, where, error.offset))
-
     def check_scoring(self, form: Form, raw: dict[str, Any], path: Path) -> None:
         """Scoring items, bands over the possible range, and the golden tests (in that order)."""
         for message in forms.scoring_problems(form):
@@ -271,7 +279,12 @@ class _ProgramLoader:
             return
         for message in forms.band_problems(form):
             self.add(path + ("scoring", "bands"), message)
-        for test, message in forms.run_tests(form) + forms.alert_tests(form):
+        for k, computed in enumerate(form.computed):
+            for message in forms.exact_band_problems(computed.bands):
+                self.add(path + ("computed", k, "bands"), f"computed value '{computed.id}': {message}")
+        if self.has_problem_under(path):
+            return
+        for test, message in forms.run_tests(form) + forms.alert_tests(form) + forms.computed_tests(form):
             self.add(path + ("tests", form.tests.index(test)), f"golden {message}")
 
     def check_suggestions(self, data: dict[str, Any], built_forms: dict[str, Form], schema_paths: list[Path]) -> None:

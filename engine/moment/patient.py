@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, time
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .. import forms
 from ..errors import AnswerError, TransitionError
+from ..expr import Entry
 from .anchors import with_submission
 from .holds import NO_HOLDS, Holding
 from .rules import (
@@ -76,13 +77,17 @@ def save_form(program: Program, state: MomentState, form_id: str, values: Mappin
 
 def submit_form(program: Program, state: MomentState, form_id: str, values: Mapping[str, Any], *,
                 now: datetime, actor: Actor, module_id: str | None = None,
-                today: date | None = None, held: Holding = NO_HOLDS) -> Transition:
+                today: date | None = None, held: Holding = NO_HOLDS, history: Sequence[Entry] = (),
+                others: Mapping[str, Mapping[str, Any]] | None = None) -> Transition:
     """The patient submits a form: answers are validated (AnswerError), then sent to the clinician.
 
     `today` is the patient's local date (what today() means in the form's rules; without it rules
     using today() are skipped). The ids of the alerts the answers trigger are recorded in the event's
     data as `alerts` (only when some trigger); engine.moment.flags raises an answer_alert flag for each.
     A form an alert holds (`held`) is refused, whatever the request says.
+    The form's computed values are recorded as `computed`; for a form with entries `history` holds
+    its earlier entries (engine.moment.entries.entries_of), which mean_last() and the like see;
+    `others` the other forms' newest values (engine.moment.entries.latest_values) for form_id.value_id.
     """
     form, module, battery = _writable_form(program, state, form_id, module_id, now, actor,
                                            "skicka in", held)
@@ -93,7 +98,10 @@ def submit_form(program: Program, state: MomentState, form_id: str, values: Mapp
     data: dict[str, Any] = {"answers": answers_to_json(cleaned), "battery": battery}
     if form.scoring is not None:
         data["score"] = _json_score(forms.score(form, cleaned, today=today))
-    alerts = forms.alerts_for(form, cleaned, today=today)
+    if form.computed:
+        data["computed"] = answers_to_json(forms.computed_values(form, cleaned, today=today, history=history,
+                                                                 others=others))
+    alerts = forms.alerts_for(form, cleaned, today=today, history=history, others=others)
     if alerts:
         data["alerts"] = [a.id for a in alerts]
     submitted = state.submitted_forms | {form.id}
@@ -176,7 +184,9 @@ def _open_form(program: Program, state: MomentState, form_id: str, module_id: st
         raise TransitionError("Momentet är avslutat: invånaren har inte längre tillgång till programmet.")
     if status == "maintenance":
         raise TransitionError("Momentet vidmakthålls: invånaren kan läsa men inte skicka in formulär.")
-    if form_id in state.submitted_forms and not form.resubmit:
+    if form.filled_by == "clinician":
+        raise TransitionError(f"Formulär {form.title} fylls i av behandlaren.")
+    if form_id in state.submitted_forms and not (form.resubmit or form.entries):
         raise TransitionError(f"Formulär {form.title} är redan inskickat och kan inte skickas in igen.")
     battery = next((b.id for b in program.batteries
                     if b.id in state.batteries and form_id in b.forms), None)

@@ -11,6 +11,10 @@ Patient reminders:
   it is sent once per moment even if the patient later changes the date;
 - one with ``days_before_deadline: N`` is due at 09:00 Stockholm time on the day the current
   module has N days left (never before the module opened), once per activation and deadline;
+- one with ``days_after_activation: N`` (and a module) is due N days after the module opened, at
+  ``at`` or else at the time of day it opened, once per opening;
+- one with ``every: day`` (and a module, and ``at``) is due every day at ``at`` while the module is
+  current and visible; only the newest occurrence is ever due (a missed day is not sent later);
 - an activity occurrence is due at its time; the patient is reminded while it is still today's.
 Reminders stop when the moment is no longer active. A reminder more than `max_late` overdue is
 not sent: it would only confuse ("three months have passed" at month eight, or a flood of history
@@ -24,7 +28,7 @@ from datetime import datetime, time, timedelta
 from typing import Final, Iterable, Sequence
 
 from ..errors import EngineError
-from ..localtime import at_local, iso, local_date, require_aware, to_local
+from ..localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
 from ..model import Program, Reminder
 from .anchors import scheduled_at
 from .rules import deadline, moment_status, patient_can_see
@@ -131,7 +135,30 @@ class DueActivity:
     key: str
 
 
-def _reminder_due(state: MomentState, r: Reminder) -> tuple[datetime, str] | None:
+def _module_timed(state: MomentState, r: Reminder, now: datetime) -> tuple[datetime, str] | None:
+    """When a reminder of every: day or days_after_activation is due (None while its module is closed)."""
+    ms = state.modules.get(r.module or "")
+    if ms is None or ms.activated_at is None or ms.status == "hidden":
+        return None
+    if r.days_after_activation is not None:
+        at = add_local_days(ms.activated_at, r.days_after_activation)
+        if r.at is not None:
+            at = at_local(local_date(at), r.at)
+        return at, cause_key(REMINDER, r.id, iso(ms.activated_at))
+    if ms.state != "current" or r.at is None:
+        return None
+    day = local_date(now)
+    if to_local(now).time() < r.at:
+        day -= timedelta(days=1)  # today's is still ahead: yesterday's is the newest
+    at = at_local(day, r.at)
+    if at < ms.activated_at:
+        return None
+    return at, cause_key(REMINDER, r.id, day)
+
+
+def _reminder_due(state: MomentState, r: Reminder, now: datetime) -> tuple[datetime, str] | None:
+    if r.every is not None or r.days_after_activation is not None:
+        return _module_timed(state, r, now)
     at_or_none = scheduled_at(state, days_after_start=r.days_after_start, anchor=r.anchor,
                               days_after_anchor=r.days_after_anchor)
     if at_or_none is not None:
@@ -162,7 +189,7 @@ def due_reminders(program: Program, state: MomentState, now: datetime, *,
         return []
     found = []
     for r in program.reminders:
-        due = _reminder_due(state, r)
+        due = _reminder_due(state, r, now)
         if due is None:
             continue
         at, key = due

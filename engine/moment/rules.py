@@ -163,7 +163,7 @@ def unread_forms(events: Iterable[Event]) -> list[str]:
     """Form ids submitted since the clinician last opened them (shown as unread on the overview)."""
     unread: dict[str, None] = {}
     for e in sorted(events, key=lambda e: e.at):
-        if e.type == "form_submitted" and e.form:
+        if e.type == "form_submitted" and e.form and e.actor.kind != "clinician":  # not what they set
             unread[e.form] = None
         elif e.type == "form_opened" and e.form:
             unread.pop(e.form, None)

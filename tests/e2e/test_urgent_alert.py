@@ -60,6 +60,11 @@ def test_an_urgent_answer_shows_its_advice_first_and_reaches_the_clinician_at_on
 
     staff = phone()
     staff_logs_in(staff, "marita.andersson")
+    # a Behandlare lands on Att göra: the urgent event is its first row, whatever its age
+    first_row = staff.get_by_role("table", name="Ohanterade händelser").locator("tbody tr").first
+    expect(first_row).to_contain_text("Brådskande:")
+    expect(first_row).to_contain_text("Doe, Jane")
+    staff.get_by_role("link", name="Mina", exact=True).click()
     urgent = staff.get_by_role("region", name="Brådskande händelser")
     expect(urgent.get_by_role("link", name="Doe, Jane")).to_be_visible()
     assert staff.locator("main").inner_text().index("Brådskande händelser") < \

@@ -117,7 +117,7 @@ def test_names_lists_every_referenced_question():
     ("1 < a < 3", "comparisons cannot be chained (column 7); join them with 'and'", 6),
     ("a not b", "unexpected 'b' at column 7; expected 'in' after 'not'", 6),
     ("summ(a)", "unknown function 'summ' at column 1; did you mean 'sum'?", 0),
-    ("foo(a)", "unknown function 'foo' at column 1; functions: sum, count, len, min, max, answered, today, days_between", 0),
+    ("foo(a)", "unknown function 'foo' at column 1; functions: sum, count, len, min, max, answered, today, days_between, minutes_between, mean_last, min_last, max_last, mean_days", 0),
     ("count(a, b)", "count() takes exactly 1 argument, got 2 (column 1)", 0),
     ("sum()", "sum() takes at least 1 argument, got 0 (column 1)", 0),
     ("answered(a + 1)", "answered() takes a question id (column 1)", 0),
@@ -416,3 +416,23 @@ def test_today_takes_no_arguments_and_days_between_two():
 def test_uses_today_finds_a_call_anywhere_in_the_tree():
     assert uses_today(parse("not (a > 1 or days_between(today(), b) < 3)"))
     assert not uses_today(parse("days_between(a, b) < 3"))
+
+
+# ---------------------------------------------------------------- minutes_between()
+
+@pytest.mark.parametrize("start, end, minutes", [
+    (time(23, 30), time(6, 30), 420),   # across midnight
+    (time(22, 0), time(23, 15), 75),    # the same evening
+    (time(0, 10), time(7, 0), 410),     # after midnight
+    (time(6, 0), time(6, 0), 0),
+    (time(6, 1), time(6, 0), 1439),
+])
+def test_minutes_between_wraps_past_midnight(start, end, minutes):
+    assert evaluate("minutes_between(a, b)", {"a": start, "b": end}) == minutes
+
+
+def test_minutes_between_accepts_time_literals_and_is_null_when_a_time_is_missing():
+    assert evaluate("minutes_between('23:30', '06:30')", {}) == 420
+    assert evaluate("minutes_between(a, '01:00')", {"a": time(23, 0)}) == 120
+    assert evaluate("minutes_between(a, b)", {"a": time(23, 0)}) is None
+    assert evaluate("minutes_between(a, b)", {"a": 5, "b": time(1, 0)}) is None

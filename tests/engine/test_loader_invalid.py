@@ -119,7 +119,7 @@ EXPECTED = {
     ],
     "reminder_without_timing": [
         "invalid/reminder_without_timing.yaml:49:5: error: reminder 'paminn' needs days_after_start, "
-        "days_before_deadline or days_after_anchor",
+        "days_before_deadline, days_after_anchor, days_after_activation or every",
     ],
     # --- questions
     "choice_without_options": [

@@ -51,7 +51,9 @@ def test_every_object_rejects_unknown_keys_except_free_form_answers_migration_ta
     open_objects = [where for where, node in objects(program_schema()) if node.get("additionalProperties") is not False]
     tables = [f"#/$defs/migration/properties/{kind}" for kind in MIGRATION_KINDS]
     assert open_objects == ["#/properties/translations", "#/$defs/form_test/properties/answers",
-                            "#/$defs/form_test/properties/subscales", *tables]
+                            "#/$defs/form_test/properties/subscales", "#/$defs/form_test/properties/computed",
+                            "#/$defs/form_test/properties/others", "#/$defs/form_test/properties/others/additionalProperties",
+                            "#/$defs/form_test/properties/earlier/items", *tables]
     # translations are keyed by language code, each value a closed object
     translations = program_schema()["properties"]["translations"]
     assert translations["propertyNames"]["pattern"] == "^[a-z]{2}(-[A-Z]{2})?$"

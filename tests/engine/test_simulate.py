@@ -303,3 +303,42 @@ def test_the_three_month_reminder_is_due_from_the_stop_day_once_steg_5_is_open()
     due = due_reminders(program, opened, ten)
     assert [(d.reminder.id, d.at.isoformat()) for d in due] == [
         ("uppfoljning-3-manader", "2026-06-14T10:00:00+02:00")]
+
+
+def test_an_unquoted_time_answer_in_a_scenario_is_the_time_written_not_yaml_1_1_minutes(tmp_path):
+    # YAML 1.1 reads 23:30 as the sexagesimal number 1410 (and 7:05 as 425); the answer is the time written
+    somn = ROOT / "tests" / "data" / "somn.yaml"
+    path = write(tmp_path, scenario(program=somn, until="2026-03-03", actions=(
+        "  - {at: 2026-03-02T10:00, do: save_form, form: somnvanor, answers: {laggdags: 7:05}}\n"
+        "  - {at: 2026-03-02T10:05, do: submit_form, form: somnvanor,\n"
+        "     answers: {laggdags: 23:30, timmar: 7, sovmedel: false}}\n")))
+    sim = simulate_file(path)
+    submitted = next(e for e in sim.events if e.type == "form_submitted")
+    saved = next(e for e in sim.events if e.type == "form_saved")
+    assert submitted.data["answers"]["laggdags"] == "23:30"
+    assert saved.data["answers"]["laggdags"] == "07:05"
+
+
+def test_a_week_of_the_somnskolan_diary_shows_each_nights_efficiency_and_the_seven_night_mean():
+    data = to_data(simulate_file(EXAMPLES / "somnskolan-dagbok-en-vecka.yaml"))
+    nights = [e["computed"] for e in data["events"] if e["type"] == "form_submitted" and "computed" in e]
+    # by hand, in the example's comments: sleep time / time in bed, rounded half up
+    assert [n["effektivitet"]["shown"] for n in nights] == ["86 %", "72 %", "82 %", "69 %", "90 %", "80 %", "92 %"]
+    assert [n["tid_i_sang"]["value"] for n in nights] == [420, 480, 390, 480, 450, 510, 420]
+    assert nights[-1]["effektivitet_7"]["shown"] == "82 %"  # 571 / 7 = 81.6
+    assert nights[-1]["effektivitet_7"]["band"] == "Under 85 % – fönstret kan bli 15 minuter kortare"
+    assert [n["effektivitet"]["band"] for n in nights[4:]] == ["85 % eller mer", "Under 85 %", "85 % eller mer"]
+    assert nights[0]["tid_i_sang"]["band"] is None  # no bands
+    text = simulate(EXAMPLES / "somnskolan-dagbok-en-vecka.yaml").output
+    assert "Poäng: 17 (Måttlig sömnlöshet)" in text
+    assert "Tid i sängen: 390 min, Sömntid: 320 min, Sömneffektivitet: 82 %" in text
+
+
+def test_the_somnskolan_isi_follow_up_starts_itself_63_days_after_the_start():
+    sim = simulate_file(EXAMPLES / "somnskolan-uppfoljning.yaml")
+    started = [e for e in sim.events if e.type == "battery_started"]
+    assert [(e.at, e.actor.kind) for e in started] == [(datetime(2026, 5, 4, 9, 0, tzinfo=ZoneInfo("Europe/Stockholm")),
+                                                       "system")]
+    assert [f.type for f in sim.flags] == ["battery_started"]
+    scores = [e.data["score"] for e in sim.events if e.type == "form_submitted"]
+    assert [(s["total"], s["band"]) for s in scores] == [(19, "Måttlig sömnlöshet"), (8, "Lätt sömnlöshet")]

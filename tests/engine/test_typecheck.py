@@ -172,3 +172,22 @@ def test_a_date_is_not_a_number():
 def test_a_score_must_not_depend_on_the_date():
     assert problems("cigarettes + days_between(today(), quit)", scoring=True) == [
         ("today() cannot be used in a score expression; a score must not depend on the date", 26)]
+
+
+# ---------------------------------------------------------------- minutes_between()
+
+@pytest.mark.parametrize("source", [
+    "minutes_between(wake, '23:30') > 60",
+    "minutes_between('22:00', wake) - cigarettes >= 0",
+])
+def test_minutes_between_takes_times_and_is_a_number(source):
+    assert problems(source) == []
+
+
+def test_minutes_between_needs_times_of_day():
+    assert problems("minutes_between(quit, wake) > 1") == [
+        ("minutes_between() needs times of day, got 'quit' (a date)", 16)]
+    assert problems("minutes_between(wake, '24:10') > 1") == [
+        ("'24:10' is not a time; write times as 'HH:MM'", 22)]
+    assert problems("minutes_between(wake) > 1") == [
+        ("minutes_between() takes exactly 2 arguments, got 1 (column 1)", 0)]

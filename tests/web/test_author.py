@@ -164,3 +164,28 @@ def test_every_module_step_and_form_of_tobakshjalpen_renders_in_the_preview(app,
         assert response.status_code == 200, url
     step = html_text(client.get("/author/tobakshjalpen/modul/steg-1/stoppdagen"))
     assert 'type="date"' in step
+
+
+def test_a_diary_trial_in_the_preview_shows_the_computed_values_rounded_with_their_units(app, client, login, author):
+    from web.config import PROJECT_ROOT
+
+    app.config["PROGRAMS_DIR"] = str(PROJECT_ROOT / "programs")
+    login(author)
+    page = html_text(client.post("/author/somnskolan/formular/somndagbok", data={
+        "stegvis-atgard": "skicka", "lagg": "23:00", "slackte": "23:00", "insomning": "30", "uppvaknanden": "2", "vaken_natt": "20",
+        "vaknade": "06:30", "upp": "07:00"}))
+    # by hand: 23:00 → 07:00 is 480 minutes; 450 − 30 − 20 = 400 asleep; 400 / 480 = 83.3 %
+    assert "<dt>Tid i sängen</dt> <dd>480 min</dd>" in page and "<dt>Sömntid</dt> <dd>400 min</dd>" in page
+    assert "<dt>Sömneffektivitet</dt> <dd>83 %</dd>" in page
+
+
+def test_the_preview_tries_a_form_the_clinician_fills_in_too(app, client, login, author):
+    from web.config import PROJECT_ROOT
+
+    app.config["PROGRAMS_DIR"] = str(PROJECT_ROOT / "programs")
+    login(author)
+    page = html_text(client.get("/author/somnskolan/formular/somnfonster"))
+    assert 'name="lagg"' in page and "Skicka in" in page
+    tried = html_text(client.post("/author/somnskolan/formular/somnfonster",
+                                  data={"stegvis-atgard": "skicka", "lagg": "23:30", "upp": "06:00"}))
+    assert "<dt>Sömnfönstrets längd</dt> <dd>6,5 h</dd>" in tried

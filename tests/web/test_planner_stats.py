@@ -52,6 +52,7 @@ def test_a_bulk_seed_analyzes_sqlite_too(app, db, clock):
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
+@pytest.mark.app_config(METRICS_TOKEN="s3cret-token")
 def test_readyz_and_serve_warn_about_a_large_table_never_analyzed(app, db, client, clock, monkeypatch):
     monkeypatch.setattr(planner_stats, "LARGE_TABLE_ROWS", 100)
     beat(clock(), name="host:1")
@@ -59,7 +60,7 @@ def test_readyz_and_serve_warn_about_a_large_table_never_analyzed(app, db, clien
     db.session.execute(text("CREATE TABLE bulk_probe AS SELECT g FROM generate_series(1, 200) AS g"))
     db.session.commit()
     try:
-        response = client.get("/readyz")
+        response = client.get("/readyz", headers={"Authorization": "Bearer s3cret-token"})  # the operator's view
         body = response.get_json()
         assert response.status_code == 200 and body["ready"] is True  # a warning, not unready
         [warning] = body["warnings"]
@@ -71,7 +72,7 @@ def test_readyz_and_serve_warn_about_a_large_table_never_analyzed(app, db, clien
 
         db.session.execute(text("ANALYZE bulk_probe"))
         db.session.commit()
-        assert client.get("/readyz").get_json()["warnings"] == []
+        assert client.get("/readyz", headers={"Authorization": "Bearer s3cret-token"}).get_json()["warnings"] == []
         said.clear()
         serve.check(lambda: app, {}, said.append)
         assert said == []

@@ -12,6 +12,7 @@ from ..services.clinician import links as link_service
 from ..services.clinician import moments
 from ..services.clinician import unit_settings as settings_service
 from ..services.clinician import hantera as pages
+from ..services.clinician import set_values
 from ..services.core import accounts as patient_accounts
 from ..services.errors import ServiceError
 from ..services.types import Enrollment
@@ -30,13 +31,17 @@ def hantera(enrollment: Enrollment):
 
 
 def _render_hantera(enrollment: Enrollment, activation_link: str | None = None, *,
-                    welcome_draft: str | None = None, welcome_error: str | None = None) -> str:
+                    welcome_draft: str | None = None, welcome_error: str | None = None,
+                    values_post: tuple[str, dict, dict] | None = None) -> str:
     view = pages.hantera(enrollment, clock.now())
+    posted_form, posted, errors = values_post or (None, None, None)
+    setters, entries = set_values.for_hantera(enrollment, posted=posted, posted_form=posted_form, errors=errors)
     query = HanteraQuery(request.args)
     linked, linkable = link_service.for_hantera(enrollment)
     clinicians, units = pages.handover_choices(enrollment)
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
+        setters=setters, entries=entries,
         clinicians=clinicians, units=units,
         linkable=linkable, linked=linked, today=clock.today(),
         editing=query.redigera.data == "1" or welcome_draft is not None,

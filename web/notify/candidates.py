@@ -300,6 +300,22 @@ def reminder_before_deadline(now: datetime, program_id: str, reminder_id: str, d
     )
 
 
+def reminder_module_open(now: datetime, program_id: str, reminder_id: str, module: str, *,
+                         days: int | None, sent_prefix: str):
+    """Moments whose module is open to the patient (current, for a daily reminder: `days` None) or was
+    opened at least `days` ago, with no notice under `sent_prefix` since it opened (the engine decides the rest:
+    a daily reminder's prefix names today's occurrence)."""
+    em = EnrollmentModule
+    query = _running().join(em, and_(em.enrollment_id == Enrollment.id, em.module_id == module)).where(
+        Enrollment.program_id == program_id, em.status != "hidden", em.activated_at.is_not(None),
+        em.activated_at <= _at(now + SLACK),
+        ~exists().where(_notice_with_prefix(sent_prefix), Notice.created_at >= em.activated_at),
+    )
+    if days is None:
+        return query.where(em.state == "current")
+    return query.where(plus_days(em.activated_at, days) <= _at(now + timedelta(days=1) + SLACK))
+
+
 def activity_due(today_start: datetime, today_end: datetime):
     """Moments with an active plan running today (the engine finds today's due occurrences)."""
     return _running().join(ActivityPlan, ActivityPlan.enrollment_id == Enrollment.id).where(

@@ -24,7 +24,7 @@ from engine.errors import AnswerError, Location, Problem, ProgramError
 from engine.moment.flags import LABELS, ModuleReminder, MomentEndingSoon, PatientInactivity
 from engine.moment.holds import held_text
 from engine.loader import check_program
-from engine.localtime import at_local
+from engine.localtime import at_local, local_date
 from engine.model import Form, Program
 from engine.text import plural
 from engine.authoring.scenario import DEFAULT_CLINICIAN, Action, Scenario
@@ -149,14 +149,14 @@ def try_form(form: Form, raw: Mapping[str, Any] | None, now: datetime) -> FormVi
     """
     if raw is None:
         shown = forms.to_raw(form, {})
-        return FormView(form, True, shown, visible_ids(form, shown), token=new_token())
+        return FormView(form, True, shown, visible_ids(form, shown), token=new_token(), trial=True)
     shown = {q.id: (list(raw.getlist(q.id)) if q.type == "multiple_choice" else raw.get(q.id, ""))
              for q in form.questions}
     try:
         cleaned = forms.submit(form, raw)
     except AnswerError as exc:
         return FormView(form, True, shown, visible_ids(form, shown), errors=dict(exc.errors), token=new_token(),
-                        open=True)
+                        open=True, trial=True)
     result = forms.score(form, cleaned)
     trial = FormResponse(  # never added to the session: it only feeds the feedback template
         form_id=form.id, status="submitted", answers=forms.to_json(cleaned), form_title=form.title,
@@ -165,7 +165,10 @@ def try_form(form: Form, raw: Mapping[str, Any] | None, now: datetime) -> FormVi
         score=result.total if result else None,
         band=result.band.label if result and result.band else None, submitted_at=now,
     )
-    return FormView(form, True, shown, visible_ids(form, shown), last=trial, token=new_token(), open=True)
+    values = forms.computed_values(form, cleaned, today=local_date(now))  # a first entry: no earlier ones
+    computed = [(c.label, forms.show_value(c, values[c.id])) for c in form.computed]
+    return FormView(form, True, shown, visible_ids(form, shown), last=trial, token=new_token(), open=True,
+                    computed=computed, trial=True)
 
 
 def alert_effects(program: Program, views: list[FormView]) -> list[str]:

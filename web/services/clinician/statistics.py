@@ -15,6 +15,8 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select, true, union_all
 
+from engine.forms import span_sv
+
 from ...extensions import db
 from ...content.programs import get_program
 from ..core.bulk import without_jit
@@ -261,10 +263,10 @@ def fagerstrom(filters: Filters, scope: str, counts: dict | None = None) -> list
     counts = _cohort_counts(filters, scope, None) if counts is None else counts
     per_band = [0] * len(bands)
     for score, c in counts.items():
-        band = next((i for i, b in enumerate(bands) if score is not None and b.min <= score <= b.max), None)
+        band = next((i for i, b in enumerate(bands) if score is not None and b.contains(score)), None)
         if band is not None:
             per_band[band] += c["moments"]
-    return [{"band": f"{b.label} ({b.min:g}–{b.max:g})" if b.min != b.max else f"{b.label} ({b.min:g})",
+    return [{"band": f"{b.label} ({span_sv(b)})" if b.min != b.max else f"{b.label} ({b.min:g})",
              "count": cell(per_band[i])} for i, b in enumerate(bands)]
 
 

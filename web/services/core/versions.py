@@ -13,7 +13,7 @@ import re
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 
@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.errors import ProgramError
 from engine.loader import load_program
-from engine.model import Program
+from engine.model import Program, frozen_map
 
 from sqlalchemy.exc import IntegrityError
 
@@ -176,9 +176,14 @@ def _safe_parts(relative: str) -> tuple[str, ...]:
 
 
 def _load(row: ProgramVersion, folder: Path) -> Program | None:
-    """Load the written-out version; None (logged) when the loader refuses it."""
+    """Load the written-out version; None (logged) when the loader refuses it.
+
+    A snapshot keeps the program's YAML and its own pages, not its translations: its patients read it in
+    the program's language. So its declared translations are dropped (`translating` lets the loader
+    through the safety rule for untranslated texts, which then never reach a patient)."""
     try:
-        return load_program(folder / f"{row.program_id}.yaml")
+        program = load_program(folder / f"{row.program_id}.yaml", translating=True)
     except ProgramError as exc:
         log.error("program %s: snapshot %s no longer loads:\n%s", row.program_id, row.digest[:12], exc)
         return None
+    return replace(program, translations=frozen_map({}))

@@ -32,9 +32,10 @@ from sqlalchemy import text
 
 from engine.errors import EngineError
 from engine.text import plural
-from engine.localtime import at_local, local_date
+from engine.localtime import at_local, local_date, to_local
 from engine.model import Program
-from engine.moment.reminders import MAX_LATE, due_activities, due_reminders
+from engine.moment.flags import cause_prefix
+from engine.moment.reminders import MAX_LATE, REMINDER, due_activities, due_reminders
 
 from ... import clock
 from ...auth.core import sessions
@@ -218,7 +219,8 @@ def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
     seen: set[tuple] = set()
     for program in running_programs():
         for r in program.reminders:
-            what = (program.id, r.id, r.days_after_start, r.days_before_deadline, r.module, r.days_after_anchor)
+            what = (program.id, r.id, r.days_after_start, r.days_before_deadline, r.module, r.days_after_anchor,
+                    r.every, r.at, r.days_after_activation)
             if what in seen:
                 continue
             seen.add(what)
@@ -228,6 +230,14 @@ def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
             elif r.days_before_deadline is not None and r.module:
                 queries.append(candidates.reminder_before_deadline(
                     now, program.id, r.id, r.days_before_deadline, r.module, max_late))
+            elif r.every is not None and r.module and r.at is not None:
+                day = local_date(now) - timedelta(days=1 if to_local(now).time() < r.at else 0)
+                queries.append(candidates.reminder_module_open(
+                    now, program.id, r.id, r.module, days=None, sent_prefix=cause_prefix(REMINDER, r.id, day)))
+            elif r.days_after_activation is not None and r.module:
+                queries.append(candidates.reminder_module_open(
+                    now, program.id, r.id, r.module, days=r.days_after_activation,
+                    sent_prefix=cause_prefix(REMINDER, r.id)))
             elif r.days_after_anchor is not None:
                 # timed from an answered date on or after the start day (engine.moment.anchors): never due
                 # before start + N − 1 days, but with no upper bound here; the engine decides the rest

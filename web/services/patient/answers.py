@@ -13,6 +13,7 @@ from ...models import Enrollment, FormResponse, Patient
 from ..core import state_memo
 from ..core.state_memo import commit_keeping_loaded
 from ..core.holds import holding_for
+from ..core.entries import submission_context
 from ..core.unit import apply, transaction
 from ..core.rows import patient_actor, program_for, question_snapshot
 from ..errors import ServiceError
@@ -89,9 +90,11 @@ def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: 
         row.submit_token = submit_token  # unique: a second submit of the same page fails to commit
         db.session.flush()
         # a held form is refused here, whatever the request says (engine.moment.holds)
+        context = submission_context(enrollment, program_for(enrollment), form)
         event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
                       module_id=module_id, form_response=row, today=local_date(now),
-                      held=holding_for(enrollment, program_for(enrollment))).events[0]
+                      held=holding_for(enrollment, program_for(enrollment)),
+                      history=context.history, others=context.others).events[0]
         row.module_id, row.status, row.submitted_at = event.module, "submitted", now
         # the version and form id the answers were given under (the form id follows later versions)
         row.program_digest, row.given_form_id = enrollment.program_digest, form_id

@@ -24,6 +24,8 @@ from engine.model import Band, Form
 
 from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
+from ..core.entries import EntryTable, entry_table, stored_alert_ids, trend_points
+from ..core.trend import trend_svg
 from . import answers as form_service
 from ..errors import ServiceError
 
@@ -57,6 +59,16 @@ class FormView:
     held: str | None = None
     #: the language the form's texts are in, when the page may be in another (lang attribute)
     lang: str | None = None
+    #: (label, shown value) of the newest submission's computed values
+    computed: list[tuple[str, str]] = field(default_factory=list)
+    #: a form with entries: every entry with its computed values
+    table: EntryTable | None = None
+    #: (title, SVG markup) of each computed value shown as a trend
+    charts: list[tuple[str, str]] = field(default_factory=list)
+    #: the alert ids recorded when the newest submission was stored (None: work them out from the answers)
+    stored_alerts: list[str] | None = None
+    #: the author preview tries every form, the clinician's too
+    trial: bool = False
 
     @property
     def submitted(self) -> bool:
@@ -65,8 +77,11 @@ class FormView:
 
     @property
     def can_submit(self) -> bool:
-        """Inputs are shown: writable, and not yet submitted unless the form may be submitted again."""
-        return self.writable and not self.held and (not self.submitted or self.form.resubmit)
+        """Inputs are shown: writable, not held by an alert, not the clinician's to fill in, and not yet
+        submitted unless the form may be submitted again (or is filled again and again)."""
+        if self.form.filled_by == "clinician" and not self.trial:
+            return False
+        return self.writable and not self.held and (not self.submitted or self.form.resubmit or self.form.entries)
 
     @property
     def show_if_rules(self) -> dict[str, Any] | None:
@@ -78,6 +93,8 @@ class FormView:
         """The feedback of the form's alerts that the newest submission triggered (shown before the band's)."""
         if self.last is None or not self.form.alerts:
             return ()
+        if self.stored_alerts is not None:  # as decided then, with the earlier entries and other forms
+            return forms.alert_feedback(self.form, self.stored_alerts)
         values = forms.from_json(self.form, self.last.answers or {})
         return forms.alert_feedback(self.form, [a.id for a in forms.alerts_for(self.form, values)])
 
@@ -144,13 +161,36 @@ def form_view(enrollment: Enrollment, form: Form, writable: bool, *, raw: Raw | 
         shown = {q.id: _posted(raw, q.id, q.type == "multiple_choice") for q in form.questions}
     elif draft is not None:
         shown = _stored_raw(form, draft.answers)
-    elif last is not None:
+    elif last is not None and not form.entries:  # a new entry starts empty
         shown = _stored_raw(form, last.answers)
     else:
         shown = forms.to_raw(form, {})
-    return FormView(form=form, writable=writable, raw=shown, visible=visible_ids(form, shown),
+    view = FormView(form=form, writable=writable, raw=shown, visible=visible_ids(form, shown),
                     errors=dict(errors or {}), draft=draft, last=last, token=new_token(),
                     open=bool(errors) or raw is not None or draft is not None, held=held, lang=lang)
+    if form.computed and last is not None:
+        with_computed(view, enrollment)
+    if form.alerts and last is not None:
+        view.stored_alerts = stored_alert_ids(last)
+    return view
+
+
+def _with_band(computed: Any, value: Any, shown: str) -> str:
+    """"82 %" followed by its band's label when the value has bands: "82 % – Under 85 %"."""
+    band = forms.computed_band(computed, value)
+    return f"{shown} – {band.label}" if band is not None else shown
+
+
+def with_computed(view: FormView, enrollment: Enrollment) -> None:
+    """Add the newest computed values, and for a form with entries the table and the trend charts."""
+    table = entry_table(enrollment, view.form)
+    if table.rows:
+        _, values, shown = table.rows[-1]
+        view.computed = [(c.label, _with_band(c, value, text)) for c, value, text in zip(table.columns, values, shown)]
+    if view.form.entries:
+        view.table = table
+        view.charts = [(c.label, trend_svg(trend_points(table, c.id), c.label))
+                       for c in view.form.computed if c.trend]
 
 
 def _posted(raw: Raw, key: str, many: bool) -> Any:
