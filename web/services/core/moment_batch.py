@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from sqlalchemy import ARRAY, any_, bindparam, or_, select
 
-from engine.model import Program
+from engine.model import Program, frozen_map
 from engine.moment.schedule import ActivityPlan as EnginePlan
-from engine.moment.state import Event as EngineEvent, MomentState
+from engine.moment.state import Event as EngineEvent, ModuleState, MomentState
 
 from ...extensions import db
 from ...models import (ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription,
                        FormResponse, Patient, StepProgress, User)
 from .flags import Rules, rules_for
-from .rows import (anchor_forms, complete_plans, engine_event, module_states, program_version, state_of,
+from .rows import (anchor_forms, complete_plans, engine_event, program_version, state_of,
                    submitted_forms_query)
 
 
@@ -47,6 +47,8 @@ class Cache:
     users: dict[int, User] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)
     rules: dict[tuple, Rules] = field(default_factory=dict)
+    #: one ModuleState per distinct module row: most moments' upcoming modules are alike (frozen, so shared)
+    modules: dict[tuple, ModuleState] = field(default_factory=dict)
 
     def program(self, program_id: str, digest: str) -> Program:
         key = (program_id, digest)
@@ -66,6 +68,17 @@ class Cache:
             for unit in db.session.execute(db.select(CareUnit).options(db.joinedload(CareUnit.region))
                                            .where(among(CareUnit.id, missing))).scalars():
                 self.units[unit.id] = unit.display_name
+
+    def module_states(self, rows: Iterable[tuple]) -> Mapping[str, ModuleState]:
+        """`rows.module_states`, each distinct row's ModuleState built once per tick."""
+        known = self.modules
+        states = {}
+        for row in rows:
+            state = known.get(row)
+            if state is None:
+                state = known[row] = ModuleState(*row)
+            states[row[0]] = state
+        return frozen_map(states)
 
     def rules_of(self, program: Program, subs: Sequence[FlagSubscription], event_driven_only: bool) -> Rules:
         key = (program.digest, event_driven_only, *(s.id for s in subs))
@@ -89,9 +102,14 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
-def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
+def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
+         ) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
     """The moments with these ids (in this order) and their states; by id, the rows of those that cannot be
-    built, with why (a moment deleted meanwhile is in neither)."""
+    built, with why (a moment deleted meanwhile is in neither).
+
+    `progress=False` leaves the modules and steps out of the states (empty): for decisions that read
+    neither (the self-starting batteries: the moment row, its batteries and its submitted forms).
+    """
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
         _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active, _E.linked,
@@ -106,7 +124,8 @@ def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tupl
         except Exception as exc:  # noqa: BLE001 - reported per moment, as the one-by-one tick did
             broken[eid] = (row, exc)
     found = sorted(programs)
-    modules, steps, submitted = _modules(found), _steps(found), _group(_submitted(found, programs))
+    modules, steps = (_modules(found), _steps(found)) if progress else ({}, {})
+    submitted = _group(_submitted(found, programs))
     moments = []
     for eid in ids:
         if eid not in programs:
@@ -114,7 +133,7 @@ def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tupl
         row, program = rows[eid], programs[eid]
         try:
             state = state_of(program, row, cache.users[row.clinician_id], cache.units[row.care_unit_id],
-                             module_states(modules.get(eid, ())), steps.get(eid, {}), submitted.get(eid, ()))
+                             cache.module_states(modules.get(eid, ())), steps.get(eid, {}), submitted.get(eid, ()))
         except Exception as exc:  # noqa: BLE001
             broken[eid] = (row, exc)
             continue
