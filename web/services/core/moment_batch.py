@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import ARRAY, any_, bindparam, or_, select
+from sqlalchemy import ARRAY, any_, bindparam, or_, select, text
 
 from engine.model import Program, frozen_map
 from engine.moment.schedule import ActivityPlan as EnginePlan
@@ -153,12 +154,29 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
     """Each moment's (module_id, state, status, days, activated_at, completed_at), in program order."""
     c = EnrollmentModule.__table__.c
     grouped: dict[int, list[tuple]] = defaultdict(list)
+    if ids and postgresql():
+        # one row of arrays per moment instead of a row per module (14 per moment): the per-row work of
+        # fetching was most of reading a chunk
+        for eid, *columns in db.session.execute(text(
+                "SELECT enrollment_id, array_agg(module_id ORDER BY position), array_agg(state ORDER BY position),"
+                " array_agg(status ORDER BY position), array_agg(days ORDER BY position),"
+                " array_agg(activated_at ORDER BY position), array_agg(completed_at ORDER BY position)"
+                " FROM enrollment_module WHERE enrollment_id = ANY(:ids) GROUP BY enrollment_id"),
+                {"ids": list(ids)}):
+            grouped[eid] = [(m, state, status, days, _utc(activated), _utc(completed))
+                            for m, state, status, days, activated, completed in zip(*columns)]
+        return grouped
     if ids:
         for row in db.session.execute(select(c.module_id, c.state, c.status, c.days, c.activated_at, c.completed_at,
                                              c.enrollment_id).where(among(c.enrollment_id, ids))
                                       .order_by(c.enrollment_id, c.position)).all():
             grouped[row[6]].append(row[:6])
     return grouped
+
+
+def _utc(stored: datetime | None) -> datetime | None:
+    """A UTCDateTime column's value as the ORM would return it (aware UTC), from the stored naive UTC."""
+    return stored.replace(tzinfo=UTC) if stored is not None else None
 
 
 def _steps(ids: Sequence[int]) -> dict[int, dict[str, str]]:
