@@ -7,6 +7,7 @@ exact version it was started on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
@@ -399,7 +400,15 @@ class Program:
         return m.step(step_id) if m else None
 
     def battery(self, battery_id: str) -> Battery | None:
-        return next((b for b in self.batteries if b.id == battery_id), None)
+        try:
+            return self._battery_by_id.get(battery_id)
+        except TypeError:  # an unhashable id (stored data) names no battery
+            return None
+
+    @cached_property
+    def _battery_by_id(self) -> Mapping[str, Battery]:
+        # asked for per moment and event by the tick; not a field, so equality and hashing ignore it
+        return frozen_map({b.id: b for b in reversed(self.batteries)})  # the first of an id wins, as a scan would
 
     def migration_from(self, version: str) -> Migration | None:
         """The declared migration from an older `version`, if any."""
