@@ -237,8 +237,11 @@ def subscriptions(moments: Sequence[Moment], cache: Cache) -> dict[int, list[Fla
     for s in found:
         if s.enrollment_id is None:
             everywhere[s.user_id].append(s)
-    return {m.id: sorted(own.get(m.id, []) + everywhere.get(m.clinician_id, []), key=lambda s: s.id)
-            for m in moments}
+    by_id = lambda s: s.id  # noqa: E731
+    # most moments have none of their own: theirs are the clinician's, one shared list (never changed)
+    shared = {user_id: sorted(subs, key=by_id) for user_id, subs in everywhere.items()}
+    return {m.id: sorted(own[m.id] + everywhere.get(m.clinician_id, []), key=by_id) if m.id in own
+            else shared.get(m.clinician_id, []) for m in moments}
 
 
 def flag_causes(ids: Sequence[int]) -> dict[int, set[str]]:
