@@ -400,15 +400,11 @@ class Program:
         return m.step(step_id) if m else None
 
     def battery(self, battery_id: str) -> Battery | None:
-        try:
-            return self._battery_by_id.get(battery_id)
-        except TypeError:  # an unhashable id (stored data) names no battery
-            return None
+        return self._battery_by_id.get(battery_id) if isinstance(battery_id, str) else None  # ids are str
 
     @cached_property
-    def _battery_by_id(self) -> Mapping[str, Battery]:
-        # asked for per moment and event by the tick; not a field, so equality and hashing ignore it
-        return frozen_map({b.id: b for b in reversed(self.batteries)})  # the first of an id wins, as a scan would
+    def _battery_by_id(self) -> Mapping[str, Battery]:  # not a field: equality and hashing ignore it
+        return frozen_map({b.id: b for b in reversed(self.batteries)})  # the first of an id wins, as a scan
 
     def migration_from(self, version: str) -> Migration | None:
         """The declared migration from an older `version`, if any."""
