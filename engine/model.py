@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, time
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any, Mapping, TypeVar
 
@@ -399,7 +400,11 @@ class Program:
         return m.step(step_id) if m else None
 
     def battery(self, battery_id: str) -> Battery | None:
-        return next((b for b in self.batteries if b.id == battery_id), None)
+        return self._battery_by_id.get(battery_id) if isinstance(battery_id, str) else None  # ids are str
+
+    @cached_property
+    def _battery_by_id(self) -> Mapping[str, Battery]:  # not a field: equality and hashing ignore it
+        return frozen_map({b.id: b for b in reversed(self.batteries)})  # the first of an id wins, as a scan
 
     def migration_from(self, version: str) -> Migration | None:
         """The declared migration from an older `version`, if any."""

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import ARRAY, any_, bindparam, or_, select
+from sqlalchemy import ARRAY, any_, bindparam, or_, select, text
 
-from engine.model import Program
+from engine.model import Program, frozen_map
 from engine.moment.schedule import ActivityPlan as EnginePlan
-from engine.moment.state import Event as EngineEvent, MomentState
+from engine.moment.state import Event as EngineEvent, ModuleState, MomentState
 
 from ...extensions import db
 from ...models import (ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription,
                        FormResponse, Patient, StepProgress, User)
 from .flags import Rules, rules_for
-from .rows import (anchor_forms, complete_plans, engine_event, module_states, program_version, state_of,
+from .rows import (anchor_forms, complete_plans, engine_event, program_version, state_of,
                    submitted_forms_query)
 
 
@@ -47,6 +48,8 @@ class Cache:
     users: dict[int, User] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)
     rules: dict[tuple, Rules] = field(default_factory=dict)
+    #: one ModuleState per distinct module row: most moments' upcoming modules are alike (frozen, so shared)
+    modules: dict[tuple, ModuleState] = field(default_factory=dict)
 
     def program(self, program_id: str, digest: str) -> Program:
         key = (program_id, digest)
@@ -66,6 +69,17 @@ class Cache:
             for unit in db.session.execute(db.select(CareUnit).options(db.joinedload(CareUnit.region))
                                            .where(among(CareUnit.id, missing))).scalars():
                 self.units[unit.id] = unit.display_name
+
+    def module_states(self, rows: Iterable[tuple]) -> Mapping[str, ModuleState]:
+        """`rows.module_states`, each distinct row's ModuleState built once per tick."""
+        known = self.modules
+        states = {}
+        for row in rows:
+            state = known.get(row)
+            if state is None:
+                state = known[row] = ModuleState(*row)
+            states[row[0]] = state
+        return frozen_map(states)
 
     def rules_of(self, program: Program, subs: Sequence[FlagSubscription], event_driven_only: bool) -> Rules:
         key = (program.digest, event_driven_only, *(s.id for s in subs))
@@ -89,9 +103,14 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
-def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
+def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
+         ) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
     """The moments with these ids (in this order) and their states; by id, the rows of those that cannot be
-    built, with why (a moment deleted meanwhile is in neither)."""
+    built, with why (a moment deleted meanwhile is in neither).
+
+    `progress=False` leaves the modules and steps out of the states (empty): for decisions that read
+    neither (the self-starting batteries: the moment row, its batteries and its submitted forms).
+    """
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
         _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active, _E.linked,
@@ -106,7 +125,8 @@ def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tupl
         except Exception as exc:  # noqa: BLE001 - reported per moment, as the one-by-one tick did
             broken[eid] = (row, exc)
     found = sorted(programs)
-    modules, steps, submitted = _modules(found), _steps(found), _group(_submitted(found, programs))
+    modules, steps = (_modules(found), _steps(found)) if progress else ({}, {})
+    submitted = _group(_submitted(found, programs))
     moments = []
     for eid in ids:
         if eid not in programs:
@@ -114,7 +134,7 @@ def load(ids: Sequence[int], cache: Cache) -> tuple[list[Moment], dict[int, tupl
         row, program = rows[eid], programs[eid]
         try:
             state = state_of(program, row, cache.users[row.clinician_id], cache.units[row.care_unit_id],
-                             module_states(modules.get(eid, ())), steps.get(eid, {}), submitted.get(eid, ()))
+                             cache.module_states(modules.get(eid, ())), steps.get(eid, {}), submitted.get(eid, ()))
         except Exception as exc:  # noqa: BLE001
             broken[eid] = (row, exc)
             continue
@@ -134,12 +154,29 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
     """Each moment's (module_id, state, status, days, activated_at, completed_at), in program order."""
     c = EnrollmentModule.__table__.c
     grouped: dict[int, list[tuple]] = defaultdict(list)
+    if ids and postgresql():
+        # one row of arrays per moment instead of a row per module (14 per moment): the per-row work of
+        # fetching was most of reading a chunk
+        for eid, *columns in db.session.execute(text(
+                "SELECT enrollment_id, array_agg(module_id ORDER BY position), array_agg(state ORDER BY position),"
+                " array_agg(status ORDER BY position), array_agg(days ORDER BY position),"
+                " array_agg(activated_at ORDER BY position), array_agg(completed_at ORDER BY position)"
+                " FROM enrollment_module WHERE enrollment_id = ANY(:ids) GROUP BY enrollment_id"),
+                {"ids": list(ids)}):
+            grouped[eid] = [(m, state, status, days, _utc(activated), _utc(completed))
+                            for m, state, status, days, activated, completed in zip(*columns)]
+        return grouped
     if ids:
         for row in db.session.execute(select(c.module_id, c.state, c.status, c.days, c.activated_at, c.completed_at,
                                              c.enrollment_id).where(among(c.enrollment_id, ids))
                                       .order_by(c.enrollment_id, c.position)).all():
             grouped[row[6]].append(row[:6])
     return grouped
+
+
+def _utc(stored: datetime | None) -> datetime | None:
+    """A UTCDateTime column's value as the ORM would return it (aware UTC), from the stored naive UTC."""
+    return stored.replace(tzinfo=UTC) if stored is not None else None
 
 
 def _steps(ids: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -200,8 +237,11 @@ def subscriptions(moments: Sequence[Moment], cache: Cache) -> dict[int, list[Fla
     for s in found:
         if s.enrollment_id is None:
             everywhere[s.user_id].append(s)
-    return {m.id: sorted(own.get(m.id, []) + everywhere.get(m.clinician_id, []), key=lambda s: s.id)
-            for m in moments}
+    by_id = lambda s: s.id  # noqa: E731
+    # most moments have none of their own: theirs are the clinician's, one shared list (never changed)
+    shared = {user_id: sorted(subs, key=by_id) for user_id, subs in everywhere.items()}
+    return {m.id: sorted(own[m.id] + everywhere.get(m.clinician_id, []), key=by_id) if m.id in own
+            else shared.get(m.clinician_id, []) for m in moments}
 
 
 def flag_causes(ids: Sequence[int]) -> dict[int, set[str]]:

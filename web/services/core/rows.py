@@ -91,9 +91,18 @@ def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | Non
                     {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}, rows)
 
 
+#: anchor_forms by program digest (a version's reminders and batteries never change; the tick asks per moment)
+_ANCHOR_FORMS: dict[str, frozenset[str]] = {}
+
+
 def anchor_forms(program: Program) -> frozenset[str]:
     """The forms whose answers the program's anchored reminders and batteries are timed from."""
-    return frozenset(a.form for a in program_anchors(program))
+    found = _ANCHOR_FORMS.get(program.digest) if program.digest else None
+    if found is None:
+        found = frozenset(a.form for a in program_anchors(program))
+        if program.digest:
+            _ANCHOR_FORMS[program.digest] = found
+    return found
 
 
 def submitted_forms_query(anchors: Iterable[str]) -> Any:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, timedelta
+from operator import itemgetter
 
 from sqlalchemy import JSON, bindparam, insert, text, update
 
@@ -47,15 +48,22 @@ def _next_ids(table, n: int) -> list[int]:
 
 def _copy(table, rows: list[dict]) -> None:
     """COPY rows into a table (PostgreSQL), values converted as the column types would bind them."""
-    names = list(dict.fromkeys([*(k for r in rows for k in r),  # and columns left to their Python default
+    keys: dict[str, None] = {}
+    for shape in dict.fromkeys(tuple(r) for r in rows):  # each row's keys, in order of first appearance
+        keys.update(dict.fromkeys(shape))
+    names = list(dict.fromkeys([*keys,  # and columns left to their Python default
                                 *(c.name for c in table.columns if c.default is not None)]))
     defaults = [_default(table.c[name]) for name in names]
     times = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
     jsons = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+    every = itemgetter(*names) if len(names) > 1 else (lambda r: (r[names[0]],))
     cursor = db.session.connection().connection.driver_connection.cursor()
     with cursor, cursor.copy(f"COPY {table.name} ({', '.join(names)}) FROM STDIN") as copy:
         for r in rows:
-            values = [r.get(name, default) for name, default in zip(names, defaults)]
+            if len(r) == len(names):  # every column given (a row's keys are among the names)
+                values = list(every(r))
+            else:
+                values = [r.get(name, default) for name, default in zip(names, defaults)]
             for i in times:
                 if values[i] is not None:
                     values[i] = values[i].astimezone(UTC).replace(tzinfo=None)

@@ -138,9 +138,9 @@ class Passes:
         db.session.flush()
         return total
 
-    def _loaded(self, chunk: list[int]) -> list[Moment]:
+    def _loaded(self, chunk: list[int], progress: bool = True) -> list[Moment]:
         """The chunk's moments; the ones that cannot be built are reported."""
-        moments, broken = moment_batch.load(chunk, self.cache)
+        moments, broken = moment_batch.load(chunk, self.cache, progress=progress)
         for eid in chunk:
             if eid in broken:
                 self.note(eid, broken[eid][1])
@@ -191,7 +191,10 @@ class Passes:
         return self._run(ids, self._batteries, one_by_one)
 
     def _batteries(self, chunk: list[int], writes: _Writes) -> None:
-        moments = self._loaded(chunk)
+        # read again, not taken from the flag pass (a clinician may have started a battery meanwhile), but
+        # without modules and steps: due_batteries, start_battery, the event-driven flag rules and
+        # battery_schedule read neither
+        moments = self._loaded(chunk, progress=False)
         due = {}
         for m in moments:
             try:
