@@ -42,7 +42,8 @@ def world(app, db, make_moment, clinician, clock, make_staff, other_unit, unit):
                           name="Utom Stående")
     ids = {"enrollment_id": moment.id, "response_id": response.id, "conversation_id": message.conversation_id,
            "flag_id": db.session.execute(db.select(Flag.id)).scalar_one(), "subscription_id": sub.id,
-           "plan_id": plan.id, "step": 1, "tab": "alla", "membership_id": membership.id}
+           "plan_id": plan.id, "step": 1, "tab": "alla", "membership_id": membership.id,
+           "form_id": "somnfonster"}  # Värden du sätter (a clinician-filled form: Sömnskolan's sleep window)
     return {"moment": moment, "ids": ids, "outsider": outsider, "membership_id": membership.id}
 
 

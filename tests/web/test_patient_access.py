@@ -69,8 +69,8 @@ def test_patient_b_never_sees_patient_a_s_moment(app, client, moment_a, start, p
     patient_login(JOHN)
     for method, url in _routes(app, moment_a):
         if url.rstrip("/").endswith(("/stod-och-behandling", "/invanare/installningar",
-                                     "/invanare/installningar/losenord")):
-            continue  # B's own list and settings
+                                     "/invanare/installningar/losenord", "/invanare/fortsatt-inloggad")):
+            continue  # B's own list, settings and session (Fortsätt vara inloggad)
         response = client.open(url, method=method, data={"body": "x", "subject": "x", "stegvis-atgard": "spara"})
         assert response.status_code == 404, (method, url, response.status_code)
         assert "Hemligt meddelande" not in html_text(response)
