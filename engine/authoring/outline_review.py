@@ -32,6 +32,12 @@ def form_review_data(form: Form) -> dict[str, Any]:
         "validations": [{"question": q.id, "rule": v.rule, "message": v.message}
                         for q in form.questions for v in q.validations],
         "alerts": [alert_data(a) for a in form.alerts],
+        "computed": [{"id": c.id, "label": c.label, "expr": c.expr, "round": c.round, "unit": c.unit,
+                      "trend": c.trend, "bands": [{"min": b.min, "max": b.max, "label": b.label,
+                                                   "feedback": b.feedback} for b in c.bands]}
+                     for c in form.computed],
+        "entries": form.entries,
+        "filled_by": form.filled_by,
     }
 
 

@@ -136,3 +136,17 @@ def test_the_schema_says_a_reminder_sends_the_neutral_notice_not_its_title():
     title = schema["$defs"]["reminder"]["properties"]["title"]["description"]
     notice = TEMPLATES["reminder"]
     assert f"{notice.subject}: {notice.text}" in title and "never receives it" in title
+
+
+def test_json_lists_computed_values_with_rounding_unit_bands_and_who_fills_the_form_in():
+    from engine.authoring.outline import outline_data
+    from engine.loader import load_program
+
+    somnskolan = Path(__file__).resolve().parents[2] / "programs" / "somnskolan.yaml"
+    forms = {f["id"]: f for f in outline_data(load_program(somnskolan))["forms"]}
+    computed = {c["id"]: c for c in forms["somndagbok"]["computed"]}
+    assert computed["effektivitet"]["expr"] == "somntid / tid_i_sang * 100"
+    assert computed["effektivitet"]["unit"] == "%" and computed["effektivitet"]["trend"] is True
+    assert [b["label"] for b in computed["effektivitet"]["bands"]] == ["Under 85 %", "85 % eller mer"]
+    assert forms["somndagbok"]["entries"] is True and forms["somndagbok"]["filled_by"] == "patient"
+    assert forms["somnfonster"]["filled_by"] == "clinician"
