@@ -14,8 +14,9 @@ from .bands import exact_band_problems, span, span_sv
 from .answers import (ScoreResult, adjusted_score, answer_problem, band_problems, clean, coerce, coerce_answer,
                       format_number, from_json, integer_scores, item_range, item_score, possible_range, run_tests,
                       score, scored_items, scoring_problems, submit, to_json, to_raw, validate, visible_questions)
+from .placement import show_if_placement
 
-__all__ = ["ScoreResult", "adjusted_score", "answer_problem", "band_problems", "clean", "coerce", "coerce_answer",
+__all__ = ["show_if_placement", "ScoreResult", "adjusted_score", "answer_problem", "band_problems", "clean", "coerce", "coerce_answer",
            "format_number", "from_json", "integer_scores", "item_range", "item_score", "possible_range",
            "run_tests", "score", "scored_items", "scoring_problems", "submit", "to_json", "to_raw", "validate",
            "visible_questions", "alert_feedback", "alert_tests", "alerts_for", "held_by", "submission_feedback",

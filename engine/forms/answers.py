@@ -404,3 +404,4 @@ def _no_score_reason(form: Form, values: Mapping[str, Any]) -> str:
 def _close(actual: float | None, expected: float) -> bool:
     # authors write expected scores to two decimals (6.67 for 20/3)
     return actual is not None and abs(actual - float(expected)) < 0.005
+

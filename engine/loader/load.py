@@ -271,6 +271,10 @@ class _ProgramLoader:
             for error in expressions.check(source, form.questions, before=before, scoring=scoring):
                 self.add(where, f"{what}: {error.message}",
                          location=expression_location(self.doc, where, error.offset))
+        if not self.has_problem_under(path):
+            for i, message in forms.show_if_placement(form):
+                self.add(path + ("questions", i, "show_if"), message, "warning")
+
     def check_scoring(self, form: Form, raw: dict[str, Any], path: Path) -> None:
         """Scoring items, bands over the possible range, and the golden tests (in that order)."""
         for message in forms.scoring_problems(form):
