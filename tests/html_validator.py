@@ -1,7 +1,8 @@
-"""The W3C Nu Html Checker over every page the tests check with axe (a plugin registered by tests/conftest.py).
+"""The W3C Nu Html Checker over every page the browser tests are served (a plugin registered by tests/conftest.py).
 
-Tests hand pages to the session fixture `html_pages` (the e2e `axe` fixture does it for every page it checks;
-tests/web/test_patient_pages_language.py for every patient page in English and Arabic). The HTML is saved
+Tests hand pages to the session fixture `html_pages`: the e2e live server hands over every HTML page it serves
+(tests/e2e/conftest.py), the e2e `axe` fixture every page it checks, tests/web/test_patient_pages_language.py
+every patient page in English and Arabic. The HTML is saved
 in a temporary folder, and at the end of the session ONE run of vnu.jar (npm `vnu-jar`, installed into
 tests/vnu by scripts/test, on Debian's Java) checks every file; any error fails the session's last test
 at teardown, naming the page, the line and the message.
