@@ -43,12 +43,12 @@ def form_review_data(form: Form) -> dict[str, Any]:
 
 def alert_data(alert: Alert) -> dict[str, Any]:
     """An alert: when it fires, whether it is urgent, what the patient sees, what it holds."""
-    holds = getattr(alert, "holds", None)
+    holds = alert.holds
     return {"id": alert.id, "when": alert.when, "title": alert.title, "feedback": alert.feedback,
-            "urgent": bool(getattr(alert, "urgent", False)),
+            "urgent": alert.urgent,
             "holds": None if holds is None else {
-                "text": getattr(holds, "text", None), "forms": list(getattr(holds, "forms", ())),
-                "steps": list(getattr(holds, "steps", ())), "modules": list(getattr(holds, "modules", ()))}}
+                "text": holds.text, "forms": list(holds.forms), "steps": list(holds.steps),
+                "modules": list(holds.modules)}}
 
 
 def review_data(program: Program) -> dict[str, Any]:
@@ -117,18 +117,17 @@ def form_review_lines(program: Program, form: Form) -> list[str]:
 
 
 def _alert_lines(program: Program, alert: Alert) -> list[str]:
-    urgent = "BRÅDSKANDE, skickas direkt till ansvarig behandlare" if getattr(alert, "urgent", False) \
-        else "inte brådskande"
+    urgent = "BRÅDSKANDE, skickas direkt till ansvarig behandlare" if alert.urgent else "inte brådskande"
     lines = [f"  Larm: {alert.title} (när {alert.when}; {urgent})"]
     if alert.feedback:
         lines.append(f"    Invånaren ser: {_flat(alert.feedback)}")
-    holds = getattr(alert, "holds", None)
+    holds = alert.holds
     if holds is not None:
-        held = [f"formulär {_form_title(program, f)}" for f in getattr(holds, "forms", ())]
-        held += [f"avsnitt {_step_title(program, s)}" for s in getattr(holds, "steps", ())]
-        held += [f"modul {_module_title(program, m)}" for m in getattr(holds, "modules", ())]
+        held = [f"formulär {_form_title(program, f)}" for f in holds.forms]
+        held += [f"avsnitt {_step_title(program, s)}" for s in holds.steps]
+        held += [f"modul {_module_title(program, m)}" for m in holds.modules]
         lines.append(f"    Spärrar tills flaggan är hanterad: {', '.join(held) or '–'}")
-        if getattr(holds, "text", None):
+        if holds.text:
             lines.append(f"    Invånaren ser under spärren: {_flat(holds.text)}")
     return lines
 

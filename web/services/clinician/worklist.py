@@ -41,23 +41,13 @@ class WorkPage(OverviewPage):
     key = "flag_id"
 
 
-def _urgent_column():
-    """The flag's `urgent` column when the schema has one, else a constant false (every flag equally urgent)."""
-    column = getattr(Flag, "urgent", None)
-    return column if column is not None else db.literal(False)
-
-
 def worklist_sort_key() -> list[tuple[object, bool]]:
     """The one order of Att göra as (column, descending) pairs: urgent first, then oldest, then id (a total order).
 
     The keyset pagination below compares along exactly these columns, so extending the order is a
     change here only (the last column must stay unique)."""
-    key: list[tuple[object, bool]] = []
-    if getattr(Flag, "urgent", None) is not None:
-        # as a number: a keyset comparison (<, >) on a boolean column is refused
-        key.append((cast(Flag.urgent, Integer), True))
-    key += [(Flag.raised_at, False), (Flag.id, False)]
-    return key
+    # urgent as a number: a keyset comparison (<, >) on a boolean column is refused
+    return [(cast(Flag.urgent, Integer), True), (Flag.raised_at, False), (Flag.id, False)]
 
 
 def _beyond(anchor: tuple, forward: bool):
@@ -107,7 +97,7 @@ def worklist_page(membership: Membership, *, flag_type: str | None = None, page:
     forward = anchor is None or after is not None
     order = [column.desc() if descending == forward else column for column, descending in key]
     query = (select(Flag.id, Flag.enrollment_id, Patient.first_name, Patient.last_name, Flag.type, Flag.text,
-                    Flag.raised_at, _urgent_column())
+                    Flag.raised_at, Flag.urgent)
              .join(Enrollment, Flag.enrollment_id == Enrollment.id)
              .join(Patient, Enrollment.patient_id == Patient.id)
              .where(*conditions).order_by(*order).limit(page_size + 1))

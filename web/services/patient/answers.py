@@ -89,11 +89,12 @@ def submit_form(enrollment: Enrollment, patient: Patient, form_id: str, values: 
         row = _response_row(enrollment, form, module_id, step_id, now)
         row.submit_token = submit_token  # unique: a second submit of the same page fails to commit
         db.session.flush()
+        program = program_for(enrollment)
+        context = submission_context(enrollment, program, form)
         # a held form is refused here, whatever the request says (engine.moment.holds)
-        context = submission_context(enrollment, program_for(enrollment), form)
         event = apply(enrollment, lifecycle.submit_form, form_id, values, now=now, actor=patient_actor(patient),
                       module_id=module_id, form_response=row, today=local_date(now),
-                      held=holding_for(enrollment, program_for(enrollment)),
+                      held=holding_for(enrollment, program),
                       history=context.history, others=context.others).events[0]
         row.module_id, row.status, row.submitted_at = event.module, "submitted", now
         # the version and form id the answers were given under (the form id follows later versions)
