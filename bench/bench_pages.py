@@ -114,6 +114,24 @@ def login(base: str, path: str, data: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
 
 
+def searcher(base: str, cookie: str):
+    """`search(text)` for bench/pages.py: post the overview's name filter with this login; the path it redirects to."""
+    import requests
+    from urllib.parse import urlsplit
+
+    def search(text: str) -> str:
+        headers = {"Cookie": cookie}
+        page = requests.get(base + "/oversikt/alla", headers=headers, timeout=60).text
+        r = requests.post(base + "/oversikt/alla", data={"q": text, "csrf_token": bench_pages.csrf_token(page)},
+                          headers=headers, allow_redirects=False, timeout=60)
+        if r.status_code != 302 or "sok=" not in r.headers.get("Location", ""):
+            raise SystemExit(f"posting the name filter {text!r} failed: {r.status_code}")
+        parts = urlsplit(r.headers["Location"])
+        return f"{parts.path}?{parts.query}"
+
+    return search
+
+
 def wrk(url: str, seconds: int, connections: int, cookie: str | None = None) -> tuple[float, float]:
     """(requests per second, p99 latency in ms); non-2xx answers abort the run."""
     cmd = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{seconds}s", "--latency", url]
@@ -169,7 +187,7 @@ def main() -> int:
         peer_cookie = bench_peer.log_in_with_posts(peer)
         staff = login(app, "/logga-in", {"username": "marita.andersson", "password": demo.PASSWORD})
         patient = login(app, "/invanare/logga-in", {"personnummer": "19610831-2460", "password": demo.PASSWORD})
-        pages = bench_pages.pages(ids, staff, patient, args.only)
+        pages = bench_pages.pages(ids, staff, patient, args.only, search=searcher(app, staff))
         load = os.getloadavg()[0]
         print(f"\n{'SQLite' if args.sqlite else 'PostgreSQL'}, demo + {args.moments} moments; "
               f"gunicorn -w 2, wrk -c {args.connections} -d {args.seconds}s; load average before: {load:.1f}\n")

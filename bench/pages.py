@@ -2,6 +2,9 @@
 inprocess_pages.py, so both measure exactly the same list)."""
 from __future__ import annotations
 
+import re
+from typing import Callable
+
 
 def page_ids() -> dict:
     """Inside an app context on a seeded database: Jane's moment, the busiest other moment of Marita's,
@@ -28,8 +31,17 @@ def page_ids() -> dict:
             "before_deep": overview_page(member, tab="alla", page=deep - 1).last_id}
 
 
-def pages(ids: dict, staff, patient, only: str | None = None) -> list[tuple[str, str, object]]:
-    """(label, path, who) for every measured page; `staff`/`patient` are whatever the caller logs in with."""
+#: the overview's name filter is posted and the list shown at ?sok=<token>, a token kept in the staff session
+#: (web.clinician.overview): these paths stand for "post this text, then the address it redirects to"
+SEARCH = "search:"
+
+
+def pages(ids: dict, staff, patient, only: str | None = None,
+          search: Callable[[str], str] | None = None) -> list[tuple[str, str, object]]:
+    """(label, path, who) for every measured page; `staff`/`patient` are whatever the caller logs in with.
+
+    `search(text)` posts the overview's name filter as the staff member and returns the path it redirects
+    to (/oversikt/alla?sok=…); without it the name-filter pages are left out."""
     p, busy, deep = f"/stod-och-behandling/{ids['jane']}", ids["busy"], ids["deep_page"]
     found = [
         ("patient step", f"{p}/modul/steg-1/motivation", patient),
@@ -38,8 +50,8 @@ def pages(ids: dict, staff, patient, only: str | None = None) -> list[tuple[str,
         ("patient messages", f"{p}/meddelanden/", patient),
         ("overview Mina", "/oversikt/mina", staff),
         ("overview Alla", "/oversikt/alla", staff),
-        ("overview Alla, name filter", "/oversikt/alla?q=lind", staff),
-        ("overview Alla, name filter Öberg", "/oversikt/alla?q=%C3%B6berg", staff),
+        ("overview Alla, name filter", SEARCH + "lind", staff),
+        ("overview Alla, name filter Öberg", SEARCH + "öberg", staff),
         ("overview Avslutade", "/oversikt/avslutade", staff),
         ("Att göra", "/oversikt/att-gora", staff),
         ("overview Alla, oldest unhandled event first", "/oversikt/alla?sortera=aldsta", staff),
@@ -53,4 +65,14 @@ def pages(ids: dict, staff, patient, only: str | None = None) -> list[tuple[str,
         ("floor: Byt lösenord (session + layout)", "/min-profil/losenord", staff),
         ("author preview", "/author/tobakshjalpen/modul/steg-1/motivation", staff),
     ]
-    return [page for page in found if not only or only.lower() in page[0].lower()]
+    chosen = [page for page in found if not only or only.lower() in page[0].lower()]
+    if search is None:
+        return [page for page in chosen if not page[1].startswith(SEARCH)]
+    return [(label, search(path[len(SEARCH):]) if path.startswith(SEARCH) else path, who)
+            for label, path, who in chosen]
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page ("" if none)."""
+    found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    return found.group(1) if found else ""

@@ -12,6 +12,7 @@ from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
 from ...personnummer import PersonnummerError, parse
 from ..core.access import add_bulk_read, mask_search
+from ..core.state_memo import commit_keeping_loaded
 
 TABS = ("mina", "alla", "avslutade")
 #: the overview's orders: by name (the manual's) or by the oldest unhandled event first
@@ -263,7 +264,7 @@ def _log_search(membership: Membership, tab: str, text: str | None, total: int, 
                   f"Översikt ({tab.capitalize()}): sökning på \"{mask_search(text or '')}\", "
                   f"{total} {'träff' if total == 1 else 'träffar'}",
                   total, now, [r.patient_id for r in result])
-    db.session.commit()
+    commit_keeping_loaded()  # only the access-log rows were written: the page goes on with what it loaded
 
 
 def _row(r) -> OverviewRow:
