@@ -10,7 +10,10 @@ and compare what each wrote.
 
 `tick` prints the first tick's wall and CPU time (of this process), what it raised, a digest of the
 rows it left (flag, event, notice, enrollment, enrollment_module: count and md5 in id order — equal
-digests from two code versions mean identical rows), then a steady tick at the same time. The copy
+digests from two code versions mean identical rows), then a steady tick at the same time (`--steady N`:
+and N − 1 more, a minute apart). Any seeded database works as the template if its comment holds the
+time to tick at (ISO), e.g. the demo's world: `stegvis demo --seed-only --moments 20000` into a new
+database, then `COMMENT ON DATABASE … IS '<time>'`. The copy
 is `<name>_c`, replaced on each run; drop both databases yourself when done.
 """
 from __future__ import annotations
@@ -19,7 +22,7 @@ import argparse
 import cProfile
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -45,6 +48,8 @@ def main() -> int:
     parser.add_argument("database")
     parser.add_argument("--moments", type=int, default=20_000)
     parser.add_argument("--profile", metavar="FILE", help="cProfile (CPU time) of the first tick to FILE.")
+    parser.add_argument("--steady", type=int, default=1, metavar="N",
+                        help="Steady ticks after the first: one at the same time, then one a minute later each.")
     args = parser.parse_args()
 
     from web import create_app
@@ -89,10 +94,13 @@ def main() -> int:
                 f"SELECT count(*) || ' ' || coalesce(md5(string_agg(x::text, '|' ORDER BY x.id)), '-') "
                 f"FROM {table} x")).scalar_one()))
         analyze()
-        start, cpu = time.perf_counter(), time.process_time()
-        report = evaluate(now)
-        print(f"steady tick: {time.perf_counter() - start:.2f} s (CPU {time.process_time() - cpu:.2f} s); "
-              f"{report.flags} flags")
+        for i in range(args.steady):
+            at = now + timedelta(minutes=i)
+            start, cpu = time.perf_counter(), time.process_time()
+            report = evaluate(at)
+            print(f"steady tick (+{i} min): {time.perf_counter() - start:.2f} s (CPU {time.process_time() - cpu:.2f} s); "
+                  f"{report.flags} flags, {report.reminders} reminders, {report.flag_candidates} flag / "
+                  f"{report.reminder_candidates} reminder candidates")
         db.session.remove()
         db.engine.dispose()
     return 0

@@ -38,7 +38,7 @@ from .state import Event, MomentState
 
 __all__ = [
     "QuietHours", "QuietHoursError", "parse_quiet_hours", "next_allowed", "retry_delay",
-    "DueReminder", "DueActivity", "due_reminders", "due_activities",
+    "DueReminder", "DueActivity", "due_reminders", "due_activities", "next_anchored_reminder_at",
     "DEFAULT_QUIET_HOURS", "DEADLINE_REMINDER_TIME", "MAX_LATE", "REMINDER", "ACTIVITY",
 ]
 
@@ -197,6 +197,30 @@ def due_reminders(program: Program, state: MomentState, now: datetime, *,
             if r.module is None or patient_can_see(state, r.module, now):
                 found.append(DueReminder(r, at, key))
     return sorted(found, key=lambda d: (d.at, d.key))
+
+
+def next_anchored_reminder_at(program: Program, state: MomentState, now: datetime, *,
+                              max_late: timedelta = MAX_LATE) -> datetime | None:
+    """The earliest time at `now` or later that a reminder timed from an answered date (`days_after_anchor`)
+    can be due, as long as the state stays as it is (None: none can) (pure).
+
+    Such a reminder is due in a window from its time to `max_late` after (`due_reminders`); one whose
+    window has closed by `now` is left out, so a moment reminded of its first follow-up waits for the
+    next one. The time can be `now` or earlier (a window still open: it may not have been sent yet).
+    Valid for every time from `now` on: the web layer stores it with the moment so the tick reads only
+    the moments whose time has come.
+    """
+    require_aware(now)
+    if state.status != "active":  # moment_status is "active" only then, whatever the time
+        return None
+    times = []
+    for r in program.reminders:
+        if r.days_after_anchor is None:
+            continue
+        due = _reminder_due(state, r, now)  # does not read `now` for an anchored reminder
+        if due is not None and due[0] >= state.started_at and now - due[0] <= max_late:
+            times.append(due[0])
+    return min(times) if times else None
 
 
 def due_activities(state: MomentState, plans: Sequence[ActivityPlan], events: Iterable[Event],

@@ -290,3 +290,53 @@ def test_the_tick_reminds_a_moment_pinned_to_an_older_version_by_that_versions_o
     keys = db.session.execute(db.select(Notice.idempotency_key).where(Notice.template == "reminder")).scalars().all()
     assert keys == [f"patient:{moment.id}:reminder:dag-3:2026-03-02T09:00:00+01:00:sms"]
     assert (report.reminder_candidates, report.reminders, report.errors) == (1, 1, [])
+
+
+def test_a_pinned_versions_reminder_timed_from_an_answered_date_follows_the_date_moved_earlier_or_later(
+        app, db, clock, start, install, tmp_path):
+    from datetime import date, time, timedelta
+
+    from engine.localtime import at_local
+    from web.models import Enrollment, Notice
+    from web.services.operations.tick import evaluate
+    from web.services.patient import answers
+
+    old = _with_reminder(tmp_path / "r1", "2.0", "{id: efter-datum, title: Tio dagar efter datumet, "
+                                                 "anchor: {form: alla, question: datum}, days_after_anchor: 10}")
+    new = _with_reminder(tmp_path / "r2", "2.1", "{id: dag-300, title: Trehundra dagar, days_after_start: 300}")
+    install(old)
+    earlier = start(personnummer=JANE, mobile="070-174 06 05")
+    later = start(personnummer=JOHN, mobile="070-174 06 06")
+    install(new)  # the installed version has no reminder timed from a date
+    t0 = clock()  # 2026-03-02 09:00
+
+    def answer(moment, day: date, at):
+        answers.submit_form(moment, moment.patient, "alla", {"kort": "Jane", "antal": 1, "val": "var", "skala": 5,
+                                                             "janej": True, "datum": day}, now=at, module_id="start")
+
+    def stored(moment):
+        return db.session.get(Enrollment, moment.id).next_anchored_reminder_at
+
+    def sent():
+        return db.session.execute(db.select(Notice.enrollment_id, Notice.created_at).where(
+            Notice.template == "reminder").order_by(Notice.id)).all()
+
+    answer(earlier, date(2026, 3, 21), t0 + timedelta(days=1))  # due 2026-03-31 09:00
+    answer(later, date(2026, 3, 21), t0 + timedelta(days=1))
+    first = evaluate(t0 + timedelta(days=10))  # both worked out once
+    assert (first.reminder_candidates, first.reminders) == (2, 0)
+    assert stored(earlier) == stored(later) == at_local(date(2026, 3, 31), time(9))
+    assert evaluate(t0 + timedelta(days=11)).reminder_candidates == 0
+    # the date moved earlier (the newest answer counts): due at once; later: due later
+    answer(earlier, date(2026, 3, 5), t0 + timedelta(days=12))  # due 2026-03-15 09:00
+    answer(later, date(2026, 3, 28), t0 + timedelta(days=12))  # due 2026-04-07 09:00
+    report = evaluate(t0 + timedelta(days=13))
+    assert (report.reminder_candidates, report.reminders) == (2, 1)
+    assert sent() == [(earlier.id, t0 + timedelta(days=13))]
+    due = at_local(date(2026, 4, 7), time(9))
+    assert stored(later) == due
+    assert evaluate(at_local(date(2026, 3, 31), time(10))).reminders == 0  # the old date's time: nothing
+    assert evaluate(due - timedelta(minutes=1)).reminder_candidates == 0
+    report = evaluate(due)
+    assert (report.reminder_candidates, report.reminders) == (1, 1)
+    assert sent()[1:] == [(later.id, due)]

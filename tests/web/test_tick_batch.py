@@ -110,7 +110,8 @@ def _outcome(folder: Path) -> dict:
     mail = folder / "mail"
     return {
         "flags": _rows(Flag), "events": _rows(Event), "notices": _rows(Notice),
-        "moments": [(m["id"], m["status"], m["batteries"], m["next_battery_at"], m["last_active"])
+        "moments": [(m["id"], m["status"], m["batteries"], m["next_battery_at"], m["next_anchored_reminder_at"],
+                     m["last_active"])
                     for m in _rows(Enrollment)],
         "mail": sorted((p.name, p.read_bytes()) for p in mail.iterdir()) if mail.exists() else [],
         "sms": (folder / "sms.log").read_text() if (folder / "sms.log").exists() else "",

@@ -49,6 +49,9 @@ class Enrollment(db.Model):
     batteries: Mapped[list[str]] = mapped_column(JSONType, default=list)
     #: when the next self-starting mätbatteri falls due; NOT_SCHEDULED when none is left, NULL = not worked out yet
     next_battery_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: the earliest time a reminder timed from an answered date (e.g. the stop day) can be due, worked out by
+    #: the tick; NOT_SCHEDULED when none can, NULL = not worked out yet (every change of the state sets NULL)
+    next_anchored_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     patient: Mapped[Patient] = relationship()
     care_unit: Mapped[CareUnit] = relationship()

@@ -280,6 +280,18 @@ def reminder_after_start(now: datetime, program_id: str, reminder_id: str, days:
         em.status != "hidden", or_(late, em.activated_at >= _at(now - max_late - SLACK)))
 
 
+def reminder_after_anchor(now: datetime, program_id: str, reminder_id: str, days: int, module: str | None):
+    """Moments whose reminder timed from an answered date (`days` after it) may be due, never reminded of it.
+
+    The answered date is not known here: never due before the start + `days` − 1 (the date is on or
+    after the start day), and only once the moment's stored `next_anchored_reminder_at` (worked out by the
+    tick from the state; NULL = not yet, so evaluated) has come.
+    """
+    scheduled = Enrollment.next_anchored_reminder_at
+    return reminder_after_start(now, program_id, reminder_id, max(days - 1, 0), module, timedelta(days=36500)).where(
+        or_(scheduled.is_(None), scheduled <= _at(now)))
+
+
 def reminder_before_deadline(now: datetime, program_id: str, reminder_id: str, days_before: int, module: str,
                              max_late: timedelta):
     """Moments whose current module is `days_before` its deadline, not reminded since it opened or changed."""

@@ -12,6 +12,7 @@ from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
 from engine.moment import schedule
 from engine.moment.batteries import next_battery_at
+from engine.moment.reminders import next_anchored_reminder_at
 from engine.moment.anchors import anchor_dates_of, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 from engine.moment.state import StepProgress as Progress
@@ -174,6 +175,7 @@ def _same_minute(stored: datetime | None, new: datetime | None) -> bool:
 def write_state(enrollment: Enrollment, program: Program, state: MomentState, now: datetime) -> None:
     """Copy a new MomentState onto the moment's rows (the clinician and unit are set by their services)."""
     enrollment.next_battery_at = battery_schedule(program, state)
+    enrollment.next_anchored_reminder_at = None  # worked out again by the next tick (reminder_schedule)
     enrollment.status = state.status
     enrollment.ended_at = state.ended_at
     enrollment.end_reason = state.end_reason
@@ -301,3 +303,9 @@ NOT_SCHEDULED = datetime(9999, 12, 31, tzinfo=UTC)
 def battery_schedule(program: Program, state: MomentState) -> datetime:
     """What Enrollment.next_battery_at holds for this state: the next self-starting battery, or NOT_SCHEDULED."""
     return next_battery_at(program, state) or NOT_SCHEDULED
+
+
+def reminder_schedule(program: Program, state: MomentState, now: datetime) -> datetime:
+    """What Enrollment.next_anchored_reminder_at holds for this state as of `now` (the tick's time): the
+    earliest time an anchored reminder can be due from `now` on, or NOT_SCHEDULED."""
+    return next_anchored_reminder_at(program, state, now) or NOT_SCHEDULED

@@ -48,7 +48,7 @@ from ...notify.transports import Transports
 from ...content.programs import all_programs
 from ..core.bulk import without_jit
 from ..core.rows import engine_plans
-from ..core.rows import build_state, program_for, program_version
+from ..core.rows import build_state, program_for, program_version, reminder_schedule
 from ..errors import ServiceError
 from ..core.rows import engine_events
 from ..core.unit import raise_due
@@ -239,10 +239,9 @@ def reminder_queries(now: datetime, max_late: timedelta = MAX_LATE) -> list:
                     now, program.id, r.id, r.module, days=r.days_after_activation,
                     sent_prefix=cause_prefix(REMINDER, r.id)))
             elif r.days_after_anchor is not None:
-                # timed from an answered date on or after the start day (engine.moment.anchors): never due
-                # before start + N − 1 days, but with no upper bound here; the engine decides the rest
-                queries.append(candidates.reminder_after_start(
-                    now, program.id, r.id, max(r.days_after_anchor - 1, 0), r.module, timedelta(days=36500)))
+                # timed from an answered date on or after the start day (engine.moment.anchors): the moments
+                # whose stored next_anchored_reminder_at has come (or is not worked out yet); the engine decides
+                queries.append(candidates.reminder_after_anchor(now, program.id, r.id, r.days_after_anchor, r.module))
     day = local_date(now)
     queries.append(candidates.activity_due(at_local(day), at_local(day + timedelta(days=1))))
     return queries
@@ -257,9 +256,11 @@ def queue_patient_reminders(enrollment: Enrollment, now: datetime) -> list:
     """Queue the authored reminders and activity reminders due for one moment (caller's transaction)."""
     channels = reminder_channels(enrollment.patient)
     if not channels:
+        _schedule_quietly(enrollment, now)
         return []
     program = program_for(enrollment)
     state = build_state(enrollment)
+    enrollment.next_anchored_reminder_at = reminder_schedule(program, state, now)
     due = [("reminder", d.key) for d in due_reminders(program, state, now)]
     plans = engine_plans(enrollment)
     if any(p.active for p in plans):
@@ -273,3 +274,14 @@ def queue_patient_reminders(enrollment: Enrollment, now: datetime) -> list:
                 queued.append(notice)
     db.session.flush()
     return queued
+
+
+def _schedule_quietly(enrollment: Enrollment, now: datetime) -> None:
+    """Work out next_anchored_reminder_at of a moment without channels; one that cannot be built keeps its
+    value and is not reported (it has nothing to send: it is reported once it has a channel)."""
+    try:
+        with db.session.begin_nested():
+            enrollment.next_anchored_reminder_at = reminder_schedule(program_for(enrollment), build_state(enrollment),
+                                                                     now)
+    except Exception:  # noqa: BLE001 - as the batch pass (moment_batch.load) leaves a broken moment out
+        return

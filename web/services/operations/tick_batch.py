@@ -37,13 +37,15 @@ from ..core.flags import DueFlag, flags_to_raise
 from ..core.moment_batch import Cache, Moment
 from ..core.notice_batch import NoticeBatch
 from ..core.notices import enabled_channels
-from ..core.rows import battery_schedule, event_columns
+from ..core.rows import battery_schedule, event_columns, reminder_schedule
 from ..core.unit import run_action
 from .seed_rows import insert_rows
 
 log = logging.getLogger("stegvis.tick")
 #: moments read and written together
 CHUNK = 500
+#: the moment columns the passes write (rows of _Writes.moments: "eid" and some of these)
+MOMENT_COLUMNS = ("next_battery_at", "batteries", "next_anchored_reminder_at")
 
 #: report an error of one moment: (moment id, the exception)
 Note = Callable[[int, BaseException], None]
@@ -70,8 +72,11 @@ class _Writes:
 
     def write(self, notices: NoticeBatch) -> int:
         """Write the rows and the notices asked for meanwhile; how many notices were new."""
-        for columns in (("next_battery_at", "batteries"), ("next_battery_at",)):
-            _update_moments(columns, [r for r in self.moments if len(r) == len(columns) + 1])
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in self.moments:
+            groups.setdefault(tuple(c for c in MOMENT_COLUMNS if c in row), []).append(row)
+        for columns, rows in groups.items():
+            _update_moments(columns, rows)
         insert_rows(Event, self.events)
         insert_rows(Flag, self.flags)
         return notices.write()
@@ -87,11 +92,14 @@ def _update_moments(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Non
                            .values({c: bindparam(c) for c in columns}), rows)
         return
     # PostgreSQL: the new values as arrays, unnested and joined (executemany would be a statement a moment)
-    values = {"eid": [r["eid"] for r in rows],
-              "next_battery_at": [r["next_battery_at"].astimezone(UTC).replace(tzinfo=None) for r in rows]}
-    kinds = {"eid": "integer", "next_battery_at": "timestamp", "batteries": "text"}
-    if "batteries" in columns:
-        values["batteries"] = [json.dumps(r["batteries"]) for r in rows]
+    values: dict[str, list[Any]] = {"eid": [r["eid"] for r in rows]}
+    kinds = {"eid": "integer", "next_battery_at": "timestamp", "next_anchored_reminder_at": "timestamp",
+             "batteries": "text"}
+    for c in columns:
+        if c == "batteries":
+            values[c] = [json.dumps(r[c]) for r in rows]
+        else:
+            values[c] = [r[c].astimezone(UTC).replace(tzinfo=None) if r[c] is not None else None for r in rows]
     sets = ", ".join(f"{c} = CAST(v.{c} AS json)" if c == "batteries" else f"{c} = v.{c}" for c in columns)
     arrays = ", ".join(f"CAST(:{c} AS {kinds[c]}[])" for c in values)
     db.session.execute(text(f"UPDATE enrollment SET {sets} FROM unnest({arrays}) AS v({', '.join(values)}) "
@@ -222,6 +230,8 @@ class Passes:
             change: dict[str, Any] = {"eid": m.id, "next_battery_at": next_at}
             if batteries != sorted(m.row.batteries or ()):
                 change["batteries"] = batteries
+            if due[m.id] and m.row.next_anchored_reminder_at is not None:
+                change["next_anchored_reminder_at"] = None  # as write_state: worked out again by the reminder pass
             if len(change) > 2 or next_at != m.row.next_battery_at:
                 writes.moments.append(change)
             for event in started.events:
@@ -247,11 +257,19 @@ class Passes:
         for eid in chunk:
             if eid in broken and channels(broken[eid][0]):
                 self.note(eid, broken[eid][1])
+        for m in loaded:  # those with channels below, with their reminders
+            if not channels(m.row):
+                try:
+                    self._schedule(m, writes)
+                except Exception:  # noqa: BLE001 - as tick._schedule_quietly
+                    continue
+                writes.done.append(m.id)
         moments = [m for m in loaded if channels(m.row)]
         plans = moment_batch.plans([m.id for m in moments])
         events = moment_batch.events([m.id for m in moments if any(p.active for p in plans.get(m.id, []))])
         for m in moments:
             try:
+                scheduled = reminder_schedule(m.program, m.state, self.now)
                 due = [("reminder", d.key) for d in due_reminders(m.program, m.state, self.now)]
                 if any(p.active for p in plans.get(m.id, [])):
                     due += [("activity_due", d.key) for d in due_activities(m.state, plans[m.id],
@@ -259,6 +277,8 @@ class Passes:
             except Exception as exc:
                 self.note(m.id, exc)
                 continue
+            if scheduled != m.row.next_anchored_reminder_at:
+                writes.moments.append({"eid": m.id, "next_anchored_reminder_at": scheduled})
             patient = patients[m.row.patient_id]
             for template, key in due:
                 for channel in channels(m.row):
@@ -266,6 +286,12 @@ class Passes:
                                          channel=channel, template=template,
                                          key=f"patient:{m.id}:{key}:{channel}", enrollment_id=m.id)
             writes.done.append(m.id)
+
+    def _schedule(self, m: Moment, writes: _Writes) -> None:
+        """Store when the moment's next anchored reminder can be due, if that changed (tick.queue_patient_reminders)."""
+        scheduled = reminder_schedule(m.program, m.state, self.now)
+        if scheduled != m.row.next_anchored_reminder_at:
+            writes.moments.append({"eid": m.id, "next_anchored_reminder_at": scheduled})
 
 
 class _UnitOfWork(Exception):
