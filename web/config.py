@@ -103,11 +103,26 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def without_jit(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine options with PostgreSQL's JIT compilation off for every connection of the app.
+
+    A page's statements are short, but at a region's size the planner's cost estimate of a count over
+    a unit passes `jit_above_cost`, and compiling took 8 ms of the overview's 42–73 ms at 100 000 moments
+    (docs/performance.md); the tick, Statistik and the exports had already turned it off per transaction."""
+    connect_args = dict(options.get("connect_args") or {})
+    extra = connect_args.get("options") or ""
+    if "jit=" not in extra:
+        connect_args["options"] = f"{extra} -c jit=off".strip()
+    return {**options, "connect_args": connect_args}
+
+
 def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> dict:
     """Merge defaults, environment and overrides, then validate; raises ConfigError listing every problem."""
     cfg = defaults(os.environ if env is None else env)
     cfg.update(test_config or {})
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith(POSTGRES_PREFIX):
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = without_jit(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     problems: list[str] = []
     relaxed = cfg["TESTING"] or cfg["DEMO"]
     if cfg["PROGRAMS_STRICT"] is None:

@@ -65,3 +65,29 @@ def test_create_app_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path)
     monkeypatch.setenv("STEGVIS_DATA_DIR", str(tmp_path))
     with pytest.raises(ConfigError):
         create_app()
+
+
+def test_postgresql_connections_compile_no_jit_and_keep_given_connect_options(tmp_path):
+    env = {"STEGVIS_DATA_DIR": str(tmp_path), "SECRET_KEY": GOOD_KEY}
+    pg = build_config({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db", "SQLALCHEMY_ENGINE_OPTIONS": {
+        "pool_pre_ping": True, "connect_args": {"options": "-c statement_timeout=5000", "connect_timeout": 3}}},
+        env=env)["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert pg["pool_pre_ping"] is True and pg["connect_args"]["connect_timeout"] == 3
+    assert pg["connect_args"]["options"] == "-c statement_timeout=5000 -c jit=off"
+    # an operator's own jit setting wins; SQLite gets no PostgreSQL options
+    own = build_config({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db", "SQLALCHEMY_ENGINE_OPTIONS": {
+        "connect_args": {"options": "-c jit=on"}}}, env=env)["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert own["connect_args"]["options"] == "-c jit=on"
+    assert "connect_args" not in build_config(env=env)["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_the_apps_postgresql_sessions_run_without_jit(app, backend):
+    from sqlalchemy import text
+
+    from web.extensions import db
+
+    with app.app_context():
+        if backend == "postgresql":
+            assert db.session.execute(text("SHOW jit")).scalar_one() == "off"
+        else:
+            assert db.engine.dialect.name == "sqlite"

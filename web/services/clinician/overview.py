@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, distinct, exists, func, or_, select
 
 from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
@@ -209,9 +209,12 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     if (text or "").strip():  # only a name filter needs the patients (the index on unit and status counts the rest)
         counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
     # with the total, how many of the tab's moments have open urgent flags (listed first only when some do)
-    urgent_moments = (select(func.count()).select_from(Enrollment).where(
-        *_where(membership, tab, program_id, None), _urgent_open(Enrollment.id) > 0)
-        .correlate_except(Enrollment).scalar_subquery())
+    # (counted from the open urgent flags, which are few: their partial index, not a probe per moment)
+    urgent_moments = (select(func.count(distinct(Flag.enrollment_id))).select_from(Flag)
+                      .join(Enrollment, Flag.enrollment_id == Enrollment.id)
+                      .where(Flag.handled_at.is_(None), Flag.urgent.is_(True),
+                             *_where(membership, tab, program_id, None))
+                      .correlate(None).scalar_subquery())
     total, urgent_total = db.session.execute(
         counted.add_columns(urgent_moments).where(*conditions)).one()
     pages = max(1, math.ceil(total / page_size))
