@@ -17,8 +17,9 @@ class Enrollment(db.Model):
 
     __tablename__ = "enrollment"
     __table_args__ = (Index("ix_enrollment_unit_status", "care_unit_id", "status"),
-                      # the overview's Mina tab (migration 0006i)
-                      Index("ix_enrollment_unit_clinician_status", "care_unit_id", "clinician_id", "status"))
+                      # the overview's Mina tab (migration 0006i); with the id (0019i), Att göra's count joins
+                      # a clinician's moments to their open flags from the indexes alone
+                      Index("ix_enrollment_unit_clinician_status", "care_unit_id", "clinician_id", "status", "id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(ForeignKey("patient.id"), index=True)
     #: program id from the YAML, e.g. "tobakshjalpen"

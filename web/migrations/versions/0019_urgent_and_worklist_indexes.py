@@ -1,4 +1,5 @@
-"""partial indexes for the open urgent flags and for Att göra's order (urgent first, then the oldest)
+"""partial indexes for the open urgent flags and for Att göra's order (urgent first, then the oldest); the id
+in the index on a clinician's moments (their open flags counted from the indexes alone)
 
 Revision ID: 0019i
 Revises: 0018r
@@ -25,8 +26,16 @@ def upgrade():
                     postgresql_where=sa.text(OPEN_URGENT["postgresql"]), sqlite_where=sa.text(OPEN_URGENT["sqlite"]))
     op.create_index('ix_flag_open_worklist', 'flag', [sa.text('urgent DESC'), 'raised_at', 'id'],
                     unique=False, postgresql_where=sa.text(OPEN_FLAG), sqlite_where=sa.text(OPEN_FLAG))
+    with op.batch_alter_table('enrollment', schema=None) as batch_op:
+        batch_op.drop_index('ix_enrollment_unit_clinician_status')
+        batch_op.create_index('ix_enrollment_unit_clinician_status', ['care_unit_id', 'clinician_id', 'status', 'id'],
+                              unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('enrollment', schema=None) as batch_op:
+        batch_op.drop_index('ix_enrollment_unit_clinician_status')
+        batch_op.create_index('ix_enrollment_unit_clinician_status', ['care_unit_id', 'clinician_id', 'status'],
+                              unique=False)
     op.drop_index('ix_flag_open_worklist', table_name='flag')
     op.drop_index('ix_flag_open_urgent', table_name='flag')
