@@ -293,13 +293,13 @@ def _oldest_first_page(membership: Membership, conditions: list, page: int, page
     """Moments with an unhandled event, the oldest such event first (set-based: one grouped scan of open flags)."""
     # the join with the oldest open flag per moment is the filter too (no EXISTS needed)
     oldest = (select(Flag.enrollment_id, func.min(Flag.raised_at).label("oldest"))
-              .join(Enrollment, Flag.enrollment_id == Enrollment.id)
-              .join(Patient, Enrollment.patient_id == Patient.id)  # the conditions may filter by name
-              .where(Flag.handled_at.is_(None), *conditions)
-              .group_by(Flag.enrollment_id).subquery())
-    total = db.session.execute(select(func.count()).select_from(Enrollment)
-                               .join(Patient, Enrollment.patient_id == Patient.id)
-                               .where(*conditions, _has_open_flag())).scalar_one()
+              .join(Enrollment, Flag.enrollment_id == Enrollment.id))
+    counted = select(func.count()).select_from(Enrollment)
+    if (text or "").strip():  # only a name filter needs the patients (a join per moment otherwise)
+        oldest = oldest.join(Patient, Enrollment.patient_id == Patient.id)
+        counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
+    oldest = oldest.where(Flag.handled_at.is_(None), *conditions).group_by(Flag.enrollment_id).subquery()
+    total = db.session.execute(counted.where(*conditions, _has_open_flag())).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
