@@ -17,6 +17,8 @@ from engine.moment.anchors import anchor_dates_of, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 from engine.moment.state import StepProgress as Progress
 
+from sqlalchemy.orm.attributes import set_committed_value
+
 from ...extensions import db
 from ...models import ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, FormResponse, Membership, Patient, StepProgress, User
 from ...content.programs import get_program
@@ -201,6 +203,39 @@ def write_state(enrollment: Enrollment, program: Program, state: MomentState, no
             enrollment.steps.append(StepProgress(module_id=module_id, step_id=step_id, status=progress, updated_at=now))
         elif row.status != progress:
             row.status, row.updated_at = progress, now
+
+
+def write_step_view(enrollment: Enrollment, program: Program, state: MomentState, event: EngineEvent,
+                    now: datetime) -> None:
+    """What write_state + record_events + a flush write for a step view (engine.moment.patient.view_step,
+    which changes one step's progress and Senast aktiv), as at most three statements.
+
+    The page's most frequent write: the unit of work would compare every module row of the moment to find
+    that nothing else changed. The loaded rows are kept in step with what is written."""
+    changes: dict[str, Any] = {}
+    if not _same_minute(enrollment.last_active, state.last_active):
+        changes["last_active"] = state.last_active
+    schedule_at = battery_schedule(program, state)
+    if enrollment.next_battery_at != schedule_at:
+        changes["next_battery_at"] = schedule_at
+    if enrollment.next_anchored_reminder_at is not None:
+        changes["next_anchored_reminder_at"] = None  # as write_state: worked out again by the next tick
+    if changes:
+        db.session.execute(db.update(Enrollment).where(Enrollment.id == enrollment.id).values(**changes))
+        for column, value in changes.items():
+            set_committed_value(enrollment, column, value)
+    progress = state.steps.get(f"{event.module}/{event.step}")
+    row = next((s for s in enrollment.steps if s.module_id == event.module and s.step_id == event.step), None)
+    if progress is not None and row is None:
+        db.session.execute(db.insert(StepProgress).values(enrollment_id=enrollment.id, module_id=event.module,
+                                                          step_id=event.step, status=progress, updated_at=now))
+        db.session.expire(enrollment, ["steps"])  # read again if this request asks for them
+    elif progress is not None and row is not None and row.status != progress:
+        db.session.execute(db.update(StepProgress).where(StepProgress.id == row.id).values(status=progress,
+                                                                                           updated_at=now))
+        set_committed_value(row, "status", progress)
+        set_committed_value(row, "updated_at", now)
+    db.session.execute(db.insert(Event).values(enrollment_id=enrollment.id, **event_columns(event)))
 
 
 def record_events(enrollment: Enrollment, events: tuple[EngineEvent, ...] | list[EngineEvent], *,

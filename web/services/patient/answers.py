@@ -14,8 +14,8 @@ from ..core import state_memo
 from ..core.state_memo import commit_keeping_loaded
 from ..core.holds import holding_for
 from ..core.entries import submission_context
-from ..core.unit import apply, transaction
-from ..core.rows import patient_actor, program_for, question_snapshot
+from ..core.unit import apply, run, transaction
+from ..core.rows import patient_actor, program_for, question_snapshot, write_step_view
 from ..errors import ServiceError
 
 
@@ -27,9 +27,12 @@ def _own(enrollment: Enrollment, patient: Patient) -> None:
 def view_step(enrollment: Enrollment, patient: Patient, module_id: str, step_id: str, *, now: datetime) -> None:
     """The patient opened a step (progress turns yellow, or green when nothing is left)."""
     _own(enrollment, patient)
+    program = program_for(enrollment)
     try:
-        transition = apply(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient),
-                           held=holding_for(enrollment, program_for(enrollment)))
+        transition = run(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient),
+                         held=holding_for(enrollment, program))
+        (event,) = transition.events  # a step view is one event, never a flag's cause (else `apply`)
+        write_step_view(enrollment, program, transition.state, event, now)
     except BaseException:
         db.session.rollback()
         raise
