@@ -13,18 +13,21 @@ Each is yielded as the fields of a `Flag` (type, at, cause, text, module, form, 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, Iterator
+from typing import Final, Iterable, Iterator
 
 from ..localtime import fmt, iso
 from ..model import Alert, Program
 from .state import Event
 
-__all__ = ["ANSWER_ALERT", "ANSWER_ALERT_LABEL", "FlagFields", "mandatory_flags", "alert_cause", "alert_of_cause"]
+__all__ = ["ANSWER_ALERT", "ANSWER_ALERT_LABEL", "FlagFields", "MANDATORY_READS", "mandatory_flags", "alert_cause",
+           "alert_of_cause"]
 
 ANSWER_ALERT = "answer_alert"
 ANSWER_ALERT_LABEL = "Svar kräver uppmärksamhet"
 #: type, at, cause, text, module, form, urgent — the fields of engine.moment.flags.Flag
 FlagFields = tuple[str, datetime, str, str, str | None, str | None, bool]
+#: the event types `mandatory_flags` reads (engine.moment.flag_reads; tests/engine/test_flag_reads.py)
+MANDATORY_READS: Final[frozenset[str]] = frozenset({"form_submitted", "battery_started"})
 
 
 def alert_cause(form_id: str, alert_id: str, at: datetime) -> str:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Mapping
+from typing import Any, Final, Iterable, Mapping
 
 from dateutil.rrule import MO, WEEKLY, rrule, rruleset
 
@@ -28,6 +28,9 @@ from ..model import Program
 from .rules import check_time, make_event, moment_status, require_active, require_clinician, require_patient
 from .patient import answers_to_json
 from .state import Actor, Event, MomentState, Transition
+
+#: the event types a plan's registrations are read from (`registrations`; a caller may pass only these)
+REGISTRATION_EVENTS: Final[frozenset[str]] = frozenset({"activity_registered", "activity_skipped"})
 
 __all__ = [
     "PlanError", "ContentElement", "TimeSlot", "ActivityPlan", "CONTENT_ELEMENTS", "WEEKDAYS",
@@ -247,7 +250,7 @@ def registrations(events: Iterable[Event], plan_id: str) -> dict[str, str]:
     """Occurrence (ISO, Stockholm time) → "done" or "skipped", read from the events."""
     found: dict[str, str] = {}
     for e in events:
-        if e.type in ("activity_registered", "activity_skipped") and e.data.get("plan") == plan_id:
+        if e.type in REGISTRATION_EVENTS and e.data.get("plan") == plan_id:
             found[e.data["occurrence"]] = "done" if e.type == "activity_registered" else "skipped"
     return found
 

@@ -25,6 +25,7 @@ from web.services.core import accounts
 from web.services.core import messages as message_service
 from web.services.operations import tick_batch
 from web.services.operations.tick import run_tick
+from web.services.patient import activities as patient_activities
 from web.services.patient import answers
 
 pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
@@ -34,8 +35,9 @@ CALM = {"sug": 0, "irritation": 0, "angslan": 0, "rastloshet": 0, "koncentration
         "sjalvmordstankar": False}
 
 
-def _build(monkeypatch) -> None:
-    """Two clinicians, eight moments in different stages, subscriptions of every kind the tick reads."""
+def _build(monkeypatch) -> int:
+    """Two clinicians, nine moments in different stages, subscriptions of every kind the tick reads; the id
+    of the moment whose events are read back only in part (_reads_some_events)."""
     tokens = iter(range(1000))  # activation links the same in both worlds (they are in the notices)
     monkeypatch.setattr(accounts.secrets, "token_urlsafe", lambda n: f"token-{next(tokens)}")
     unit, marita = seed_unit()
@@ -61,6 +63,8 @@ def _build(monkeypatch) -> None:
     answers.submit_form(moments[7], moments[7].patient, "abstinens", {**CALM, "nedstamdhet": 4},
                         now=T0 + timedelta(days=47), module_id="steg-2")
     moment_service.end_moment(moments[3], "avbruten", user=marita, membership=membership, now=T0 + timedelta(days=20))
+    # a step view: the patient's action that ends a stretch of inactivity (read back bare, with its time)
+    answers.view_step(moments[0], moments[0].patient, "steg-1", "motivation", now=T0 + timedelta(days=50))
     message_service.send_as_patient(moments[4], moments[4].patient, body="Hej", subject="Fråga",
                                     now=T0 + timedelta(days=105))
     plan = activity_service.save_content(moments[4], None, name="Rökfri dag", elements=[
@@ -82,11 +86,42 @@ def _build(monkeypatch) -> None:
     db.session.commit()
     flag_service.add_subscription(marita, moments[2], "date_reminder", {"date": "2026-03-03", "note": "Ring"},
                                   all_moments=False, now=T0 + timedelta(days=110))
+    partly = _reads_some_events(kalle, since)
     # a moment whose program is gone: reported, and the others go on
     broken = start(marita, T0 + timedelta(days=5), personnummer=personnummer(20), first="Borta", email=None,
                    mobile=None)
     broken.program_id = "finns-inte"
     db.session.commit()
+    return partly
+
+
+def _reads_some_events(kalle, since) -> int:
+    """Kalle's own moment: no rule reads every event (no inactivity), so the tick reads back only the event
+    types its rules and plan read (engine.moment.flag_reads), among step views it must not need."""
+    moment = start(kalle, T0 + timedelta(days=110), personnummer=personnummer(9), first="P9", email=None,
+                   mobile=None)
+    for flag_type, params in (("module_reminder", {"module": "steg-1", "days_before": 2}),
+                              ("form_review", {"days": 3}), ("new_message", {})):
+        db.session.add(FlagSubscription(user_id=kalle.id, enrollment_id=moment.id, type=flag_type, params=params,
+                                        created_at=since))
+    db.session.commit()
+    membership = kalle.memberships[0]
+    plan = activity_service.save_content(moment, None, name="Promenad", elements=[
+        {"kind": "registration", "text": "Promenerade du i dag?"}], user=kalle, now=T0 + timedelta(days=110))
+    activity_service.save_schedule(plan, start=(T0 + timedelta(days=111)).date(), times=[
+        {"time": "08:30", "weekdays": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]}], until=None, every_weeks=1,
+        now=T0 + timedelta(days=110))
+    activity_service.save_settings(plan, fill_days_after=0, flag_missed=True, may_skip=True, allow_comments=False,
+                                   active=True, user=kalle, membership=membership, now=T0 + timedelta(days=110))
+    day = T0 + timedelta(days=111)
+    patient_activities.register_occurrence(plan, moment.patient, now=day.replace(hour=9), values={"registration": True})
+    patient_activities.skip_occurrence(plan, moment.patient, now=(day + timedelta(days=2)).replace(hour=9))
+    for i in range(3):
+        answers.view_step(moment, moment.patient, "steg-1", "motivation", now=day + timedelta(days=i, hours=2))
+    answers.submit_form(moment, moment.patient, "skal", {"skal": ["halsa"], "viktigt": 5},
+                        now=day + timedelta(days=3), module_id="steg-1", step_id="motivation")
+    message_service.send_as_patient(moment, moment.patient, body="Hej", subject="Fråga", now=day + timedelta(days=4))
+    return moment.id
 
 
 def _ticks(folder: Path) -> list:
@@ -138,7 +173,10 @@ def _one_by_one(self, ids, evaluate, one_by_one, count_notices=False):
 def test_the_chunked_tick_writes_what_the_unit_of_work_per_moment_writes(app, tmp_path, monkeypatch, minutes):
     app.config["STAFF_NOTICE_MINUTES"] = minutes
     monkeypatch.setattr(tick_batch, "CHUNK", 3)  # several chunks, a moment's rows split over none
-    _build(monkeypatch)
+    partly = _build(monkeypatch)
+    read, events = [], tick_batch.moment_batch.events
+    monkeypatch.setattr(tick_batch.moment_batch, "events",
+                        lambda ids, what=None: read.append((list(ids), what)) or events(ids, what))
     chunked_reports = _ticks(tmp_path / "chunked")
     chunked = _outcome(tmp_path / "chunked")
 
@@ -157,6 +195,10 @@ def test_the_chunked_tick_writes_what_the_unit_of_work_per_moment_writes(app, tm
     assert {"patient_inactivity", "module_reminder", "moment_ending_soon", "battery_started", "form_review",
             "date_reminder", "activity_missed", "answer_alert"} <= types
     assert sum(r[4] for r in single_reports) >= 4 and sum(r[3] for r in single_reports) >= 1
+    # Kalle's moment was read back without its step views, and flagged from what was read
+    assert any(partly in ids and what is not None and "step_viewed" not in what.types for ids, what in read)
+    assert {"module_reminder", "form_review", "activity_missed"} <= {
+        f["type"] for f in single["flags"] if f["enrollment_id"] == partly}
     assert single_reports[0][5] and all("finns-inte" in e for r in single_reports for e in r[5])
     staff = [n for n in single["notices"] if n["template"] == "flag_raised"]
     if minutes:

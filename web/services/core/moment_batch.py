@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import ARRAY, any_, bindparam, or_, select, text
+from sqlalchemy import ARRAY, any_, bindparam, case, or_, select, text
 
 from engine.model import Program, frozen_map
+from engine.moment.flag_reads import EventsRead
 from engine.moment.schedule import ActivityPlan as EnginePlan
-from engine.moment.state import Event as EngineEvent, ModuleState, MomentState
+from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 
 from ...extensions import db
 from ...models import (ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription,
@@ -200,17 +201,29 @@ def _submitted(ids: Sequence[int], programs: dict[int, Program]) -> Iterable[Any
                               .order_by(FormResponse.enrollment_id, FormResponse.submitted_at, FormResponse.id)).all()
 
 
-def events(ids: Sequence[int]) -> dict[int, list[EngineEvent]]:
-    """Each moment's stored events as engine events, oldest first (as `rows.engine_events`)."""
+def events(ids: Sequence[int], read: EventsRead | None = None) -> dict[int, list[EngineEvent]]:
+    """Each moment's stored events as engine events, oldest first (as `rows.engine_events`); given `read`
+    (what `engine.moment.flag_reads.events_read` says the flag rules read), only what `read.needed` keeps."""
     if not ids:
         return {}
     c = Event.__table__.c
-    rows = db.session.execute(select(
-        c.enrollment_id, c.type, c.at, c.actor_kind, c.actor_id, c.actor_name, c.actor_unit, c.module_id, c.step_id,
-        c.form_id, c.data, c.text).where(among(c.enrollment_id, ids)).order_by(c.enrollment_id, c.at, c.id)).all()
+    fields: list[Any] = [c.module_id, c.step_id, c.form_id, c.data, c.text]
+    query = select(c.enrollment_id, c.type, c.at, c.actor_kind, c.actor_id, c.actor_name, c.actor_unit, *fields)
+    if read is not None:
+        whole = among(c.type, sorted(read.types))
+        if read.actions:  # the patient's other events bare: no JSON to decode, no text to fetch
+            query = select(*query.selected_columns[:7], *(case((whole, f)).label(f.name) for f in fields))
+        query = query.where(or_(whole, c.actor_kind == "patient") if read.actions else whole)
+    rows = db.session.execute(query.where(among(c.enrollment_id, ids)).order_by(c.enrollment_id, c.at, c.id))
     grouped: dict[int, list[EngineEvent]] = defaultdict(list)
+    actors: dict[tuple, Actor] = {}  # a moment's events have few actors (frozen, so shared)
     for row in rows:
-        grouped[row.enrollment_id].append(engine_event(row))
+        key = (row.actor_kind, row.actor_id, row.actor_name, row.actor_unit)
+        actor = actors.get(key) or actors.setdefault(key, Actor(*key))
+        if read is None or row.type in read.types:
+            grouped[row.enrollment_id].append(engine_event(row, actor))
+        else:
+            grouped[row.enrollment_id].append(EngineEvent(row.type, row.at, actor))
     return grouped
 
 

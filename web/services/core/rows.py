@@ -273,9 +273,10 @@ def engine_events(enrollment: Enrollment) -> list[EngineEvent]:
     return [engine_event(r) for r in rows]
 
 
-def engine_event(r: Any) -> EngineEvent:
-    """A stored event (an Event or a Core row with its columns) as the engine's event."""
-    return EngineEvent(type=r.type, at=r.at, actor=Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
+def engine_event(r: Any, actor: Actor | None = None) -> EngineEvent:
+    """A stored event (an Event or a Core row with its columns) as the engine's event (`actor`: its actor,
+    already built)."""
+    return EngineEvent(type=r.type, at=r.at, actor=actor or Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
                        module=r.module_id, step=r.step_id, form=r.form_id, data=r.data or {}, text=r.text)
 
 

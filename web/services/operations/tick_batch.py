@@ -26,8 +26,10 @@ from sqlalchemy import bindparam, text, update
 
 from engine.moment import flags as engine_flags
 from engine.moment.batteries import due_batteries, start_battery
+from engine.moment.flag_reads import EventsRead, events_read
 from engine.moment.flags import FLAG_CAUSES
 from engine.moment.reminders import due_activities, due_reminders
+from engine.moment.schedule import ActivityPlan as EnginePlan
 from engine.moment.state import SYSTEM, Event as EngineEvent
 
 from ...extensions import db
@@ -166,6 +168,25 @@ class Passes:
     def _clinician(self, moment: Moment) -> Callable[[], Any]:
         return lambda: self.cache.users[moment.clinician_id]
 
+    def _events(self, moments: Sequence[Moment], subs: dict[int, list], event_driven_only: bool,
+                plans: dict[int, list[EnginePlan]] | None = None) -> dict[int, list[EngineEvent]]:
+        """Each moment's stored events as far as its flag rules (and plans) read them (`events_read`:
+        given those, `due_flags` raises the same flags as from all its events, most of which are step views);
+        all of them where that is not declared. Read for the chunk at once: what one moment's rules read is
+        more than another's need, which changes nothing (EventsRead.needed of it is the same)."""
+        read: dict[int, EventsRead | None] = {}
+        for m in moments:
+            try:
+                rules = self.cache.rules_of(m.program, subs[m.id], event_driven_only)
+                read[m.id] = events_read(rules.rules, plans=(plans or {}).get(m.id, ()))
+            except Exception:  # noqa: BLE001 - all its events; the error is reported where the rules are used
+                read[m.id] = None
+        every = [eid for eid, what in read.items() if what is None]
+        some = {eid: what for eid, what in read.items() if what is not None}
+        union = EventsRead(frozenset().union(*(what.types for what in some.values())),
+                           any(what.actions for what in some.values()))
+        return {**moment_batch.events(every), **moment_batch.events(list(some), union)}
+
     # --- flags (as unit.raise_due) -----------------------------------------------------------------
 
     def raise_flags(self, ids: Sequence[int], one_by_one: OneByOne) -> int:
@@ -175,8 +196,9 @@ class Passes:
     def _flags(self, chunk: list[int], writes: _Writes) -> None:
         moments = self._loaded(chunk)
         ids = [m.id for m in moments]
-        subs, events = moment_batch.subscriptions(moments, self.cache), moment_batch.events(ids)
-        plans, causes = moment_batch.plans(ids), moment_batch.flag_causes(ids)
+        subs, plans, causes = (moment_batch.subscriptions(moments, self.cache), moment_batch.plans(ids),
+                               moment_batch.flag_causes(ids))
+        events = self._events(moments, subs, False, plans)
         for m in moments:
             try:
                 rules = self.cache.rules_of(m.program, subs[m.id], False)
@@ -211,8 +233,8 @@ class Passes:
                 self.note(m.id, exc)
         starting = [m for m in moments if due.get(m.id)]
         ids = [m.id for m in starting]
-        subs, events, causes = (moment_batch.subscriptions(starting, self.cache), moment_batch.events(ids),
-                                moment_batch.flag_causes(ids))
+        subs, causes = moment_batch.subscriptions(starting, self.cache), moment_batch.flag_causes(ids)
+        events = self._events(starting, subs, True)  # a start raises only event-driven flags (_Started.start)
         for m in moments:
             if m.id not in due:
                 continue
