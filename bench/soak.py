@@ -1,7 +1,8 @@
 """Soak benchmark: minutes of mixed patient and clinician pages through `stegvis serve`, watching worker memory.
 
 Run from the repository root (PostgreSQL at STEGVIS_TEST_PG_URL; a throw-away database is created and
-dropped at the end, unless --database-url names one to seed instead, e.g. sqlite:////tmp/soak.db):
+dropped at the end, unless --database-url names one to seed instead, e.g. sqlite:////tmp/soak.db, or
+one seeded already with --seeded, e.g. a copy of a 100 000-moment database kept by bench_pages.py --keep):
 
     .venv/bin/python bench/soak.py [--minutes 10] [--moments 5000] [--clients 8] [--workers 2]
 
@@ -297,7 +298,12 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=2_000_000, help="Stop after this many requests.")
     parser.add_argument("--database-url", help="Seed this (empty) database instead of a new PostgreSQL one; "
                                                "it is kept. E.g. sqlite:////tmp/soak.db")
+    parser.add_argument("--seeded", action="store_true",
+                        help="The database at --database-url is seeded already (e.g. kept by bench_pages.py --keep, "
+                             "100 000 moments): use it as it is.")
     args = parser.parse_args()
+    if args.seeded and not args.database_url:
+        parser.error("--seeded needs --database-url")
     if not 0 < args.minutes <= 24 * 60 or not 1 <= args.clients <= 64 or args.warmup < 0 or args.rss_every <= 0:
         parser.error("--minutes must be 0–1440, --clients 1–64, --warmup 0 or more and --rss-every above 0")
 
@@ -320,8 +326,9 @@ def main() -> int:
                 conn.execute(text(f'CREATE DATABASE "{name}"'))
             url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         started = time.perf_counter()
-        ids = bench_pages.seed(url, str(folder), args.moments)
-        print(f"seeded the demo + {args.moments} moments in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        ids = bench_pages.seed(url, str(folder), args.moments, reuse=args.seeded)
+        if not args.seeded:
+            print(f"seeded the demo + {args.moments} moments in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
         port = free_port()
         env = {**os.environ, "DATABASE_URL": url, "STEGVIS_DATA_DIR": str(folder), "SECRET_KEY": "s" * 64,

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Final, Iterable, Sequence
+from typing import Collection, Final, Iterable, Sequence
 
 from ..errors import EngineError
 from ..localtime import add_local_days, at_local, iso, local_date, require_aware, to_local
@@ -200,7 +200,7 @@ def due_reminders(program: Program, state: MomentState, now: datetime, *,
 
 
 def next_anchored_reminder_at(program: Program, state: MomentState, now: datetime, *,
-                              max_late: timedelta = MAX_LATE) -> datetime | None:
+                              max_late: timedelta = MAX_LATE, sent: Collection[str] = ()) -> datetime | None:
     """The earliest time at `now` or later that a reminder timed from an answered date (`days_after_anchor`)
     can be due, as long as the state stays as it is (None: none can) (pure).
 
@@ -208,14 +208,16 @@ def next_anchored_reminder_at(program: Program, state: MomentState, now: datetim
     window has closed by `now` is left out, so a moment reminded of its first follow-up waits for the
     next one. The time can be `now` or earlier (a window still open: it may not have been sent yet).
     Valid for every time from `now` on: the web layer stores it with the moment so the tick reads only
-    the moments whose time has come.
+    the moments whose time has come. `sent`: ids of reminders already sent for this moment (due now and
+    queued): they are left out though their window is open, so a moment reminded of its 3-month follow-up
+    is not read again on every tick of that window for its later ones.
     """
     require_aware(now)
     if state.status != "active":  # moment_status is "active" only then, whatever the time
         return None
     times = []
     for r in program.reminders:
-        if r.days_after_anchor is None:
+        if r.days_after_anchor is None or r.id in sent:
             continue
         due = _reminder_due(state, r, now)  # does not read `now` for an anchored reminder
         if due is not None and due[0] >= state.started_at and now - due[0] <= max_late:

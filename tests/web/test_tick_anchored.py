@@ -180,3 +180,22 @@ def test_an_unanswered_stop_day_times_the_follow_ups_from_the_start_and_a_hidden
     moment_service.end_moment(jane, "avbruten", user=world.user, membership=world.membership,
                               now=T0 + timedelta(days=100))
     assert db.session.get(Enrollment, jane.id).next_anchored_reminder_at is None
+
+
+def test_a_moment_reminded_of_one_follow_up_is_not_read_again_for_the_next_while_the_first_window_is_open(app):
+    world = seed(T0)
+    jane = world.enrollment
+    _stop_day(jane, 10, 2)  # the 3-month follow-up from day 100, the 6-month from day 190
+    for module, day in (("steg-6", 184), ("steg-5", 185)):  # opened late: the 3-month one is due at the opening
+        moment_service.activate_module(jane, module, days=None, user=world.user, membership=world.membership,
+                                       now=T0 + timedelta(days=day))
+    opened = T0 + timedelta(days=185)
+    at_opening = evaluate(opened + timedelta(minutes=1))
+    assert at_opening.reminders == 2 and _sent(jane) == ["uppfoljning-3-manader"]
+    # its 7-day window stays open, but it is sent: the moment waits for the 6-month one (started over 179
+    # days ago, Steg 6 open, not reminded of it: the 6-month prefilter alone would read it on every tick)
+    assert db.session.get(Enrollment, jane.id).next_anchored_reminder_at == nine(190)
+    assert [evaluate(opened + timedelta(hours=h)).reminder_candidates for h in (1, 24, 72)] == [0, 0, 0]
+    assert evaluate(nine(190)).reminders == 2
+    assert _sent(jane) == ["uppfoljning-3-manader", "uppfoljning-6-manader"]
+    assert not _missed(nine(190) + timedelta(hours=1))

@@ -341,7 +341,8 @@ def battery_schedule(program: Program, state: MomentState) -> datetime:
     return next_battery_at(program, state) or NOT_SCHEDULED
 
 
-def reminder_schedule(program: Program, state: MomentState, now: datetime) -> datetime:
+def reminder_schedule(program: Program, state: MomentState, now: datetime, sent: Iterable[Any] = ()) -> datetime:
     """What Enrollment.next_anchored_reminder_at holds for this state as of `now` (the tick's time): the
-    earliest time an anchored reminder can be due from `now` on, or NOT_SCHEDULED."""
-    return next_anchored_reminder_at(program, state, now) or NOT_SCHEDULED
+    earliest time an anchored reminder can be due from `now` on, or NOT_SCHEDULED. `sent`: the reminders
+    due now (engine DueReminder) that this tick queues for the moment, so they are not waited for again."""
+    return next_anchored_reminder_at(program, state, now, sent={d.reminder.id for d in sent}) or NOT_SCHEDULED

@@ -260,8 +260,9 @@ def queue_patient_reminders(enrollment: Enrollment, now: datetime) -> list:
         return []
     program = program_for(enrollment)
     state = build_state(enrollment)
-    enrollment.next_anchored_reminder_at = reminder_schedule(program, state, now)
-    due = [("reminder", d.key) for d in due_reminders(program, state, now)]
+    reminders = due_reminders(program, state, now)
+    enrollment.next_anchored_reminder_at = reminder_schedule(program, state, now, sent=reminders)  # queued below
+    due = [("reminder", d.key) for d in reminders]
     plans = engine_plans(enrollment)
     if any(p.active for p in plans):
         due += [("activity_due", d.key) for d in due_activities(state, plans, engine_events(enrollment), now)]

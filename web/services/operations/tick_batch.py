@@ -291,8 +291,9 @@ class Passes:
         events = moment_batch.events([m.id for m in moments if any(p.active for p in plans.get(m.id, []))])
         for m in moments:
             try:
-                scheduled = reminder_schedule(m.program, m.state, self.now)
-                due = [("reminder", d.key) for d in due_reminders(m.program, m.state, self.now)]
+                reminders = due_reminders(m.program, m.state, self.now)
+                scheduled = reminder_schedule(m.program, m.state, self.now, sent=reminders)  # queued below
+                due = [("reminder", d.key) for d in reminders]
                 if any(p.active for p in plans.get(m.id, [])):
                     due += [("activity_due", d.key) for d in due_activities(m.state, plans[m.id],
                                                                             events.get(m.id, []), self.now)]
