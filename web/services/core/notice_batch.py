@@ -120,7 +120,10 @@ class NoticeBatch:
         if rows:
             db.session.execute(insert(Notice.__table__), rows)
             NOTICES.labels("queued").inc(len(rows))
-        dirty = [w for w in touched if w.dirty]
+        # one row per waiting notice, however many flags counted it up in this write: the same row updated
+        # once per flag made PostgreSQL walk a longer chain of that row's versions each time (166 s of the
+        # 256 s first tick at 100 000 moments, docs/performance.md)
+        dirty = list({id(w): w for w in touched if w.dirty}.values())
         if dirty:
             db.session.execute(update(Notice.__table__).where(Notice.__table__.c.idempotency_key == bindparam("k"))
                                .values(context=bindparam("c")), [{"k": w.key, "c": w.context} for w in dirty])
