@@ -97,8 +97,8 @@ def worklist_page(membership: Membership, *, flag_type: str | None = None, page:
     forward = anchor is None or after is not None
     # ordered by the boolean itself (false before true, as its number): the index ix_flag_open_worklist
     # gives the rows in this order, so a page reads its rows and stops
-    order = [(Flag.urgent if i == 0 else column) for i, (column, _) in enumerate(key)]
-    order = [column.desc() if descending == forward else column for column, (_, descending) in zip(order, key)]
+    columns = [Flag.urgent] + [column for column, _ in key[1:]]
+    order = [column.desc() if descending == forward else column for column, (_, descending) in zip(columns, key)]
     query = (select(Flag.id, Flag.enrollment_id, Patient.first_name, Patient.last_name, Flag.type, Flag.text,
                     Flag.raised_at, Flag.urgent)
              .join(Enrollment, Flag.enrollment_id == Enrollment.id)

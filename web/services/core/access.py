@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import insert
@@ -14,19 +15,18 @@ from .rows import moment_loads
 from .state_memo import commit_keeping_loaded
 
 
-#: the statement of `moment_for_staff`, built once (building and keying a statement with its eager loads
-#: costs more CPU than the query; as web.services.patient.program.moment_of)
-_MOMENT_FOR_STAFF: list[Any] = []
+@cache
+def _moment_for_staff_statement() -> Any:
+    """The statement of `moment_for_staff`, built once (building and keying it with its eager loads costs
+    more CPU than the query; as web.services.patient.program.moment_of)."""
+    return db.select(Enrollment).options(*moment_loads()).where(
+        Enrollment.id == db.bindparam("enrollment_id"), Enrollment.care_unit_id == db.bindparam("unit_id"))
 
 
 def moment_for_staff(enrollment_id: int, membership: Membership) -> Enrollment:
     """The moment if it belongs to the unit the staff member works in; AccessDenied otherwise."""
-    if not _MOMENT_FOR_STAFF:
-        _MOMENT_FOR_STAFF.append(db.select(Enrollment).options(*moment_loads()).where(
-            Enrollment.id == db.bindparam("enrollment_id"), Enrollment.care_unit_id == db.bindparam("unit_id")))
-    enrollment = db.session.execute(_MOMENT_FOR_STAFF[0], {"enrollment_id": enrollment_id,
-                                                           "unit_id": membership.care_unit_id}
-                                    ).unique().scalar_one_or_none()
+    enrollment = db.session.execute(_moment_for_staff_statement(), {
+        "enrollment_id": enrollment_id, "unit_id": membership.care_unit_id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Momentet finns inte eller hör till en annan vårdenhet.")
     return enrollment

@@ -5,6 +5,8 @@ A moment that is not the patient's is AccessDenied (the view answers 404, reveal
 """
 from __future__ import annotations
 
+from functools import cache
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -148,18 +150,18 @@ def moments_of(patient: Patient) -> list[Enrollment]:
     ).scalars())
 
 
-#: the statement of `moment_of`, built once: building and keying an ORM statement with seven eager
-#: loads costs more CPU than the query (as web.auth.core.sessions does for the session row)
-_MOMENT_OF: list[Any] = []
+@cache
+def _moment_of_statement() -> Any:
+    """The statement of `moment_of`, built once: building and keying an ORM statement with seven eager
+    loads costs more CPU than the query (as web.auth.core.sessions does for the session row)."""
+    return db.select(Enrollment).options(*patient_moment_loads()).where(
+        Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
 
 
 def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     """The patient's own moment with this id; AccessDenied for anyone else's (or none)."""
-    if not _MOMENT_OF:
-        _MOMENT_OF.append(db.select(Enrollment).options(*patient_moment_loads()).where(
-            Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id")))
-    enrollment = db.session.execute(
-        _MOMENT_OF[0], {"enrollment_id": enrollment_id, "patient_id": patient.id}).unique().scalar_one_or_none()
+    enrollment = db.session.execute(_moment_of_statement(), {"enrollment_id": enrollment_id,
+                                                              "patient_id": patient.id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
     return enrollment
