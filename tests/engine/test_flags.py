@@ -300,3 +300,41 @@ def test_a_late_ending_soon_fires_while_the_length_has_not_run_out_and_not_after
     after = _late(program, {"flag": "moment_ending_soon", "days": 7}, sthlm(2026, 5, 12))
     assert [f.at for f in fl.due_flags(program, state, events, [before], sthlm(2026, 5, 6))] == [sthlm(2026, 5, 4, 9)]
     assert fl.due_flags(program, state, events, [after], sthlm(2026, 5, 12)) == []
+
+
+def test_next_due_at_is_exactly_when_the_next_inactivity_flag_falls_due(program, started):
+    """Between changes, nothing falls due before next_due_at and something does at it (the tick stores it)."""
+    m = Moment(program, started, [{"flag": "patient_inactivity", "days": 7}, {"flag": "patient_inactivity", "days": 3}])
+    actions = {sthlm(2026, 3, 4, 20): "motivation", sthlm(2026, 3, 20, 8): "motivation"}
+    now, seen = START, []
+    while now <= sthlm(2026, 4, 10):
+        for at in [a for a in actions if now - timedelta(hours=6) < a <= now]:
+            m.do(lc.view_step(program, m.state, "steg-1", actions[at], now=at, actor=PATIENT))
+        m.evaluate(now)
+        nxt = fl.next_due_at(program, m.state, m.events, m.subscriptions, now, types=fl.NOW_INDEPENDENT)
+        if nxt is not None:
+            assert nxt > now
+            assert fl.due_flags(program, m.state, m.events, m.subscriptions, nxt - timedelta(seconds=1)) == []
+            assert fl.due_flags(program, m.state, m.events, m.subscriptions, nxt) != []
+            seen.append(nxt)
+        else:  # nothing more without a new action
+            assert fl.due_flags(program, m.state, m.events, m.subscriptions, now + timedelta(days=400)) == []
+        now += timedelta(hours=6)
+    # the 3- and 7-day stretches after the start and after each action
+    assert sorted(set(seen)) == [sthlm(2026, 3, 5, 9), sthlm(2026, 3, 7, 20), sthlm(2026, 3, 11, 20),
+                                 sthlm(2026, 3, 23, 8), sthlm(2026, 3, 27, 8)]
+    # all but the first: the action on 2026-03-04 came before it (told after the action, it was not next)
+    assert [f.at for f in m.flags] == sorted(set(seen))[1:]
+
+
+def test_next_due_at_stops_at_the_end_of_the_moment_and_refuses_rules_timed_by_now(program, started):
+    rule = fl.PatientInactivity(days=7)
+    state, events = started
+    ended = lc.end(program, state, "genomford", now=sthlm(2026, 3, 5, 9), actor=CLINICIAN)
+    assert fl.next_due_at(program, state, events, [rule], START, types=fl.NOW_INDEPENDENT) == sthlm(2026, 3, 9, 9)
+    assert fl.next_due_at(program, ended.state, events, [rule], START, types=fl.NOW_INDEPENDENT) is None
+    assert fl.next_due_at(program, state, events, [rule], START, types=fl.NOW_INDEPENDENT,
+                          raised=[fl.cause_key("patient_inactivity", 7, "2026-03-02T09:00:00+01:00")]) is None
+    with pytest.raises(ValueError):
+        fl.next_due_at(program, state, events, [fl.MomentEndingSoon(days=3)], START,
+                       types=frozenset({"moment_ending_soon"}))

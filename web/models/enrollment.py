@@ -53,6 +53,10 @@ class Enrollment(db.Model):
     #: the earliest time a reminder timed from an answered date (e.g. the stop day) can be due, worked out by
     #: the tick; NOT_SCHEDULED when none can, NULL = not worked out yet (every change of the state sets NULL)
     next_anchored_reminder_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    #: the earliest time an inactivity flag (Invånare inaktivitet) of the moment's subscriptions can fall due,
+    #: worked out by the tick; NOT_SCHEDULED when none can, NULL = not worked out yet (every change of the state
+    #: and every new inactivity subscription that applies sets NULL)
+    next_inactivity_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     patient: Mapped[Patient] = relationship()
     care_unit: Mapped[CareUnit] = relationship()

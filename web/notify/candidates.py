@@ -146,15 +146,21 @@ def _subs(flag_type: str):
 
 
 def inactivity(now: datetime):
-    """Moments whose patient has been inactive `days` days (since start or latest action), not yet flagged.
+    """Moments whose patient has been inactive `days` days (since start or latest action), whose stored
+    next inactivity time has come or is not worked out yet.
 
     The present stretch fires even when it began before the subscription (its condition holds now).
+    `Enrollment.next_inactivity_at` is worked out by the tick for every moment it evaluates
+    (web.services.core.flags.inactivity_schedule: NOT_SCHEDULED once the present stretch is flagged) and
+    set to NULL by every change of the state (a patient action starts a new stretch) and every new
+    inactivity subscription that applies: so a moment is read once per stretch, not probed on every tick.
     """
     anchor = func.coalesce(Enrollment.last_active, Enrollment.started_at)
     days = _param("days", integer=True)
+    scheduled = Enrollment.next_inactivity_at
     return _subs("patient_inactivity").where(
         plus_days(anchor, days, -SLACK_HOURS) <= _horizon(now),
-        _no_row(_flag_with_prefix("patient_inactivity", _param("days")), Flag.raised_at >= anchor),
+        or_(scheduled.is_(None), scheduled <= _at(now)),
     )
 
 

@@ -13,7 +13,7 @@ from engine.moment.subscriptions import parse_subscription
 
 from ...extensions import db
 from ...models import Enrollment, Flag, FlagSubscription, User
-from .rows import build_state, engine_events, engine_plans, program_for, record_events
+from .rows import NOT_SCHEDULED, build_state, engine_events, engine_plans, program_for, record_events
 
 
 def subscriptions_for(enrollment: Enrollment) -> list[FlagSubscription]:
@@ -84,6 +84,15 @@ def flags_to_raise(program: Program, state: MomentState, events: Sequence[Engine
     return raised
 
 
+def inactivity_schedule(program: Program, state: MomentState, events: Sequence[EngineEvent], rules: Rules,
+                        existing: Collection[str], raised: Iterable[DueFlag], now: datetime) -> datetime:
+    """What Enrollment.next_inactivity_at holds once `raised` are stored at `now`: the earliest time an
+    inactivity flag of the rules can fall due, or NOT_SCHEDULED. `existing`: the moment's Flag causes."""
+    done = {*existing, *(due.flag.cause for due in raised)}
+    return engine_flags.next_due_at(program, state, events, rules.rules, now, types=engine_flags.NOW_INDEPENDENT,
+                                    raised=done) or NOT_SCHEDULED
+
+
 def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: bool = False
                 ) -> list[tuple[Flag, list[User]]]:
     """Store every flag the engine says is due (and its flag_raised event); return each with whom to tell.
@@ -103,11 +112,15 @@ def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: boo
         db.select(Flag.cause_key).where(Flag.enrollment_id == enrollment.id)
     ).scalars())
     raised = []
-    for due in flags_to_raise(program, state, events, rules, plans, existing, now,
-                               lambda: enrollment.clinician):
+    due_now = flags_to_raise(program, state, events, rules, plans, existing, now, lambda: enrollment.clinician)
+    for due in due_now:
         row = Flag(**due.row(enrollment.id))
         db.session.add(row)
         record_events(enrollment, [engine_flags.flag_event(due.flag)])
         raised.append((row, due.recipients))
+    if not event_driven_only:
+        inactive_at = inactivity_schedule(program, state, events, rules, existing, due_now, now)
+        if enrollment.next_inactivity_at != inactive_at:
+            enrollment.next_inactivity_at = inactive_at
     db.session.flush()
     return raised

@@ -115,7 +115,8 @@ def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
         _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active, _E.linked,
-        _E.batteries, _E.next_battery_at, _E.next_anchored_reminder_at).where(among(_E.id, ids)))}
+        _E.batteries, _E.next_battery_at, _E.next_anchored_reminder_at, _E.next_inactivity_at
+    ).where(among(_E.id, ids)))}
     cache.load_users(r.clinician_id for r in rows.values())
     cache.load_units(r.care_unit_id for r in rows.values())
     programs: dict[int, Program] = {}

@@ -35,7 +35,7 @@ from engine.moment.state import SYSTEM, Event as EngineEvent
 from ...extensions import db
 from ...models import Enrollment, Event, Flag
 from ..core import moment_batch
-from ..core.flags import DueFlag, flags_to_raise
+from ..core.flags import DueFlag, flags_to_raise, inactivity_schedule
 from ..core.moment_batch import Cache, Moment
 from ..core.notice_batch import NoticeBatch
 from ..core.notices import enabled_channels
@@ -47,7 +47,7 @@ log = logging.getLogger("stegvis.tick")
 #: moments read and written together
 CHUNK = 500
 #: the moment columns the passes write (rows of _Writes.moments: "eid" and some of these)
-MOMENT_COLUMNS = ("next_battery_at", "batteries", "next_anchored_reminder_at")
+MOMENT_COLUMNS = ("next_battery_at", "batteries", "next_anchored_reminder_at", "next_inactivity_at")
 
 #: report an error of one moment: (moment id, the exception)
 Note = Callable[[int, BaseException], None]
@@ -96,7 +96,7 @@ def _update_moments(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Non
     # PostgreSQL: the new values as arrays, unnested and joined (executemany would be a statement a moment)
     values: dict[str, list[Any]] = {"eid": [r["eid"] for r in rows]}
     kinds = {"eid": "integer", "next_battery_at": "timestamp", "next_anchored_reminder_at": "timestamp",
-             "batteries": "text"}
+             "next_inactivity_at": "timestamp", "batteries": "text"}
     for c in columns:
         if c == "batteries":
             values[c] = [json.dumps(r[c]) for r in rows]
@@ -204,9 +204,13 @@ class Passes:
                 rules = self.cache.rules_of(m.program, subs[m.id], False)
                 raised = flags_to_raise(m.program, m.state, events.get(m.id, []), rules, plans.get(m.id, []),
                                         causes.get(m.id, set()), self.now, self._clinician(m))
+                inactive_at = inactivity_schedule(m.program, m.state, events.get(m.id, []), rules,
+                                                  causes.get(m.id, set()), raised, self.now)
             except Exception as exc:  # one bad moment must not stop the tick
                 self.note(m.id, exc)
                 continue
+            if inactive_at != m.row.next_inactivity_at:
+                writes.moments.append({"eid": m.id, "next_inactivity_at": inactive_at})
             for due in raised:
                 writes.flags.append(due.row(m.id))
                 writes.event(m.id, engine_flags.flag_event(due.flag))
@@ -252,8 +256,9 @@ class Passes:
             change: dict[str, Any] = {"eid": m.id, "next_battery_at": next_at}
             if batteries != sorted(m.row.batteries or ()):
                 change["batteries"] = batteries
-            if due[m.id] and m.row.next_anchored_reminder_at is not None:
-                change["next_anchored_reminder_at"] = None  # as write_state: worked out again by the reminder pass
+            for column in ("next_anchored_reminder_at", "next_inactivity_at"):
+                if due[m.id] and getattr(m.row, column) is not None:
+                    change[column] = None  # as write_state: worked out again by the next pass or tick
             if len(change) > 2 or next_at != m.row.next_battery_at:
                 writes.moments.append(change)
             for event in started.events:
