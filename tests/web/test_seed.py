@@ -93,3 +93,25 @@ def test_the_demo_command_adds_moments(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["demo", "--seed-only", "--moments", "30"])
     assert result.exit_code == 0, result.output
     assert "30 moment tillagda" in result.output
+
+
+def test_the_first_tick_after_seeding_raises_no_flag_a_seeded_one_already_stands_for(seeded, clock):
+    """Seeded flags carry the engine's causes (Stockholm time, the patient's latest action), so the tick
+    does not raise a second "Formulär sparat", "Nytt meddelande" or "Invånare inaktivitet" for them."""
+    from web.services.operations.tick import evaluate
+
+    db = seeded
+    seeded_flags = _count(db, Flag)
+    report = evaluate(clock())
+    assert report.flag_candidates > 20 and not report.errors  # the seeded moments' subscriptions are evaluated
+    twice = db.session.execute(
+        db.select(Flag.enrollment_id, Flag.type, Flag.raised_at)
+        .where(Flag.type.in_(["form_saved", "new_message", "patient_inactivity"]))
+        .group_by(Flag.enrollment_id, Flag.type, Flag.raised_at).having(db.func.count() > 1)).all()
+    assert twice == []
+    # one inactivity flag per stretch: none of the seeded ones is followed by one for the same latest action
+    stretches = db.session.execute(
+        db.select(Flag.enrollment_id, db.func.count()).where(Flag.type == "patient_inactivity")
+        .group_by(Flag.enrollment_id, Flag.text).having(db.func.count() > 1)).all()
+    assert stretches == []
+    assert _count(db, Flag) >= seeded_flags

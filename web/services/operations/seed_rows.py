@@ -7,6 +7,9 @@ from operator import itemgetter
 
 from sqlalchemy import JSON, bindparam, insert, text, update
 
+from engine.localtime import add_local_days, fmt, iso
+from engine.moment.flags import cause_key
+
 from ...extensions import db
 from ...models.base import UTCDateTime
 from .seed_data import CLINICIAN_LINES, FIRST_NAMES, LAST_NAMES, PATIENT_LINES, personnummer
@@ -190,15 +193,18 @@ def _fill(m: _Moment, started, plan: dict, enrollment: dict) -> None:
         fresh = now - at < timedelta(days=7)
         read = None if fresh else at + timedelta(hours=rng.randint(2, 48))
         m.message(welcome, "patient", s_line(rng, "patient"), at, read)
+        m.last_active = at  # writing is a patient action (Senast aktiv)
+        # causes and texts as the engine writes them (engine.moment.flags), so the tick sees these as raised
         m.flag("new_message", "Nytt meddelande/kommentar", at,
-               f"Invånaren skickade ett nytt meddelande {at:%Y-%m-%d %H:%M}.", f"new_message:{at.isoformat()}",
+               f"Invånaren skickade ett nytt meddelande {fmt(at)}.", cause_key("new_message", iso(at)),
                handled_at=read)
     since = m.last_active or started
     if plan["ended_at"] is None and now - since > timedelta(days=7) and rng.random() < 0.4:
-        due = since + timedelta(days=7)
+        due = add_local_days(since, 7)
         m.flag("patient_inactivity", "Invånare inaktivitet", due,
-               f"Invånaren har inte varit aktiv på 7 dagar (senast aktiv {since:%Y-%m-%d}).",
-               f"patient_inactivity:7:{since.isoformat()}")
+               f"Invånaren har inte varit aktiv på 7 dagar (senast aktiv {fmt(since)})." if m.last_active else
+               f"Invånaren har inte varit aktiv sedan momentet startade {fmt(since)} (7 dagar).",
+               cause_key("patient_inactivity", 7, iso(since)))
     if plan["ended_at"] is not None:
         reason = rng.choice(s.reasons)
         enrollment.update(status="ended", ended_at=plan["ended_at"], end_reason=reason.id)
@@ -223,8 +229,8 @@ def _submit(m: _Moment, module_id: str, step_id: str, form, variant: dict, at, e
     m.event("form_submitted", at, m.patient, f"Formulär {form.title} skickades in", module_id=module_id,
             form_id=form.id, _fr=fr, answers=variant["answers"], battery=None)
     m.flag("form_saved", "Formulär sparat", at,
-           f"Invånaren skickade in formuläret {form.title} {at:%Y-%m-%d %H:%M}.",
-           f"form_saved:{form.id}:{at.isoformat()}", handled_at=opened)
+           f"Invånaren skickade in formuläret {form.title} {fmt(at)}.",
+           cause_key("form_saved", form.id, iso(at)), handled_at=opened)
     if opened is not None:
         m.event("form_opened", opened, m.clinician, f"Formulär {form.title} öppnades", form_id=form.id, _fr=fr)
     m.last_active = at
