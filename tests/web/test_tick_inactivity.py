@@ -78,3 +78,27 @@ def test_a_flagged_stretch_is_read_once_and_a_patient_action_or_a_new_subscripti
 def _first_step(moment):
     program = all_programs()[moment.program_id]
     return next(m for m in program.modules if m.id == "inledning").steps[0].id
+
+
+def test_a_new_responsible_clinicians_inactivity_subscription_applies_at_the_next_tick(app, files):
+    from web.services.clinician.moments import change_clinician
+    from web.services.clinician.staff import create_staff
+
+    unit, marita = seed_unit()
+    moment = start(marita, T0, personnummer=personnummer(1), first="Tyst", email=None, mobile=None)
+    flag_service.add_subscription(marita, moment, "patient_inactivity", {"days": 7}, all_moments=True, now=T0)
+    run_tick(T0 + timedelta(days=7, hours=1), transports=files)
+    assert _stored(moment) == NOT_SCHEDULED
+    kim = create_staff(unit, username="kim.berg", name="Kim Berg", password=None, roles=["behandlare"],
+                       email="kim.berg@example.se")
+    db.session.commit()
+    # Kim subscribes on another moment of theirs to every moment they are responsible for (3 days)
+    own = start(kim, T0, personnummer=personnummer(2), first="Egen", email=None, mobile=None)
+    flag_service.add_subscription(kim, own, "patient_inactivity", {"days": 3}, all_moments=True,
+                                  now=T0 + timedelta(days=8))
+    assert _stored(moment) == NOT_SCHEDULED  # not Kim's moment yet
+    change_clinician(moment, kim.id, user=marita, membership=marita.memberships[0], now=T0 + timedelta(days=9))
+    assert _stored(moment) is None
+    run_tick(T0 + timedelta(days=9, hours=1), transports=files)
+    assert sorted(c.split(":")[1] for c in _flags(moment)) == ["3", "7"]
+    assert _stored(moment) == NOT_SCHEDULED

@@ -207,6 +207,7 @@ def change_clinician(enrollment: Enrollment, new_user_id: int, *, user: User, me
     with transaction():
         apply(enrollment, lifecycle.change_clinician, now=now, actor=clinician_actor(user, membership), new=new_actor)
         enrollment.clinician_id = new_user.id
+        enrollment.next_inactivity_at = None  # the new clinician's inactivity subscriptions: worked out by the tick
 
 
 def hand_over(enrollment: Enrollment, unit_id: int, *, user: User, membership: Membership, now: datetime) -> None:

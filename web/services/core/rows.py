@@ -178,7 +178,11 @@ def write_state(enrollment: Enrollment, program: Program, state: MomentState, no
     """Copy a new MomentState onto the moment's rows (the clinician and unit are set by their services)."""
     enrollment.next_battery_at = battery_schedule(program, state)
     enrollment.next_anchored_reminder_at = None  # worked out again by the next tick (reminder_schedule)
-    enrollment.next_inactivity_at = None  # worked out again by the next tick (inactivity_schedule)
+    if (state.last_active, state.status, state.ended_at) != (enrollment.last_active, enrollment.status,
+                                                             enrollment.ended_at):
+        # a patient action starts a new stretch of inactivity; a moment ended or resumed changes when one can
+        # fire: worked out again by the next tick (inactivity_schedule)
+        enrollment.next_inactivity_at = None
     enrollment.status = state.status
     enrollment.ended_at = state.ended_at
     enrollment.end_reason = state.end_reason
@@ -219,9 +223,10 @@ def write_step_view(enrollment: Enrollment, program: Program, state: MomentState
     schedule_at = battery_schedule(program, state)
     if enrollment.next_battery_at != schedule_at:
         changes["next_battery_at"] = schedule_at
-    for column in ("next_anchored_reminder_at", "next_inactivity_at"):
-        if getattr(enrollment, column) is not None:
-            changes[column] = None  # as write_state: worked out again by the next tick
+    if enrollment.next_anchored_reminder_at is not None:
+        changes["next_anchored_reminder_at"] = None  # as write_state: worked out again by the next tick
+    if enrollment.next_inactivity_at is not None and state.last_active != enrollment.last_active:
+        changes["next_inactivity_at"] = None  # as write_state
     if changes:
         db.session.execute(db.update(Enrollment).where(Enrollment.id == enrollment.id).values(**changes))
         for column, value in changes.items():

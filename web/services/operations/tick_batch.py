@@ -256,9 +256,8 @@ class Passes:
             change: dict[str, Any] = {"eid": m.id, "next_battery_at": next_at}
             if batteries != sorted(m.row.batteries or ()):
                 change["batteries"] = batteries
-            for column in ("next_anchored_reminder_at", "next_inactivity_at"):
-                if due[m.id] and getattr(m.row, column) is not None:
-                    change[column] = None  # as write_state: worked out again by the next pass or tick
+            if due[m.id] and m.row.next_anchored_reminder_at is not None:
+                change["next_anchored_reminder_at"] = None  # as write_state: worked out again by the reminder pass
             if len(change) > 2 or next_at != m.row.next_battery_at:
                 writes.moments.append(change)
             for event in started.events:
