@@ -115,3 +115,18 @@ def test_the_first_tick_after_seeding_raises_no_flag_a_seeded_one_already_stands
         .group_by(Flag.enrollment_id, Flag.text).having(db.func.count() > 1)).all()
     assert stretches == []
     assert _count(db, Flag) >= seeded_flags
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_the_planner_knows_the_seeded_tables_after_the_first_chunk(app, db, clock):
+    """Foreign-key checks are planned from the statistics of the first chunk, not of an empty database
+    (which made every event row's check a scan of the whole enrollment table)."""
+    demo.seed(app, clock())
+    counted = []
+
+    def progress(done):
+        counted.append((done, db.session.execute(db.text(
+            "SELECT reltuples FROM pg_class WHERE relname = 'enrollment'")).scalar_one()))
+
+    seed_moments(get_program("tobakshjalpen"), 128, clock(), seed=1, chunk=64, progress=progress)
+    assert counted[0][0] == 64 and counted[0][1] >= 64  # analyzed with the first chunk's moments in it
