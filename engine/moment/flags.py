@@ -40,8 +40,7 @@ from .state import SYSTEM, Event, EventType, MomentState
 
 __all__ = [
     "CAUSE_SEPARATOR", "FLAG_CAUSES", "cause_key", "cause_prefix",
-    "Flag", "FlagRule", "SubscriptionError", "RULES", "LABELS", "due_flags", "flag_event", "next_due_at",
-    "NOW_INDEPENDENT",
+    "Flag", "FlagRule", "SubscriptionError", "RULES", "LABELS", "due_flags", "fires", "flag_event",
     "FormSaved", "FormReview", "BatteryFormSaved", "BatteryStarted", "ActivitySaved",
     "ModuleReminder", "DateReminder", "PatientInactivity", "MomentEndingSoon",
     "ClinicianChanged", "NewMessage",
@@ -389,10 +388,8 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     ended = state.ended_at
     found: dict[str, Flag] = {}
 
-    def offer(flag: Flag, since: datetime | None, time_driven: bool) -> None:
-        if flag.at > now or flag.cause in raised or flag.cause in found:
-            return
-        if _fires(flag, since, time_driven, ended):
+    def offer(flag: Flag, since: datetime | None, timed: bool) -> None:
+        if flag.at <= now and flag.cause not in raised and flag.cause not in found and fires(flag, since, timed, ended):
             found[flag.cause] = flag
 
     for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
@@ -411,43 +408,9 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     return sorted(found.values(), key=lambda f: (f.at, f.cause))
 
 
-def _fires(flag: Flag, since: datetime | None, time_driven: bool, ended: datetime | None) -> bool:
-    """Whether a flag not raised yet fires once its time has come: never for a cause before the rule's
-    `since` (unless its condition still holds), never for a time-driven cause after the moment ended."""
-    if since is not None and flag.at < since and not (time_driven and flag.current):
-        return False
-    return not (time_driven and ended is not None and flag.at > ended)
-
-
-def next_due_at(program: Program, state: MomentState, events: Iterable[Event], subscriptions: Sequence[FlagRule],
-                now: datetime, *, types: frozenset[str], raised: Iterable[str] = ()) -> datetime | None:
-    """The earliest time a flag of the time-driven rules of `types` falls due that `due_flags` at `now` does
-    not return, i.e. after `now` (None: never, while the state, events and subscriptions stay as they are).
-
-    `raised`: causes already raised besides the events' `flag_raised` ones (the web's Flag rows, and the
-    flags being raised at `now`). A cause due at or before `now` that has not been raised counts as due
-    at its time, so a caller that stores this never waits past a flag it failed to raise. Only for rules
-    whose flags do not depend on `now` (PatientInactivity: the stretches follow from the events alone).
-    """
-    events = tuple(events)
-    done = {e.data.get("cause") for e in events if e.type == "flag_raised"} | set(raised)
-    ctx = _Context(program, state, events, now)
-    earliest: datetime | None = None
-    for rule in subscriptions:
-        if rule.type not in types:
-            continue
-        if not rule.time_driven or rule.type not in NOW_INDEPENDENT:
-            raise ValueError(f"next_due_at cannot tell when {rule.type} falls due")
-        for flag in rule.flags(ctx):
-            if flag.cause in done or not _fires(flag, rule.since, True, state.ended_at):
-                continue
-            if earliest is None or flag.at < earliest:
-                earliest = flag.at
-    return earliest
-
-
-#: time-driven flag types whose flags (times and causes) follow from the state and events, not from `now`
-NOW_INDEPENDENT: Final[frozenset[str]] = frozenset({"patient_inactivity"})
+def fires(flag: Flag, since: datetime | None, timed: bool, ended: datetime | None) -> bool:
+    """Whether an unraised flag fires when due: not before `since` unless current; a timed one not after the end."""
+    return (since is None or flag.at >= since or (timed and flag.current)) and not (timed and ended and flag.at > ended)
 
 
 def flag_event(flag: Flag) -> Event:

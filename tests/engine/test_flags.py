@@ -6,6 +6,7 @@ from datetime import date, timedelta
 import pytest
 
 from engine.moment import flags as fl
+from engine.moment.flag_times import NOW_INDEPENDENT, next_due_at
 from engine.moment.subscriptions import check_new_subscription, parse_subscription
 from engine.moment import lifecycle as lc
 from engine.moment.batteries import start_battery
@@ -311,7 +312,7 @@ def test_next_due_at_is_exactly_when_the_next_inactivity_flag_falls_due(program,
         for at in [a for a in actions if now - timedelta(hours=6) < a <= now]:
             m.do(lc.view_step(program, m.state, "steg-1", actions[at], now=at, actor=PATIENT))
         m.evaluate(now)
-        nxt = fl.next_due_at(program, m.state, m.events, m.subscriptions, now, types=fl.NOW_INDEPENDENT)
+        nxt = next_due_at(program, m.state, m.events, m.subscriptions, now, types=NOW_INDEPENDENT)
         if nxt is not None:
             assert nxt > now
             assert fl.due_flags(program, m.state, m.events, m.subscriptions, nxt - timedelta(seconds=1)) == []
@@ -331,10 +332,10 @@ def test_next_due_at_stops_at_the_end_of_the_moment_and_refuses_rules_timed_by_n
     rule = fl.PatientInactivity(days=7)
     state, events = started
     ended = lc.end(program, state, "genomford", now=sthlm(2026, 3, 5, 9), actor=CLINICIAN)
-    assert fl.next_due_at(program, state, events, [rule], START, types=fl.NOW_INDEPENDENT) == sthlm(2026, 3, 9, 9)
-    assert fl.next_due_at(program, ended.state, events, [rule], START, types=fl.NOW_INDEPENDENT) is None
-    assert fl.next_due_at(program, state, events, [rule], START, types=fl.NOW_INDEPENDENT,
+    assert next_due_at(program, state, events, [rule], START, types=NOW_INDEPENDENT) == sthlm(2026, 3, 9, 9)
+    assert next_due_at(program, ended.state, events, [rule], START, types=NOW_INDEPENDENT) is None
+    assert next_due_at(program, state, events, [rule], START, types=NOW_INDEPENDENT,
                           raised=[fl.cause_key("patient_inactivity", 7, "2026-03-02T09:00:00+01:00")]) is None
     with pytest.raises(ValueError):
-        fl.next_due_at(program, state, events, [fl.MomentEndingSoon(days=3)], START,
+        next_due_at(program, state, events, [fl.MomentEndingSoon(days=3)], START,
                        types=frozenset({"moment_ending_soon"}))

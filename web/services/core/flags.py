@@ -7,6 +7,7 @@ from typing import Any, Callable, Collection, Iterable, Sequence
 
 from engine.model import Program
 from engine.moment import flags as engine_flags
+from engine.moment.flag_times import NOW_INDEPENDENT, next_due_at
 from engine.moment.schedule import ActivityPlan
 from engine.moment.state import Event as EngineEvent, MomentState
 from engine.moment.subscriptions import parse_subscription
@@ -89,8 +90,7 @@ def inactivity_schedule(program: Program, state: MomentState, events: Sequence[E
     """What Enrollment.next_inactivity_at holds once `raised` are stored at `now`: the earliest time an
     inactivity flag of the rules can fall due, or NOT_SCHEDULED. `existing`: the moment's Flag causes."""
     done = {*existing, *(due.flag.cause for due in raised)}
-    return engine_flags.next_due_at(program, state, events, rules.rules, now, types=engine_flags.NOW_INDEPENDENT,
-                                    raised=done) or NOT_SCHEDULED
+    return next_due_at(program, state, events, rules.rules, now, types=NOW_INDEPENDENT, raised=done) or NOT_SCHEDULED
 
 
 def raise_flags(enrollment: Enrollment, now: datetime, *, event_driven_only: bool = False
