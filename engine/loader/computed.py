@@ -77,8 +77,10 @@ def clinician_form_problems(data: Mapping[str, Any], built: Mapping[str, Form]) 
     """A step may show a form the clinician fills in, but the patient cannot finish it: it must not be
     among the forms that make the step done (required_forms, by default every form the step shows)."""
     found: list[tuple[Path, str]] = []
-    for m, module in enumerate(data.get("modules") or []):
-        for s, step in enumerate(module.get("steps") or [] if isinstance(module, dict) else []):
+    modules = data.get("modules")
+    for m, module in enumerate(modules if isinstance(modules, list) else []):
+        steps = module.get("steps") if isinstance(module, dict) else None
+        for s, step in enumerate(steps if isinstance(steps, list) else []):  # a wrong shape: the schema says so
             if not isinstance(step, dict):
                 continue
             required = step.get("required_forms", step.get("forms")) or []

@@ -6,6 +6,7 @@ repeat lines). Any other exception — KeyError, TypeError, RecursionError … �
 import copy
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -75,6 +76,20 @@ def check_only_program_errors(source, name):
             assert "\n" not in problem.message
         return
     assert isinstance(program, Program)
+
+
+@pytest.mark.parametrize("path, value", [
+    (("modules", 0, "steps"), 1),  # found by the property below: a TypeError from the clinician-form check
+    (("modules", 0, "steps"), "steg"),
+    (("modules",), 1),
+    (("modules",), "moduler"),
+    (("modules", 0), 3),
+])
+def test_a_list_of_the_wrong_shape_gives_program_errors(path, value):
+    for name in SOURCES:
+        tree = copy.deepcopy(BASE_DATA[name])
+        parent_of(tree, path)[path[-1]] = value
+        check_only_program_errors(yaml.safe_dump(tree, allow_unicode=True, sort_keys=False), name)
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
