@@ -43,8 +43,7 @@ def add_subscription(user: User, enrollment: Enrollment, flag_type: str, params:
             # the moments it covers may fall due earlier now: the tick works their next inactivity time out again
             covered = Enrollment.clinician_id == user.id if all_moments else Enrollment.id == enrollment.id
             db.session.execute(db.update(Enrollment).where(covered, Enrollment.next_inactivity_at.is_not(None))
-                               .values(next_inactivity_at=None).execution_options(synchronize_session=False))
-            db.session.expire(enrollment, ["next_inactivity_at"])
+                               .values(next_inactivity_at=None))  # the loaded moments are updated with it
         db.session.flush()
         raise_due(enrollment, now)  # what is already due fires now, not at the next tick
     return sub

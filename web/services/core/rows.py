@@ -225,8 +225,8 @@ def write_step_view(enrollment: Enrollment, program: Program, state: MomentState
         changes["next_battery_at"] = schedule_at
     if enrollment.next_anchored_reminder_at is not None:
         changes["next_anchored_reminder_at"] = None  # as write_state: worked out again by the next tick
-    if enrollment.next_inactivity_at is not None and state.last_active != enrollment.last_active:
-        changes["next_inactivity_at"] = None  # as write_state
+    if enrollment.next_inactivity_at is not None:
+        changes["next_inactivity_at"] = None  # as write_state: a step view is a patient action
     if changes:
         db.session.execute(db.update(Enrollment).where(Enrollment.id == enrollment.id).values(**changes))
         for column, value in changes.items():

@@ -145,13 +145,14 @@ def seed_moments(program: Program, n: int, now: datetime, *, seed: int | None = 
     rng = random.Random(seed if seed is not None else offset)
     seeder = _Seeder(program, staff, now, rng)
     done = 0
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
     while done < n:
         size = min(chunk, n - done)
-        if db.session.get_bind().dialect.name == "postgresql":  # seed data: no need to wait for the WAL flush
+        if postgresql:  # seed data: no need to wait for the WAL flush
             db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
         write_chunk(seeder, offset + done, size)
         db.session.commit()
-        if done == 0:
+        if postgresql and done == 0 and size < n:
             # PostgreSQL plans each foreign-key check once per connection from the statistics it finds: made
             # against the nearly empty tables of a new database, every event row's check scanned the whole
             # growing enrollment table (100 000 moments: quadratic, 8× slower). With statistics after the first

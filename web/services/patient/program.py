@@ -5,10 +5,9 @@ A moment that is not the patient's is AccessDenied (the view answers 404, reveal
 """
 from __future__ import annotations
 
-from functools import cache
-
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from engine.translate import Translated
 
