@@ -108,3 +108,30 @@ def test_every_post_route_refuses_a_request_without_csrf_token(app_config, make_
         response = client.post(url, data={})
         assert response.status_code == 400, url
         assert "Felaktig begäran" in response.get_data(as_text=True)
+
+
+def test_every_form_of_a_page_carries_the_session_token_the_app_accepts(app_config, make_staff, unit):
+    """The template global csrf_token (web.ui.templating) gives Flask-WTF's token of the request: the same
+    in every form of a page (the logout form and the page's own), and a post with it is accepted."""
+    import re
+
+    from flask_wtf.csrf import generate_csrf
+
+    from web import create_app
+    from web.ui.templating import csrf_token
+
+    app_config["WTF_CSRF_ENABLED"] = True
+    app = create_app(app_config)
+    user = make_staff("tokenprov")
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/logga-in").get_data(as_text=True))[1]
+    assert client.post("/logga-in", data={"username": user.username, "password": PASSWORD,
+                                          "csrf_token": token}).status_code == 302
+    page = client.get("/min-profil/losenord").get_data(as_text=True)
+    tokens = set(re.findall(r'name="csrf_token"[^>]*value="([^"]+)"', page))
+    assert len(re.findall(r'name="csrf_token"', page)) >= 2 and len(tokens) == 1
+    assert client.post("/logga-ut", data={"csrf_token": tokens.pop()}).status_code == 302
+    with app.test_request_context():
+        assert app.jinja_env.globals["csrf_token"] is csrf_token
+        first = csrf_token()
+        assert first == generate_csrf() == csrf_token()
