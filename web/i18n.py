@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 
 #: languages a patient may choose, each named in itself (Inställningar), Swedish first
@@ -81,6 +82,17 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     if _source_language():
         return singular if n == 1 else plural
     return get_translations().ungettext(singular, plural, n)
+
+
+def gettext(string: str, **variables) -> str:
+    """Flask-Babel's `gettext` (same result), without its lookups once the page is known to be Swedish."""
+    text = string if _source_language() else get_translations().ugettext(string)
+    return text % variables if variables else text
+
+
+def lazy_gettext(string: str, **variables) -> LazyString:
+    """Flask-Babel's `lazy_gettext` through `gettext` above (form labels and messages, translated when shown)."""
+    return LazyString(gettext, string, **variables)
 
 
 def N_(text: str) -> str:

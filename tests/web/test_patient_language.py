@@ -283,3 +283,32 @@ def test_a_scored_form_shows_its_band_in_english(client, english, db):
         now=english.started_at, module_id="steg-1")
     page = html_text(client.get(step(english, "steg-1", "tobaksvanor")))
     assert "<strong>10</strong> – Very high dependence</p>" in page and "Mycket högt beroende" not in page
+
+
+@pytest.mark.parametrize("language", ["sv", "en", "ar"])
+def test_the_fast_gettext_gives_what_flask_babel_gives(app, language):
+    """web.i18n.gettext / lazy_gettext skip Flask-Babel's lookups on Swedish pages: in every language, inside
+    a request and outside one, they give what Flask-Babel's own functions give (labels, messages, a %(num)d)."""
+    import flask_babel
+    from flask_babel import force_locale
+
+    from web import i18n
+    from web.auth.views.passwords import HELP
+
+    texts = [*i18n.MARKED_SERVICE_MESSAGES, *i18n.MARKED_MESSAGES, "Nuvarande lösenord"]
+    number = "Minst %(num)d tecken. Ett vanligt lösenord godtas inte; flera ord i följd är lätta att minnas."
+
+    def both():
+        ours = [i18n.gettext(t) for t in texts] + [i18n.gettext(number, num=12), str(i18n.lazy_gettext(number, num=3))]
+        theirs = [flask_babel.gettext(t) for t in texts] + [flask_babel.gettext(number, num=12),
+                                                           str(flask_babel.lazy_gettext(number, num=3))]
+        return ours, theirs
+
+    with app.test_request_context(), force_locale(language):
+        ours, theirs = both()
+        assert ours == theirs
+        assert str(HELP) == flask_babel.gettext(number, num=12)
+        translated = sum(o != t for o, t in zip(ours, texts + [number % {"num": 12}, number % {"num": 3}]))
+        assert (translated == 0) == (language == "sv")
+    with app.app_context(), force_locale(language):
+        assert both()[0] == both()[1]

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from flask import current_app
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 
 from ..extensions import db
-from ..i18n import DEFAULT_LANGUAGE, N_
+from ..i18n import DEFAULT_LANGUAGE, N_, gettext
 from ..models import Patient
 
 #: the login page each kind of recipient is sent to (path under BASE_URL)

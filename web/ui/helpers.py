@@ -6,10 +6,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from flask import abort, flash, redirect, send_file, session, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_login import current_user, logout_user
 
 from .. import clock
+from ..i18n import gettext
 from ..services.core import audit, oidc
 
 from ..services.errors import ServiceError

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, session, url_for
-from flask_babel import gettext, lazy_gettext as _l
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, Length
 
 from ... import clock
+from ...i18n import gettext, lazy_gettext as _l
 from .staff import bp as auth_bp
 from ..core.password_policy import MAX_LENGTH, MIN_LENGTH
 from ...patient import bp as patient_bp, patient_required
