@@ -118,7 +118,7 @@ def test_every_form_of_a_page_carries_the_session_token_the_app_accepts(app_conf
     from flask_wtf.csrf import generate_csrf
 
     from web import create_app
-    from web.ui.templating import csrf_token
+    from web.ui.macros import csrf_token
 
     app_config["WTF_CSRF_ENABLED"] = True
     app = create_app(app_config)

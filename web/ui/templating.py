@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from flask import Flask, g
-from flask_wtf.csrf import generate_csrf
 
 from engine.moment.rules import STATE_LABELS, STATUS_LABELS
 from engine.text import plural
 
 from .. import clock
-from . import widgets
+from . import macros, widgets
+from .macros import csrf_token
 from .decorators import current_membership
 from ..models import ROLES
 from ..content.programs import get_program
@@ -27,16 +27,11 @@ def program_title(program_id: str) -> str:
     return program.title if program else program_id
 
 
-def csrf_token() -> str:
-    """The request's CSRF token, as Flask-WTF's `generate_csrf` gives it: read from `g` once made (every form of
-    a page carries the same token; Flask-WTF reads its configuration twice per call, and Hantera has ~40 forms)."""
-    return g.get("csrf_token") or generate_csrf()
-
-
 def init_app(app: Flask) -> None:
     """Register filters and globals; form fields render through the faster `widgets.html_params`."""
     widgets.install()
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals.update(csrf_token=csrf_token, py_csrf=macros.csrf, py_post_button=macros.post_button,
+                                 py_hidden_context=macros.hidden_context)
     app.jinja_env.filters.update(
         datetime=clock.format_datetime,
         date=clock.format_date,

@@ -1,0 +1,42 @@
+"""The three smallest, most called widgets of macros.html as Python functions (same HTML).
+
+A Jinja macro call costs far more than a Python call from a template (argument binding, a new frame of
+the template runtime, its output joined as Markup). Hantera renders about 40 one-button forms, each with a
+CSRF field and most with an out-of-sight context, so macros.html exports these three by name
+(`{% set csrf = py_csrf %}` …): every template importing them from macros.html gets these functions,
+unchanged. tests/web/test_ui_macros.py holds each to the Jinja macro it replaced, for many arguments.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from flask import g
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+
+def csrf_token() -> str:
+    """The request's CSRF token, as Flask-WTF's `generate_csrf` gives it: read from `g` once made (every form of
+    a page carries the same token; Flask-WTF reads its configuration twice per call, and Hantera has ~40 forms)."""
+    return g.get("csrf_token") or generate_csrf()
+
+
+def hidden_context(context: Any = None) -> Markup:
+    """": <context>" out of sight, ending an accessible name ("Sätt till aktuell: Steg 2"); nothing if empty."""
+    return Markup(f'<span class="visually-hidden">: {escape(context)}</span>') if context else Markup()
+
+
+def csrf() -> Markup:
+    """The hidden CSRF field of a form."""
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">')
+
+
+def post_button(action: Any, label: Any, cls: Any = "button", hidden: Mapping[str, Any] | None = None,
+                aria_label: Any = None, context: Any = None) -> Markup:
+    """A one-button POST form (Sätt till avklarad, Hantera …) with its hidden fields."""
+    fields = "".join(f'<input type="hidden" name="{escape(name)}" value="{escape(value)}">'
+                     for name, value in (hidden or {}).items())
+    aria = f' aria-label="{escape(aria_label)}"' if aria_label else ""
+    return Markup(f'<form method="post" action="{escape(action)}" class="inline">\n  {csrf()}\n{fields}'
+                  f'  <button type="submit" class="{escape(cls)}"{aria}>{escape(label)}{hidden_context(context)}'
+                  f'</button>\n</form>\n')
