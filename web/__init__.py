@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Mapping
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, session
 
 from .ops import robustness
 from .config import build_config
@@ -104,6 +104,9 @@ def _init_login(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        owner = getattr(session, "owner_row", None)
+        if owner is not None and getattr(session, "loaded_owner", None) == user_id:
+            return owner  # joined to the session row (on this key) in this request's database session
         kind, _, raw_id = user_id.partition(":")
         if not raw_id.isdigit():
             return None

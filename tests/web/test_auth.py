@@ -135,3 +135,31 @@ def test_every_form_of_a_page_carries_the_session_token_the_app_accepts(app_conf
         assert app.jinja_env.globals["csrf_token"] is csrf_token
         first = csrf_token()
         assert first == generate_csrf() == csrf_token()
+
+
+def test_the_user_loader_takes_the_owner_loaded_with_the_session_row_only_for_that_owner(app, clinician, make_staff):
+    """The session row's statement loads its owner (web.auth.core.sessions); the user loader returns that object
+    for the session's own key without a statement, and loads anyone else by id as before."""
+    from sqlalchemy import event
+
+    from web.auth.core.sessions import ServerSession
+    from web.extensions import db
+
+    other = make_staff("annanbehandlare")
+    loaded = object()
+    with app.test_request_context() as ctx:
+        ctx._session = ServerSession({"_user_id": clinician.get_id()}, sid="x", owner=clinician.get_id())
+        ctx._session.owner_row = loaded
+        statements = []
+
+        def count(*args):
+            statements.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert app.login_manager._user_callback(clinician.get_id()) is loaded
+            assert statements == []
+            found = app.login_manager._user_callback(other.get_id())
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+        assert found is not loaded and found.get_id() == other.get_id()
