@@ -47,7 +47,8 @@ def main() -> int:
     if not (args.database or args.url):
         parser.error("--database or --url is required")
     url = args.url or make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
+    # DEMO as bench_pages.py serves it (every demo staff member may open the author preview)
+    app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
 
     def client(staff: bool):
         c = app.test_client()
