@@ -283,3 +283,18 @@ def test_modules_not_in_use_are_folded_and_keep_their_actions(hantera):
     # the current modules are not folded: their actions are at hand
     current = page[page.index("Aktuella moduler"):page.index('id="moduler"')]
     assert "module-fold" not in current
+
+
+@pytest.mark.parametrize("path, builds_state", [
+    ("hantera", True), ("meddelanden", False), ("tidslinje", False), ("tidslinje?period=vecka", False),
+    ("handelser", False)])
+def test_only_pages_that_build_the_moments_state_read_its_modules_and_steps(
+        client, logged_in, moment, count_queries, path, builds_state):
+    """Meddelanden, Tidslinje and Händelser show the moment's header and their own rows: the moment is read
+    without its modules and step progress (web.services.core.access, state=False); Hantera reads them."""
+    client.get(f"/moment/{moment.id}/{path}")  # warm (program caches)
+    with count_queries() as statements:
+        response = client.get(f"/moment/{moment.id}/{path}")
+    assert response.status_code == 200
+    reads = " ".join(s for s in statements if s.lstrip().upper().startswith("SELECT"))
+    assert ("enrollment_module" in reads and "step_progress" in reads) is builds_state

@@ -17,12 +17,13 @@ from ..services.types import Enrollment
 STAFF_MOMENT = "staff_moment"
 
 
-def staff_moment(what: str | None = None, *, role: str = "behandlare") -> Callable[[Callable], Callable]:
+def staff_moment(what: str | None = None, *, role: str = "behandlare", state: bool = True) -> Callable[[Callable], Callable]:
     """The moment from the URL's `enrollment_id`, passed to the view as `enrollment`.
 
     Staff holding `role` in the unit they work in only; a moment of another unit (or none) is 404.
     `what` names what the page reads (e.g. "Hantera"): given, each request writes an access-log row;
-    POST actions that change the moment log through their own events and give None.
+    POST actions that change the moment log through their own events and give None. `state=False`: a page
+    that never builds the moment's state (its modules and step progress are not loaded with it).
     """
 
     def decorator(view_fn: Callable) -> Callable:
@@ -30,9 +31,9 @@ def staff_moment(what: str | None = None, *, role: str = "behandlare") -> Callab
         def wrapped(enrollment_id: int, **kwargs):
             try:
                 if what is None:
-                    enrollment = access.moment_for_staff(enrollment_id, g.membership)
+                    enrollment = access.moment_for_staff(enrollment_id, g.membership, state=state)
                 else:
-                    enrollment = access.view_moment(enrollment_id, g.membership, what, clock.now())
+                    enrollment = access.view_moment(enrollment_id, g.membership, what, clock.now(), state=state)
             except AccessDenied:
                 abort(404)
             return view_fn(enrollment=enrollment, **kwargs)

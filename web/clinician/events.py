@@ -19,7 +19,7 @@ from .forms import FlagsQuery, FlagTypeForm, flag_params_form
 
 
 @bp.route("/moment/<int:enrollment_id>/handelser")
-@staff_moment("Händelser: Flaggor")
+@staff_moment("Händelser: Flaggor", state=False)
 def flags(enrollment: Enrollment):
     """Flaggor: Skapa ny flagga (Välj flaggtyp), the subscriptions, open and handled flags."""
     flag_type = FlagsQuery(request.args).flaggtyp.data or None

@@ -14,7 +14,7 @@ from .forms import MessageForm
 
 
 @bp.route("/moment/<int:enrollment_id>/meddelanden")
-@staff_moment("Meddelanden")
+@staff_moment("Meddelanden", state=False)
 def messages(enrollment: Enrollment):
     """All conversations, newest first; opening the tab marks the patient's messages read."""
     conversations, unread = message_service.open_as_clinician(enrollment, clock.now())

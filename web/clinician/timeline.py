@@ -14,7 +14,7 @@ from .forms import TimelineQuery
 
 
 @bp.route("/moment/<int:enrollment_id>/tidslinje")
-@staff_moment("Tidslinje")
+@staff_moment("Tidslinje", state=False)
 def timeline(enrollment: Enrollment):
     """Entries "Modul X startades <tid> av <namn> (<enhet>)", newest first."""
     query = TimelineQuery(request.args)
