@@ -45,7 +45,8 @@ def test_csrf_and_hidden_context_match(app, reference):
             assert macros.hidden_context(context) == reference.hidden_context(context), context
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the app is only read
 @given(action=_text, label=_value, cls=st.one_of(st.just("button"), _text),
        hidden=st.dictionaries(st.sampled_from(["module", "flag", "a<b"]), _value, max_size=3),
        aria_label=_value, context=_value)

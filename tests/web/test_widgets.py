@@ -8,7 +8,8 @@ from wtforms.widgets import core
 
 from web.ui import widgets
 
-_names = st.one_of(st.from_regex(r"(data_|aria_)?[a-z][a-z_]{0,8}_?", fullmatch=True), st.sampled_from(["a<b", "x&y", "q\"", "data_<"]))
+_names = st.one_of(st.from_regex(r"(data_|aria_)?[a-z][a-z_]{0,8}_?", fullmatch=True),
+                   st.sampled_from(["a<b", "x&y", "q\"", "data_<"]))
 _text = st.lists(st.sampled_from(list('aZ å"\'<>&=/ -ä') + ["&quot;", "&amp;"]), max_size=8).map("".join)
 _values = st.one_of(st.booleans(), st.none(), st.integers(-5, 500), _text, _text.map(Markup))
 

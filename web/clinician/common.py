@@ -17,7 +17,8 @@ from ..services.types import Enrollment
 STAFF_MOMENT = "staff_moment"
 
 
-def staff_moment(what: str | None = None, *, role: str = "behandlare", state: bool = True) -> Callable[[Callable], Callable]:
+def staff_moment(what: str | None = None, *, role: str = "behandlare",
+                 state: bool = True) -> Callable[[Callable], Callable]:
     """The moment from the URL's `enrollment_id`, passed to the view as `enrollment`.
 
     Staff holding `role` in the unit they work in only; a moment of another unit (or none) is 404.
