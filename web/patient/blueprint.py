@@ -12,8 +12,11 @@ from ..auth.core.sessions import idle_limit, seconds_left
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import AccessDenied
+from .texts import lang_attrs, ptext
 
 bp = Blueprint("patient", "web.patient")
+bp.add_app_template_global(ptext)
+bp.add_app_template_global(lang_attrs)
 
 
 def patient_required(view: Callable) -> Callable:
