@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import Any
 
 from engine.translate import Translated
 
@@ -204,22 +205,26 @@ def open_step(view: MomentView, patient: Patient, module_id: str, step_id: str, 
     form_service.view_step(view.enrollment, patient, module_id, step_id, now=now)
 
 
+@cache
+def _unread_statements() -> tuple[Any, Any]:
+    """The statements of `unread_messages` (every patient page's Meddelanden tab) and `unread_by_conversation`,
+    built once: building and keying a statement costs more CPU than running it."""
+    unread = db.select(db.func.count(Message.id)).join(Conversation).where(
+        Conversation.enrollment_id == db.bindparam("enrollment_id"), Message.sender_kind == "clinician",
+        Message.read_by_patient_at.is_(None))
+    by_conversation = unread.with_only_columns(Message.conversation_id, db.func.count(Message.id)).group_by(
+        Message.conversation_id)
+    return unread, by_conversation
+
+
 def unread_messages(enrollment: Enrollment) -> int:
     """Messages from the clinician the patient has not read yet."""
-    return db.session.execute(
-        db.select(db.func.count(Message.id)).join(Conversation).where(
-            Conversation.enrollment_id == enrollment.id, Message.sender_kind == "clinician",
-            Message.read_by_patient_at.is_(None))
-    ).scalar_one()
+    return db.session.execute(_unread_statements()[0], {"enrollment_id": enrollment.id}).scalar_one()
 
 
 def unread_by_conversation(enrollment: Enrollment) -> dict[int, int]:
     """Conversation id → messages from the clinician the patient has not read."""
-    rows = db.session.execute(
-        db.select(Message.conversation_id, db.func.count(Message.id)).join(Conversation).where(
-            Conversation.enrollment_id == enrollment.id, Message.sender_kind == "clinician",
-            Message.read_by_patient_at.is_(None)).group_by(Message.conversation_id)
-    ).all()
+    rows = db.session.execute(_unread_statements()[1], {"enrollment_id": enrollment.id}).all()
     return {conversation_id: count for conversation_id, count in rows}
 
 
