@@ -6,6 +6,7 @@ state, its events, raised flags and queued notices are committed together or not
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any, Iterable, Mapping, Sequence, cast
 
 from engine.errors import EngineError
@@ -86,8 +87,7 @@ def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | Non
     if submitted is not None:
         rows: Sequence[Any] = list(reversed(submitted))  # oldest first, as the query below
     else:  # one query for both: which forms were submitted, and the answers of anchor forms (newest wins)
-        rows = db.session.execute(submitted_forms_query(anchors).where(
-            FormResponse.enrollment_id == enrollment.id).order_by(FormResponse.submitted_at, FormResponse.id)).all()
+        rows = db.session.execute(_submitted_of_moment(anchors), {"enrollment_id": enrollment.id}).all()
     return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
                     module_states((m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
                                   for m in enrollment.modules),
@@ -106,6 +106,14 @@ def anchor_forms(program: Program) -> frozenset[str]:
         if program.digest:
             _ANCHOR_FORMS[program.digest] = found
     return found
+
+
+@lru_cache(maxsize=64)  # one per program version's anchor forms
+def _submitted_of_moment(anchors: frozenset[str]) -> Any:
+    """`submitted_forms_query` for one moment (:enrollment_id), oldest first, built once per set of anchor forms:
+    every patient page builds a state, and building and keying the statement cost as much as running it."""
+    return submitted_forms_query(anchors).where(FormResponse.enrollment_id == db.bindparam("enrollment_id")).order_by(
+        FormResponse.submitted_at, FormResponse.id)
 
 
 def submitted_forms_query(anchors: Iterable[str]) -> Any:
@@ -242,7 +250,13 @@ def write_step_view(enrollment: Enrollment, program: Program, state: MomentState
                                                                                            updated_at=now))
         set_committed_value(row, "status", progress)
         set_committed_value(row, "updated_at", now)
-    db.session.execute(db.insert(Event).values(enrollment_id=enrollment.id, **event_columns(event)))
+    db.session.execute(_insert_event(), {"enrollment_id": enrollment.id, **event_columns(event)})
+
+
+@cache
+def _insert_event() -> Any:
+    """INSERT of one Event row from its columns as parameters, built once (the step page writes one per view)."""
+    return Event.__table__.insert()
 
 
 def record_events(enrollment: Enrollment, events: tuple[EngineEvent, ...] | list[EngineEvent], *,
