@@ -24,8 +24,9 @@ def holding_for(enrollment: Enrollment, program: Program) -> Holding:
 
 
 def patient_moment_loads() -> tuple:
-    """Loader options for a moment the patient opens: `moment_loads` and the flags that hold, in one query."""
-    return (*moment_loads(), db.joinedload(Enrollment.holding_flags))
+    """Loader options for a moment the patient opens: `moment_loads` and the flags that hold, in one query; not
+    the step progress, which the patient's pages read as plain rows (web.services.patient.program.moment_of)."""
+    return (*moment_loads(steps=False), db.joinedload(Enrollment.holding_flags))
 
 
 def holding_of_flags(program: Program, open_flags: list[Flag]) -> Holding:

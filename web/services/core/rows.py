@@ -18,6 +18,7 @@ from engine.moment.anchors import anchor_dates_of, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 from engine.moment.state import StepProgress as Progress
 
+from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
@@ -61,27 +62,32 @@ def program_version(program_id: str, digest: str) -> Program:
     return installed
 
 
-def moment_loads() -> tuple:
+def moment_loads(*, steps: bool = True) -> tuple:
     """Loader options for a moment a page will show: its clinician, unit and region and its modules
-    in the same query (the state needs them all), its step progress in one more (not per row)."""
-    return (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
-            db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules), db.selectinload(Enrollment.steps))
+    in the same query (the state needs them all), its step progress in one more (not per row) unless
+    `steps` is False (the caller reads the progress itself and hands it to `build_state`)."""
+    loads = (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
+             db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules))
+    return (*loads, db.selectinload(Enrollment.steps)) if steps else loads
 
 
-def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None) -> MomentState:
+def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None,
+                steps: Mapping[str, str] | None = None) -> MomentState:
     """A MomentState snapshot of the moment's rows (built once per transaction: web.services.core.state_memo).
 
     `submitted`: the moment's submitted FormResponse rows newest first, when the caller has read them
-    anyway (saves the query for them).
+    anyway (saves the query for them). `steps`: the moment's step progress, "module/step" → status, when
+    the caller has read it as plain rows (saves loading the StepProgress objects).
     """
     state = state_memo.get(enrollment)
     if state is None:
-        state = _build_state(enrollment, submitted)
+        state = _build_state(enrollment, submitted, steps)
         state_memo.put(enrollment, state)
     return state
 
 
-def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None) -> MomentState:
+def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None,
+                 steps: Mapping[str, str] | None) -> MomentState:
     program = program_for(enrollment)
     anchors = anchor_forms(program)
     if submitted is not None:
@@ -91,7 +97,8 @@ def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | Non
     return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
                     module_states((m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
                                   for m in enrollment.modules),
-                    {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}, rows)
+                    steps if steps is not None else {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps},
+                    rows)
 
 
 #: anchor_forms by program digest (a version's reminders and batteries never change; the tick asks per moment)
@@ -218,13 +225,15 @@ def write_state(enrollment: Enrollment, program: Program, state: MomentState, no
             row.status, row.updated_at = progress, now
 
 
-def write_step_view(enrollment: Enrollment, program: Program, state: MomentState, event: EngineEvent,
-                    now: datetime) -> None:
+def write_step_view(enrollment: Enrollment, program: Program, before: MomentState, state: MomentState,
+                    event: EngineEvent, now: datetime) -> None:
     """What write_state + record_events + a flush write for a step view (engine.moment.patient.view_step,
-    which changes one step's progress and Senast aktiv), as at most three statements.
+    which changes one step's progress and Senast aktiv) from state `before` to `state`, as at most three
+    statements.
 
     The page's most frequent write: the unit of work would compare every module row of the moment to find
-    that nothing else changed. The loaded rows are kept in step with what is written."""
+    that nothing else changed. The step's row is found by `before` (its steps are the rows), so the rows need
+    not be loaded; loaded rows are kept in step with what is written."""
     changes: dict[str, Any] = {}
     if not _same_minute(enrollment.last_active, state.last_active):
         changes["last_active"] = state.last_active
@@ -239,17 +248,21 @@ def write_step_view(enrollment: Enrollment, program: Program, state: MomentState
         db.session.execute(db.update(Enrollment).where(Enrollment.id == enrollment.id).values(**changes))
         for column, value in changes.items():
             set_committed_value(enrollment, column, value)
-    progress = state.steps.get(f"{event.module}/{event.step}")
-    row = next((s for s in enrollment.steps if s.module_id == event.module and s.step_id == event.step), None)
-    if progress is not None and row is None:
+    key = f"{event.module}/{event.step}"
+    progress = state.steps.get(key)
+    if progress is not None and key not in before.steps:
         db.session.execute(db.insert(StepProgress).values(enrollment_id=enrollment.id, module_id=event.module,
                                                           step_id=event.step, status=progress, updated_at=now))
         db.session.expire(enrollment, ["steps"])  # read again if this request asks for them
-    elif progress is not None and row is not None and row.status != progress:
-        db.session.execute(db.update(StepProgress).where(StepProgress.id == row.id).values(status=progress,
-                                                                                           updated_at=now))
-        set_committed_value(row, "status", progress)
-        set_committed_value(row, "updated_at", now)
+    elif progress is not None and before.steps[key] != progress:
+        db.session.execute(db.update(StepProgress).where(
+            StepProgress.enrollment_id == enrollment.id, StepProgress.module_id == event.module,
+            StepProgress.step_id == event.step).values(status=progress, updated_at=now))
+        loaded = () if "steps" in inspect(enrollment).unloaded else enrollment.steps
+        for row in loaded:
+            if row.module_id == event.module and row.step_id == event.step:
+                set_committed_value(row, "status", progress)
+                set_committed_value(row, "updated_at", now)
     db.session.execute(_insert_event(), {"enrollment_id": enrollment.id, **event_columns(event)})
 
 

@@ -18,7 +18,7 @@ from engine.moment.holds import NO_HOLDS, Holding
 from engine.moment.state import MomentState
 
 from ...extensions import db
-from ...models import Conversation, Enrollment, Message, Patient
+from ...models import Conversation, Enrollment, Message, Patient, StepProgress
 from . import answers as form_service
 from .language import in_language
 from ..core.holds import holding_for, patient_moment_loads
@@ -151,19 +151,30 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 
 
 @cache
-def _moment_of_statement() -> Any:
-    """The statement of `moment_of`, built once: building and keying an ORM statement with seven eager
+def _moment_of_statements() -> tuple[Any, Any]:
+    """The statements of `moment_of`, built once: building and keying an ORM statement with six eager
     loads costs more CPU than the query (as web.auth.core.sessions does for the session row)."""
-    return db.select(Enrollment).options(*patient_moment_loads()).where(
+    moment = db.select(Enrollment).options(*patient_moment_loads()).where(
         Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
+    steps = db.select(StepProgress.module_id, StepProgress.step_id, StepProgress.status).where(
+        StepProgress.enrollment_id == db.bindparam("enrollment_id"))
+    return moment, steps
 
 
 def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
-    """The patient's own moment with this id; AccessDenied for anyone else's (or none)."""
-    enrollment = db.session.execute(_moment_of_statement(), {"enrollment_id": enrollment_id,
-                                                              "patient_id": patient.id}).unique().scalar_one_or_none()
+    """The patient's own moment with this id (its state built: `build_state`); AccessDenied for anyone else's
+    (or none).
+
+    The step progress is read as plain rows for the state, not loaded as StepProgress objects (ORM objects
+    for every step of the moment cost more CPU than the rest of the moment); `enrollment.steps` is loaded
+    only if something asks for it (the unit of work of a form's submission)."""
+    moment, steps = _moment_of_statements()
+    enrollment = db.session.execute(moment, {"enrollment_id": enrollment_id,
+                                             "patient_id": patient.id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
+    progress = db.session.execute(steps, {"enrollment_id": enrollment.id}).all()
+    build_state(enrollment, steps={f"{module_id}/{step_id}": status for module_id, step_id, status in progress})
     return enrollment
 
 
