@@ -62,43 +62,43 @@ def program_version(program_id: str, digest: str) -> Program:
     return installed
 
 
-def moment_loads(*, steps: bool = True) -> tuple:
+def moment_loads() -> tuple:
     """Loader options for a moment a page will show: its clinician, unit and region and its modules
-    in the same query (the state needs them all), its step progress in one more (not per row) unless
-    `steps` is False (the caller reads the progress itself and hands it to `build_state`)."""
-    loads = (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
-             db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules))
-    return (*loads, db.selectinload(Enrollment.steps)) if steps else loads
+    in the same query (the state needs them all), its step progress in one more (not per row)."""
+    return (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
+            db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules), db.selectinload(Enrollment.steps))
 
 
 def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None,
-                steps: Mapping[str, str] | None = None) -> MomentState:
+                progress: tuple[Iterable[tuple], Mapping[str, str]] | None = None) -> MomentState:
     """A MomentState snapshot of the moment's rows (built once per transaction: web.services.core.state_memo).
 
     `submitted`: the moment's submitted FormResponse rows newest first, when the caller has read them
-    anyway (saves the query for them). `steps`: the moment's step progress, "module/step" → status, when
-    the caller has read it as plain rows (saves loading the StepProgress objects).
+    anyway (saves the query for them). `progress`: the moment's modules as `module_states` takes them and its
+    step progress ("module/step" → status), when the caller has read them as plain rows (saves loading the
+    EnrollmentModule and StepProgress objects).
     """
     state = state_memo.get(enrollment)
     if state is None:
-        state = _build_state(enrollment, submitted, steps)
+        state = _build_state(enrollment, submitted, progress)
         state_memo.put(enrollment, state)
     return state
 
 
 def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None,
-                 steps: Mapping[str, str] | None) -> MomentState:
+                 progress: tuple[Iterable[tuple], Mapping[str, str]] | None) -> MomentState:
     program = program_for(enrollment)
     anchors = anchor_forms(program)
     if submitted is not None:
         rows: Sequence[Any] = list(reversed(submitted))  # oldest first, as the query below
     else:  # one query for both: which forms were submitted, and the answers of anchor forms (newest wins)
         rows = db.session.execute(_submitted_of_moment(anchors), {"enrollment_id": enrollment.id}).all()
+    if progress is None:
+        progress = ([(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at) for m in enrollment.modules],
+                    {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps})
+    modules, steps = progress
     return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
-                    module_states((m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
-                                  for m in enrollment.modules),
-                    steps if steps is not None else {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps},
-                    rows)
+                    module_states(modules), steps, rows)
 
 
 #: anchor_forms by program digest (a version's reminders and batteries never change; the tick asks per moment)

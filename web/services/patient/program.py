@@ -18,7 +18,7 @@ from engine.moment.holds import NO_HOLDS, Holding
 from engine.moment.state import MomentState
 
 from ...extensions import db
-from ...models import Conversation, Enrollment, Message, Patient, StepProgress
+from ...models import Conversation, Enrollment, EnrollmentModule, Message, Patient, StepProgress
 from . import answers as form_service
 from .language import in_language
 from ..core.holds import holding_for, patient_moment_loads
@@ -152,29 +152,42 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 
 @cache
 def _moment_of_statements() -> tuple[Any, Any]:
-    """The statements of `moment_of`, built once: building and keying an ORM statement with six eager
-    loads costs more CPU than the query (as web.auth.core.sessions does for the session row)."""
+    """The statements of `moment_of`, built once: building and keying an ORM statement with eager loads costs
+    more CPU than the query (as web.auth.core.sessions does for the session row)."""
     moment = db.select(Enrollment).options(*patient_moment_loads()).where(
         Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
-    steps = db.select(StepProgress.module_id, StepProgress.step_id, StepProgress.status).where(
+    # the moment's progress in one statement: its module rows (no step id) and its step rows (no position)
+    none = {name: db.cast(db.null(), column.type) for name, column in (
+        ("position", EnrollmentModule.position), ("step_id", StepProgress.step_id), ("state", EnrollmentModule.state),
+        ("days", EnrollmentModule.days), ("at", EnrollmentModule.activated_at))}
+    modules = db.select(EnrollmentModule.position, EnrollmentModule.module_id, none["step_id"].label("step_id"),
+                        EnrollmentModule.state, EnrollmentModule.status, EnrollmentModule.days,
+                        EnrollmentModule.activated_at, EnrollmentModule.completed_at).where(
+        EnrollmentModule.enrollment_id == db.bindparam("enrollment_id"))
+    steps = db.select(none["position"], StepProgress.module_id, StepProgress.step_id, none["state"],
+                      StepProgress.status, none["days"], none["at"], none["at"]).where(
         StepProgress.enrollment_id == db.bindparam("enrollment_id"))
-    return moment, steps
+    return moment, db.union_all(modules, steps)
 
 
 def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
     """The patient's own moment with this id (its state built: `build_state`); AccessDenied for anyone else's
     (or none).
 
-    The step progress is read as plain rows for the state, not loaded as StepProgress objects (ORM objects
-    for every step of the moment cost more CPU than the rest of the moment); `enrollment.steps` is loaded
-    only if something asks for it (the unit of work of a form's submission)."""
-    moment, steps = _moment_of_statements()
+    The modules and the step progress are read as plain rows for the state, not loaded as EnrollmentModule and
+    StepProgress objects (ORM objects for every module and step of the moment cost more CPU than the rest of the
+    page's queries); `enrollment.modules` and `.steps` are loaded only if something asks for them (the unit of
+    work of a form's submission)."""
+    moment, progress = _moment_of_statements()
     enrollment = db.session.execute(moment, {"enrollment_id": enrollment_id,
                                              "patient_id": patient.id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
-    progress = db.session.execute(steps, {"enrollment_id": enrollment.id}).all()
-    build_state(enrollment, steps={f"{module_id}/{step_id}": status for module_id, step_id, status in progress})
+    rows = db.session.execute(progress, {"enrollment_id": enrollment.id}).all()
+    modules = sorted((r for r in rows if r.step_id is None), key=lambda r: r.position)  # as Enrollment.modules
+    build_state(enrollment, progress=(
+        [(r.module_id, r.state, r.status, r.days, r.activated_at, r.completed_at) for r in modules],
+        {f"{r.module_id}/{r.step_id}": r.status for r in rows if r.step_id is not None}))
     return enrollment
 
 
