@@ -45,7 +45,7 @@ def moment_required(ended_page: bool = True) -> Callable[[Callable], Callable]:
         @wraps(view_fn)
         def wrapped(enrollment_id: int, **kwargs):
             try:
-                enrollment = patient_service.moment_of(g.patient, enrollment_id)
+                enrollment = patient_service.moment_of(g.patient, enrollment_id, to_write=request.method == "POST")
             except AccessDenied:
                 abort(404)
             view = patient_service.moment_view(enrollment, clock.now(), g.language)

@@ -94,8 +94,8 @@ def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | Non
     else:  # one query for both: which forms were submitted, and the answers of anchor forms (newest wins)
         rows = db.session.execute(_submitted_of_moment(anchors), {"enrollment_id": enrollment.id}).all()
     if progress is None:
-        progress = ([(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at) for m in enrollment.modules],
-                    {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps})
+        progress = ([(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
+                     for m in enrollment.modules], {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps})
     modules, steps = progress
     return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
                     module_states(modules), steps, rows)

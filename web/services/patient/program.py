@@ -151,11 +151,13 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 
 
 @cache
-def _moment_of_statements() -> tuple[Any, Any]:
+def _moment_of_statements() -> tuple[Any, Any, Any]:
     """The statements of `moment_of`, built once: building and keying an ORM statement with eager loads costs
     more CPU than the query (as web.auth.core.sessions does for the session row)."""
-    moment = db.select(Enrollment).options(*patient_moment_loads()).where(
-        Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
+    mine = (Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
+    moment = db.select(Enrollment).options(*patient_moment_loads()).where(*mine)
+    to_write = db.select(Enrollment).options(*patient_moment_loads(), db.joinedload(Enrollment.modules),
+                                             db.selectinload(Enrollment.steps)).where(*mine)
     # the moment's progress in one statement: its module rows (no step id) and its step rows (no position)
     none = {name: db.cast(db.null(), column.type) for name, column in (
         ("position", EnrollmentModule.position), ("step_id", StepProgress.step_id), ("state", EnrollmentModule.state),
@@ -167,22 +169,24 @@ def _moment_of_statements() -> tuple[Any, Any]:
     steps = db.select(none["position"], StepProgress.module_id, StepProgress.step_id, none["state"],
                       StepProgress.status, none["days"], none["at"], none["at"]).where(
         StepProgress.enrollment_id == db.bindparam("enrollment_id"))
-    return moment, db.union_all(modules, steps)
+    return moment, to_write, db.union_all(modules, steps)
 
 
-def moment_of(patient: Patient, enrollment_id: int) -> Enrollment:
+def moment_of(patient: Patient, enrollment_id: int, *, to_write: bool = False) -> Enrollment:
     """The patient's own moment with this id (its state built: `build_state`); AccessDenied for anyone else's
     (or none).
 
-    The modules and the step progress are read as plain rows for the state, not loaded as EnrollmentModule and
-    StepProgress objects (ORM objects for every module and step of the moment cost more CPU than the rest of the
-    page's queries); `enrollment.modules` and `.steps` are loaded only if something asks for them (the unit of
-    work of a form's submission)."""
-    moment, progress = _moment_of_statements()
-    enrollment = db.session.execute(moment, {"enrollment_id": enrollment_id,
-                                             "patient_id": patient.id}).unique().scalar_one_or_none()
+    To show it, the modules and the step progress are read as plain rows for the state, not loaded as
+    EnrollmentModule and StepProgress objects (ORM objects for every module and step of the moment cost more
+    CPU than the rest of the page's queries). `to_write`: the request may change the moment through the unit
+    of work (a form's submission), which writes those objects: they are loaded with it."""
+    moment, moment_to_write, progress = _moment_of_statements()
+    enrollment = db.session.execute(moment_to_write if to_write else moment, {
+        "enrollment_id": enrollment_id, "patient_id": patient.id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
+    if to_write:
+        return enrollment
     rows = db.session.execute(progress, {"enrollment_id": enrollment.id}).all()
     modules = sorted((r for r in rows if r.step_id is None), key=lambda r: r.position)  # as Enrollment.modules
     build_state(enrollment, progress=(
