@@ -267,3 +267,19 @@ def test_a_form_with_show_if_carries_its_expression_trees_for_the_browser(client
     assert "'" not in form["data-show-if"] and form["data-revealed"] == "Ny fråga:"
     assert '<p class="visually-hidden" data-live aria-live="polite"></p>' in page
     assert page.index("/static/show_if.js") < page.index("/static/patient.js")
+
+
+@pytest.mark.parametrize("action", ["spara", "skicka"])
+def test_a_form_post_reads_the_moments_modules_and_steps_once(client, start, patient_login, count_queries, action):
+    # pages that only show a moment read its progress as plain rows; a post, which writes it through the unit of
+    # work, loads the rows with the moment instead of reading them twice
+    enrollment = start()
+    patient_login()
+    token = token_of(html_text(client.get(step_url(enrollment))))
+    with count_queries() as statements:
+        response = client.post(form_url(enrollment), data={"stegvis-atgard": action, "stegvis-token": token,
+                                                           **valid_answers()})
+    assert response.status_code == 302
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert sum("enrollment_module" in s for s in reads) == 1, reads
+    assert sum("step_progress" in s for s in reads) == 1, reads

@@ -2,14 +2,15 @@
 unit of work writes for the same engine action (web.services.core.unit.apply)."""
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from engine.moment import lifecycle
-from web.models import Enrollment, Event, StepProgress
+from web.models import Enrollment, Event, Patient, StepProgress
 from web.services.core.holds import holding_for
 from web.services.core.rows import build_state, patient_actor, program_for
 from web.services.core.unit import apply
 from web.services.patient import answers
+from web.services.patient.program import moment_of
 
 
 def _visible_steps(enrollment, now):
@@ -68,3 +69,27 @@ def test_the_loaded_moment_shows_the_view_at_once(db, make_moment, clock):
     answers.view_step(moment, moment.patient, module_id, step_id, now=clock())
     assert [(s.module_id, s.step_id) for s in moment.steps] == [(module_id, step_id)]
     assert moment.last_active == clock()
+
+
+def test_a_step_page_writes_the_same_rows_without_loading_the_progress_rows(app, db, make_moment, clock):
+    # the patient's pages read the progress as plain rows (moment_of); the write finds the step's row by the state
+    by_unit_of_work = make_moment("196108312460")
+    by_page = make_moment("198112289874")
+    steps = _visible_steps(by_page, clock())
+    views = [steps[0], steps[0], steps[1], steps[0], steps[-1], steps[1]]
+    for i, (module_id, step_id) in enumerate(views):
+        clock.advance(minutes=2)
+        now = clock()
+        moment = db.session.get(Enrollment, by_unit_of_work.id)
+        apply(moment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(moment.patient),
+              held=holding_for(moment, program_for(moment)))
+        db.session.commit()
+        db.session.expire_all()
+        with app.test_request_context():
+            patient = db.session.get(Patient, by_page.patient_id)
+            moment = moment_of(patient, by_page.id)
+            assert "steps" in inspect(moment).unloaded
+            answers.view_step(moment, patient, module_id, step_id, now=now)
+            assert "steps" in inspect(moment).unloaded, "the write loaded the progress rows"
+        assert _rows(db, by_page.id) == _rows(db, by_unit_of_work.id), (i, module_id, step_id)
+    assert {s.status for s in db.session.get(Enrollment, by_page.id).steps} >= {"started"}

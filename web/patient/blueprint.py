@@ -12,8 +12,11 @@ from ..auth.core.sessions import idle_limit, seconds_left
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import AccessDenied
+from .texts import lang_attrs, ptext
 
 bp = Blueprint("patient", "web.patient")
+bp.add_app_template_global(ptext)
+bp.add_app_template_global(lang_attrs)
 
 
 def patient_required(view: Callable) -> Callable:
@@ -42,7 +45,7 @@ def moment_required(ended_page: bool = True) -> Callable[[Callable], Callable]:
         @wraps(view_fn)
         def wrapped(enrollment_id: int, **kwargs):
             try:
-                enrollment = patient_service.moment_of(g.patient, enrollment_id)
+                enrollment = patient_service.moment_of(g.patient, enrollment_id, to_write=request.method == "POST")
             except AccessDenied:
                 abort(404)
             view = patient_service.moment_view(enrollment, clock.now(), g.language)

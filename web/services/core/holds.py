@@ -9,8 +9,7 @@ from engine.model import Program
 from engine.moment.holds import NO_HOLDS, Holding, alerts_holding, holding
 
 from ...extensions import db
-from ...models import Enrollment, Flag
-from .rows import moment_loads
+from ...models import CareUnit, Enrollment, Flag
 
 
 def holding_for(enrollment: Enrollment, program: Program) -> Holding:
@@ -24,8 +23,11 @@ def holding_for(enrollment: Enrollment, program: Program) -> Holding:
 
 
 def patient_moment_loads() -> tuple:
-    """Loader options for a moment the patient opens: `moment_loads` and the flags that hold, in one query."""
-    return (*moment_loads(), db.joinedload(Enrollment.holding_flags))
+    """Loader options for a moment the patient opens: its clinician, unit and region and the flags that hold, in
+    one query. Not what else `rows.moment_loads` loads: the patient's pages read the modules and the step progress
+    as plain rows for the state (web.services.patient.program.moment_of), and the session loaded the patient."""
+    return (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
+            db.joinedload(Enrollment.holding_flags))
 
 
 def holding_of_flags(program: Program, open_flags: list[Flag]) -> Holding:

@@ -6,6 +6,7 @@ state, its events, raised flags and queued notices are committed together or not
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from functools import cache, lru_cache
 from typing import Any, Iterable, Mapping, Sequence, cast
 
 from engine.errors import EngineError
@@ -17,6 +18,7 @@ from engine.moment.anchors import anchor_dates_of, program_anchors
 from engine.moment.state import Actor, Event as EngineEvent, ModuleState, MomentState
 from engine.moment.state import StepProgress as Progress
 
+from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ...extensions import db
@@ -67,31 +69,36 @@ def moment_loads() -> tuple:
             db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules), db.selectinload(Enrollment.steps))
 
 
-def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None) -> MomentState:
+def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None,
+                progress: tuple[Iterable[tuple], Mapping[str, str]] | None = None) -> MomentState:
     """A MomentState snapshot of the moment's rows (built once per transaction: web.services.core.state_memo).
 
     `submitted`: the moment's submitted FormResponse rows newest first, when the caller has read them
-    anyway (saves the query for them).
+    anyway (saves the query for them). `progress`: the moment's modules as `module_states` takes them and its
+    step progress ("module/step" → status), when the caller has read them as plain rows (saves loading the
+    EnrollmentModule and StepProgress objects).
     """
     state = state_memo.get(enrollment)
     if state is None:
-        state = _build_state(enrollment, submitted)
+        state = _build_state(enrollment, submitted, progress)
         state_memo.put(enrollment, state)
     return state
 
 
-def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None) -> MomentState:
+def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None,
+                 progress: tuple[Iterable[tuple], Mapping[str, str]] | None) -> MomentState:
     program = program_for(enrollment)
     anchors = anchor_forms(program)
     if submitted is not None:
         rows: Sequence[Any] = list(reversed(submitted))  # oldest first, as the query below
     else:  # one query for both: which forms were submitted, and the answers of anchor forms (newest wins)
-        rows = db.session.execute(submitted_forms_query(anchors).where(
-            FormResponse.enrollment_id == enrollment.id).order_by(FormResponse.submitted_at, FormResponse.id)).all()
+        rows = db.session.execute(_submitted_of_moment(anchors), {"enrollment_id": enrollment.id}).all()
+    if progress is None:
+        progress = ([(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
+                     for m in enrollment.modules], {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps})
+    modules, steps = progress
     return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
-                    module_states((m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
-                                  for m in enrollment.modules),
-                    {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps}, rows)
+                    module_states(modules), steps, rows)
 
 
 #: anchor_forms by program digest (a version's reminders and batteries never change; the tick asks per moment)
@@ -106,6 +113,14 @@ def anchor_forms(program: Program) -> frozenset[str]:
         if program.digest:
             _ANCHOR_FORMS[program.digest] = found
     return found
+
+
+@lru_cache(maxsize=64)  # one per program version's anchor forms
+def _submitted_of_moment(anchors: frozenset[str]) -> Any:
+    """`submitted_forms_query` for one moment (:enrollment_id), oldest first, built once per set of anchor forms:
+    every patient page builds a state, and building and keying the statement cost as much as running it."""
+    return submitted_forms_query(anchors).where(FormResponse.enrollment_id == db.bindparam("enrollment_id")).order_by(
+        FormResponse.submitted_at, FormResponse.id)
 
 
 def submitted_forms_query(anchors: Iterable[str]) -> Any:
@@ -210,13 +225,15 @@ def write_state(enrollment: Enrollment, program: Program, state: MomentState, no
             row.status, row.updated_at = progress, now
 
 
-def write_step_view(enrollment: Enrollment, program: Program, state: MomentState, event: EngineEvent,
-                    now: datetime) -> None:
+def write_step_view(enrollment: Enrollment, program: Program, before: MomentState, state: MomentState,
+                    event: EngineEvent, now: datetime) -> None:
     """What write_state + record_events + a flush write for a step view (engine.moment.patient.view_step,
-    which changes one step's progress and Senast aktiv), as at most three statements.
+    which changes one step's progress and Senast aktiv) from state `before` to `state`, as at most three
+    statements.
 
     The page's most frequent write: the unit of work would compare every module row of the moment to find
-    that nothing else changed. The loaded rows are kept in step with what is written."""
+    that nothing else changed. The step's row is found by `before` (its steps are the rows), so the rows need
+    not be loaded; loaded rows are kept in step with what is written."""
     changes: dict[str, Any] = {}
     if not _same_minute(enrollment.last_active, state.last_active):
         changes["last_active"] = state.last_active
@@ -231,18 +248,28 @@ def write_step_view(enrollment: Enrollment, program: Program, state: MomentState
         db.session.execute(db.update(Enrollment).where(Enrollment.id == enrollment.id).values(**changes))
         for column, value in changes.items():
             set_committed_value(enrollment, column, value)
-    progress = state.steps.get(f"{event.module}/{event.step}")
-    row = next((s for s in enrollment.steps if s.module_id == event.module and s.step_id == event.step), None)
-    if progress is not None and row is None:
+    key = f"{event.module}/{event.step}"
+    progress = state.steps.get(key)
+    if progress is not None and key not in before.steps:
         db.session.execute(db.insert(StepProgress).values(enrollment_id=enrollment.id, module_id=event.module,
                                                           step_id=event.step, status=progress, updated_at=now))
         db.session.expire(enrollment, ["steps"])  # read again if this request asks for them
-    elif progress is not None and row is not None and row.status != progress:
-        db.session.execute(db.update(StepProgress).where(StepProgress.id == row.id).values(status=progress,
-                                                                                           updated_at=now))
-        set_committed_value(row, "status", progress)
-        set_committed_value(row, "updated_at", now)
-    db.session.execute(db.insert(Event).values(enrollment_id=enrollment.id, **event_columns(event)))
+    elif progress is not None and before.steps[key] != progress:
+        db.session.execute(db.update(StepProgress).where(
+            StepProgress.enrollment_id == enrollment.id, StepProgress.module_id == event.module,
+            StepProgress.step_id == event.step).values(status=progress, updated_at=now))
+        loaded = () if "steps" in inspect(enrollment).unloaded else enrollment.steps
+        for row in loaded:
+            if row.module_id == event.module and row.step_id == event.step:
+                set_committed_value(row, "status", progress)
+                set_committed_value(row, "updated_at", now)
+    db.session.execute(_insert_event(), {"enrollment_id": enrollment.id, **event_columns(event)})
+
+
+@cache
+def _insert_event() -> Any:
+    """INSERT of one Event row from its columns as parameters, built once (the step page writes one per view)."""
+    return Event.__table__.insert()
 
 
 def record_events(enrollment: Enrollment, events: tuple[EngineEvent, ...] | list[EngineEvent], *,

@@ -14,8 +14,8 @@ from ..core import state_memo
 from ..core.state_memo import commit_keeping_loaded
 from ..core.holds import holding_for
 from ..core.entries import submission_context
-from ..core.unit import apply, run, transaction
-from ..core.rows import patient_actor, program_for, question_snapshot, write_step_view
+from ..core.unit import apply, run_action, transaction
+from ..core.rows import build_state, patient_actor, program_for, question_snapshot, write_step_view
 from ..errors import ServiceError
 
 
@@ -29,10 +29,11 @@ def view_step(enrollment: Enrollment, patient: Patient, module_id: str, step_id:
     _own(enrollment, patient)
     program = program_for(enrollment)
     try:
-        transition = run(enrollment, lifecycle.view_step, module_id, step_id, now=now, actor=patient_actor(patient),
-                         held=holding_for(enrollment, program))
+        before = build_state(enrollment)
+        transition = run_action(program, before, lifecycle.view_step, module_id, step_id, now=now,
+                                actor=patient_actor(patient), held=holding_for(enrollment, program))
         (event,) = transition.events  # a step view is one event, never a flag's cause (else `apply`)
-        write_step_view(enrollment, program, transition.state, event, now)
+        write_step_view(enrollment, program, before, transition.state, event, now)
     except BaseException:
         db.session.rollback()
         raise

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import datetime
 from typing import Any, Mapping
 
@@ -30,6 +31,8 @@ from . import answers as form_service
 from ..errors import ServiceError
 
 Raw = Mapping[str, Any]
+#: a FormResponse, or a read-only row of its columns (what the patient's pages read)
+Response = Any
 _TOKEN = re.compile(r"[0-9a-f]{32}")
 SUBMIT_ERROR = "Svaren kunde inte skickas in. Rätta det som är markerat."
 DRAFT_ERROR = "Utkastet är sparat, men några svar kunde inte läsas. Rätta det som är markerat."
@@ -48,9 +51,10 @@ class FormView:
     visible: set[str]
     #: question id → Swedish message beside the question
     errors: dict[str, str] = field(default_factory=dict)
-    draft: FormResponse | None = None
-    #: the newest submission, if any
-    last: FormResponse | None = None
+    #: the unsent draft, if any (a FormResponse, or a row with its columns)
+    draft: Response | None = None
+    #: the newest submission, if any (likewise)
+    last: Response | None = None
     #: one-time token for the next submission
     token: str = ""
     #: the inputs start open (a draft or errors), even after an earlier submission
@@ -127,13 +131,21 @@ def latest_submission(enrollment: Enrollment, form_id: str) -> FormResponse | No
     ).scalar_one_or_none()
 
 
-def _draft_and_latest(enrollment: Enrollment, form_id: str) -> tuple[FormResponse | None, FormResponse | None]:
-    """The unsent draft and the newest submission of a form, in one query (as draft_for and latest_submission)."""
-    rows = db.session.execute(
-        db.select(FormResponse).where(FormResponse.enrollment_id == enrollment.id, FormResponse.form_id == form_id,
-                                      FormResponse.status.in_(("draft", "submitted")))
-        .order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
-    ).scalars().all()
+@cache
+def _draft_and_latest_statement() -> Any:
+    """The statement of `_draft_and_latest`, built once, of the columns only: a step page shows its forms on
+    every view, and ORM objects cost several times the query (the page only reads them)."""
+    return db.select(*FormResponse.__table__.c).where(
+        FormResponse.enrollment_id == db.bindparam("enrollment_id"), FormResponse.form_id == db.bindparam("form_id"),
+        FormResponse.status.in_(("draft", "submitted"))).order_by(FormResponse.submitted_at.desc(),
+                                                                  FormResponse.id.desc())
+
+
+def _draft_and_latest(enrollment: Enrollment, form_id: str) -> tuple[Response | None, Response | None]:
+    """The unsent draft and the newest submission of a form, in one query (as draft_for and latest_submission),
+    as read-only rows with FormResponse's columns."""
+    rows = db.session.execute(_draft_and_latest_statement(),
+                              {"enrollment_id": enrollment.id, "form_id": form_id}).all()
     drafts = [r for r in rows if r.status == "draft"]  # at most one: save_form keeps a single draft
     submitted = [r for r in rows if r.status == "submitted"]
     return (drafts[0] if drafts else None), (submitted[0] if submitted else None)
@@ -252,7 +264,7 @@ def number_text(value: int | float) -> str:
     return forms.format_number(value)
 
 
-def answer_lines(response: FormResponse) -> list[tuple[str, str]]:
+def answer_lines(response: Response) -> list[tuple[str, str]]:
     """(question text, answer as the patient wrote it) for a submission, from its stored question texts."""
     lines = []
     for qid, snapshot in (response.questions or {}).items():
