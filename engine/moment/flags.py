@@ -92,7 +92,8 @@ class FlagRule:
     time_driven: ClassVar[bool] = False
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:  # pragma: no cover - every subclass overrides
-        """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later)."""
+        """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later); a rule
+        may leave out a later one before writing its text (one of `flag_times.NOW_INDEPENDENT` may not)."""
         raise NotImplementedError
 
     def params(self) -> dict[str, Any]:
@@ -147,6 +148,8 @@ class FormReview(FlagRule):
             if self.form not in (None, e.form):
                 continue
             due = add_local_days(e.at, self.days)
+            if due > ctx.now:  # not yet due
+                continue
             opened = any(o.form == e.form and e.at <= o.at <= due for o in _events(ctx, "form_opened"))
             if opened:
                 continue
@@ -228,6 +231,8 @@ class ModuleReminder(FlagRule):
         if activated_at is None or last_day is None:  # deadline() is None unless current with days
             return
         at = max(activated_at, at_local(last_day - timedelta(days=self.days_before)))
+        if at > ctx.now:  # not yet due
+            return
         module = ctx.program.module(self.module)
         title = module.title if module else self.module
         yield Flag(self.type, at,
@@ -251,11 +256,14 @@ class DateReminder(FlagRule):
     time_driven: ClassVar[bool] = True
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:
+        at = at_local(self.date)
+        if at > ctx.now:  # not yet due
+            return
         digest = hashlib.sha256(self.note.encode()).hexdigest()[:12]
         note = f": {self.note}" if self.note else ""
         # a reminder set for today (after its midnight) still fires; earlier dates are refused
         current = self.since is None or self.date >= local_date(self.since)
-        yield Flag(self.type, at_local(self.date), cause_key(self.type, self.date, digest),
+        yield Flag(self.type, at, cause_key(self.type, self.date, digest),
                    f"Påminnelse {self.date}{note}", current=current)
 
 
@@ -304,6 +312,8 @@ class MomentEndingSoon(FlagRule):
         ends = add_local_days(ctx.state.started_at, recommended)
         planned = planned_end(ctx.program, ctx.state) or ends
         at = max(ctx.state.started_at, add_local_days(planned, -self.days))
+        if at > ctx.now:  # not yet due
+            return
         text = (f"Momentet når rekommenderad längd ({plural(recommended, 'dag', 'dagar')}) om "
                 f"{plural(self.days, 'dag', 'dagar')}, {local_date(ends)}.")
         if local_date(planned) > local_date(ends):
