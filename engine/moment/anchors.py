@@ -88,13 +88,27 @@ def scheduled_at(state: MomentState, *, days_after_start: int | None = None, anc
 
 
 def planned_end(program: Program, state: MomentState) -> datetime | None:
-    """The later of the recommended length and the last scheduled follow-up (None without either)."""
-    times = [scheduled_at(state, days_after_start=r.days_after_start, anchor=r.anchor,
-                          days_after_anchor=r.days_after_anchor) for r in program.reminders]
-    times += [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
-                           days_after_anchor=b.auto_start.days_after_anchor)
-              for b in program.batteries if b.auto_start is not None]
+    """The later of the recommended length and the last scheduled follow-up (None without either).
+
+    Each timing is N days after the start or after an answered date, and later the more days it counts
+    (a day apart in wall-clock time is always later), so only the most days after each of those is
+    converted to an instant: the tick asks this for every moment it looks at.
+    """
+    most: dict[date | None, int] = {}  # the start (None) or an answered date → the most days after it
+    timings = [(r.days_after_start, r.anchor, r.days_after_anchor) for r in program.reminders]
+    timings += [(b.auto_start.days_after_start, b.auto_start.anchor, b.auto_start.days_after_anchor)
+                for b in program.batteries if b.auto_start is not None]
     if program.recommended_days:
-        times.append(add_local_days(state.started_at, program.recommended_days))
-    known = [t for t in times if t is not None]
+        timings.append((program.recommended_days, None, None))
+    for days_after_start, anchor, days_after_anchor in timings:
+        if anchor is not None and days_after_anchor is not None:  # as scheduled_at
+            base, days = state.anchor_dates.get(anchor.key), days_after_anchor
+        elif days_after_start is not None:
+            base, days = None, days_after_start
+        else:
+            continue
+        if base not in most or days > most[base]:
+            most[base] = days
+    known = [add_local_days(state.started_at, days) if base is None
+             else at_local(base + timedelta(days=days), ANCHOR_TIME) for base, days in most.items()]
     return max(known) if known else None
