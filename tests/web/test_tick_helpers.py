@@ -1,13 +1,16 @@
-"""The battery pass's check that a start changed only the batteries equals the dataclass comparison it stands for."""
+"""Shortcuts the tick takes equal what they stand for: the battery pass's check that a start changed only the
+batteries, and the subscribers of each flag type worked out once per set of subscriptions."""
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 
 from hypothesis import given, settings, strategies as st
 
 from engine.model import frozen_map
 from engine.moment.state import Actor, ModuleState, MomentState
+from web.services.core.flags import Rules
 from web.services.operations.tick_batch import only_batteries_changed
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -37,3 +40,17 @@ def test_only_batteries_changed_is_the_comparison_of_the_states_with_the_batteri
         after = replace(after, **CHANGES[kind])
     assert only_batteries_changed(BASE, after) == (replace(after, batteries=BASE.batteries) == BASE)
     assert only_batteries_changed(BASE, after) == (kinds <= {"batteries"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["patient_inactivity", "module_reminder", "form_saved"]),
+                          st.integers(1, 4)), max_size=8))
+def test_the_subscribers_of_a_flag_type_are_its_subscriptions_users_each_once_in_order(subscriptions):
+    users = {i: SimpleNamespace(id=i) for i in range(1, 5)}
+    owners = tuple(SimpleNamespace(id=100 + n, type=t, user_id=u, user=users[u]) for n, (t, u) in enumerate(subscriptions))
+    rules = Rules((), owners)
+    for flag_type in ("patient_inactivity", "module_reminder", "form_saved", "new_message"):
+        matching = [s for s in owners if s.type == flag_type]  # as flags_to_raise asked each time before
+        expected = (matching[0].id, list({s.user_id: s.user for s in matching}.values())) if matching else None
+        found = rules.subscribers.get(flag_type)
+        assert (found and (found[0], list(found[1]))) == expected
