@@ -10,7 +10,11 @@ from hypothesis import given, settings, strategies as st
 
 from engine.model import frozen_map
 from engine.moment.state import Actor, ModuleState, MomentState
+from notify_support import personnummer, seed_unit, start
+from web.extensions import db
+from web.services.core import moment_batch
 from web.services.core.flags import Rules
+from web.services.core.rows import build_state
 from web.services.operations.tick_batch import only_batteries_changed
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -54,3 +58,18 @@ def test_the_subscribers_of_a_flag_type_are_its_subscriptions_users_each_once_in
         expected = (matching[0].id, list({s.user_id: s.user for s in matching}.values())) if matching else None
         found = rules.subscribers.get(flag_type)
         assert (found and (found[0], list(found[1]))) == expected
+
+
+def test_moments_read_for_the_tick_keep_their_batteries_and_links_and_read_empty_ones_as_empty(app):
+    """The tick reads empty JSON lists as NULL (nothing to decode): the states equal those built one by one."""
+    _, user = seed_unit()
+    now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    linked, plain = start(user, now, personnummer(1)), start(user, now, personnummer(2))
+    linked.batteries, linked.linked = ["uppfoljning-3-manader"], [str(plain.id)]
+    db.session.commit()
+    moments, broken = moment_batch.load([linked.id, plain.id], moment_batch.Cache())
+    assert broken == {}
+    assert moments[0].state.batteries == frozenset({"uppfoljning-3-manader"})
+    assert moments[0].state.linked == (str(plain.id),)
+    assert (moments[1].state.batteries, moments[1].state.linked) == (frozenset(), ())
+    assert [m.state for m in moments] == [build_state(linked), build_state(plain)]

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Iterable, Mapping, Sequence
 
-from sqlalchemy import ARRAY, any_, bindparam, case, or_, select, text
+from sqlalchemy import ARRAY, Text, any_, bindparam, case, cast, null, or_, select, text
 
 from engine.model import Program, frozen_map
 from engine.moment.flag_reads import EventsRead
@@ -104,6 +104,12 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
+def empty_as_null(column: Any) -> Any:
+    """A JSON list column, NULL where it holds the empty list (most moments' links and batteries): nothing for
+    the driver to decode, and the states read NULL as the empty list (`rows.state_of`)."""
+    return case((cast(column, Text) == "[]", null()), else_=column).label(column.name)
+
+
 def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
          ) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
     """The moments with these ids (in this order) and their states; by id, the rows of those that cannot be
@@ -114,8 +120,8 @@ def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
     """
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
-        _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active, _E.linked,
-        _E.batteries, _E.next_battery_at, _E.next_anchored_reminder_at, _E.next_inactivity_at
+        _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active,
+        empty_as_null(_E.linked), empty_as_null(_E.batteries), _E.next_battery_at, _E.next_anchored_reminder_at, _E.next_inactivity_at
     ).where(among(_E.id, ids)))}
     cache.load_users(r.clinician_id for r in rows.values())
     cache.load_units(r.care_unit_id for r in rows.values())
