@@ -171,8 +171,8 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
                 " array_agg(activated_at ORDER BY position), array_agg(completed_at ORDER BY position)"
                 " FROM enrollment_module WHERE enrollment_id = ANY(:ids) GROUP BY enrollment_id"),
                 {"ids": list(ids)}):
-            grouped[eid] = [(m, state, status, days, _utc(activated), _utc(completed))
-                            for m, state, status, days, activated, completed in zip(*columns)]
+            modules, states, statuses, days, activated, completed = columns
+            grouped[eid] = list(zip(modules, states, statuses, days, map(_utc, activated), map(_utc, completed)))
         return grouped
     if ids:
         for row in db.session.execute(select(c.module_id, c.state, c.status, c.days, c.activated_at, c.completed_at,
