@@ -101,7 +101,15 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of one per value."""
     if not postgresql():
         return column.in_(values)
+    if all(type(v) is int for v in values):
+        return column == any_(cast(bindparam(None, int_array(values), type_=Text), ARRAY(column.type)))
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def int_array(values: Iterable[int]) -> str:
+    """Integers (ids) as one PostgreSQL array literal, "{1,2,3}": the driver sends one string instead of
+    dumping a list element by element in Python (most of the time of sending a chunk's ids)."""
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def empty_as_null(column: Any) -> Any:
@@ -169,8 +177,8 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
                 "SELECT enrollment_id, array_agg(module_id ORDER BY position), array_agg(state ORDER BY position),"
                 " array_agg(status ORDER BY position), array_agg(days ORDER BY position),"
                 " array_agg(activated_at ORDER BY position), array_agg(completed_at ORDER BY position)"
-                " FROM enrollment_module WHERE enrollment_id = ANY(:ids) GROUP BY enrollment_id"),
-                {"ids": list(ids)}):
+                " FROM enrollment_module WHERE enrollment_id = ANY(CAST(:ids AS integer[])) GROUP BY enrollment_id"),
+                {"ids": int_array(ids)}):
             modules, states, statuses, days, activated, completed = columns
             grouped[eid] = list(zip(modules, states, statuses, days, map(_utc, activated), map(_utc, completed)))
         return grouped
