@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from engine.model import frozen_map
@@ -13,7 +14,8 @@ from engine.moment.state import Actor, ModuleState, MomentState
 from notify_support import personnummer, seed_unit, start
 from web.extensions import db
 from web.services.core import moment_batch
-from web.services.core.flags import Rules
+from web.content.programs import get_program
+from web.services.core.flags import Rules, rules_for
 from web.services.core.rows import build_state
 from web.services.operations.tick_batch import only_batteries_changed
 
@@ -73,3 +75,17 @@ def test_moments_read_for_the_tick_keep_their_batteries_and_links_and_read_empty
     assert moments[0].state.linked == (str(plain.id),)
     assert (moments[1].state.batteries, moments[1].state.linked) == (frozenset(), ())
     assert [m.state for m in moments] == [build_state(linked), build_state(plain)]
+
+
+@pytest.mark.sqlite_only
+def test_rules_known_by_their_list_of_subscriptions_are_those_of_that_list(app):
+    """Cache.rules_of knows a shared list by identity; other lists (equal or not) get their own rules."""
+    program = get_program("tobakshjalpen")
+    subscription = lambda i, flag, **params: SimpleNamespace(  # noqa: E731
+        id=i, type=flag, params=params, created_at=START, user_id=1, user=None)
+    seven, three = [subscription(1, "patient_inactivity", days=7)], [subscription(2, "patient_inactivity", days=3)]
+    cache = moment_batch.Cache()
+    for subs in (seven, three, seven, list(seven), three, [], seven):
+        for event_driven_only in (False, True):
+            assert cache.rules_of(program, subs, event_driven_only) == rules_for(
+                program, subs, event_driven_only=event_driven_only)

@@ -49,6 +49,7 @@ class Cache:
     users: dict[int, User] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)
     rules: dict[tuple, Rules] = field(default_factory=dict)
+    rules_by_list: dict[tuple, tuple[Sequence[FlagSubscription], Rules]] = field(default_factory=dict)
     #: one ModuleState per distinct module row: most moments' upcoming modules are alike (frozen, so shared)
     modules: dict[tuple, ModuleState] = field(default_factory=dict)
 
@@ -83,9 +84,15 @@ class Cache:
         return frozen_map(states)
 
     def rules_of(self, program: Program, subs: Sequence[FlagSubscription], event_driven_only: bool) -> Rules:
+        # most moments share one list of subscriptions (their clinician's, `subscriptions`): known by identity,
+        # it needs no key of subscription ids (the list is kept, so its id is not reused meanwhile)
+        shared = self.rules_by_list.get((id(subs), program.digest, event_driven_only))
+        if shared is not None and shared[0] is subs:
+            return shared[1]
         key = (program.digest, event_driven_only, *(s.id for s in subs))
         if key not in self.rules:
             self.rules[key] = rules_for(program, subs, event_driven_only=event_driven_only)
+        self.rules_by_list[(id(subs), program.digest, event_driven_only)] = (subs, self.rules[key])
         return self.rules[key]
 
 
