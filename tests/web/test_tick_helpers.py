@@ -3,7 +3,7 @@ batteries, and the subscribers of each flag type worked out once per set of subs
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -17,6 +17,7 @@ from web.services.core import moment_batch
 from web.content.programs import get_program
 from web.services.core.flags import Rules, rules_for
 from web.services.core.rows import build_state
+from web.services.operations import tick_batch
 from web.services.operations.tick_batch import only_batteries_changed
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -89,3 +90,17 @@ def test_rules_known_by_their_list_of_subscriptions_are_those_of_that_list(app):
         for event_driven_only in (False, True):
             assert cache.rules_of(program, subs, event_driven_only) == rules_for(
                 program, subs, event_driven_only=event_driven_only)
+
+
+def test_the_passes_write_the_moments_times_exactly_none_and_microseconds_included(app):
+    _, user = seed_unit()
+    now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    first, second = start(user, now, personnummer(1)), start(user, now, personnummer(2))
+    later = datetime(2026, 3, 9, 10, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
+    tick_batch._update_moments(("next_inactivity_at", "next_battery_at"), [
+        {"eid": first.id, "next_inactivity_at": later, "next_battery_at": None},
+        {"eid": second.id, "next_inactivity_at": None, "next_battery_at": now}])
+    db.session.expire_all()
+    assert (first.next_inactivity_at, first.next_battery_at) == (later, None)
+    assert (second.next_inactivity_at, second.next_battery_at) == (None, now)
+    assert first.next_inactivity_at.microsecond == 123456

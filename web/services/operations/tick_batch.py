@@ -93,19 +93,26 @@ def _update_moments(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Non
         db.session.execute(update(table).where(table.c.id == bindparam("eid"))
                            .values({c: bindparam(c) for c in columns}), rows)
         return
-    # PostgreSQL: the new values as arrays, unnested and joined (executemany would be a statement a moment)
-    values: dict[str, list[Any]] = {"eid": [r["eid"] for r in rows]}
+    # PostgreSQL: the new values as arrays, unnested and joined (executemany would be a statement a moment);
+    # ids and times as array literals, one string each (the driver would dump a list element by element)
+    values: dict[str, Any] = {"eid": moment_batch.int_array(r["eid"] for r in rows)}
     kinds = {"eid": "integer", "next_battery_at": "timestamp", "next_anchored_reminder_at": "timestamp",
              "next_inactivity_at": "timestamp", "batteries": "text"}
     for c in columns:
         if c == "batteries":
             values[c] = [json.dumps(r[c]) for r in rows]
         else:
-            values[c] = [r[c].astimezone(UTC).replace(tzinfo=None) if r[c] is not None else None for r in rows]
+            values[c] = _time_array(r[c] for r in rows)
     sets = ", ".join(f"{c} = CAST(v.{c} AS json)" if c == "batteries" else f"{c} = v.{c}" for c in columns)
     arrays = ", ".join(f"CAST(:{c} AS {kinds[c]}[])" for c in values)
     db.session.execute(text(f"UPDATE enrollment SET {sets} FROM unnest({arrays}) AS v({', '.join(values)}) "
                             "WHERE enrollment.id = v.eid"), values)
+
+
+def _time_array(times: Iterable[datetime | None]) -> str:
+    """Aware times as a PostgreSQL timestamp[] literal of their naive UTC values (as the column stores them)."""
+    return "{" + ",".join("NULL" if t is None else f'"{t.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")}"'
+                          for t in times) + "}"
 
 
 class Passes:
