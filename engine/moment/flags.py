@@ -381,7 +381,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
         if flag.at <= now and flag.cause not in raised and flag.cause not in found and fires(flag, since, timed, ended):
             found[flag.cause] = flag
 
-    for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
+    for fields_ in mandatory_flags(program, events, raised=raised):  # never opt-in; first, so their texts win
         offer(Flag(*fields_[:6], urgent=fields_[6]), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):
