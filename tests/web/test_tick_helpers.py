@@ -54,7 +54,8 @@ def test_only_batteries_changed_is_the_comparison_of_the_states_with_the_batteri
                           st.integers(1, 4)), max_size=8))
 def test_the_subscribers_of_a_flag_type_are_its_subscriptions_users_each_once_in_order(subscriptions):
     users = {i: SimpleNamespace(id=i) for i in range(1, 5)}
-    owners = tuple(SimpleNamespace(id=100 + n, type=t, user_id=u, user=users[u]) for n, (t, u) in enumerate(subscriptions))
+    owners = tuple(SimpleNamespace(id=100 + n, type=t, user_id=u, user=users[u])
+                   for n, (t, u) in enumerate(subscriptions))
     rules = Rules((), owners)
     for flag_type in ("patient_inactivity", "module_reminder", "form_saved", "new_message"):
         matching = [s for s in owners if s.type == flag_type]  # as flags_to_raise asked each time before

@@ -136,7 +136,8 @@ def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
         _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active,
-        empty_as_null(_E.linked), empty_as_null(_E.batteries), _E.next_battery_at, _E.next_anchored_reminder_at, _E.next_inactivity_at
+        empty_as_null(_E.linked), empty_as_null(_E.batteries), _E.next_battery_at, _E.next_anchored_reminder_at,
+        _E.next_inactivity_at
     ).where(among(_E.id, ids)))}
     cache.load_users(r.clinician_id for r in rows.values())
     cache.load_units(r.care_unit_id for r in rows.values())
