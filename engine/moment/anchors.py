@@ -26,7 +26,7 @@ from ..model import Anchor, Program, frozen_map
 from .state import MomentState
 
 __all__ = ["ANCHOR_TIME", "program_anchors", "anchor_dates_from", "anchor_dates_of", "with_submission",
-           "scheduled_at", "planned_end"]
+           "timing_base", "at_base", "scheduled_at", "planned_end"]
 
 #: wall-clock time an anchored reminder or battery is due (a patient-friendly hour)
 ANCHOR_TIME = time(9, 0)
@@ -74,25 +74,40 @@ def with_submission(program: Program, anchor_dates: Mapping[str, date], form_id:
     return frozen_map(updated)
 
 
+def timing_base(state: MomentState, *, days_after_start: int | None = None, anchor: Anchor | None = None,
+                days_after_anchor: int | None = None) -> tuple[date | None, int] | None:
+    """What a timing counts from in this moment and how many days: (None, N) from the start (an unanswered
+    anchor too), (the answered date, N) from an anchor; None for a timing of another kind.
+
+    Of two timings from the same base the one with more days is later (a day apart in wall-clock time is
+    always later), so callers after the earliest or latest of several convert only one per base.
+    """
+    if anchor is not None and days_after_anchor is not None:
+        return state.anchor_dates.get(anchor.key), days_after_anchor
+    if days_after_start is not None:
+        return None, days_after_start
+    return None
+
+
+def at_base(state: MomentState, base: date | None, days: int) -> datetime:
+    """The instant `days` after a timing's base (`timing_base`): the start's wall-clock time, or 09:00 after an
+    answered date."""
+    if base is None:
+        return add_local_days(state.started_at, days)
+    return at_local(base + timedelta(days=days), ANCHOR_TIME)
+
+
 def scheduled_at(state: MomentState, *, days_after_start: int | None = None, anchor: Anchor | None = None,
                  days_after_anchor: int | None = None) -> datetime | None:
     """When a timing falls due in this moment (None for a timing of another kind)."""
-    if anchor is not None and days_after_anchor is not None:
-        answered = state.anchor_dates.get(anchor.key)
-        if answered is None:
-            return add_local_days(state.started_at, days_after_anchor)
-        return at_local(answered + timedelta(days=days_after_anchor), ANCHOR_TIME)
-    if days_after_start is not None:
-        return add_local_days(state.started_at, days_after_start)
-    return None
+    found = timing_base(state, days_after_start=days_after_start, anchor=anchor, days_after_anchor=days_after_anchor)
+    return at_base(state, *found) if found is not None else None
 
 
 def planned_end(program: Program, state: MomentState) -> datetime | None:
     """The later of the recommended length and the last scheduled follow-up (None without either).
 
-    Each timing is N days after the start or after an answered date, and later the more days it counts
-    (a day apart in wall-clock time is always later), so only the most days after each of those is
-    converted to an instant: the tick asks this for every moment it looks at.
+    Only the most days after each base is converted (`timing_base`): the tick asks this for every moment.
     """
     most: dict[date | None, int] = {}  # the start (None) or an answered date → the most days after it
     timings = [(r.days_after_start, r.anchor, r.days_after_anchor) for r in program.reminders]
@@ -101,14 +116,9 @@ def planned_end(program: Program, state: MomentState) -> datetime | None:
     if program.recommended_days:
         timings.append((program.recommended_days, None, None))
     for days_after_start, anchor, days_after_anchor in timings:
-        if anchor is not None and days_after_anchor is not None:  # as scheduled_at
-            base, days = state.anchor_dates.get(anchor.key), days_after_anchor
-        elif days_after_start is not None:
-            base, days = None, days_after_start
-        else:
-            continue
-        if base not in most or days > most[base]:
-            most[base] = days
-    known = [add_local_days(state.started_at, days) if base is None
-             else at_local(base + timedelta(days=days), ANCHOR_TIME) for base, days in most.items()]
+        found = timing_base(state, days_after_start=days_after_start, anchor=anchor,
+                            days_after_anchor=days_after_anchor)
+        if found is not None and (found[0] not in most or found[1] > most[found[0]]):
+            most[found[0]] = found[1]
+    known = [at_base(state, base, days) for base, days in most.items()]
     return max(known) if known else None

@@ -4,7 +4,7 @@ due times with and without the answer, batteries that start themselves and flag 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -16,8 +16,9 @@ from engine.model import Anchor, AutoStart, Battery, Form, Question, Reminder, f
 from engine.moment import flags as fl
 from engine.moment import lifecycle as lc
 from engine.moment.anchors import anchor_dates_from, planned_end, program_anchors, scheduled_at
-from engine.moment.batteries import due_batteries, start_battery
+from engine.moment.batteries import DueBattery, due_batteries, next_battery_at, start_battery
 from engine.moment.reminders import due_reminders
+from engine.moment.rules import moment_status
 from engine.moment.state import SYSTEM
 from engine.moment.subscriptions import parse_subscription
 from moment_builders import CLINICIAN, MINI_CONTENT, PATIENT, build_program, mini_yaml, sthlm
@@ -253,3 +254,46 @@ def test_the_planned_end_is_the_latest_of_every_timing_converted(started, answer
     expected = _planned_end_by_every_timing(program, state)
     assert planned_end(program, state) == expected
     assert (planned_end(program, state) or started).utcoffset() == (expected or started).utcoffset()
+
+
+def _due_batteries_by_every_timing(program, state, now):
+    """due_batteries as first written: every battery's time converted (what the one that stops early must equal)."""
+    if moment_status(state, now) != "active":
+        return []
+    found = []
+    for battery in program.batteries:
+        auto = battery.auto_start
+        if auto is None or battery.id in state.batteries:
+            continue
+        at = scheduled_at(state, days_after_start=auto.days_after_start, anchor=auto.anchor,
+                          days_after_anchor=auto.days_after_anchor)
+        if at is not None and at <= now:
+            found.append(DueBattery(battery, max(at, state.started_at)))
+    return sorted(found, key=lambda d: (d.at, d.battery.id))
+
+
+def _next_battery_by_every_timing(program, state):
+    if state.ended_at is not None:
+        return None
+    times = [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
+                          days_after_anchor=b.auto_start.days_after_anchor)
+             for b in program.batteries if b.auto_start is not None and b.id not in state.batteries]
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(started=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+       answered=st.dictionaries(st.sampled_from([STOP_DAY.key, FIRST.key]),
+                                st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))),
+       batteries=st.lists(TIMING, max_size=6), started_ids=st.sets(st.integers(0, 5)),
+       after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=1200)))
+def test_due_and_next_batteries_are_those_of_every_timing_converted(started, answered, batteries, started_ids, after):
+    program = _program(batteries=tuple(
+        Battery(f"b{i}", "B", ("uppfoljning",), None, AutoStart(s, a, d) if i % 4 != 3 else None)
+        for i, (s, a, d) in enumerate(batteries)))
+    state = replace(_started(program), started_at=started.replace(tzinfo=UTC), anchor_dates=frozen_map(answered),
+                    batteries=frozenset(f"b{i}" for i in started_ids))
+    now = state.started_at + after
+    assert due_batteries(program, state, now) == _due_batteries_by_every_timing(program, state, now)
+    assert next_battery_at(program, state) == _next_battery_by_every_timing(program, state)
