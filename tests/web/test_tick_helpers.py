@@ -1,5 +1,6 @@
-"""Shortcuts the tick takes equal what they stand for: the battery pass's check that a start changed only the
-batteries, and the subscribers of each flag type worked out once per set of subscriptions."""
+"""Shortcuts the tick's passes take equal what they stand for: the check that a battery start changed only the
+batteries, each flag type's subscribers and the rules worked out once, the chunk's reads (empty lists read as
+NULL, ids and times sent as array literals, planned with the indexes)."""
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,13 +9,14 @@ from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings, strategies as st
+from sqlalchemy import text
 
 from engine.model import frozen_map
 from engine.moment.state import Actor, ModuleState, MomentState
 from notify_support import personnummer, seed_unit, start
 from web.extensions import db
-from web.services.core import moment_batch
 from web.content.programs import get_program
+from web.services.core import moment_batch
 from web.services.core.flags import Rules, rules_for
 from web.services.core.rows import build_state
 from web.services.operations import tick_batch
@@ -105,3 +107,15 @@ def test_the_passes_write_the_moments_times_exactly_none_and_microseconds_includ
     assert (first.next_inactivity_at, first.next_battery_at) == (later, None)
     assert (second.next_inactivity_at, second.next_battery_at) == (None, now)
     assert first.next_inactivity_at.microsecond == 123456
+
+
+def test_a_chunks_reads_are_planned_with_the_indexes_and_the_setting_is_put_back(app):
+    if db.session.get_bind().dialect.name != "postgresql":
+        with moment_batch.by_index():  # nothing to set on SQLite
+            return
+    setting = "SELECT current_setting('enable_seqscan')"
+    assert db.session.execute(text(setting)).scalar_one() == "on"
+    with moment_batch.by_index():
+        assert db.session.execute(text(setting)).scalar_one() == "off"
+    assert db.session.execute(text(setting)).scalar_one() == "on"
+    db.session.rollback()

@@ -132,7 +132,8 @@ class Passes:
             chunk = list(ids[start:start + CHUNK])
             db.session.flush()
             writes = _Writes()
-            evaluate(chunk, writes)
+            with moment_batch.by_index():  # the chunk's reads
+                evaluate(chunk, writes)
             try:
                 with db.session.begin_nested():
                     new_notices = writes.write(self.notices)
