@@ -3,13 +3,41 @@
 Days left, days in the moment, reminders and activity plans are all counted in calendar days
 and wall-clock times in Sweden, never in 24-hour blocks of UTC, so they stay right across the
 daylight-saving changes (last Sunday of March and of October).
+
+`add_local_days`, `fmt` and `iso` depend on the instant alone and run for every moment the tick looks at
+(several times each, with the same start), so each remembers its latest answers (`_by_instant`).
 """
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
+from functools import lru_cache, wraps
+from typing import Any, Callable, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Stockholm")
+#: answers each of the memoised functions keeps (a tick reads a moment's few instants many times in a row)
+MEMO_SIZE = 8192
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _by_instant(fn: _F) -> _F:
+    """`fn(at, *args)`, remembered for the instant `at` and the other arguments (`fn` depends on nothing else).
+
+    The key holds `at.fold` too: two aware datetimes with the same tzinfo compare (and hash) equal by their
+    wall-clock fields, fold ignored, so 02:30 of the October night before and after the clocks go back
+    would otherwise share one answer; with different tzinfos they compare by instant. Anything but a
+    datetime (an error) is not remembered, and neither is an error.
+    """
+    remembered = lru_cache(maxsize=MEMO_SIZE)(lambda at, _fold, *args: fn(at, *args))
+
+    @wraps(fn)
+    def by_instant(at: datetime, *args: Any) -> Any:
+        if not isinstance(at, datetime):
+            return fn(at, *args)
+        return remembered(at, at.fold, *args)
+
+    return cast(_F, by_instant)
 
 
 def require_aware(at: datetime) -> datetime:
@@ -46,6 +74,7 @@ def at_local(day: date, clock: time = time(0, 0)) -> datetime:
     return localize(datetime.combine(day, clock))
 
 
+@_by_instant
 def add_local_days(at: datetime, days: int) -> datetime:
     """The same wall-clock time `days` calendar days later in Stockholm (not days × 24 hours)."""
     local = to_local(at)
@@ -68,11 +97,13 @@ def days_between(earlier: datetime, later: datetime) -> int:
     return (local_date(later) - local_date(earlier)).days
 
 
+@_by_instant
 def fmt(at: datetime) -> str:
     """`2026-03-02 09:00` in Stockholm time, as the timeline shows it."""
     return to_local(at).strftime("%Y-%m-%d %H:%M")
 
 
+@_by_instant
 def iso(at: datetime) -> str:
     """ISO 8601 in Stockholm time with its offset (`2026-03-02T09:00:00+01:00`); stable in cause keys."""
     return to_local(at).isoformat()

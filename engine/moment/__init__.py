@@ -9,6 +9,6 @@
   `reminders`: authored reminders, due activities and quiet hours for notices.
 - `anchors`: reminders and batteries timed from an answered date; `mandatory_flags`: the flags no
   clinician has to subscribe to (answer alerts, batteries that started themselves); `flag_reads`: what
-  the flag rules read of the events (so the tick reads back no more).
+  the flag rules read of the events (so the tick reads back no more); `causes`: the flags' cause keys.
 - `suggestions`: upcoming modules that the answers suggest to the clinician (`suggest:` on a module).
 """

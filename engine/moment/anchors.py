@@ -26,7 +26,7 @@ from ..model import Anchor, Program, frozen_map
 from .state import MomentState
 
 __all__ = ["ANCHOR_TIME", "program_anchors", "anchor_dates_from", "anchor_dates_of", "with_submission",
-           "scheduled_at", "planned_end"]
+           "timing_base", "at_base", "scheduled_at", "planned_end"]
 
 #: wall-clock time an anchored reminder or battery is due (a patient-friendly hour)
 ANCHOR_TIME = time(9, 0)
@@ -74,27 +74,51 @@ def with_submission(program: Program, anchor_dates: Mapping[str, date], form_id:
     return frozen_map(updated)
 
 
-def scheduled_at(state: MomentState, *, days_after_start: int | None = None, anchor: Anchor | None = None,
-                 days_after_anchor: int | None = None) -> datetime | None:
-    """When a timing falls due in this moment (None for a timing of another kind)."""
+def timing_base(state: MomentState, *, days_after_start: int | None = None, anchor: Anchor | None = None,
+                days_after_anchor: int | None = None) -> tuple[date | None, int] | None:
+    """What a timing counts from in this moment and how many days: (None, N) from the start (an unanswered
+    anchor too), (the answered date, N) from an anchor; None for a timing of another kind.
+
+    Of two timings from the same base the one with more days is later (a day apart in wall-clock time is
+    always later), so callers after the earliest or latest of several convert only one per base.
+    """
     if anchor is not None and days_after_anchor is not None:
-        answered = state.anchor_dates.get(anchor.key)
-        if answered is None:
-            return add_local_days(state.started_at, days_after_anchor)
-        return at_local(answered + timedelta(days=days_after_anchor), ANCHOR_TIME)
+        return state.anchor_dates.get(anchor.key), days_after_anchor
     if days_after_start is not None:
-        return add_local_days(state.started_at, days_after_start)
+        return None, days_after_start
     return None
 
 
+def at_base(state: MomentState, base: date | None, days: int) -> datetime:
+    """The instant `days` after a timing's base (`timing_base`): the start's wall-clock time, or 09:00 after an
+    answered date."""
+    if base is None:
+        return add_local_days(state.started_at, days)
+    return at_local(base + timedelta(days=days), ANCHOR_TIME)
+
+
+def scheduled_at(state: MomentState, *, days_after_start: int | None = None, anchor: Anchor | None = None,
+                 days_after_anchor: int | None = None) -> datetime | None:
+    """When a timing falls due in this moment (None for a timing of another kind)."""
+    found = timing_base(state, days_after_start=days_after_start, anchor=anchor, days_after_anchor=days_after_anchor)
+    return at_base(state, *found) if found is not None else None
+
+
 def planned_end(program: Program, state: MomentState) -> datetime | None:
-    """The later of the recommended length and the last scheduled follow-up (None without either)."""
-    times = [scheduled_at(state, days_after_start=r.days_after_start, anchor=r.anchor,
-                          days_after_anchor=r.days_after_anchor) for r in program.reminders]
-    times += [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
-                           days_after_anchor=b.auto_start.days_after_anchor)
-              for b in program.batteries if b.auto_start is not None]
+    """The later of the recommended length and the last scheduled follow-up (None without either).
+
+    Only the most days after each base is converted (`timing_base`): the tick asks this for every moment.
+    """
+    most: dict[date | None, int] = {}  # the start (None) or an answered date → the most days after it
+    timings = [(r.days_after_start, r.anchor, r.days_after_anchor) for r in program.reminders]
+    timings += [(b.auto_start.days_after_start, b.auto_start.anchor, b.auto_start.days_after_anchor)
+                for b in program.batteries if b.auto_start is not None]
     if program.recommended_days:
-        times.append(add_local_days(state.started_at, program.recommended_days))
-    known = [t for t in times if t is not None]
+        timings.append((program.recommended_days, None, None))
+    for days_after_start, anchor, days_after_anchor in timings:
+        found = timing_base(state, days_after_start=days_after_start, anchor=anchor,
+                            days_after_anchor=days_after_anchor)
+        if found is not None and (found[0] not in most or found[1] > most[found[0]]):
+            most[found[0]] = found[1]
+    known = [at_base(state, base, days) for base, days in most.items()]
     return max(known) if known else None

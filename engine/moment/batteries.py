@@ -11,13 +11,13 @@ clinician ("Nytt mätbatteri startat"), subscribed or not (engine.moment.mandato
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..errors import TransitionError
 from ..localtime import require_aware
 from ..model import Battery, Program
-from .anchors import scheduled_at
+from .anchors import at_base, timing_base
 from .rules import check_time, make_event, moment_status, require_active, require_clinician
 from .state import Actor, MomentState, Transition
 
@@ -63,15 +63,30 @@ def due_batteries(program: Program, state: MomentState, now: datetime) -> list[D
     if moment_status(state, now) != "active":
         return []
     found = []
+    not_yet: set[date | None] = set()  # bases with a battery not due: one more days after them is not due either
+    for days, base, battery in sorted(_waiting(program, state), key=lambda t: t[0]):  # fewest days first
+        if base in not_yet:
+            continue
+        at = at_base(state, base, days)
+        if at <= now:
+            found.append(DueBattery(battery, max(at, state.started_at)))
+        else:
+            not_yet.add(base)
+    return sorted(found, key=lambda d: (d.at, d.battery.id))
+
+
+def _waiting(program: Program, state: MomentState) -> list[tuple[int, date | None, Battery]]:
+    """(days, base, battery) of each self-starting battery not started in the moment (`anchors.timing_base`)."""
+    found = []
     for battery in program.batteries:
         auto = battery.auto_start
         if auto is None or battery.id in state.batteries:
             continue
-        at = scheduled_at(state, days_after_start=auto.days_after_start, anchor=auto.anchor,
-                          days_after_anchor=auto.days_after_anchor)
-        if at is not None and at <= now:
-            found.append(DueBattery(battery, max(at, state.started_at)))
-    return sorted(found, key=lambda d: (d.at, d.battery.id))
+        timing = timing_base(state, days_after_start=auto.days_after_start, anchor=auto.anchor,
+                             days_after_anchor=auto.days_after_anchor)
+        if timing is not None:
+            found.append((timing[1], timing[0], battery))
+    return found
 
 
 def battery_forms_left(program: Program, state: MomentState, battery_id: str) -> tuple[str, ...]:
@@ -89,8 +104,9 @@ def next_battery_at(program: Program, state: MomentState) -> datetime | None:
     """
     if state.ended_at is not None:
         return None
-    times = [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
-                          days_after_anchor=b.auto_start.days_after_anchor)
-             for b in program.batteries if b.auto_start is not None and b.id not in state.batteries]
-    known = [t for t in times if t is not None]
-    return min(known) if known else None
+    fewest: dict[date | None, int] = {}  # the earliest of each base is the one with the fewest days
+    for days, base, _ in _waiting(program, state):
+        if base not in fewest or days < fewest[base]:
+            fewest[base] = days
+    times = [at_base(state, base, days) for base, days in fewest.items()]
+    return min(times) if times else None

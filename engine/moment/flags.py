@@ -33,6 +33,7 @@ from ..localtime import add_local_days, at_local, fmt, iso, local_date
 from ..text import plural
 from ..model import Program, frozen_map
 from .anchors import planned_end
+from .causes import CAUSE_SEPARATOR, FLAG_CAUSES, cause_key, cause_prefix
 from .mandatory_flags import ANSWER_ALERT, ANSWER_ALERT_LABEL, mandatory_flags
 from .rules import deadline
 from .schedule import ActivityPlan, missed_occurrences, window_end
@@ -45,28 +46,6 @@ __all__ = [
     "ModuleReminder", "DateReminder", "PatientInactivity", "MomentEndingSoon",
     "ClinicianChanged", "NewMessage",
 ]
-
-
-#: the event types an event-driven flag (a subscription's or a mandatory one) arises from. An action
-#: recording only other events (a step view, a saved draft) makes no new flag due at its own time, so
-#: the web need not ask `due_flags` after it; what became due meanwhile (a `form_review` after its
-#: days) is raised by the next such event or by the tick.
-FLAG_CAUSES: Final[frozenset[str]] = frozenset({
-    "form_submitted", "battery_started", "activity_registered", "clinician_changed", "message_sent",
-})
-
-#: joins the parts of a cause key: "type:part:part…" (the web's SQL prefilters build prefixes with it)
-CAUSE_SEPARATOR: Final = ":"
-
-
-def cause_key(flag_type: str, *parts: object) -> str:
-    """The stable cause key of a flag (or notice): its type and parts joined, e.g. "new_message:2026-…"."""
-    return CAUSE_SEPARATOR.join(str(part) for part in (flag_type, *parts))
-
-
-def cause_prefix(flag_type: str, *parts: object) -> str:
-    """The start every cause key of `type` with these leading parts has: "type:part:…:"."""
-    return cause_key(flag_type, *parts) + CAUSE_SEPARATOR
 
 
 class SubscriptionError(EngineError):
@@ -113,7 +92,8 @@ class FlagRule:
     time_driven: ClassVar[bool] = False
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:  # pragma: no cover - every subclass overrides
-        """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later)."""
+        """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later); a rule
+        may leave out a later one before writing its text (one of `flag_times.NOW_INDEPENDENT` may not)."""
         raise NotImplementedError
 
     def params(self) -> dict[str, Any]:
@@ -168,6 +148,8 @@ class FormReview(FlagRule):
             if self.form not in (None, e.form):
                 continue
             due = add_local_days(e.at, self.days)
+            if due > ctx.now:  # not yet due
+                continue
             opened = any(o.form == e.form and e.at <= o.at <= due for o in _events(ctx, "form_opened"))
             if opened:
                 continue
@@ -249,6 +231,8 @@ class ModuleReminder(FlagRule):
         if activated_at is None or last_day is None:  # deadline() is None unless current with days
             return
         at = max(activated_at, at_local(last_day - timedelta(days=self.days_before)))
+        if at > ctx.now:  # not yet due
+            return
         module = ctx.program.module(self.module)
         title = module.title if module else self.module
         yield Flag(self.type, at,
@@ -272,11 +256,14 @@ class DateReminder(FlagRule):
     time_driven: ClassVar[bool] = True
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:
+        at = at_local(self.date)
+        if at > ctx.now:  # not yet due
+            return
         digest = hashlib.sha256(self.note.encode()).hexdigest()[:12]
         note = f": {self.note}" if self.note else ""
         # a reminder set for today (after its midnight) still fires; earlier dates are refused
         current = self.since is None or self.date >= local_date(self.since)
-        yield Flag(self.type, at_local(self.date), cause_key(self.type, self.date, digest),
+        yield Flag(self.type, at, cause_key(self.type, self.date, digest),
                    f"Påminnelse {self.date}{note}", current=current)
 
 
@@ -325,6 +312,8 @@ class MomentEndingSoon(FlagRule):
         ends = add_local_days(ctx.state.started_at, recommended)
         planned = planned_end(ctx.program, ctx.state) or ends
         at = max(ctx.state.started_at, add_local_days(planned, -self.days))
+        if at > ctx.now:  # not yet due
+            return
         text = (f"Momentet når rekommenderad längd ({plural(recommended, 'dag', 'dagar')}) om "
                 f"{plural(self.days, 'dag', 'dagar')}, {local_date(ends)}.")
         if local_date(planned) > local_date(ends):
@@ -392,7 +381,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
         if flag.at <= now and flag.cause not in raised and flag.cause not in found and fires(flag, since, timed, ended):
             found[flag.cause] = flag
 
-    for fields_ in mandatory_flags(program, events):  # never opt-in; first, so their texts win
+    for fields_ in mandatory_flags(program, events, raised=raised):  # never opt-in; first, so their texts win
         offer(Flag(*fields_[:6], urgent=fields_[6]), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):

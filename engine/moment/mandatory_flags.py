@@ -13,7 +13,7 @@ Each is yielded as the fields of a `Flag` (type, at, cause, text, module, form, 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Final, Iterable, Iterator
+from typing import Collection, Final, Iterable, Iterator
 
 from ..localtime import fmt, iso
 from ..model import Alert, Program
@@ -45,25 +45,32 @@ def alert_of_cause(program: Program, cause: str) -> tuple[str, Alert] | None:
     return (form_id, alert) if alert is not None else None
 
 
-def mandatory_flags(program: Program, events: Iterable[Event]) -> Iterator[FlagFields]:
-    """The never-opt-in flags the events call for (already-raised causes are filtered by due_flags)."""
+def mandatory_flags(program: Program, events: Iterable[Event], *,
+                    raised: Collection[object] = ()) -> Iterator[FlagFields]:
+    """The never-opt-in flags the events call for, but those whose cause is in `raised` (due_flags would drop
+    them; left out before their texts are written)."""
     for e in events:
         if e.type == "form_submitted" and e.form:
-            yield from _answer_alerts(program, e)
+            yield from _answer_alerts(program, e, raised)
         elif e.type == "battery_started" and e.actor.kind == "system":
             battery_id = e.data.get("battery")
+            cause = f"battery_started:{battery_id}:{iso(e.at)}"
+            if cause in raised:
+                continue
             battery = program.battery(battery_id) if isinstance(battery_id, str) else None
             title = battery.title if battery else battery_id
-            yield ("battery_started", e.at, f"battery_started:{battery_id}:{iso(e.at)}",
+            yield ("battery_started", e.at, cause,
                    f"Mätbatteriet {title} startade automatiskt {fmt(e.at)}.", e.module, None, False)
 
 
-def _answer_alerts(program: Program, e: Event) -> Iterator[FlagFields]:
+def _answer_alerts(program: Program, e: Event, raised: Collection[object]) -> Iterator[FlagFields]:
     form = program.form(e.form) if e.form else None
     form_title = form.title if form else e.form
     for alert_id in e.data.get("alerts") or ():
+        cause = alert_cause(str(e.form), alert_id, e.at)
+        if cause in raised:
+            continue
         alert = form.alert(alert_id) if form else None
         title = alert.title if alert else alert_id
-        yield (ANSWER_ALERT, e.at, alert_cause(str(e.form), alert_id, e.at),
-               f"{title}: svar i formuläret {form_title} {fmt(e.at)}.", e.module, e.form,
+        yield (ANSWER_ALERT, e.at, cause, f"{title}: svar i formuläret {form_title} {fmt(e.at)}.", e.module, e.form,
                bool(alert and alert.urgent))

@@ -4,18 +4,21 @@ due times with and without the answer, batteries that start themselves and flag 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from engine.errors import TransitionError
 from engine.loader import check_text, load_text
+from engine.localtime import add_local_days
 from engine.model import Anchor, AutoStart, Battery, Form, Question, Reminder, frozen_map
 from engine.moment import flags as fl
 from engine.moment import lifecycle as lc
-from engine.moment.anchors import anchor_dates_from, planned_end, program_anchors
-from engine.moment.batteries import due_batteries, start_battery
+from engine.moment.anchors import anchor_dates_from, planned_end, program_anchors, scheduled_at
+from engine.moment.batteries import DueBattery, due_batteries, next_battery_at, start_battery
 from engine.moment.reminders import due_reminders
+from engine.moment.rules import moment_status
 from engine.moment.state import SYSTEM
 from engine.moment.subscriptions import parse_subscription
 from moment_builders import CLINICIAN, MINI_CONTENT, PATIENT, build_program, mini_yaml, sthlm
@@ -213,3 +216,84 @@ def test_anchor_mistakes_are_located(change, expected):
     program, problems = load(PROGRAM.replace(*change, 1))
     assert program is None
     assert expected in [p.format() for p in problems]
+
+
+FIRST = Anchor("stopp", "stoppdag", "first")
+TIMING = st.one_of(st.tuples(st.integers(0, 800), st.none(), st.none()),
+                   st.tuples(st.none(), st.sampled_from([STOP_DAY, FIRST]), st.integers(0, 800)),
+                   st.tuples(st.none(), st.none(), st.none()))
+
+
+def _planned_end_by_every_timing(program, state):
+    """planned_end as first written: every timing converted, then the latest (what the grouped one must equal)."""
+    times = [scheduled_at(state, days_after_start=r.days_after_start, anchor=r.anchor,
+                          days_after_anchor=r.days_after_anchor) for r in program.reminders]
+    times += [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
+                           days_after_anchor=b.auto_start.days_after_anchor)
+              for b in program.batteries if b.auto_start is not None]
+    if program.recommended_days:
+        times.append(add_local_days(state.started_at, program.recommended_days))
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(started=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+       answered=st.dictionaries(st.sampled_from([STOP_DAY.key, FIRST.key]),
+                                st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))),
+       reminders=st.lists(TIMING, max_size=4), batteries=st.lists(TIMING, max_size=4),
+       recommended=st.integers(0, 800))
+def test_the_planned_end_is_the_latest_of_every_timing_converted(started, answered, reminders, batteries, recommended):
+    program = _program(
+        recommended_days=recommended,
+        reminders=tuple(Reminder(f"r{i}", "R", days_after_start=s, anchor=a, days_after_anchor=d)
+                        for i, (s, a, d) in enumerate(reminders)),
+        batteries=tuple(Battery(f"b{i}", "B", ("uppfoljning",), None, AutoStart(s, a, d) if i % 3 else None)
+                        for i, (s, a, d) in enumerate(batteries)))
+    state = replace(_started(program), started_at=started.replace(tzinfo=UTC), anchor_dates=frozen_map(answered))
+    expected = _planned_end_by_every_timing(program, state)
+    assert planned_end(program, state) == expected
+    assert (planned_end(program, state) or started).utcoffset() == (expected or started).utcoffset()
+
+
+def _due_batteries_by_every_timing(program, state, now):
+    """due_batteries as first written: every battery's time converted (what the one that stops early must equal)."""
+    if moment_status(state, now) != "active":
+        return []
+    found = []
+    for battery in program.batteries:
+        auto = battery.auto_start
+        if auto is None or battery.id in state.batteries:
+            continue
+        at = scheduled_at(state, days_after_start=auto.days_after_start, anchor=auto.anchor,
+                          days_after_anchor=auto.days_after_anchor)
+        if at is not None and at <= now:
+            found.append(DueBattery(battery, max(at, state.started_at)))
+    return sorted(found, key=lambda d: (d.at, d.battery.id))
+
+
+def _next_battery_by_every_timing(program, state):
+    if state.ended_at is not None:
+        return None
+    times = [scheduled_at(state, days_after_start=b.auto_start.days_after_start, anchor=b.auto_start.anchor,
+                          days_after_anchor=b.auto_start.days_after_anchor)
+             for b in program.batteries if b.auto_start is not None and b.id not in state.batteries]
+    known = [t for t in times if t is not None]
+    return min(known) if known else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(started=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
+       answered=st.dictionaries(st.sampled_from([STOP_DAY.key, FIRST.key]),
+                                st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))),
+       batteries=st.lists(TIMING, max_size=6), started_ids=st.sets(st.integers(0, 5)),
+       after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=1200)))
+def test_due_and_next_batteries_are_those_of_every_timing_converted(started, answered, batteries, started_ids, after):
+    program = _program(batteries=tuple(
+        Battery(f"b{i}", "B", ("uppfoljning",), None, AutoStart(s, a, d) if i % 4 != 3 else None)
+        for i, (s, a, d) in enumerate(batteries)))
+    state = replace(_started(program), started_at=started.replace(tzinfo=UTC), anchor_dates=frozen_map(answered),
+                    batteries=frozenset(f"b{i}" for i in started_ids))
+    now = state.started_at + after
+    assert due_batteries(program, state, now) == _due_batteries_by_every_timing(program, state, now)
+    assert next_battery_at(program, state) == _next_battery_by_every_timing(program, state)

@@ -339,3 +339,17 @@ def test_next_due_at_stops_at_the_end_of_the_moment_and_refuses_rules_timed_by_n
     with pytest.raises(ValueError):
         next_due_at(program, state, events, [fl.MomentEndingSoon(days=3)], START,
                        types=frozenset({"moment_ending_soon"}))
+
+
+@pytest.mark.parametrize("subscription", [
+    {"flag": "form_review", "days": 2}, {"flag": "module_reminder", "module": "steg-1", "days_before": 2},
+    {"flag": "date_reminder", "date": "2026-03-16", "note": "Ring"}, {"flag": "moment_ending_soon", "days": 7},
+])
+def test_a_timed_flag_is_due_from_its_instant_on_and_not_a_microsecond_before(program, started, subscription):
+    """The rules leave out a flag not yet due before writing its text; exactly at its time it is due."""
+    m = Moment(program, started, [subscription])
+    m.do(lc.submit_form(program, m.state, "vanor", {"cigs": 3}, now=sthlm(2026, 3, 3, 12), actor=PATIENT))
+    [flag] = [f for f in fl.due_flags(program, m.state, m.events, m.subscriptions, sthlm(2027, 1, 1))
+              if f.type == subscription["flag"]]
+    assert fl.due_flags(program, m.state, m.events, m.subscriptions, flag.at - timedelta(microseconds=1)) == []
+    assert fl.due_flags(program, m.state, m.events, m.subscriptions, flag.at) == [flag]

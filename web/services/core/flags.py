@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Callable, Collection, Iterable, Sequence
 
@@ -37,6 +38,16 @@ class Rules:
 
     rules: tuple[engine_flags.FlagRule, ...]
     owners: tuple[FlagSubscription, ...]
+
+    @cached_property
+    def subscribers(self) -> dict[str, tuple[int, tuple[User, ...]]]:
+        """Flag type → the id of its first subscription and its subscribers, each once, in order (worked out
+        once: the tick shares one Rules among all the moments of the same subscriptions)."""
+        found: dict[str, tuple[int, dict[int, User]]] = {}
+        for s in self.owners:
+            first, users = found.setdefault(s.type, (s.id, {}))
+            users[s.user_id] = s.user
+        return {flag_type: (first, tuple(users.values())) for flag_type, (first, users) in found.items()}
 
 
 def rules_for(program: Program, subs: Iterable[FlagSubscription], *, event_driven_only: bool = False) -> Rules:
@@ -79,9 +90,8 @@ def flags_to_raise(program: Program, state: MomentState, events: Sequence[Engine
     for flag in due:
         if flag.cause in existing:
             continue
-        matching = [s for s in rules.owners if s.type == flag.type]
-        raised.append(DueFlag(flag, matching[0].id if matching else None,
-                              list({s.user_id: s.user for s in matching}.values()) or [clinician()]))
+        subscription_id, users = rules.subscribers.get(flag.type, (None, ()))
+        raised.append(DueFlag(flag, subscription_id, list(users) or [clinician()]))
     return raised
 
 

@@ -8,11 +8,12 @@ kind of row and build the same engine values with the same helpers (`rows.state_
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import ARRAY, any_, bindparam, case, or_, select, text
+from sqlalchemy import ARRAY, Text, any_, bindparam, case, cast, null, or_, select, text
 
 from engine.model import Program, frozen_map
 from engine.moment.flag_reads import EventsRead
@@ -49,6 +50,7 @@ class Cache:
     users: dict[int, User] = field(default_factory=dict)
     units: dict[int, str] = field(default_factory=dict)
     rules: dict[tuple, Rules] = field(default_factory=dict)
+    rules_by_list: dict[tuple, tuple[Sequence[FlagSubscription], Rules]] = field(default_factory=dict)
     #: one ModuleState per distinct module row: most moments' upcoming modules are alike (frozen, so shared)
     modules: dict[tuple, ModuleState] = field(default_factory=dict)
 
@@ -83,9 +85,15 @@ class Cache:
         return frozen_map(states)
 
     def rules_of(self, program: Program, subs: Sequence[FlagSubscription], event_driven_only: bool) -> Rules:
+        # most moments share one list of subscriptions (their clinician's, `subscriptions`): known by identity,
+        # it needs no key of subscription ids (the list is kept, so its id is not reused meanwhile)
+        shared = self.rules_by_list.get((id(subs), program.digest, event_driven_only))
+        if shared is not None and shared[0] is subs:
+            return shared[1]
         key = (program.digest, event_driven_only, *(s.id for s in subs))
         if key not in self.rules:
             self.rules[key] = rules_for(program, subs, event_driven_only=event_driven_only)
+        self.rules_by_list[(id(subs), program.digest, event_driven_only)] = (subs, self.rules[key])
         return self.rules[key]
 
 
@@ -97,11 +105,43 @@ def postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+@contextmanager
+def by_index() -> Iterator[None]:
+    """PostgreSQL: plan the reads inside with the indexes (restored after; an error aborts the transaction).
+
+    A chunk reads the rows of a few hundred moments by their ids (`among`). The flag and event tables grow
+    during a tick and their statistics do not: from a backlog that started small, the planner expects
+    `enrollment_id = ANY(ids)` to match most rows and scans the whole table for every chunk, comparing
+    each row with every id (what made the first tick's reads of events most of its time).
+    """
+    if not postgresql():
+        yield
+        return
+    previous = db.session.execute(text("SELECT current_setting('enable_seqscan')")).scalar_one()
+    db.session.execute(text("SET LOCAL enable_seqscan = off"))
+    yield
+    db.session.execute(text("SELECT set_config('enable_seqscan', :previous, true)"), {"previous": previous})
+
+
 def among(column: Any, values: Sequence[Any]) -> Any:
     """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of one per value."""
     if not postgresql():
         return column.in_(values)
+    if all(type(v) is int for v in values):
+        return column == any_(cast(bindparam(None, int_array(values), type_=Text), ARRAY(column.type)))
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+
+
+def int_array(values: Iterable[int]) -> str:
+    """Integers (ids) as one PostgreSQL array literal, "{1,2,3}": the driver sends one string instead of
+    dumping a list element by element in Python (most of the time of sending a chunk's ids)."""
+    return "{" + ",".join(map(str, values)) + "}"
+
+
+def empty_as_null(column: Any) -> Any:
+    """A JSON list column, NULL where it holds the empty list (most moments' links and batteries): nothing for
+    the driver to decode, and the states read NULL as the empty list (`rows.state_of`)."""
+    return case((cast(column, Text) == "[]", null()), else_=column).label(column.name)
 
 
 def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
@@ -114,8 +154,9 @@ def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
     """
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
-        _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active, _E.linked,
-        _E.batteries, _E.next_battery_at, _E.next_anchored_reminder_at, _E.next_inactivity_at
+        _E.status, _E.started_at, _E.ended_at, _E.end_reason, _E.maintain_until, _E.last_active,
+        empty_as_null(_E.linked), empty_as_null(_E.batteries), _E.next_battery_at, _E.next_anchored_reminder_at,
+        _E.next_inactivity_at
     ).where(among(_E.id, ids)))}
     cache.load_users(r.clinician_id for r in rows.values())
     cache.load_units(r.care_unit_id for r in rows.values())
@@ -163,10 +204,10 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
                 "SELECT enrollment_id, array_agg(module_id ORDER BY position), array_agg(state ORDER BY position),"
                 " array_agg(status ORDER BY position), array_agg(days ORDER BY position),"
                 " array_agg(activated_at ORDER BY position), array_agg(completed_at ORDER BY position)"
-                " FROM enrollment_module WHERE enrollment_id = ANY(:ids) GROUP BY enrollment_id"),
-                {"ids": list(ids)}):
-            grouped[eid] = [(m, state, status, days, _utc(activated), _utc(completed))
-                            for m, state, status, days, activated, completed in zip(*columns)]
+                " FROM enrollment_module WHERE enrollment_id = ANY(CAST(:ids AS integer[])) GROUP BY enrollment_id"),
+                {"ids": int_array(ids)}):
+            modules, states, statuses, days, activated, completed = columns
+            grouped[eid] = list(zip(modules, states, statuses, days, map(_utc, activated), map(_utc, completed)))
         return grouped
     if ids:
         for row in db.session.execute(select(c.module_id, c.state, c.status, c.days, c.activated_at, c.completed_at,

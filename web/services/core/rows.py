@@ -292,6 +292,8 @@ def event_columns(e: EngineEvent) -> dict[str, Any]:
 
 def _plain(value):
     """Engine data (read-only mappings, tuples, sets) as plain JSON values."""
+    if value is None or isinstance(value, (str, int, float)):  # most values: asked first (no hasattr)
+        return value
     if hasattr(value, "items"):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):

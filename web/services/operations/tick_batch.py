@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Callable, Iterable, Sequence
 
@@ -30,7 +30,7 @@ from engine.moment.flag_reads import EventsRead, events_read
 from engine.moment.flags import FLAG_CAUSES
 from engine.moment.reminders import due_activities, due_reminders
 from engine.moment.schedule import ActivityPlan as EnginePlan
-from engine.moment.state import SYSTEM, Event as EngineEvent
+from engine.moment.state import SYSTEM, Event as EngineEvent, MomentState
 
 from ...extensions import db
 from ...models import Enrollment, Event, Flag
@@ -93,19 +93,26 @@ def _update_moments(columns: tuple[str, ...], rows: list[dict[str, Any]]) -> Non
         db.session.execute(update(table).where(table.c.id == bindparam("eid"))
                            .values({c: bindparam(c) for c in columns}), rows)
         return
-    # PostgreSQL: the new values as arrays, unnested and joined (executemany would be a statement a moment)
-    values: dict[str, list[Any]] = {"eid": [r["eid"] for r in rows]}
+    # PostgreSQL: the new values as arrays, unnested and joined (executemany would be a statement a moment);
+    # ids and times as array literals, one string each (the driver would dump a list element by element)
+    values: dict[str, Any] = {"eid": moment_batch.int_array(r["eid"] for r in rows)}
     kinds = {"eid": "integer", "next_battery_at": "timestamp", "next_anchored_reminder_at": "timestamp",
              "next_inactivity_at": "timestamp", "batteries": "text"}
     for c in columns:
         if c == "batteries":
             values[c] = [json.dumps(r[c]) for r in rows]
         else:
-            values[c] = [r[c].astimezone(UTC).replace(tzinfo=None) if r[c] is not None else None for r in rows]
+            values[c] = _time_array(r[c] for r in rows)
     sets = ", ".join(f"{c} = CAST(v.{c} AS json)" if c == "batteries" else f"{c} = v.{c}" for c in columns)
     arrays = ", ".join(f"CAST(:{c} AS {kinds[c]}[])" for c in values)
     db.session.execute(text(f"UPDATE enrollment SET {sets} FROM unnest({arrays}) AS v({', '.join(values)}) "
                             "WHERE enrollment.id = v.eid"), values)
+
+
+def _time_array(times: Iterable[datetime | None]) -> str:
+    """Aware times as a PostgreSQL timestamp[] literal of their naive UTC values (as the column stores them)."""
+    return "{" + ",".join("NULL" if t is None else f'"{t.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")}"'
+                          for t in times) + "}"
 
 
 class Passes:
@@ -125,7 +132,8 @@ class Passes:
             chunk = list(ids[start:start + CHUNK])
             db.session.flush()
             writes = _Writes()
-            evaluate(chunk, writes)
+            with moment_batch.by_index():  # the chunk's reads
+                evaluate(chunk, writes)
             try:
                 with db.session.begin_nested():
                     new_notices = writes.write(self.notices)
@@ -321,6 +329,12 @@ class Passes:
             writes.moments.append({"eid": m.id, "next_anchored_reminder_at": scheduled})
 
 
+def only_batteries_changed(before: MomentState, after: MomentState) -> bool:
+    """Whether `after` equals `before` but for its batteries (`replace(after, batteries=…) == before`, without
+    building a state: the field values compared by name, as the dataclass's == compares them in order)."""
+    return {**vars(before), "batteries": None} == {**vars(after), "batteries": None}
+
+
 class _UnitOfWork(Exception):
     """A battery start that changes more than the batteries: left to `start_due_batteries`."""
 
@@ -342,7 +356,7 @@ class _Started:
         """`apply(start_battery, now=at)`: the start, then the flags it causes as of `at`."""
         m = self.moment
         transition = run_action(m.program, self.state, start_battery, battery_id, now=at, actor=SYSTEM)
-        if replace(transition.state, batteries=self.state.batteries) != self.state:
+        if not only_batteries_changed(self.state, transition.state):
             raise _UnitOfWork(m.id)
         self.state = transition.state
         self._record(transition.events)

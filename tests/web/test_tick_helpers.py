@@ -1,0 +1,121 @@
+"""Shortcuts the tick's passes take equal what they stand for: the check that a battery start changed only the
+batteries, each flag type's subscribers and the rules worked out once, the chunk's reads (empty lists read as
+NULL, ids and times sent as array literals, planned with the indexes)."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+from types import SimpleNamespace
+
+import pytest
+from hypothesis import given, settings, strategies as st
+from sqlalchemy import text
+
+from engine.model import frozen_map
+from engine.moment.state import Actor, ModuleState, MomentState
+from notify_support import personnummer, seed_unit, start
+from web.extensions import db
+from web.content.programs import get_program
+from web.services.core import moment_batch
+from web.services.core.flags import Rules, rules_for
+from web.services.core.rows import build_state
+from web.services.operations import tick_batch
+from web.services.operations.tick_batch import only_batteries_changed
+
+START = datetime(2026, 3, 2, 8, tzinfo=UTC)
+BASE = MomentState("tobakshjalpen", "2.0.0", START, Actor("clinician", "1", "Sanna", "Enheten"),
+                   modules=frozen_map({"steg-1": ModuleState("steg-1", "current", "read_write", 7, START)}),
+                   batteries=frozenset({"b1"}))
+#: one change of each kind a start could make besides its batteries (and the batteries themselves)
+CHANGES = {
+    "batteries": {"batteries": frozenset({"b1", "b2"})},
+    "status": {"status": "ended"},
+    "ended_at": {"ended_at": START + timedelta(days=3)},
+    "last_active": {"last_active": START + timedelta(hours=1)},
+    "modules": {"modules": frozen_map({"steg-1": ModuleState("steg-1", "completed", "read_only", 7, START)})},
+    "steps": {"steps": frozen_map({"steg-1/a": "done"})},
+    "submitted_forms": {"submitted_forms": frozenset({"vanor"})},
+    "anchor_dates": {"anchor_dates": frozen_map({"stopp/stoppdag": START.date()})},
+    "clinician": {"clinician": Actor("clinician", "2", "Olle", "Enheten")},
+    "linked": {"linked": ("x",)},
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.sampled_from(sorted(CHANGES))))
+def test_only_batteries_changed_is_the_comparison_of_the_states_with_the_batteries_put_back(kinds):
+    after = BASE
+    for kind in sorted(kinds):
+        after = replace(after, **CHANGES[kind])
+    assert only_batteries_changed(BASE, after) == (replace(after, batteries=BASE.batteries) == BASE)
+    assert only_batteries_changed(BASE, after) == (kinds <= {"batteries"})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["patient_inactivity", "module_reminder", "form_saved"]),
+                          st.integers(1, 4)), max_size=8))
+def test_the_subscribers_of_a_flag_type_are_its_subscriptions_users_each_once_in_order(subscriptions):
+    users = {i: SimpleNamespace(id=i) for i in range(1, 5)}
+    owners = tuple(SimpleNamespace(id=100 + n, type=t, user_id=u, user=users[u])
+                   for n, (t, u) in enumerate(subscriptions))
+    rules = Rules((), owners)
+    for flag_type in ("patient_inactivity", "module_reminder", "form_saved", "new_message"):
+        matching = [s for s in owners if s.type == flag_type]  # as flags_to_raise asked each time before
+        expected = (matching[0].id, list({s.user_id: s.user for s in matching}.values())) if matching else None
+        found = rules.subscribers.get(flag_type)
+        assert (found and (found[0], list(found[1]))) == expected
+
+
+def test_moments_read_for_the_tick_keep_their_batteries_and_links_and_read_empty_ones_as_empty(app):
+    """The tick reads empty JSON lists as NULL (nothing to decode): the states equal those built one by one."""
+    _, user = seed_unit()
+    now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    linked, plain = start(user, now, personnummer(1)), start(user, now, personnummer(2))
+    linked.batteries, linked.linked = ["uppfoljning-3-manader"], [str(plain.id)]
+    db.session.commit()
+    moments, broken = moment_batch.load([linked.id, plain.id], moment_batch.Cache())
+    assert broken == {}
+    assert moments[0].state.batteries == frozenset({"uppfoljning-3-manader"})
+    assert moments[0].state.linked == (str(plain.id),)
+    assert (moments[1].state.batteries, moments[1].state.linked) == (frozenset(), ())
+    assert [m.state for m in moments] == [build_state(linked), build_state(plain)]
+
+
+@pytest.mark.sqlite_only
+def test_rules_known_by_their_list_of_subscriptions_are_those_of_that_list(app):
+    """Cache.rules_of knows a shared list by identity; other lists (equal or not) get their own rules."""
+    program = get_program("tobakshjalpen")
+    subscription = lambda i, flag, **params: SimpleNamespace(  # noqa: E731
+        id=i, type=flag, params=params, created_at=START, user_id=1, user=None)
+    seven, three = [subscription(1, "patient_inactivity", days=7)], [subscription(2, "patient_inactivity", days=3)]
+    cache = moment_batch.Cache()
+    for subs in (seven, three, seven, list(seven), three, [], seven):
+        for event_driven_only in (False, True):
+            assert cache.rules_of(program, subs, event_driven_only) == rules_for(
+                program, subs, event_driven_only=event_driven_only)
+
+
+def test_the_passes_write_the_moments_times_exactly_none_and_microseconds_included(app):
+    _, user = seed_unit()
+    now = datetime(2026, 3, 2, 8, tzinfo=UTC)
+    first, second = start(user, now, personnummer(1)), start(user, now, personnummer(2))
+    later = datetime(2026, 3, 9, 10, 30, 0, 123456, tzinfo=timezone(timedelta(hours=1)))
+    tick_batch._update_moments(("next_inactivity_at", "next_battery_at"), [
+        {"eid": first.id, "next_inactivity_at": later, "next_battery_at": None},
+        {"eid": second.id, "next_inactivity_at": None, "next_battery_at": now}])
+    db.session.expire_all()
+    assert (first.next_inactivity_at, first.next_battery_at) == (later, None)
+    assert (second.next_inactivity_at, second.next_battery_at) == (None, now)
+    assert first.next_inactivity_at.microsecond == 123456
+
+
+def test_a_chunks_reads_are_planned_with_the_indexes_and_the_setting_is_put_back(app):
+    if db.session.get_bind().dialect.name != "postgresql":
+        with moment_batch.by_index():  # nothing to set on SQLite
+            return
+    setting = "SELECT current_setting('enable_seqscan')"
+    assert db.session.execute(text(setting)).scalar_one() == "on"
+    with moment_batch.by_index():
+        assert db.session.execute(text(setting)).scalar_one() == "off"
+    assert db.session.execute(text(setting)).scalar_one() == "on"
+    db.session.rollback()
