@@ -179,7 +179,7 @@ def main() -> int:
         ids = seed(url, folder, args.moments, reuse=bool(args.database))
         env = {**os.environ, "DATABASE_URL": url, "STEGVIS_DATA_DIR": folder, "SECRET_KEY": "b" * 64,
                "PYTHONPATH": str(ROOT)}
-        procs.append(serve("web:create_app()", 8101, env))
+        procs.append(serve("web.ops.server:wsgi_app()", 8101, env))  # as `stegvis serve` builds it
         procs.append(serve("hello:app", 8102, {**env, "PYTHONPATH": f"{ROOT}:{ROOT / 'bench'}"}))
         peer_folder = bench_peer.prepare(args.peer, Path(folder))
         procs.append(serve(bench_peer.APP, 8103, bench_peer.environment(peer_folder), cwd=peer_folder))

@@ -68,3 +68,24 @@ def test_a_time_travel_tick_keeps_the_live_sessions(app, client, clinician, logi
     # the session older than 12 hours by the wall clock is gone; the live one is not, 30 simulated days on
     assert db.session.execute(db.select(WebSession.id)).scalars().all() == live
     assert client.get("/oversikt/alla").status_code == 200
+
+
+def test_a_served_worker_builds_its_app_then_freezes_what_it_holds():
+    """`stegvis serve` (StegvisServer.load) takes the objects that exist once the app is built out of the
+    cyclic collector's generations (web.ops.server.freeze_startup_heap), and serves that app."""
+    import gc
+
+    from web.ops.server import StegvisServer
+
+    built = []
+
+    def factory():
+        built.append(gc.get_freeze_count())
+        return "the app"
+
+    assert gc.get_freeze_count() == 0
+    try:
+        assert StegvisServer(factory, {}).load() == "the app"
+        assert built == [0] and gc.get_freeze_count() > 0  # frozen after the app was built, not before
+    finally:
+        gc.unfreeze()
