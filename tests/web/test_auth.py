@@ -118,6 +118,7 @@ def test_every_form_of_a_page_carries_the_session_token_the_app_accepts(app_conf
     from flask_wtf.csrf import generate_csrf
 
     from web import create_app
+    from web.extensions import db
     from web.ui.macros import csrf_token
 
     app_config["WTF_CSRF_ENABLED"] = True
@@ -135,6 +136,7 @@ def test_every_form_of_a_page_carries_the_session_token_the_app_accepts(app_conf
         assert app.jinja_env.globals["csrf_token"] is csrf_token
         first = csrf_token()
         assert first == generate_csrf() == csrf_token()
+        db.engine.dispose()  # this second app's pool, so no connection is left to the garbage collector
 
 
 def test_the_user_loader_takes_the_owner_loaded_with_the_session_row_only_for_that_owner(app, clinician, make_staff):
