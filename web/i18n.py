@@ -57,7 +57,7 @@ def init_app(app: Flask) -> None:
     # them once the request's locale is known to be Swedish, and ask Flask-Babel otherwise (also under
     # force_locale, which sets the locale they read).
     app.jinja_env.install_gettext_callables(
-        gettext=_gettext, ngettext=_ngettext, newstyle=True,
+        gettext=gettext, ngettext=_ngettext, newstyle=True,
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
 
@@ -72,10 +72,6 @@ def _source_language() -> bool:
     """Whether this request's locale, once Flask-Babel has chosen it, is Swedish (the texts as written)."""
     locale = getattr(g.get("_flask_babel"), "babel_locale", None) if has_request_context() else None
     return locale is not None and locale.language == DEFAULT_LANGUAGE and not locale.territory
-
-
-def _gettext(text: str) -> str:
-    return text if _source_language() else get_translations().ugettext(text)
 
 
 def _ngettext(singular: str, plural: str, n: int) -> str:

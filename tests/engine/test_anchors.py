@@ -237,10 +237,14 @@ def _planned_end_by_every_timing(program, state):
     return max(known) if known else None
 
 
+#: a moment's start and its answered anchor dates, as the equivalence properties below draw them
+STARTED = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31))
+ANSWERED = st.dictionaries(st.sampled_from([STOP_DAY.key, FIRST.key]),
+                           st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31)))
+
+
 @settings(max_examples=300, deadline=None)
-@given(started=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
-       answered=st.dictionaries(st.sampled_from([STOP_DAY.key, FIRST.key]),
-                                st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))),
+@given(started=STARTED, answered=ANSWERED,
        reminders=st.lists(TIMING, max_size=4), batteries=st.lists(TIMING, max_size=4),
        recommended=st.integers(0, 800))
 def test_the_planned_end_is_the_latest_of_every_timing_converted(started, answered, reminders, batteries, recommended):
@@ -283,9 +287,7 @@ def _next_battery_by_every_timing(program, state):
 
 
 @settings(max_examples=300, deadline=None)
-@given(started=st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31)),
-       answered=st.dictionaries(st.sampled_from([STOP_DAY.key, FIRST.key]),
-                                st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))),
+@given(started=STARTED, answered=ANSWERED,
        batteries=st.lists(TIMING, max_size=6), started_ids=st.sets(st.integers(0, 5)),
        after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=1200)))
 def test_due_and_next_batteries_are_those_of_every_timing_converted(started, answered, batteries, started_ids, after):

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import insert
 
 from ...extensions import db
-from ...models import AccessLog, CareUnit, Enrollment, Membership, Patient
+from ...models import AccessLog, Enrollment, Membership, Patient
 from ..errors import AccessDenied
-from .rows import moment_loads
+from .rows import moment_header_loads, moment_loads
 from .state_memo import commit_keeping_loaded
 
 
@@ -19,9 +19,7 @@ from .state_memo import commit_keeping_loaded
 def _moment_for_staff_statement(state: bool) -> Any:
     """The statement of `moment_for_staff`, built once (building and keying it with its eager loads costs
     more CPU than the query; as web.services.patient.program.moment_of)."""
-    loads = moment_loads() if state else (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.patient),
-                                           db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region))
-    return db.select(Enrollment).options(*loads).where(
+    return db.select(Enrollment).options(*(moment_loads() if state else moment_header_loads())).where(
         Enrollment.id == db.bindparam("enrollment_id"), Enrollment.care_unit_id == db.bindparam("unit_id"))
 
 

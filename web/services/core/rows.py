@@ -65,8 +65,13 @@ def program_version(program_id: str, digest: str) -> Program:
 def moment_loads() -> tuple:
     """Loader options for a moment a page will show: its clinician, unit and region and its modules
     in the same query (the state needs them all), its step progress in one more (not per row)."""
+    return (*moment_header_loads(), db.joinedload(Enrollment.modules), db.selectinload(Enrollment.steps))
+
+
+def moment_header_loads() -> tuple:
+    """Loader options for a moment a staff page shows without its state: its clinician, unit and region, patient."""
     return (db.joinedload(Enrollment.clinician), db.joinedload(Enrollment.care_unit).joinedload(CareUnit.region),
-            db.joinedload(Enrollment.patient), db.joinedload(Enrollment.modules), db.selectinload(Enrollment.steps))
+            db.joinedload(Enrollment.patient))
 
 
 def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None,
