@@ -8,6 +8,7 @@ from engine.text import plural
 
 from .. import clock
 from . import macros, widgets
+from .jinja import Template
 from .macros import csrf_token
 from .decorators import current_membership
 from ..models import ROLES
@@ -30,6 +31,7 @@ def program_title(program_id: str) -> str:
 def init_app(app: Flask) -> None:
     """Register filters and globals; form fields render through the faster `widgets.html_params`."""
     widgets.install()
+    app.jinja_env.template_class = Template  # before any template is loaded (web/ui/jinja.py)
     app.jinja_env.globals.update(csrf_token=csrf_token, py_csrf=macros.csrf, py_post_button=macros.post_button,
                                  py_hidden_context=macros.hidden_context)
     app.jinja_env.filters.update(
