@@ -13,6 +13,8 @@ from flask import Flask, g, has_request_context, request, session
 from flask_babel import Babel, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 
 #: languages a patient may choose, each named in itself (Inställningar), Swedish first
 LANGUAGES = {"sv": "Svenska", "en": "English", "ar": "العربية"}
@@ -60,6 +62,9 @@ def init_app(app: Flask) -> None:
         gettext=gettext, ngettext=_ngettext, newstyle=True,
         pgettext=lambda c, s: get_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n))
+    # Jinja's `_()` resolves `gettext` from the context and calls it through two more context calls (the
+    # newstyle wrapper, then the function): the same in one call (`template_gettext`, tests/web/test_i18n_templates.py)
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
 
     @app.context_processor
     def language_globals():
@@ -84,6 +89,22 @@ def gettext(string: str, **variables) -> str:
     """Flask-Babel's `gettext` (same result), without its lookups once the page is known to be Swedish."""
     text = string if _source_language() else get_translations().ugettext(string)
     return text % variables if variables else text
+
+
+@pass_eval_context
+def template_gettext(eval_ctx, string: str, /, **variables) -> str:
+    """The templates' `_()` and `gettext()`: Jinja's newstyle gettext over `gettext` (escaped when the template
+    autoescapes, always %-formatted), without resolving `gettext` from the context per call."""
+    text = gettext(string)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular: str, plural: str, num: int, /, **variables) -> str:
+    """The templates' `ngettext()`: Jinja's newstyle ngettext over `_ngettext` (num given to the format)."""
+    variables.setdefault("num", num)
+    text = _ngettext(singular, plural, num)
+    return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 
 def lazy_gettext(string: str, **variables) -> LazyString:
