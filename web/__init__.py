@@ -7,6 +7,7 @@ from typing import Any, Mapping
 from flask import Flask, render_template, request, session
 
 from .ops import robustness
+from .ops.application import StegvisFlask
 from .config import build_config
 from .extensions import compress, csrf, db, login_manager, migrate
 from .paths import MIGRATIONS_DIR
@@ -15,7 +16,7 @@ from .paths import MIGRATIONS_DIR
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: validated config, extensions, programs, blueprints, template helpers."""
     config = build_config(test_config)
-    app = Flask(__name__)
+    app = StegvisFlask(__name__)
     app.config.update(config)
 
     robustness.install_converters(app)
