@@ -12,11 +12,13 @@ from ..auth.core.sessions import idle_limit, seconds_left
 from ..services.patient import program as patient_service
 from ..services.patient import forms as patient_forms
 from ..services.errors import AccessDenied
+from .questions import question
 from .texts import lang_attrs, ptext
 
 bp = Blueprint("patient", "web.patient")
 bp.add_app_template_global(ptext)
 bp.add_app_template_global(lang_attrs)
+bp.add_app_template_global(question, "py_question")  # patient/_forms.html's questions (web/patient/questions.py)
 
 
 def patient_required(view: Callable) -> Callable:
