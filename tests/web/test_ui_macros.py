@@ -1,4 +1,4 @@
-"""web/ui/macros.py: csrf, hidden_context and post_button render exactly what the Jinja macros they replaced
+"""web/ui/macros.py: csrf, hidden_context, post_button and tabs render exactly what the Jinja macros they replaced
 rendered (the macros below, verbatim from macros.html before the change), for many arguments, and every
 template importing them from macros.html gets the Python functions."""
 from __future__ import annotations
@@ -23,6 +23,17 @@ ORIGINAL = """
   {% for name, value in hidden.items() %}<input type="hidden" name="{{ name }}" value="{{ value }}">{% endfor %}
   <button type="submit" class="{{ cls }}"{% if aria_label %} aria-label="{{ aria_label }}"{% endif %}>{{ label }}{{ hidden_context(context) }}</button>
 </form>
+{% endmacro %}
+
+{# Tabs as a navigation list; the current one is marked for screen readers. #}
+{% macro tabs(items, current, label, counts={}) %}
+<nav class="tabs" aria-label="{{ label }}">
+  <ul>
+  {% for key, title, href in items %}
+    <li><a href="{{ href }}"{% if key == current %} aria-current="page" class="current"{% endif %}>{{ title }}{% if counts[key] is defined %} <span class="tab-count">{{ counts[key] }}</span>{% endif %}</a></li>
+  {% endfor %}
+  </ul>
+</nav>
 {% endmacro %}
 """
 
@@ -59,9 +70,24 @@ def test_post_button_matches(app, action, label, cls, hidden, aria_label, contex
         assert macros.post_button(action, label) == reference.post_button(action, label)
 
 
+_keys = st.sampled_from(["oversikt", "meddelanden", "aktiviteter", "mina", "alla", "att-gora", "hantera"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(st.tuples(_keys, _value, _text), max_size=5), current=st.one_of(st.none(), _keys),
+       label=_value, counts=st.one_of(st.none(), st.dictionaries(_keys, _value, max_size=3)))
+def test_tabs_match(app, items, current, label, counts):
+    with app.test_request_context():
+        reference = app.jinja_env.from_string(ORIGINAL).module
+        if counts is None:
+            assert macros.tabs(items, current, label) == reference.tabs(items, current, label)
+        else:
+            assert macros.tabs(items, current, label, counts) == reference.tabs(items, current, label, counts)
+
+
 def test_templates_importing_them_from_macros_html_get_the_functions(app):
     with app.test_request_context():
         module = app.jinja_env.from_string(
-            '{% from "macros.html" import csrf, hidden_context, post_button %}'
-            '{% set found = [csrf, hidden_context, post_button] %}').module
-        assert module.found == [macros.csrf, macros.hidden_context, macros.post_button]
+            '{% from "macros.html" import csrf, hidden_context, post_button, tabs %}'
+            '{% set found = [csrf, hidden_context, post_button, tabs] %}').module
+        assert module.found == [macros.csrf, macros.hidden_context, macros.post_button, macros.tabs]

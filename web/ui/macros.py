@@ -1,14 +1,14 @@
-"""The three smallest, most called widgets of macros.html as Python functions (same HTML).
+"""The smallest, most called widgets of macros.html as Python functions (same HTML).
 
 A Jinja macro call costs far more than a Python call from a template (argument binding, a new frame of
 the template runtime, its output joined as Markup). Hantera renders about 40 one-button forms, each with a
-CSRF field and most with an out-of-sight context, so macros.html exports these three by name
-(`{% set csrf = py_csrf %}` …): every template importing them from macros.html gets these functions,
+CSRF field and most with an out-of-sight context, so macros.html exports these by name
+(`{% set csrf = py_csrf %}` …; `tabs`, on every staff and patient page, likewise): every template importing them from macros.html gets these functions,
 unchanged. tests/web/test_ui_macros.py holds each to the Jinja macro it replaced, for many arguments.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from flask import g
 from flask_wtf.csrf import generate_csrf
@@ -40,3 +40,16 @@ def post_button(action: Any, label: Any, cls: Any = "button", hidden: Mapping[st
     return Markup(f'<form method="post" action="{escape(action)}" class="inline">\n  {csrf()}\n{fields}'
                   f'  <button type="submit" class="{escape(cls)}"{aria}>{escape(label)}{hidden_context(context)}'
                   f'</button>\n</form>\n')
+
+
+def tabs(items: Iterable[tuple[Any, Any, Any]], current: Any, label: Any, counts: Mapping[Any, Any] | None = None
+         ) -> Markup:
+    """Tabs as a navigation list of (key, title, address); the current one marked for screen readers, a count
+    beside the tabs that have one."""
+    counts = counts or {}
+    rows = []
+    for key, title, href in items:
+        mark = ' aria-current="page" class="current"' if key == current else ""
+        count = f' <span class="tab-count">{escape(counts[key])}</span>' if key in counts else ""
+        rows.append(f'    <li><a href="{escape(href)}"{mark}>{escape(title)}{count}</a></li>\n')
+    return Markup(f'<nav class="tabs" aria-label="{escape(label)}">\n  <ul>\n{"".join(rows)}  </ul>\n</nav>\n')

@@ -33,7 +33,7 @@ def init_app(app: Flask) -> None:
     widgets.install()
     app.jinja_env.template_class = Template  # before any template is loaded (web/ui/jinja.py)
     app.jinja_env.globals.update(csrf_token=csrf_token, py_csrf=macros.csrf, py_post_button=macros.post_button,
-                                 py_hidden_context=macros.hidden_context)
+                                 py_hidden_context=macros.hidden_context, py_tabs=macros.tabs)
     app.jinja_env.filters.update(
         datetime=clock.format_datetime,
         date=clock.format_date,
