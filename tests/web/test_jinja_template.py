@@ -1,9 +1,14 @@
-"""web/ui/jinja.py: imports of macro templates give the modules Jinja's own Template gives."""
+"""web/ui/jinja.py: imports of macro templates give the modules Jinja's own Template gives, and `{{ … }}`
+escapes as markupsafe does."""
 from __future__ import annotations
 
 import jinja2
+import markupsafe
 import pytest
+from hypothesis import given, strategies as st
+from markupsafe import Markup
 
+from web.ui import jinja
 from web.ui.jinja import Template
 
 TEMPLATES = {
@@ -49,3 +54,30 @@ def test_the_app_loads_templates_with_it(app):
     assert app.jinja_env.template_class is Template
     with app.app_context():
         assert isinstance(app.jinja_env.get_template("macros.html"), Template)
+
+
+class _Html:
+    def __html__(self):
+        return "<i>redan säker</i>"
+
+
+class _Text(str):
+    """A str subclass (not `type(value) is str`): markupsafe's own path."""
+
+
+@given(st.one_of(st.text(), st.text(alphabet="<>&'\"aå ").map(_Text), st.integers(), st.floats(allow_nan=False),
+                 st.none(), st.booleans(), st.text(alphabet="<>&'\"aå ").map(Markup), st.just(_Html())))
+def test_escape_gives_what_markupsafe_gives(value):
+    ours, theirs = jinja.escape(value), markupsafe.escape(value)
+    assert ours == theirs and type(ours) is type(theirs) is Markup
+
+
+def test_compiled_templates_escape_with_it_and_render_the_same(app):
+    source = "{{ a }}|{{ b }}|{{ c }}|{{ d }}|{% for x in e %}{{ x }},{% endfor %}"
+    values = {"a": "<b>&'\"", "b": 7, "c": Markup("<i>x</i>"), "d": None, "e": ["å<", 2.5, _Html()]}
+    stock = jinja2.Environment(autoescape=True).from_string(source)
+    ours = app.jinja_env.from_string(source)
+    assert ours.root_render_func.__globals__["escape"] is jinja.escape
+    assert ours.render(values) == stock.render(values)
+    with app.app_context():
+        assert app.jinja_env.get_template("base.html").root_render_func.__globals__["escape"] is jinja.escape
