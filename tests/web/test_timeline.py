@@ -76,3 +76,30 @@ def test_viewing_the_timeline_is_logged(timeline, db):
 
     timeline()
     assert db.session.execute(db.select(AccessLog.what)).scalars().all() == ["Tidslinje"]
+
+
+def test_entries_are_read_as_rows_not_event_objects(moment, db):
+    """A long moment has hundreds of events: the timeline reads the columns it shows, no Event objects
+    (their loading was a sixth of the whole-period page), with every entry's fields and category as before."""
+    from sqlalchemy import event
+
+    from web.models import Event
+    from web.services.clinician.timeline import category_of, timeline
+
+    loaded = []
+
+    def count(target, context):
+        loaded.append(target)
+
+    event.listen(Event, "load", count)
+    try:
+        entries = timeline(moment, categories=None, start=None, end=None)
+    finally:
+        event.remove(Event, "load", count)
+    assert not loaded
+    events = db.session.execute(db.select(Event).where(Event.enrollment_id == moment.id)
+                                .order_by(Event.at.desc(), Event.id.desc())).scalars().all()
+    assert [(e.text, e.at, e.actor_name, e.type, e.category) for e in entries] == \
+        [(e.text, e.at, e.actor_name, e.type, category_of(e.type)) for e in events
+         if not (e.type == "form_submitted" and e.form_response_id)]
+    assert {"modul", "meddelanden"} <= {e.category for e in entries}

@@ -32,9 +32,15 @@ class TimelineEntry:
     type: str
 
 
+#: event type → the filter it belongs to
+_CATEGORY_OF = {event_type: key for key, (_, types) in CATEGORIES.items() for event_type in types}
+#: the types whose entry links to the answers
+_LINKED = frozenset({"form_submitted", "form_opened"})
+
+
 def category_of(event_type: str) -> str | None:
     """The filter an event type belongs to (None: only under Alla)."""
-    return next((key for key, (_, types) in CATEGORIES.items() if event_type in types), None)
+    return _CATEGORY_OF.get(event_type)
 
 
 def timeline(enrollment: Enrollment, *, categories: list[str] | None, start: datetime | None,
@@ -52,13 +58,16 @@ def timeline(enrollment: Enrollment, *, categories: list[str] | None, start: dat
         conditions.append(Event.at >= start)
     if end is not None:
         conditions.append(Event.at < end)
+    # the columns an entry shows as plain rows (a long moment has hundreds of events: no ORM objects)
     rows = db.session.execute(
-        db.select(Event).outerjoin(FormResponse, Event.form_response_id == FormResponse.id)
-        .where(*conditions).order_by(Event.at.desc(), Event.id.desc())
-    ).scalars()
-    return [TimelineEntry(r.text, r.at, r.actor_name, r.actor_unit, r.actor_kind, category_of(r.type),
-                          r.form_response_id if r.type in ("form_submitted", "form_opened") else None, r.type)
-            for r in rows]
+        db.select(Event.text, Event.at, Event.actor_name, Event.actor_unit, Event.actor_kind, Event.type,
+                  Event.form_response_id)
+        .outerjoin(FormResponse, Event.form_response_id == FormResponse.id)
+        .where(*conditions).order_by(Event.at.desc(), Event.id.desc()))
+    category = _CATEGORY_OF.get
+    return [TimelineEntry(text, at, name, unit, kind, category(kind_of_event),
+                          response if kind_of_event in _LINKED else None, kind_of_event)
+            for text, at, name, unit, kind, kind_of_event, response in rows]
 
 
 def week_bounds(day: date) -> tuple[date, date]:
