@@ -92,3 +92,29 @@ def test_an_identified_export_writes_one_row_with_the_number_of_patients(client,
     # unit A: all ten moments answered Fagerström (one patient each)
     assert (row.patient_id, row.hits) == (None, 10)
     assert row.what == "Export med personnummer: Formulärsvar, CSV, syfte: Kvalitetsuppföljning 2026"
+
+
+def test_a_moment_page_logs_its_read_as_one_insert(client, login, clinician, two, db, clock):
+    """Hantera, Tidslinje, Händelser and Meddelanden each write their row as one INSERT (no AccessLog object
+    through the unit of work): who, which unit, patient and moment, what, when."""
+    from sqlalchemy import event
+
+    jane, _ = two
+    login(clinician)
+    made = []
+
+    def count(target, args, kwargs):
+        made.append(target)
+
+    event.listen(AccessLog, "init", count)
+    try:
+        for path, what in (("hantera", "Hantera"), ("tidslinje", "Tidslinje"), ("handelser", "Händelser: Flaggor"),
+                           ("meddelanden", "Meddelanden")):
+            assert client.get(f"/moment/{jane.id}/{path}").status_code == 200
+            row = _rows(db, patient_id=jane.patient_id)[-1]
+            assert (row.what, row.user_id, row.enrollment_id, row.at, row.hits) == (
+                what, clinician.id, jane.id, clock(), None)
+            assert row.care_unit_id == clinician.memberships[0].care_unit_id
+    finally:
+        event.remove(AccessLog, "init", count)
+    assert made == []
