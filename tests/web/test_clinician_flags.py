@@ -106,3 +106,29 @@ def test_an_open_flag_whose_text_has_its_time_shows_that_time_once(client, logge
     for tab in ("handelser", "hantera"):
         page = client.get(f"/moment/{moment.id}/{tab}").get_data(as_text=True)
         assert page.count("2026-03-02 11:00") == 1
+
+
+def test_handelser_lists_own_subscriptions_then_others_on_this_moment_in_one_statement(
+        moment, clinician, make_staff, db, clock, count_queries):
+    """Her own (this moment's and her global ones), then other staff's on this moment; not another's global one."""
+    from web.services.clinician.flags import subscriptions_listed
+
+    other = make_staff()
+
+    def sub(user, on_moment, flag_type):
+        row = FlagSubscription(user_id=user.id, enrollment_id=moment.id if on_moment else None, type=flag_type,
+                               params={}, created_at=clock())
+        db.session.add(row)
+        db.session.flush()
+        return row.id
+
+    others_here = sub(other, True, "patient_message")
+    own_global = sub(clinician, False, "module_completed")
+    own_here = sub(clinician, True, "patient_message")
+    sub(other, False, "module_completed")  # another's subscription for all her moments: not this page's
+    db.session.commit()
+    assert moment.clinician_id == clinician.id  # (loaded again after the commit, before counting)
+    with count_queries() as statements:
+        listed = [s.id for s in subscriptions_listed(moment, clinician)]
+    assert listed == [own_global, own_here, others_here]
+    assert len(statements) == 1

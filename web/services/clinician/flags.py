@@ -95,10 +95,11 @@ def release_hold(flag: Flag, *, user: User, membership: Membership, now: datetim
 
 
 def subscriptions_listed(enrollment: Enrollment, user: User) -> list[FlagSubscription]:
-    """Händelser: the user's own subscriptions that apply here, then other staff's on this moment."""
-    own = [s for s in subscriptions_for(enrollment) if s.user_id == user.id]
-    return own + list(db.session.execute(db.select(FlagSubscription).where(
-        FlagSubscription.enrollment_id == enrollment.id, FlagSubscription.user_id != user.id)).scalars())
+    """Händelser: the user's own subscriptions that apply here, then other staff's on this moment (one statement:
+    the ones that apply hold every subscription on this moment)."""
+    applying = subscriptions_for(enrollment)
+    return ([s for s in applying if s.user_id == user.id]
+            + [s for s in applying if s.enrollment_id == enrollment.id and s.user_id != user.id])
 
 
 def handled_flags(enrollment: Enrollment, limit: int = 20) -> list[Flag]:
