@@ -12,9 +12,10 @@ from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..i18n import gettext
+from ..ui.jinja import escape  # markupsafe.escape in one Python call for text
 from .texts import _lang_attrs, ptext
 
 CHOICE_TYPES = ("single_choice", "multiple_choice", "scale", "yes_no")

@@ -14,9 +14,10 @@ from typing import Any, Callable
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..i18n import text_direction
+from ..ui.jinja import escape  # markupsafe.escape in one Python call for text
 
 _NOTHING = Markup("")
 

@@ -9,9 +9,11 @@ the original's output for any attributes.
 """
 from __future__ import annotations
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import widgets as _package
 from wtforms.widgets import core as _core
+
+from .jinja import escape  # markupsafe.escape in one Python call for text
 
 #: WTForms' own function, kept for the equivalence test and for `uninstall`
 ORIGINAL = _core.html_params
