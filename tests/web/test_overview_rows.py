@@ -1,5 +1,5 @@
-"""web/clinician/overview_rows.py renders the overview's rows as the template loop it replaced did (kept in
-tests/data/templates/overview_rows_reference.html): for rows with and without events of every kind, never
+"""web/clinician/overview_rows.py renders the overview's and Att göra's rows as the template loops they replaced
+did (kept in tests/data/templates/*_rows_reference.html): for rows with and without events of every kind, never
 active, with one program and with several (a missing one shown by its id)."""
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from web.services.clinician.overview import OverviewRow
+from web.services.clinician.worklist import WorkItem
 
 REFERENCE = (Path(__file__).parents[1] / "data" / "templates" / "overview_rows_reference.html").read_text()
 PROGRAMS = {"tobakshjalpen": SimpleNamespace(title="Tobakshjälpen"), "somnskolan": SimpleNamespace(title="Sömn <&>")}
@@ -33,4 +34,27 @@ def test_the_rows_are_the_loop_they_replaced(app, rows, several):
     with app.test_request_context("/oversikt/alla"):
         expected = app.jinja_env.from_string(REFERENCE).render(context)
         ours = app.jinja_env.from_string("{{ overview_rows(data.rows, programs) }}").render(context)
+    assert ours == expected
+
+
+_items = st.builds(
+    WorkItem, flag_id=st.integers(1, 10_000), enrollment_id=st.integers(1, 10_000),
+    patient_name=st.sampled_from(["Jane Doe", "Å <b>&\"'"]),
+    flag_type=st.sampled_from(["patient_inactivity", "form_submitted", "okänd <typ>"]),
+    text=st.sampled_from(["Ingen aktivitet på 7 dagar", "<i>&</i>", ""]), urgent=st.booleans(),
+    raised_at=st.integers(0, 60 * 24 * 30).map(
+        lambda m: datetime(2026, 12, 7, 9, 0, tzinfo=UTC) - timedelta(minutes=m)))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(items=st.lists(_items, max_size=4))
+def test_att_gora_rows_are_the_loop_they_replaced(app, items):
+    from web.services.clinician.worklist import age_text
+
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    context = {"data": SimpleNamespace(rows=items), "now": now, "age": age_text}
+    reference = (Path(__file__).parents[1] / "data" / "templates" / "worklist_rows_reference.html").read_text()
+    with app.test_request_context("/oversikt/att-gora"):
+        expected = app.jinja_env.from_string(reference).render(context)
+        ours = app.jinja_env.from_string("{{ worklist_rows(data.rows, now) }}").render(context)
     assert ours == expected
