@@ -98,11 +98,18 @@ def gettext(string: str, **variables) -> str:
     return text % variables if variables else text
 
 
+def _trusted(text: str) -> Markup:
+    """`Markup(text)` for a str (what Markup.__new__ ends in)."""
+    return str.__new__(Markup, text)
+
+
 @pass_eval_context
 def template_gettext(eval_ctx, string: str, /, **variables) -> str:
     """The templates' `_()` and `gettext()`: Jinja's newstyle gettext over `gettext` (escaped when the template
     autoescapes, always %-formatted), without resolving `gettext` from the context per call."""
     text = gettext(string)
+    if not variables and "%" not in text:  # nothing to format: `text % {}` is the text (no Markup.__mod__)
+        return _trusted(text) if eval_ctx.autoescape else text
     return (Markup(text) if eval_ctx.autoescape else text) % variables
 
 

@@ -11,7 +11,7 @@ from web import i18n
 
 SOURCE = (
     '{{ _("Hoppa till innehållet") }}|{{ _("Meddelandet skickades inte.") }}|{{ gettext("Du är utloggad.") }}|'
-    '{{ _("%(n)s <b> & 100 %%", n="<i>") }}|{{ _(label) }}|'
+    '{{ _("%(n)s <b> & 100 %%", n="<i>") }}|{{ _(label) }}|{{ _("100 %%") }}|{{ _("<b>fet</b>") }}|'
     '{{ ngettext("%(num)d oläst", "%(num)d olästa", 1) }}|{{ ngettext("%(num)d oläst", "%(num)d olästa", 3) }}|'
     '{{ ngettext("%(num)s sak", "%(num)s saker", n, num="<x>") }}|'
     '{% trans %}Du är utloggad.{% endtrans %}|'

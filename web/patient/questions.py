@@ -8,13 +8,14 @@ and without answers, errors and hidden questions.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from jinja2 import pass_context
 from jinja2.runtime import Context
 from markupsafe import Markup
 
-from ..i18n import gettext
+from ..i18n import template_gettext
 from ..ui.jinja import escape  # markupsafe.escape in one Python call for text
 from .texts import _lang_attrs, ptext
 
@@ -32,7 +33,11 @@ _INVALID, _REQUIRED = ' aria-invalid="true"', ' aria-required="true"'
 
 def _(text: str) -> Markup:
     """A template's `_()` in an HTML template: the translation as markup, %-formatted."""
-    return Markup(gettext(text)) % {}
+    return template_gettext(_HTML, text)
+
+
+#: what `template_gettext` reads of Jinja's evaluation context in an HTML template
+_HTML = SimpleNamespace(autoescape=True)
 
 
 def _describedby(*ids: str) -> str:
