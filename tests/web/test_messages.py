@@ -126,3 +126,17 @@ def test_no_messages_can_be_sent_in_an_ended_moment(client, logged_in, moment, d
                        follow_redirects=True).get_data(as_text=True)
     assert "Momentet är avslutat." in page
     assert db.session.execute(db.select(Message)).first() is None
+
+
+def test_each_moment_lists_its_own_conversations_from_the_statement_built_once(make_moment, clinician, clock, db):
+    """`conversations` runs one statement built once per loading choice, its moment a parameter."""
+    first, second = make_moment(), make_moment("197503121233", first_name="Anna")
+    membership = clinician.memberships[0]
+    for moment, subject in ((first, "Till Jane"), (second, "Till Anna")):
+        messages.send_as_clinician(moment, subject=subject, body="Hej", user=clinician, membership=membership,
+                                   now=clock())
+    for with_messages in (False, True):
+        assert [c.subject for c in messages.conversations(first, with_messages=with_messages)] == ["Till Jane"]
+        assert [c.subject for c in messages.conversations(second, with_messages=with_messages)] == ["Till Anna"]
+    assert messages._conversations_statement(True) is messages._conversations_statement(True)
+    assert [m.body for m in messages.conversations(second, with_messages=True)[0].messages] == ["Hej"]
