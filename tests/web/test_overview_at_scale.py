@@ -68,6 +68,19 @@ def test_oldest_first_lists_each_moment_once_at_its_oldest_open_flag(app, db, un
         assert listed == expected
 
 
+def test_a_typed_page_in_the_back_half_lists_what_the_front_to_back_order_has_there(app, db, unit, clinician, clock):
+    _world(db, unit, clinician, clock(), 400)
+    member = _membership(db, clinician)
+    for tab, text_filter in (("alla", None), ("avslutade", None), ("alla", "berg")):
+        everything = overview_page(member, tab=tab, text=text_filter, page_size=10_000).rows
+        pages = -(-len(everything) // 10)
+        assert pages >= 2
+        for number in range(1, pages + 1):
+            page = overview_page(member, tab=tab, text=text_filter, page=number, page_size=10)
+            assert page.rows == everything[(number - 1) * 10:number * 10], (tab, text_filter, number)
+            assert (page.page, page.has_previous, page.has_next) == (number, number > 1, number < pages)
+
+
 @contextmanager
 def _plans(db):
     """The EXPLAIN of every SELECT run inside, with its parameters (PostgreSQL)."""
@@ -119,3 +132,11 @@ def test_the_count_of_moments_with_unhandled_events_reads_the_indexes_alone(anal
             overview_page(analyzed_world, tab="alla", unhandled=unhandled, sort=sort)
         assert "Index Only Scan using ix_enrollment_unit_status_ids" in plans[0], plans[0]
     db.session.execute(text("RESET enable_seqscan"))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_typed_page_near_the_end_walks_the_name_index_backwards(analyzed_world, db):
+    pages = overview_page(analyzed_world, tab="alla").pages
+    with _plans(db) as plans:
+        overview_page(analyzed_world, tab="alla", page=pages - 1)
+    assert "Index Scan Backward using ix_patient_name" in plans[1], plans[1]

@@ -159,6 +159,12 @@ def _sort_key():
     return Patient.last_name, Patient.first_name, Enrollment.started_at, Enrollment.id
 
 
+def _backward(name_key) -> list:
+    """The overview's order the other way round (from the last row), `name_key` standing for the last name."""
+    _, first, started, ident = _sort_key()
+    return [name_key.desc(), first.desc(), started, ident.desc()]
+
+
 def _beyond(anchor, forward: bool):
     """Rows after (`forward`) or before the anchor row in the overview's order (keyset pagination).
 
@@ -235,12 +241,18 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     window = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
                      Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, Enrollment.patient_id)
               .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions).limit(page_size + 1))
-    if anchor is None:
-        window = window.order_by(*order).offset((page - 1) * page_size)
+    start = (page - 1) * page_size
+    if anchor is None and 2 * start > total:
+        # a page in the back half is read from the end (the name index walked backwards): page 1 400 of
+        # 1 415 then skips 350 rows instead of sorting all 35 000 to skip 35 000
+        end = min(total, start + page_size + 1)  # the rows the forward OFFSET would read, the extra one too
+        window = window.order_by(*_backward(order[0])).offset(total - end).limit(end - start)
+    elif anchor is None:
+        window = window.order_by(*order).offset(start)
     elif forward:
         window = window.where(_beyond(anchor, True)).order_by(*order)
     else:
-        window = window.where(_beyond(anchor, False)).order_by(order[0].desc(), first.desc(), started, ident.desc())
+        window = window.where(_beyond(anchor, False)).order_by(*_backward(order[0]))
     picked = window.subquery()
     result = db.session.execute(
         select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
