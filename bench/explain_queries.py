@@ -6,9 +6,9 @@ database seeded with `stegvis demo --moments N`):
     .venv/bin/python bench/explain_queries.py --database stegvis_bench_xxxxxxxx
 
 The queries are the ones the services send (captured while they run, with their parameters), for
-Marita's unit: Mina, Alla, Alla filtered by name, Avslutade, a deep page of Alla, Att göra, the
-oldest-unhandled-first order and the unhandled filter, and the Tidslinje (Hela perioden and one week)
-of her busiest moment. Prints each plan as Markdown code blocks.
+Marita's unit: Mina, Alla, Alla filtered by name, Avslutade, a deep and a middle page of Alla, Att göra,
+the oldest-unhandled-first order (with and without a name filter) and the unhandled filter, and the
+Tidslinje (Hela perioden and one week) of her busiest moment. Prints each plan as Markdown code blocks.
 """
 from __future__ import annotations
 
@@ -55,13 +55,20 @@ def main() -> int:
             ("overview Mina", lambda: overview_page(membership, tab="mina")),
             ("overview Alla", lambda: overview_page(membership, tab="alla")),
             ("overview Alla, name filter", lambda: overview_page(membership, tab="alla", text="lind")),
+            ("overview Alla, name filter Öberg", lambda: overview_page(membership, tab="alla", text="öberg")),
             ("overview Avslutade", lambda: overview_page(membership, tab="avslutade")),
             (f"overview Alla, page {deep} typed (OFFSET)", lambda: overview_page(membership, tab="alla", page=deep)),
+            (f"overview Alla, page {deep // 2} typed (OFFSET, the middle)", lambda: overview_page(
+                membership, tab="alla", page=deep // 2)),
             (f"overview Alla, page {deep} by Nästa (keyset)", lambda: overview_page(
                 membership, tab="alla", page=deep, after=before_deep)),
             ("Att göra", lambda: worklist_page(membership)),
             ("Att göra, one event type", lambda: worklist_page(membership, flag_type="form_saved")),
             ("overview Alla, oldest unhandled event first", lambda: overview_page(membership, tab="alla", sort="aldsta")),
+            ("overview Alla, oldest unhandled event first, name filter", lambda: overview_page(
+                membership, tab="alla", sort="aldsta", text="lind")),
+            ("overview Mina, oldest unhandled event first", lambda: overview_page(
+                membership, tab="mina", sort="aldsta")),
             ("overview Alla, Har ohanterade händelser", lambda: overview_page(membership, tab="alla", unhandled=True)),
             ("Tidslinje, Hela perioden", lambda: timeline(busy, categories=None, start=None, end=None)),
             ("Tidslinje, Veckovis", lambda: timeline(

@@ -17,6 +17,9 @@ class Enrollment(db.Model):
 
     __tablename__ = "enrollment"
     __table_args__ = (Index("ix_enrollment_unit_status", "care_unit_id", "status"),
+                      # with the ids (0021o) the overview's counts of moments with open flags merge it with the
+                      # open flags' index, and its name filter joins it to the patients, from the indexes alone
+                      Index("ix_enrollment_unit_status_ids", "care_unit_id", "status", "id", "patient_id"),
                       # the overview's Mina tab (migration 0006i); with the id (0019i), Att göra's count joins
                       # a clinician's moments to their open flags from the indexes alone
                       Index("ix_enrollment_unit_clinician_status", "care_unit_id", "clinician_id", "status", "id"))
