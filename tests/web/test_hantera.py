@@ -298,3 +298,27 @@ def test_only_pages_that_build_the_moments_state_read_its_modules_and_steps(
     assert response.status_code == 200
     reads = " ".join(s for s in statements if s.lstrip().upper().startswith("SELECT"))
     assert ("enrollment_module" in reads and "step_progress" in reads) is builds_state
+
+
+def test_hantera_reads_the_modules_and_step_progress_as_plain_rows(client, logged_in, moment, count_queries):
+    """Hantera only shows the moment's state: its modules and step progress are read in one statement as plain
+    rows (web.services.core.moment_rows), never loaded as EnrollmentModule and StepProgress objects."""
+    from sqlalchemy import event
+
+    from web.models import StepProgress
+
+    client.get(f"/moment/{moment.id}/hantera")  # warm (program caches)
+    loaded = []
+    remember = lambda target, context: loaded.append(type(target).__name__)  # noqa: E731
+    event.listen(EnrollmentModule, "load", remember)
+    event.listen(StepProgress, "load", remember)
+    try:
+        with count_queries() as statements:
+            response = client.get(f"/moment/{moment.id}/hantera")
+    finally:
+        event.remove(EnrollmentModule, "load", remember)
+        event.remove(StepProgress, "load", remember)
+    assert response.status_code == 200 and "Aktuella moduler" in response.get_data(as_text=True)
+    assert loaded == []
+    reads = [s for s in statements if "enrollment_module" in s or "step_progress" in s]
+    assert len(reads) == 1 and "UNION ALL" in reads[0].upper(), reads

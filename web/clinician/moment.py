@@ -24,7 +24,7 @@ from .forms import (DaysForm, EndForm, HanteraQuery, MaintainForm, ModuleForm, P
 
 @bp.route("/moment/<int:enrollment_id>")
 @bp.route("/moment/<int:enrollment_id>/hantera")  # registered first: url_for builds this one
-@staff_moment("Hantera")
+@staff_moment("Hantera", state=False)  # the state from plain rows (pages.hantera)
 def hantera(enrollment: Enrollment):
     """Hantera: summary, unhandled events, welcome text, modules with their steps and forms."""
     return _render_hantera(enrollment)

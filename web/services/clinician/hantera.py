@@ -12,7 +12,8 @@ from ...extensions import db
 from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, User
 from ...content.programs import get_program
 from ..core.holds import holding_of_flags
-from ..core.rows import build_state, program_for
+from ..core.moment_rows import shown_state
+from ..core.rows import program_for
 from .responses import submitted_responses
 
 
@@ -94,7 +95,7 @@ def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
     """Everything the Hantera tab shows for one moment."""
     program = program_for(enrollment)
     responses = submitted_responses(enrollment)
-    state = build_state(enrollment, submitted=responses)
+    state = shown_state(enrollment, submitted=responses)  # modules and steps as plain rows when not loaded
     latest: dict[str, FormResponse] = {}
     for r in responses:  # newest first
         latest.setdefault(r.form_id, r)
