@@ -7,7 +7,7 @@ from engine.moment.rules import STATE_LABELS, STATUS_LABELS
 from engine.text import plural
 
 from .. import clock
-from . import macros, widgets
+from . import macros, module_rows, widgets
 from .macros import csrf_token
 from .decorators import current_membership
 from ..models import ROLES
@@ -17,7 +17,7 @@ from ..content.text import render_markdown, render_plain, render_user_markdown
 #: invånarstatus and module states in the manual's words (the engine owns them)
 PATIENT_STATUS_LABELS = STATUS_LABELS
 MODULE_STATE_LABELS = STATE_LABELS
-STEP_PROGRESS_LABELS = {"done": "Färdig", "started": "Påbörjad", "not_started": "Ej påbörjad"}
+STEP_PROGRESS_LABELS = module_rows.STEP_PROGRESS_LABELS
 MOMENT_STATUS_LABELS = {"active": "Pågående", "maintenance": "Vidmakthåll", "ended": "Avslutat"}
 
 
@@ -31,7 +31,8 @@ def init_app(app: Flask) -> None:
     """Register filters and globals; form fields render through the faster `widgets.html_params`."""
     widgets.install()
     app.jinja_env.globals.update(csrf_token=csrf_token, py_csrf=macros.csrf, py_post_button=macros.post_button,
-                                 py_hidden_context=macros.hidden_context)
+                                 py_hidden_context=macros.hidden_context,
+                                 current_module_row=module_rows.current_module, other_module_row=module_rows.other_module)
     app.jinja_env.filters.update(
         datetime=clock.format_datetime,
         date=clock.format_date,
