@@ -322,3 +322,24 @@ def test_hantera_reads_the_modules_and_step_progress_as_plain_rows(client, logge
     assert loaded == []
     reads = [s for s in statements if "enrollment_module" in s or "step_progress" in s]
     assert len(reads) == 1 and "UNION ALL" in reads[0].upper(), reads
+
+
+def test_a_hantera_view_runs_only_statements_built_once(client, logged_in, moment, monkeypatch):
+    """Every statement a Hantera view runs is built once and reused (its SQLAlchemy cache key made once):
+    building and keying an ORM statement costs more CPU than running it."""
+    from sqlalchemy.sql.cache_key import HasCacheKey
+
+    path = f"/moment/{moment.id}/hantera"
+    client.get(path)  # warm: the statements are built
+    keyed = []
+    generate = HasCacheKey._generate_cache_key
+
+    def spy(self):
+        keyed.append(self)
+        return generate(self)
+
+    monkeypatch.setattr(HasCacheKey, "_generate_cache_key", spy)
+    response = client.get(path)
+    monkeypatch.undo()
+    assert response.status_code == 200 and "Aktuella moduler" in response.get_data(as_text=True)
+    assert keyed == []

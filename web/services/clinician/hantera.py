@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from engine.moment import lifecycle
 from engine.moment.holds import held_text
@@ -146,20 +148,32 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
     return {"version": pinned.version, "installed_version": installed.version}
 
 
-def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
-    """The moment's unhandled flags (urgent first, then newest) and unread patient messages, in one statement.
-
-    One row per open flag, or one row without a flag; each row carries the message count."""
+@cache
+def _hantera_statements() -> tuple[Any, Any]:
+    """The statements of `_open_flags_and_unread_messages` and `handover_choices`, built once: building and keying
+    an ORM statement costs more CPU than running it (as web.services.patient.program does)."""
     unread = (db.select(db.func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
               .where(Conversation.enrollment_id == Enrollment.id, Message.sender_kind == "patient",
                      Message.read_by_clinician_at.is_(None))
               .scalar_subquery())
-    rows = db.session.execute(
-        db.select(unread, Flag).select_from(Enrollment)
-        .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
-        .where(Enrollment.id == enrollment.id)
-        .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc())
-    ).all()
+    flags = (db.select(unread, Flag).select_from(Enrollment)
+             .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
+             .where(Enrollment.id == db.bindparam("enrollment_id"))
+             .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc()))
+    unit_id = db.bindparam("unit_id")
+    choices = (db.select(CareUnit, Membership, User)
+               .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
+               .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
+               .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
+               .order_by(CareUnit.name, User.name, User.id))
+    return flags, choices
+
+
+def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
+    """The moment's unhandled flags (urgent first, then newest) and unread patient messages, in one statement.
+
+    One row per open flag, or one row without a flag; each row carries the message count."""
+    rows = db.session.execute(_hantera_statements()[0], {"enrollment_id": enrollment.id}).all()
     return [flag for _, flag in rows if flag is not None], (rows[0][0] if rows else 0)
 
 
@@ -170,13 +184,7 @@ def handover_choices(enrollment: Enrollment) -> tuple[list[User], list[CareUnit]
     holding the Behandlare role are the clinicians (by name), the other units the handover targets
     (by name) — the same lists as eligible_clinicians() and other_units()."""
     unit_id = enrollment.care_unit_id
-    rows = db.session.execute(
-        db.select(CareUnit, Membership, User)
-        .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
-        .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
-        .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
-        .order_by(CareUnit.name, User.name, User.id)
-    ).all()
+    rows = db.session.execute(_hantera_statements()[1], {"unit_id": unit_id}).all()
     clinicians = [user for unit, member, user in rows
                   if unit.id == unit_id and user is not None and "behandlare" in member.role_set]
     units = [unit for unit, _, _ in rows if unit.id != unit_id]
