@@ -16,11 +16,13 @@ from web.ui import module_rows, templating
 ORIGINAL = (Path(__file__).parent.parent / "data" / "templates" / "module_rows_reference.html").read_text()
 
 _text = st.lists(st.sampled_from(list('aÅ <>&"\'/-:–') + ["Steg 2", "&amp;", "modul"]), max_size=6).map("".join)
-_step = st.builds(StepView, _text, _text, st.sampled_from(["not_started", "started", "done"]))
+#: titles as plain text or as Markup (not escaped again): the cached rows keep the two apart
+_title = st.one_of(_text, _text.map(Markup))
+_step = st.builds(StepView, _text, _title, st.sampled_from(["not_started", "started", "done"]))
 _latest = st.one_of(st.none(), st.integers(1, 9999).map(lambda i: SimpleNamespace(id=i)))
 _form = st.builds(FormView, _text, _text, _latest, st.booleans())
 _days = st.one_of(st.none(), st.integers(0, 400))
-_module = st.builds(ModuleView, id=_text, title=_text, kind=st.sampled_from(["mandatory", "individual"]),
+_module = st.builds(ModuleView, id=_text, title=_title, kind=st.sampled_from(["mandatory", "individual"]),
                     state=st.sampled_from(["upcoming", "current", "completed"]),
                     status=st.sampled_from(["hidden", "read_write", "read_only"]), days_left=_days, days=_days,
                     steps=st.lists(_step, max_size=4), forms=st.lists(_form, max_size=3))
@@ -54,3 +56,15 @@ def test_the_addresses_are_the_moments_own_when_a_request_renders_two_moments(ap
         second = module_rows.current_module(module, 2, True, 30)
         assert second == _reference(app, [module], True, True, 2, 30).removesuffix("\n")
         assert "/moment/2/" in second and "/moment/1/" not in second and "/moment/1/" in first
+
+
+def test_the_remembered_texts_tell_plain_text_from_markup_and_each_progress(app):
+    """Step rows and module names are remembered per text (a version's texts never change): the same text as
+    plain text and as Markup, and a step in each progress, each render as the Jinja did."""
+    with app.test_request_context():
+        for title in ("Steg <1> & mer", Markup("Steg <1> & mer"), "Steg <1> & mer"):
+            for progress in ("done", "started", "not_started", "done"):
+                module = ModuleView("steg-1", title, "mandatory", "current", "read_write", 3, 7,
+                                    [StepView("1.1", title, progress)], [])
+                ours = module_rows.current_module(module, 5, True, 30)
+                assert ours == _reference(app, [module], True, True, 5, 30).removesuffix("\n"), (title, progress)

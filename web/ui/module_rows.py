@@ -8,7 +8,7 @@ tests/web/test_module_rows.py holds both to the Jinja they replaced, for many mo
 """
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from flask import g, url_for
@@ -22,6 +22,8 @@ from .macros import csrf, hidden_context, post_button
 STEP_PROGRESS_LABELS = {"done": "Färdig", "started": "Påbörjad", "not_started": "Ej påbörjad"}
 #: a step's progress as a mark beside it
 _MARKS = {"done": "✓", "started": "◐"}
+#: Jinja's `~` joins as Markup when a part is Markup (escaping the others), as plain text otherwise
+_COMMA = Markup(", ")
 #: the actions of a module row, by endpoint
 _ENDPOINTS = ("patient_status", "upcoming_module", "complete_module", "days_left", "activate_module")
 
@@ -37,7 +39,7 @@ def _urls(enrollment_id: int) -> dict[str, str]:
 
 def _days_form(action: str, m: Any, days: int | None, button: str, button_class: str, max_days: int) -> str:
     """Dagar kvar with an explicit "Ingen tidsgräns"; `days` None = no limit."""
-    mid, context = escape(m.id), hidden_context(m.title)
+    mid, context, _ = _names(m.id, m.title)
     return (f'<form method="post" action="{escape(action)}" class="inline-form days">\n'
             f'  {csrf()}<input type="hidden" name="module" value="{mid}">\n'
             f'  <label for="dagar-{mid}">Dagar kvar{context}</label>\n'
@@ -60,16 +62,23 @@ def _options(status: str) -> str:
                    for code, label in STATUS_LABELS.items())
 
 
-def _step(s: Any) -> str:
-    return (f'          <li class="progress-{escape(s.progress)}"><span class="step-mark" aria-hidden="true">'
-            f'{_MARKS.get(s.progress, "○")}</span> {escape(s.number)} {escape(s.title)} <span class="progress-text">'
-            f'({escape(STEP_PROGRESS_LABELS[s.progress].lower())})</span></li>\n')
+@lru_cache(maxsize=4096, typed=True)  # a program version's texts: a few hundred, never changed
+def _names(module_id: Any, title: Any) -> tuple[Markup, Markup, Markup]:
+    """A module's id and title escaped, and its title as the out-of-sight context of its controls."""
+    return escape(module_id), hidden_context(title), escape(title)
+
+
+@lru_cache(maxsize=4096, typed=True)  # a program version's steps in their three states
+def _step_item(number: Any, title: Any, progress: str) -> str:
+    return (f'          <li class="progress-{escape(progress)}"><span class="step-mark" aria-hidden="true">'
+            f'{_MARKS.get(progress, "○")}</span> {escape(number)} {escape(title)} <span class="progress-text">'
+            f'({escape(STEP_PROGRESS_LABELS[progress].lower())})</span></li>\n')
 
 
 def _form(f: Any, m: Any, enrollment_id: int) -> str:
     if f.latest:
         url = url_for("clinician.answers", enrollment_id=enrollment_id, response_id=f.latest.id)
-        state = (f' – <a href="{escape(url)}">Visa svar{hidden_context(f"{f.title}, {m.title}")}</a>'
+        state = (f' – <a href="{escape(url)}">Visa svar{hidden_context(escape(f.title) + _COMMA + escape(m.title))}</a>'
                  + (' <span class="badge badge-form">Oläst</span>' if f.unread else ""))
     else:
         state = ' <span class="muted">(inte inskickat)</span>'
@@ -78,7 +87,7 @@ def _form(f: Any, m: Any, enrollment_id: int) -> str:
 
 def _module_body(m: Any, enrollment_id: int) -> str:
     """A module's invånarstatus, Sätt till kommande, steps and forms; every control names the module (WCAG 2.4.6)."""
-    urls, mid, context = _urls(enrollment_id), escape(m.id), hidden_context(m.title)
+    urls, (mid, context, _) = _urls(enrollment_id), _names(m.id, m.title)
     upcoming = "" if m.state == "upcoming" else "      {}\n".format(post_button(
         urls["upcoming_module"], "Sätt till kommande", "button small", {"module": m.id}, context=m.title))
     if m.forms:
@@ -93,14 +102,15 @@ def _module_body(m: Any, enrollment_id: int) -> str:
             f'        <select id="status-{mid}" name="status">\n{_options(m.status)}        </select>\n'
             f'        <button type="submit" class="button small">Spara invånarstatus{context}</button>\n'
             f'      </form>\n{upcoming}    </div>\n    <div class="columns">\n      <div>\n        <h4>Avsnitt</h4>\n'
-            '        <ul class="steps">\n' + "".join(_step(s) for s in m.steps) + '        </ul>\n      </div>\n'
+            '        <ul class="steps">\n' + "".join(_step_item(s.number, s.title, s.progress) for s in m.steps)
+            + '        </ul>\n      </div>\n'
             f'      <div>\n        <h4>Synliga formulär i steg</h4>\n{forms}      </div>\n    </div>\n  </div>\n')
 
 
 def _head(m: Any) -> str:
-    mid = escape(m.id)
+    mid, _, title = _names(m.id, m.title)
     return (f'    <li class="module" id="modul-{mid}">\n      <section aria-labelledby="rubrik-{mid}">\n'
-            f'        <div class="module-head">\n          <h3 id="rubrik-{mid}">{escape(m.title)}</h3>\n')
+            f'        <div class="module-head">\n          <h3 id="rubrik-{mid}">{title}</h3>\n')
 
 
 def current_module(m: Any, enrollment_id: int, active: bool, max_days: int) -> Markup:
@@ -116,7 +126,7 @@ def current_module(m: Any, enrollment_id: int, active: bool, max_days: int) -> M
     expired = ('<p class="module-meta expired" role="status">Tiden har gått ut (0 dagar kvar).</p>'
                if m.state == "current" and m.days_left == 0 else "")
     details = ('<details class="module-details">\n'
-               f'  <summary>Avsnitt och formulär{hidden_context(m.title)}</summary>\n'
+               f'  <summary>Avsnitt och formulär{_names(m.id, m.title)[1]}</summary>\n'
                f'  {_module_body(m, enrollment_id)}\n</details>\n') if active else ""
     return Markup(f'{_head(m)}          <div class="module-actions">\n{actions}          </div>\n        </div>\n'
                   f'        {expired}\n'
@@ -129,7 +139,7 @@ def other_module(m: Any, enrollment_id: int, active: bool, max_days: int) -> Mar
     fold = ""
     if active:
         fold = ('        <details class="module-fold">\n'
-                f'          <summary>Sätt till aktuell, avsnitt och formulär{hidden_context(m.title)}</summary>\n'
+                f'          <summary>Sätt till aktuell, avsnitt och formulär{_names(m.id, m.title)[1]}</summary>\n'
                 '          <div class="module-actions">\n            '
                 + _days_form(_urls(enrollment_id)["activate_module"], m, m.days, "Sätt till aktuell", "button",
                              max_days)
