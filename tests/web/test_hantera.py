@@ -343,3 +343,29 @@ def test_a_hantera_view_runs_only_statements_built_once(client, logged_in, momen
     monkeypatch.undo()
     assert response.status_code == 200 and "Aktuella moduler" in response.get_data(as_text=True)
     assert keyed == []
+
+
+def test_hantera_reads_submitted_answers_as_plain_rows(client, hantera, moment, clock, db):
+    """The newest answers of each form and the unread ones are read as rows of what Hantera shows (no
+    FormResponse objects with their question snapshots); the links and the unread list stay as they were."""
+    from sqlalchemy import event
+
+    from web.models import FormResponse
+
+    clock.advance(hours=1)
+    response = forms.submit_form(moment, moment.patient, "skal", {"skal": ["halsa"], "viktigt": 3}, now=clock(),
+                                 module_id="steg-1")
+    hantera()  # warm (program caches)
+    answers_link = f'href="/moment/{moment.id}/svar/{response.id}"'
+    path = f"/moment/{moment.id}/hantera"
+    db.session.remove()  # what the form's submission loaded is not the page's
+    loaded = []
+    remember = lambda target, context: loaded.append(target)  # noqa: E731
+    event.listen(FormResponse, "load", remember)
+    try:
+        page = client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(FormResponse, "load", remember)
+    assert loaded == []
+    assert page.count(answers_link) == 2  # Olästa formulär and Visa svar
+    assert "Olästa formulär" in page and '<span class="badge badge-form">Oläst</span>' in page

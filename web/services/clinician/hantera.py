@@ -16,7 +16,6 @@ from ...content.programs import get_program
 from ..core.holds import holding_of_flags
 from ..core.moment_rows import shown_state
 from ..core.rows import program_for
-from .responses import submitted_responses
 
 
 @dataclass
@@ -31,8 +30,8 @@ class StepView:
 class FormView:
     id: str
     title: str
-    #: newest submitted answers, if any
-    latest: FormResponse | None
+    #: newest submitted answers, if any (a row of `submitted_rows`)
+    latest: Any | None
     unread: bool
 
 
@@ -79,7 +78,8 @@ class HanteraView:
     current: list[ModuleView]
     others: list[ModuleView]
     open_flags: list
-    unread_forms: list[FormResponse]
+    #: submitted answers no clinician has opened (rows of `submitted_rows`), newest first
+    unread_forms: list
     unread_messages: int
     #: the program version the moment follows (Programversion), with a digest prefix when needed to tell apart
     version: str = ""
@@ -96,9 +96,9 @@ class HanteraView:
 def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
     """Everything the Hantera tab shows for one moment."""
     program = program_for(enrollment)
-    responses = submitted_responses(enrollment)
+    responses = submitted_rows(enrollment)
     state = shown_state(enrollment, submitted=responses)  # modules and steps as plain rows when not loaded
-    latest: dict[str, FormResponse] = {}
+    latest: dict[str, Any] = {}
     for r in responses:  # newest first
         latest.setdefault(r.form_id, r)
     unread_ids = {r.form_id for r in responses if r.opened_at is None}
@@ -149,9 +149,9 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
 
 
 @cache
-def _hantera_statements() -> tuple[Any, Any]:
-    """The statements of `_open_flags_and_unread_messages` and `handover_choices`, built once: building and keying
-    an ORM statement costs more CPU than running it (as web.services.patient.program does)."""
+def _hantera_statements() -> tuple[Any, Any, Any]:
+    """The statements of `_open_flags_and_unread_messages`, `handover_choices` and `submitted_rows`, built once:
+    building and keying an ORM statement costs more CPU than running it (as web.services.patient.program does)."""
     unread = (db.select(db.func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
               .where(Conversation.enrollment_id == Enrollment.id, Message.sender_kind == "patient",
                      Message.read_by_clinician_at.is_(None))
@@ -166,7 +166,18 @@ def _hantera_statements() -> tuple[Any, Any]:
                .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
                .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
                .order_by(CareUnit.name, User.name, User.id))
-    return flags, choices
+    submitted = db.select(FormResponse.id, FormResponse.form_id, FormResponse.answers, FormResponse.form_title,
+                          FormResponse.submitted_at, FormResponse.opened_at).where(
+        FormResponse.enrollment_id == db.bindparam("enrollment_id"), FormResponse.status == "submitted"
+    ).order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
+    return flags, choices, submitted
+
+
+def submitted_rows(enrollment: Enrollment) -> list[Any]:
+    """The moment's submitted answers newest first, as read-only rows of what Hantera shows and the state needs
+    (id, form_id, answers, form_title, submitted_at, opened_at): not FormResponse objects with their question
+    snapshots, scores and tokens (as `responses.submitted_responses`)."""
+    return db.session.execute(_hantera_statements()[2], {"enrollment_id": enrollment.id}).all()
 
 
 def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
