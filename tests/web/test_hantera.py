@@ -369,3 +369,25 @@ def test_hantera_reads_submitted_answers_as_plain_rows(client, hantera, moment, 
     assert loaded == []
     assert page.count(answers_link) == 2  # Olästa formulär and Visa svar
     assert "Olästa formulär" in page and '<span class="badge badge-form">Oläst</span>' in page
+
+
+def test_a_moment_pages_access_log_row_is_one_insert_without_a_flush(client, logged_in, moment, db):
+    """Every read of a moment writes its access-log row (who, unit, patient, moment, what, when) as one INSERT:
+    no AccessLog object goes through the unit of work's flush on a page view."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    path, patient_id, moment_id = f"/moment/{moment.id}/hantera", moment.patient_id, moment.id
+    client.get(path)  # warm (program caches)
+    flushes = []
+    remember = lambda session, context, instances: flushes.append(list(session.new))  # noqa: E731
+    event.listen(Session, "before_flush", remember)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(Session, "before_flush", remember)
+    assert flushes == []
+    rows = db.session.execute(db.select(AccessLog).where(AccessLog.enrollment_id == moment_id)
+                              .order_by(AccessLog.id)).scalars().all()
+    assert len(rows) == 2 and {(r.patient_id, r.user_id, r.what, r.hits) for r in rows} == {
+        (patient_id, logged_in.id, "Hantera", None)}

@@ -47,10 +47,22 @@ def log_access(membership: Membership, patient: Patient, what: str, now: datetim
 def add_access_log(membership: Membership, patient: Patient, what: str, now: datetime,
                    enrollment: Enrollment | None = None) -> AccessLog:
     """Add one access-log row to the caller's transaction (an action logged together with its change)."""
-    row = AccessLog(user_id=membership.user_id, care_unit_id=membership.care_unit_id, patient_id=patient.id,
-                    enrollment_id=enrollment.id if enrollment else None, what=what[:255], at=now)
+    row = AccessLog(**_access_columns(membership, patient.id, what, now, enrollment.id if enrollment else None))
     db.session.add(row)
     return row
+
+
+def _access_columns(membership: Membership, patient_id: int, what: str, now: datetime,
+                    enrollment_id: int | None) -> dict[str, Any]:
+    """An access-log row's columns: who, in which unit, which patient (and moment), what, when."""
+    return {"user_id": membership.user_id, "care_unit_id": membership.care_unit_id, "patient_id": patient_id,
+            "enrollment_id": enrollment_id, "what": what[:255], "at": now}
+
+
+@cache
+def _insert_access_log() -> Any:
+    """INSERT of one access-log row from its columns as parameters, built once (every record view writes one)."""
+    return AccessLog.__table__.insert()
 
 
 #: a run of digits that may be a personnummer or a birth date (separators allowed)
@@ -103,7 +115,10 @@ def view_moment(enrollment_id: int, membership: Membership, what: str, now: date
                 state: bool = True) -> Enrollment:
     """Fetch a moment for a staff page and log the read (`state`: as moment_for_staff)."""
     enrollment = moment_for_staff(enrollment_id, membership, state=state)
-    log_access(membership, enrollment.patient, what, now, enrollment)
+    # one INSERT, not an AccessLog object through the unit of work's flush (every moment page writes one)
+    db.session.execute(_insert_access_log(), {
+        **_access_columns(membership, enrollment.patient_id, what, now, enrollment.id), "hits": None})
+    commit_keeping_loaded()  # only this row was written: the page goes on with what it has loaded
     return enrollment
 
 
