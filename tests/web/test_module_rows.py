@@ -68,3 +68,9 @@ def test_the_remembered_texts_tell_plain_text_from_markup_and_each_progress(app)
                                     [StepView("1.1", title, progress)], [])
                 ours = module_rows.current_module(module, 5, True, 30)
                 assert ours == _reference(app, [module], True, True, 5, 30).removesuffix("\n"), (title, progress)
+
+
+def test_the_rows_are_given_to_hantera_only_not_as_globals(app):
+    """Jinja compares every global on each `{% from … import %}` of every page: the rows are passed to hantera.html
+    by its view, so the other pages do not pay for them."""
+    assert not {"current_module_row", "other_module_row"} & set(app.jinja_env.globals)

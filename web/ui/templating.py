@@ -31,8 +31,7 @@ def init_app(app: Flask) -> None:
     """Register filters and globals; form fields render through the faster `widgets.html_params`."""
     widgets.install()
     app.jinja_env.globals.update(csrf_token=csrf_token, py_csrf=macros.csrf, py_post_button=macros.post_button,
-                                 py_hidden_context=macros.hidden_context,
-                                 current_module_row=module_rows.current_module, other_module_row=module_rows.other_module)
+                                 py_hidden_context=macros.hidden_context)
     app.jinja_env.filters.update(
         datetime=clock.format_datetime,
         date=clock.format_date,

@@ -22,7 +22,7 @@ from ...models import Conversation, Enrollment, Message, Patient
 from . import answers as form_service
 from .language import in_language
 from ..core.holds import holding_for, patient_moment_loads
-from ..core.moment_rows import shown_state
+from ..core.moment_rows import progress_of
 from ..core.rows import build_state, program_for
 from ..errors import AccessDenied
 
@@ -175,8 +175,8 @@ def moment_of(patient: Patient, enrollment_id: int, *, to_write: bool = False) -
         "enrollment_id": enrollment_id, "patient_id": patient.id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
-    if not to_write:
-        shown_state(enrollment)
+    if not to_write:  # read just now without its modules and steps
+        build_state(enrollment, progress=progress_of(enrollment.id))
     return enrollment
 
 
