@@ -176,7 +176,7 @@ def _hantera_statements() -> tuple[Any, Any, Any]:
 def submitted_rows(enrollment: Enrollment) -> list[Any]:
     """The moment's submitted answers newest first, as read-only rows of what Hantera shows and the state needs
     (id, form_id, answers, form_title, submitted_at, opened_at): not FormResponse objects with their question
-    snapshots, scores and tokens (as `responses.submitted_responses`)."""
+    snapshots, scores and tokens (`responses.submitted_responses` loads those)."""
     return db.session.execute(_hantera_statements()[2], {"enrollment_id": enrollment.id}).all()
 
 

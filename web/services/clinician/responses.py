@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from functools import cache
-from typing import Any
 
 from engine.moment import lifecycle
 
@@ -34,17 +32,12 @@ def open_response(response: FormResponse, *, user: User, membership: Membership,
     return response
 
 
-@cache
-def _submitted_statement() -> Any:
-    """The statement of `submitted_responses`, built once (building and keying it costs more than running it)."""
-    return db.select(FormResponse).where(
-        FormResponse.enrollment_id == db.bindparam("enrollment_id"), FormResponse.status == "submitted"
-    ).order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
-
-
 def submitted_responses(enrollment: Enrollment) -> list[FormResponse]:
     """Submitted answers of the moment, newest first."""
-    return list(db.session.execute(_submitted_statement(), {"enrollment_id": enrollment.id}).scalars())
+    return list(db.session.execute(
+        db.select(FormResponse).where(FormResponse.enrollment_id == enrollment.id, FormResponse.status == "submitted")
+        .order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
+    ).scalars())
 
 
 def unread_responses(enrollment: Enrollment) -> list[FormResponse]:
