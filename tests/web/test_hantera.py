@@ -298,3 +298,96 @@ def test_only_pages_that_build_the_moments_state_read_its_modules_and_steps(
     assert response.status_code == 200
     reads = " ".join(s for s in statements if s.lstrip().upper().startswith("SELECT"))
     assert ("enrollment_module" in reads and "step_progress" in reads) is builds_state
+
+
+def test_hantera_reads_the_modules_and_step_progress_as_plain_rows(client, logged_in, moment, count_queries):
+    """Hantera only shows the moment's state: its modules and step progress are read in one statement as plain
+    rows (web.services.core.moment_rows), never loaded as EnrollmentModule and StepProgress objects."""
+    from sqlalchemy import event
+
+    from web.models import StepProgress
+
+    client.get(f"/moment/{moment.id}/hantera")  # warm (program caches)
+    loaded = []
+    remember = lambda target, context: loaded.append(type(target).__name__)  # noqa: E731
+    event.listen(EnrollmentModule, "load", remember)
+    event.listen(StepProgress, "load", remember)
+    try:
+        with count_queries() as statements:
+            response = client.get(f"/moment/{moment.id}/hantera")
+    finally:
+        event.remove(EnrollmentModule, "load", remember)
+        event.remove(StepProgress, "load", remember)
+    assert response.status_code == 200 and "Aktuella moduler" in response.get_data(as_text=True)
+    assert loaded == []
+    reads = [s for s in statements if "enrollment_module" in s or "step_progress" in s]
+    assert len(reads) == 1 and "UNION ALL" in reads[0].upper(), reads
+
+
+def test_a_hantera_view_runs_only_statements_built_once(client, logged_in, moment, monkeypatch):
+    """Every statement a Hantera view runs is built once and reused (its SQLAlchemy cache key made once):
+    building and keying an ORM statement costs more CPU than running it."""
+    from sqlalchemy.sql.cache_key import HasCacheKey
+
+    path = f"/moment/{moment.id}/hantera"
+    client.get(path)  # warm: the statements are built
+    keyed = []
+    generate = HasCacheKey._generate_cache_key
+
+    def spy(self):
+        keyed.append(self)
+        return generate(self)
+
+    monkeypatch.setattr(HasCacheKey, "_generate_cache_key", spy)
+    response = client.get(path)
+    monkeypatch.undo()
+    assert response.status_code == 200 and "Aktuella moduler" in response.get_data(as_text=True)
+    assert keyed == []
+
+
+def test_hantera_reads_submitted_answers_as_plain_rows(client, hantera, moment, clock, db):
+    """The newest answers of each form and the unread ones are read as rows of what Hantera shows (no
+    FormResponse objects with their question snapshots); the links and the unread list stay as they were."""
+    from sqlalchemy import event
+
+    from web.models import FormResponse
+
+    clock.advance(hours=1)
+    response = forms.submit_form(moment, moment.patient, "skal", {"skal": ["halsa"], "viktigt": 3}, now=clock(),
+                                 module_id="steg-1")
+    hantera()  # warm (program caches)
+    answers_link = f'href="/moment/{moment.id}/svar/{response.id}"'
+    path = f"/moment/{moment.id}/hantera"
+    db.session.remove()  # what the form's submission loaded is not the page's
+    loaded = []
+    remember = lambda target, context: loaded.append(target)  # noqa: E731
+    event.listen(FormResponse, "load", remember)
+    try:
+        page = client.get(path).get_data(as_text=True)
+    finally:
+        event.remove(FormResponse, "load", remember)
+    assert loaded == []
+    assert page.count(answers_link) == 2  # Olästa formulär and Visa svar
+    assert "Olästa formulär" in page and '<span class="badge badge-form">Oläst</span>' in page
+
+
+def test_a_moment_pages_access_log_row_is_one_insert_without_a_flush(client, logged_in, moment, db):
+    """Every read of a moment writes its access-log row (who, unit, patient, moment, what, when) as one INSERT:
+    no AccessLog object goes through the unit of work's flush on a page view."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    path, patient_id, moment_id = f"/moment/{moment.id}/hantera", moment.patient_id, moment.id
+    client.get(path)  # warm (program caches)
+    flushes = []
+    remember = lambda session, context, instances: flushes.append(list(session.new))  # noqa: E731
+    event.listen(Session, "before_flush", remember)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(Session, "before_flush", remember)
+    assert flushes == []
+    rows = db.session.execute(db.select(AccessLog).where(AccessLog.enrollment_id == moment_id)
+                              .order_by(AccessLog.id)).scalars().all()
+    assert len(rows) == 2 and {(r.patient_id, r.user_id, r.what, r.hits) for r in rows} == {
+        (patient_id, logged_in.id, "Hantera", None)}

@@ -23,8 +23,9 @@ def staff_moment(what: str | None = None, *, role: str = "behandlare",
 
     Staff holding `role` in the unit they work in only; a moment of another unit (or none) is 404.
     `what` names what the page reads (e.g. "Hantera"): given, each request writes an access-log row;
-    POST actions that change the moment log through their own events and give None. `state=False`: a page
-    that never builds the moment's state (its modules and step progress are not loaded with it).
+    POST actions that change the moment log through their own events and give None. `state=False`: the moment's
+    modules and step progress are not loaded with it: a page that never builds its state, or one that only shows
+    it and reads them as plain rows (Hantera: web.services.core.moment_rows).
     """
 
     def decorator(view_fn: Callable) -> Callable:

@@ -5,6 +5,7 @@ from flask import abort, flash, g, make_response, redirect, render_template, req
 from flask_login import current_user
 
 from .. import clock
+from ..ui import module_rows
 from ..ui.forms import first_error
 from ..services.clinician import responses as form_service
 from ..services.clinician import days as days_service
@@ -24,7 +25,7 @@ from .forms import (DaysForm, EndForm, HanteraQuery, MaintainForm, ModuleForm, P
 
 @bp.route("/moment/<int:enrollment_id>")
 @bp.route("/moment/<int:enrollment_id>/hantera")  # registered first: url_for builds this one
-@staff_moment("Hantera")
+@staff_moment("Hantera", state=False)  # the state from plain rows (pages.hantera)
 def hantera(enrollment: Enrollment):
     """Hantera: summary, unhandled events, welcome text, modules with their steps and forms."""
     return _render_hantera(enrollment)
@@ -41,6 +42,8 @@ def _render_hantera(enrollment: Enrollment, activation_link: str | None = None, 
     clinicians, units = pages.handover_choices(enrollment)
     return render_template(
         "clinician/hantera.html", enrollment=enrollment, view=view, active_moment_tab="hantera",
+        # passed to this page only: every global is compared on each import of every template (Jinja)
+        current_module_row=module_rows.current_module, other_module_row=module_rows.other_module,
         setters=setters, entries=entries,
         clinicians=clinicians, units=units,
         linkable=linkable, linked=linked, today=clock.today(),

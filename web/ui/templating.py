@@ -7,7 +7,7 @@ from engine.moment.rules import STATE_LABELS, STATUS_LABELS
 from engine.text import plural
 
 from .. import clock
-from . import macros, widgets
+from . import macros, module_rows, widgets
 from .jinja import Template
 from .macros import csrf_token
 from .decorators import current_membership
@@ -18,7 +18,7 @@ from ..content.text import render_markdown, render_plain, render_user_markdown
 #: invånarstatus and module states in the manual's words (the engine owns them)
 PATIENT_STATUS_LABELS = STATUS_LABELS
 MODULE_STATE_LABELS = STATE_LABELS
-STEP_PROGRESS_LABELS = {"done": "Färdig", "started": "Påbörjad", "not_started": "Ej påbörjad"}
+STEP_PROGRESS_LABELS = module_rows.STEP_PROGRESS_LABELS
 MOMENT_STATUS_LABELS = {"active": "Pågående", "maintenance": "Vidmakthåll", "ended": "Avslutat"}
 
 

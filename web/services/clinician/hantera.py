@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from engine.moment import lifecycle
 from engine.moment.holds import held_text
@@ -12,8 +14,8 @@ from ...extensions import db
 from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, User
 from ...content.programs import get_program
 from ..core.holds import holding_of_flags
-from ..core.rows import build_state, program_for
-from .responses import submitted_responses
+from ..core.moment_rows import shown_state
+from ..core.rows import program_for
 
 
 @dataclass
@@ -28,8 +30,8 @@ class StepView:
 class FormView:
     id: str
     title: str
-    #: newest submitted answers, if any
-    latest: FormResponse | None
+    #: newest submitted answers, if any (a row of `submitted_rows`)
+    latest: Any | None
     unread: bool
 
 
@@ -76,7 +78,8 @@ class HanteraView:
     current: list[ModuleView]
     others: list[ModuleView]
     open_flags: list
-    unread_forms: list[FormResponse]
+    #: submitted answers no clinician has opened (rows of `submitted_rows`), newest first
+    unread_forms: list
     unread_messages: int
     #: the program version the moment follows (Programversion), with a digest prefix when needed to tell apart
     version: str = ""
@@ -93,9 +96,9 @@ class HanteraView:
 def hantera(enrollment: Enrollment, now: datetime) -> HanteraView:
     """Everything the Hantera tab shows for one moment."""
     program = program_for(enrollment)
-    responses = submitted_responses(enrollment)
-    state = build_state(enrollment, submitted=responses)
-    latest: dict[str, FormResponse] = {}
+    responses = submitted_rows(enrollment)
+    state = shown_state(enrollment, submitted=responses)  # modules and steps as plain rows when not loaded
+    latest: dict[str, Any] = {}
     for r in responses:  # newest first
         latest.setdefault(r.form_id, r)
     unread_ids = {r.form_id for r in responses if r.opened_at is None}
@@ -145,20 +148,43 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
     return {"version": pinned.version, "installed_version": installed.version}
 
 
-def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
-    """The moment's unhandled flags (urgent first, then newest) and unread patient messages, in one statement.
-
-    One row per open flag, or one row without a flag; each row carries the message count."""
+@cache
+def _hantera_statements() -> tuple[Any, Any, Any]:
+    """The statements of `_open_flags_and_unread_messages`, `handover_choices` and `submitted_rows`, built once:
+    building and keying an ORM statement costs more CPU than running it (as web.services.patient.program does)."""
     unread = (db.select(db.func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
               .where(Conversation.enrollment_id == Enrollment.id, Message.sender_kind == "patient",
                      Message.read_by_clinician_at.is_(None))
               .scalar_subquery())
-    rows = db.session.execute(
-        db.select(unread, Flag).select_from(Enrollment)
-        .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
-        .where(Enrollment.id == enrollment.id)
-        .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc())
-    ).all()
+    flags = (db.select(unread, Flag).select_from(Enrollment)
+             .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
+             .where(Enrollment.id == db.bindparam("enrollment_id"))
+             .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc()))
+    unit_id = db.bindparam("unit_id")
+    choices = (db.select(CareUnit, Membership, User)
+               .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
+               .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
+               .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
+               .order_by(CareUnit.name, User.name, User.id))
+    submitted = db.select(FormResponse.id, FormResponse.form_id, FormResponse.answers, FormResponse.form_title,
+                          FormResponse.submitted_at, FormResponse.opened_at).where(
+        FormResponse.enrollment_id == db.bindparam("enrollment_id"), FormResponse.status == "submitted"
+    ).order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
+    return flags, choices, submitted
+
+
+def submitted_rows(enrollment: Enrollment) -> list[Any]:
+    """The moment's submitted answers newest first, as read-only rows of what Hantera shows and the state needs
+    (id, form_id, answers, form_title, submitted_at, opened_at): not FormResponse objects with their question
+    snapshots, scores and tokens (`responses.submitted_responses` loads those)."""
+    return db.session.execute(_hantera_statements()[2], {"enrollment_id": enrollment.id}).all()
+
+
+def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
+    """The moment's unhandled flags (urgent first, then newest) and unread patient messages, in one statement.
+
+    One row per open flag, or one row without a flag; each row carries the message count."""
+    rows = db.session.execute(_hantera_statements()[0], {"enrollment_id": enrollment.id}).all()
     return [flag for _, flag in rows if flag is not None], (rows[0][0] if rows else 0)
 
 
@@ -169,13 +195,7 @@ def handover_choices(enrollment: Enrollment) -> tuple[list[User], list[CareUnit]
     holding the Behandlare role are the clinicians (by name), the other units the handover targets
     (by name) — the same lists as eligible_clinicians() and other_units()."""
     unit_id = enrollment.care_unit_id
-    rows = db.session.execute(
-        db.select(CareUnit, Membership, User)
-        .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
-        .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
-        .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
-        .order_by(CareUnit.name, User.name, User.id)
-    ).all()
+    rows = db.session.execute(_hantera_statements()[1], {"unit_id": unit_id}).all()
     clinicians = [user for unit, member, user in rows
                   if unit.id == unit_id and user is not None and "behandlare" in member.role_set]
     units = [unit for unit, _, _ in rows if unit.id != unit_id]

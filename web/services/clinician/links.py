@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any
 
 from engine.localtime import local_date
 from engine.moment import links as engine_links
@@ -29,11 +31,17 @@ def label(enrollment: Enrollment) -> str:
             f"start {local_date(enrollment.started_at).isoformat()}")
 
 
+@cache
+def _others_statement() -> Any:
+    """The statement of `_patients_others`, built once (building and keying it costs more than running it)."""
+    return db.select(Enrollment).where(
+        Enrollment.patient_id == db.bindparam("patient_id"), Enrollment.id != db.bindparam("enrollment_id")
+    ).order_by(Enrollment.started_at, Enrollment.id)
+
+
 def _patients_others(enrollment: Enrollment) -> list[Enrollment]:
-    return list(db.session.execute(
-        db.select(Enrollment).where(Enrollment.patient_id == enrollment.patient_id, Enrollment.id != enrollment.id)
-        .order_by(Enrollment.started_at, Enrollment.id)
-    ).scalars())
+    return list(db.session.execute(_others_statement(), {
+        "patient_id": enrollment.patient_id, "enrollment_id": enrollment.id}).scalars())
 
 
 def _is_linked(a: Enrollment, b: Enrollment) -> bool:

@@ -28,7 +28,7 @@ def moment_for_staff(enrollment_id: int, membership: Membership, *, state: bool 
 
     `state`: with its modules and step progress (a page that builds the moment's state); without, the moment,
     its patient, clinician and unit only (Meddelanden, Tidslinje, Händelser: loading the modules and steps
-    was a third of their CPU)."""
+    was a third of their CPU; Hantera reads them as plain rows, web.services.core.moment_rows)."""
     enrollment = db.session.execute(_moment_for_staff_statement(state), {
         "enrollment_id": enrollment_id, "unit_id": membership.care_unit_id}).unique().scalar_one_or_none()
     if enrollment is None:
@@ -36,31 +36,40 @@ def moment_for_staff(enrollment_id: int, membership: Membership, *, state: bool 
     return enrollment
 
 
-@cache
-def _log_statement():
-    """The access log's INSERT, built once (its parameters given per row)."""
-    return insert(AccessLog)
-
-
 def log_access(membership: Membership, patient: Patient, what: str, now: datetime,
                enrollment: Enrollment | None = None) -> None:
-    """Write (and commit) one access-log row: who, in which unit, which patient, what, when.
+    """Write (and commit) one access-log row: who, in which unit, which patient, what, when."""
+    _write_access_log(membership, patient.id, what, now, enrollment.id if enrollment else None)
 
-    As one INSERT statement, not an object through the unit of work: every staff page about a moment writes
-    one (the flush was a third of the page's database work in Python)."""
-    db.session.execute(_log_statement(), {
-        "user_id": membership.user_id, "care_unit_id": membership.care_unit_id, "patient_id": patient.id,
-        "enrollment_id": enrollment.id if enrollment else None, "what": what[:255], "at": now})
-    commit_keeping_loaded()  # only this row was written: the page goes on with what it has loaded
+
+def _write_access_log(membership: Membership, patient_id: int, what: str, now: datetime,
+                      enrollment_id: int | None) -> None:
+    """One INSERT built once, not an AccessLog object through the unit of work's flush (every staff page about
+    a moment writes one), committed keeping what the page has loaded (only this row was written)."""
+    db.session.execute(_insert_access_log(), {**_access_columns(membership, patient_id, what, now, enrollment_id),
+                                              "hits": None})
+    commit_keeping_loaded()
 
 
 def add_access_log(membership: Membership, patient: Patient, what: str, now: datetime,
                    enrollment: Enrollment | None = None) -> AccessLog:
     """Add one access-log row to the caller's transaction (an action logged together with its change)."""
-    row = AccessLog(user_id=membership.user_id, care_unit_id=membership.care_unit_id, patient_id=patient.id,
-                    enrollment_id=enrollment.id if enrollment else None, what=what[:255], at=now)
+    row = AccessLog(**_access_columns(membership, patient.id, what, now, enrollment.id if enrollment else None))
     db.session.add(row)
     return row
+
+
+def _access_columns(membership: Membership, patient_id: int, what: str, now: datetime,
+                    enrollment_id: int | None) -> dict[str, Any]:
+    """An access-log row's columns: who, in which unit, which patient (and moment), what, when."""
+    return {"user_id": membership.user_id, "care_unit_id": membership.care_unit_id, "patient_id": patient_id,
+            "enrollment_id": enrollment_id, "what": what[:255], "at": now}
+
+
+@cache
+def _insert_access_log() -> Any:
+    """INSERT of one access-log row from its columns as parameters, built once (every record view writes one)."""
+    return AccessLog.__table__.insert()
 
 
 #: a run of digits that may be a personnummer or a birth date (separators allowed)
@@ -113,7 +122,7 @@ def view_moment(enrollment_id: int, membership: Membership, what: str, now: date
                 state: bool = True) -> Enrollment:
     """Fetch a moment for a staff page and log the read (`state`: as moment_for_staff)."""
     enrollment = moment_for_staff(enrollment_id, membership, state=state)
-    log_access(membership, enrollment.patient, what, now, enrollment)
+    _write_access_log(membership, enrollment.patient_id, what, now, enrollment.id)
     return enrollment
 
 

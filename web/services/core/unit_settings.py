@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from ...extensions import db
@@ -26,9 +27,14 @@ class UnitSettings:
     urgent_escalation_days: int | None = None
 
 
+@cache
+def _rows_statement() -> Any:
+    """The statement of `rows`, built once (Hantera asks on every view; building it costs more than running it)."""
+    return db.select(UnitSetting).where(UnitSetting.care_unit_id == db.bindparam("unit_id"))
+
+
 def rows(unit_id: int) -> dict[tuple[str, str], UnitSetting]:
-    return {(r.key, r.program_id): r for r in db.session.execute(
-        db.select(UnitSetting).where(UnitSetting.care_unit_id == unit_id)).scalars()}
+    return {(r.key, r.program_id): r for r in db.session.execute(_rows_statement(), {"unit_id": unit_id}).scalars()}
 
 
 def unit_settings(unit_id: int | None) -> UnitSettings:

@@ -18,10 +18,11 @@ from engine.moment.holds import NO_HOLDS, Holding
 from engine.moment.state import MomentState
 
 from ...extensions import db
-from ...models import Conversation, Enrollment, EnrollmentModule, Message, Patient, StepProgress
+from ...models import Conversation, Enrollment, Message, Patient
 from . import answers as form_service
 from .language import in_language
 from ..core.holds import holding_for, patient_moment_loads
+from ..core.moment_rows import progress_of
 from ..core.rows import build_state, program_for
 from ..errors import AccessDenied
 
@@ -151,47 +152,31 @@ def moments_of(patient: Patient) -> list[Enrollment]:
 
 
 @cache
-def _moment_of_statements() -> tuple[Any, Any, Any]:
+def _moment_of_statements() -> tuple[Any, Any]:
     """The statements of `moment_of`, built once: building and keying an ORM statement with eager loads costs
     more CPU than the query (as web.auth.core.sessions does for the session row)."""
     mine = (Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
     moment = db.select(Enrollment).options(*patient_moment_loads()).where(*mine)
     to_write = db.select(Enrollment).options(*patient_moment_loads(), db.joinedload(Enrollment.modules),
                                              db.selectinload(Enrollment.steps)).where(*mine)
-    # the moment's progress in one statement: its module rows (no step id) and its step rows (no position)
-    none = {name: db.cast(db.null(), column.type) for name, column in (
-        ("position", EnrollmentModule.position), ("step_id", StepProgress.step_id), ("state", EnrollmentModule.state),
-        ("days", EnrollmentModule.days), ("at", EnrollmentModule.activated_at))}
-    modules = db.select(EnrollmentModule.position, EnrollmentModule.module_id, none["step_id"].label("step_id"),
-                        EnrollmentModule.state, EnrollmentModule.status, EnrollmentModule.days,
-                        EnrollmentModule.activated_at, EnrollmentModule.completed_at).where(
-        EnrollmentModule.enrollment_id == db.bindparam("enrollment_id"))
-    steps = db.select(none["position"], StepProgress.module_id, StepProgress.step_id, none["state"],
-                      StepProgress.status, none["days"], none["at"], none["at"]).where(
-        StepProgress.enrollment_id == db.bindparam("enrollment_id"))
-    return moment, to_write, db.union_all(modules, steps)
+    return moment, to_write
 
 
 def moment_of(patient: Patient, enrollment_id: int, *, to_write: bool = False) -> Enrollment:
     """The patient's own moment with this id (its state built: `build_state`); AccessDenied for anyone else's
     (or none).
 
-    To show it, the modules and the step progress are read as plain rows for the state, not loaded as
-    EnrollmentModule and StepProgress objects (ORM objects for every module and step of the moment cost more
-    CPU than the rest of the page's queries). `to_write`: the request may change the moment through the unit
-    of work (a form's submission), which writes those objects: they are loaded with it."""
-    moment, moment_to_write, progress = _moment_of_statements()
+    To show it, the modules and the step progress are read as plain rows for the state (web.services.core.
+    moment_rows), not loaded as EnrollmentModule and StepProgress objects. `to_write`: the request may change
+    the moment through the unit of work (a form's submission), which writes those objects: they are loaded
+    with it."""
+    moment, moment_to_write = _moment_of_statements()
     enrollment = db.session.execute(moment_to_write if to_write else moment, {
         "enrollment_id": enrollment_id, "patient_id": patient.id}).unique().scalar_one_or_none()
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
-    if to_write:
-        return enrollment
-    rows = db.session.execute(progress, {"enrollment_id": enrollment.id}).all()
-    modules = sorted((r for r in rows if r.step_id is None), key=lambda r: r.position)  # as Enrollment.modules
-    build_state(enrollment, progress=(
-        [(r.module_id, r.state, r.status, r.days, r.activated_at, r.completed_at) for r in modules],
-        {f"{r.module_id}/{r.step_id}": r.status for r in rows if r.step_id is not None}))
+    if not to_write:  # read just now without its modules and steps
+        build_state(enrollment, progress=progress_of(enrollment.id))
     return enrollment
 
 
