@@ -1,4 +1,4 @@
-"""web/clinician/overview_rows.py renders the overview's and Att göra's rows as the template loops they replaced
+"""web/ui/overview_rows.py renders the overview's and Att göra's rows as the template loops they replaced
 did (kept in tests/data/templates/*_rows_reference.html): for rows with and without events of every kind, never
 active, with one program and with several (a missing one shown by its id)."""
 from __future__ import annotations

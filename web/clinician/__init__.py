@@ -6,7 +6,6 @@ from . import upgrade  # noqa: F401  (routes: Flytta till version X)
 from . import suggestions  # noqa: F401  (the Förslag partial's template global)
 from . import confirm, moment_extras  # noqa: F401  (routes: confirmations, links, Egenskaper)
 from . import values  # noqa: F401  (routes: values the clinician sets for the patient)
-from . import overview_rows  # noqa: F401  (the overview table's rows, a template global)
 from .blueprint import bp
 
 __all__ = ["bp"]

@@ -7,7 +7,7 @@ from engine.moment.rules import STATE_LABELS, STATUS_LABELS
 from engine.text import plural
 
 from .. import clock
-from . import macros, module_rows, widgets
+from . import macros, module_rows, overview_rows, widgets
 from .jinja import Template
 from .macros import csrf_token
 from .decorators import current_membership
@@ -33,7 +33,8 @@ def init_app(app: Flask) -> None:
     widgets.install()
     app.jinja_env.template_class = Template  # before any template is loaded (web/ui/jinja.py)
     app.jinja_env.globals.update(csrf_token=csrf_token, py_csrf=macros.csrf, py_post_button=macros.post_button,
-                                 py_hidden_context=macros.hidden_context, py_tabs=macros.tabs)
+                                 py_hidden_context=macros.hidden_context, py_tabs=macros.tabs,
+                                 overview_rows=overview_rows.overview_rows, worklist_rows=overview_rows.worklist_rows)
     app.jinja_env.filters.update(
         datetime=clock.format_datetime,
         date=clock.format_date,

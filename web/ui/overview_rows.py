@@ -1,4 +1,5 @@
-"""The overview's table rows (Mina / Alla / Avslutade, and Att göra's) as Python template globals.
+"""The overview's table rows (Mina / Alla / Avslutade, and Att göra's) as Python template globals
+(`overview_rows`, `worklist_rows`: web.ui.templating).
 
 Each of a page's 25 rows cost about 40 Python calls in Jinja (attribute lookups, escapes, filters, an
 address); this renders the same HTML, character for character, with far fewer (the addresses through the
@@ -17,8 +18,7 @@ from engine.text import plural
 
 from ..clock import format_date, format_datetime
 from ..services.clinician.worklist import age_text
-from ..ui.jinja import escape
-from .blueprint import bp
+from .jinja import escape
 
 
 def _flags(row: Any) -> str:
@@ -43,7 +43,6 @@ def _flags(row: Any) -> str:
     return "".join(parts)
 
 
-@bp.app_template_global("overview_rows")
 def overview_rows(rows: Iterable[Any], programs: Mapping[str, Any]) -> Markup:
     """The <tr> of each overview row: name (with the program when the unit has several), masked
     personnummer, start, last active, and the badges of its unhandled events."""
@@ -67,7 +66,6 @@ def overview_rows(rows: Iterable[Any], programs: Mapping[str, Any]) -> Markup:
 _URGENT = ' class="urgent"'
 
 
-@bp.app_template_global("worklist_rows")
 def worklist_rows(items: Iterable[Any], now: datetime) -> Markup:
     """Att göra's <tr> per unhandled event: what (urgent marked), whose, how long it has waited."""
     out = []
