@@ -299,8 +299,8 @@ def _plain(value):
     """Engine data (read-only mappings, tuples, sets) as plain JSON values."""
     if value is None or isinstance(value, (str, int, float)):  # most values: asked first (no hasattr)
         return value
-    if hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "items"):  # its plain values taken as they are (most: a flag's type and cause)
+        return {str(k): v if v is None or isinstance(v, (str, int, float)) else _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     return value
