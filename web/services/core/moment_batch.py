@@ -127,7 +127,7 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of one per value."""
     if not postgresql():
         return column.in_(values)
-    if all(type(v) is int for v in values):
+    if set(map(type, values)) <= {int}:  # exactly int (not bool), as the array literal needs
         return column == any_(cast(bindparam(None, int_array(values), type_=Text), ARRAY(column.type)))
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
