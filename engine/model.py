@@ -263,7 +263,7 @@ class Anchor:
     #: which answered date counts: "newest" (the latest submission) or "first" (the first date answered)
     pick: str = "newest"
 
-    @property
+    @cached_property  # not a field: equality and hashing ignore it; asked for every timing of every moment
     def key(self) -> str:
         """"form/question" ("form/question@first" for pick first), the key of MomentState.anchor_dates."""
         return f"{self.form}/{self.question}" + ("" if self.pick == "newest" else f"@{self.pick}")

@@ -10,7 +10,7 @@ clinician ("Nytt mätbatteri startat"), subscribed or not (engine.moment.mandato
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -42,7 +42,7 @@ def start_battery(program: Program, state: MomentState, battery_id: str, *, now:
     extra: dict[str, Any] = {"auto": True} if auto else {}
     event = make_event("battery_started", now, actor, text,
                        module=battery.module, battery=battery.id, forms=list(battery.forms), **extra)
-    return Transition(replace(state, batteries=state.batteries | {battery_id}), (event,))
+    return Transition(state.with_batteries(state.batteries | {battery_id}), (event,))
 
 
 @dataclass(frozen=True)

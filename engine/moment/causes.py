@@ -24,7 +24,7 @@ CAUSE_SEPARATOR: Final = ":"
 
 def cause_key(flag_type: str, *parts: object) -> str:
     """The stable cause key of a flag (or notice): its type and parts joined, e.g. "new_message:2026-…"."""
-    return CAUSE_SEPARATOR.join(str(part) for part in (flag_type, *parts))
+    return CAUSE_SEPARATOR.join(map(str, (flag_type, *parts)))
 
 
 def cause_prefix(flag_type: str, *parts: object) -> str:

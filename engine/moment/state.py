@@ -117,6 +117,13 @@ class MomentState:
     #: program's reminders and batteries use (engine.moment.anchors); unanswered anchors are absent
     anchor_dates: Mapping[str, date] = field(default_factory=frozen_map)
 
+    def with_batteries(self, batteries: frozenset[str]) -> MomentState:
+        """`dataclasses.replace(self, batteries=batteries)` without its per-field work (a first tick starts tens
+        of thousands of batteries): the other fields shared, as replace shares them (no __post_init__ to run)."""
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__, batteries=batteries)
+        return new
+
 
 @dataclass(frozen=True)
 class Transition:

@@ -299,3 +299,12 @@ def test_due_and_next_batteries_are_those_of_every_timing_converted(started, ans
     now = state.started_at + after
     assert due_batteries(program, state, now) == _due_batteries_by_every_timing(program, state, now)
     assert next_battery_at(program, state) == _next_battery_by_every_timing(program, state)
+
+
+@pytest.mark.parametrize("pick, key", [("newest", "stopp/stoppdag"), ("first", "stopp/stoppdag@first")])
+def test_an_anchors_key_is_remembered_and_its_equality_and_hash_ignore_that(pick, key):
+    anchor = Anchor("stopp", "stoppdag", pick)
+    assert anchor.key == key and anchor.key is anchor.key
+    fresh = Anchor("stopp", "stoppdag", pick)
+    assert anchor == fresh and hash(anchor) == hash(fresh) and {anchor: 1}[fresh] == 1
+    assert replace(anchor, question="annan").key == key.replace("stoppdag", "annan")

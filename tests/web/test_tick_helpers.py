@@ -9,17 +9,19 @@ from types import SimpleNamespace
 
 import pytest
 from hypothesis import given, settings, strategies as st
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from engine.model import frozen_map
-from engine.moment.state import Actor, ModuleState, MomentState
+from engine.moment.state import SYSTEM, Actor, Event, ModuleState, MomentState
 from notify_support import personnummer, seed_unit, start
 from web.extensions import db
+from web.models import Enrollment, Event as EventRow
 from web.content.programs import get_program
 from web.services.core import moment_batch
 from web.services.core.flags import Rules, rules_for
-from web.services.core.rows import build_state
+from web.services.core.rows import build_state, event_columns
 from web.services.operations import tick_batch
+from web.services.operations.seed_rows import insert_rows
 from web.services.operations.tick_batch import only_batteries_changed
 
 START = datetime(2026, 3, 2, 8, tzinfo=UTC)
@@ -119,3 +121,69 @@ def test_a_chunks_reads_are_planned_with_the_indexes_and_the_setting_is_put_back
         assert db.session.execute(text(setting)).scalar_one() == "off"
     assert db.session.execute(text(setting)).scalar_one() == "on"
     db.session.rollback()
+
+
+def _plain_by_recursion(value):
+    """What rows._plain returned before its shortcut for plain values (the reference)."""
+    if value is None or isinstance(value, (str, int, float)):
+        return value
+    if hasattr(value, "items"):
+        return {str(k): _plain_by_recursion(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_plain_by_recursion(v) for v in value]
+    return value
+
+
+PLAIN = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=4)
+DATA = st.recursive(PLAIN, lambda inner: st.lists(inner, max_size=3).map(tuple)
+                    | st.frozensets(PLAIN, max_size=3)
+                    | st.dictionaries(st.text(max_size=3) | st.integers(), inner, max_size=3).map(frozen_map),
+                    max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=5), DATA, max_size=4))
+def test_an_events_data_is_stored_as_the_plain_values_the_recursion_made(data):
+    columns = event_columns(Event("battery_started", START, SYSTEM, data=frozen_map(data)))
+    assert columns["data"] == _plain_by_recursion(frozen_map(data))
+    assert [type(v) for v in columns["data"].values()] == [type(v) for v in _plain_by_recursion(data).values()]
+
+
+def test_a_battery_starts_events_are_kept_in_time_order_and_equal_times_in_the_order_written():
+    """_Started._record keeps the moment's events as engine_events would read them back (by time, then id)."""
+    at = [START + timedelta(hours=h) for h in range(4)]
+    stored = [Event("flag_raised", at[1], SYSTEM), Event("step_viewed", at[3], SYSTEM)]
+    started = tick_batch._Started(None, SimpleNamespace(state=BASE), stored, set(), [])
+    started._record([Event("battery_started", at[3], SYSTEM), Event("form_opened", at[0], SYSTEM),
+                     Event("answer_saved", at[1], SYSTEM)])
+    assert [(e.type, e.at) for e in started.stored] == [
+        ("form_opened", at[0]), ("flag_raised", at[1]), ("answer_saved", at[1]), ("step_viewed", at[3]),
+        ("battery_started", at[3])]
+    assert [e.type for e in started.events] == ["battery_started", "form_opened", "answer_saved"]
+
+
+def test_among_matches_ids_and_strings_with_commas_and_quotes(app):
+    """moment_batch.among: ids as one array literal, other values bound as an array (a literal would split them)."""
+    _, user = seed_unit()
+    first, second = start(user, START, personnummer(1)), start(user, START, personnummer(2))
+    e = Enrollment.__table__.c
+    ids = db.session.execute(select(e.id).where(moment_batch.among(e.id, [second.id, first.id, 10**6]))).scalars()
+    assert sorted(ids) == sorted([first.id, second.id])
+    found = db.session.execute(select(e.id).where(moment_batch.among(
+        e.program_id, [first.program_id, 'x,"y', "{z}"]))).scalars()
+    assert sorted(found) == sorted([first.id, second.id])
+
+
+def test_rows_of_different_keys_are_copied_with_every_key_any_row_has(app):
+    """seed_rows.insert_rows on PostgreSQL (COPY): the columns are the keys of all rows, in order of first
+    appearance; a key a row lacks takes the column's default. (SQLite's executemany needs the same keys.)"""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    _, user = seed_unit()
+    moment = start(user, START, personnummer(1))
+    base = {"enrollment_id": moment.id, "type": "flag_raised", "at": START, "actor_kind": "system",
+            "actor_id": "system", "actor_name": "Systemet"}
+    insert_rows(EventRow, [{**base, "text": "a"}, {**base, "module_id": "steg-1"}, {**base, "data": {"cause": "c"}}])
+    rows = db.session.execute(select(EventRow.text, EventRow.module_id, EventRow.data).where(
+        EventRow.enrollment_id == moment.id, EventRow.type == "flag_raised").order_by(EventRow.id)).all()
+    assert [tuple(r) for r in rows] == [("a", None, {}), ("", "steg-1", {}), ("", None, {"cause": "c"})]

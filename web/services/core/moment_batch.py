@@ -127,7 +127,7 @@ def among(column: Any, values: Sequence[Any]) -> Any:
     """`column IN (values)`; on PostgreSQL `column = ANY(:array)`, one parameter instead of one per value."""
     if not postgresql():
         return column.in_(values)
-    if all(type(v) is int for v in values):
+    if set(map(type, values)) <= {int}:  # exactly int (not bool), as the array literal needs
         return column == any_(cast(bindparam(None, int_array(values), type_=Text), ARRAY(column.type)))
     return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
@@ -207,7 +207,7 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
                 " FROM enrollment_module WHERE enrollment_id = ANY(CAST(:ids AS integer[])) GROUP BY enrollment_id"),
                 {"ids": int_array(ids)}):
             modules, states, statuses, days, activated, completed = columns
-            grouped[eid] = list(zip(modules, states, statuses, days, map(_utc, activated), map(_utc, completed)))
+            grouped[eid] = list(zip(modules, states, statuses, days, _utcs(activated), _utcs(completed)))
         return grouped
     if ids:
         for row in db.session.execute(select(c.module_id, c.state, c.status, c.days, c.activated_at, c.completed_at,
@@ -217,9 +217,10 @@ def _modules(ids: Sequence[int]) -> dict[int, list[tuple]]:
     return grouped
 
 
-def _utc(stored: datetime | None) -> datetime | None:
-    """A UTCDateTime column's value as the ORM would return it (aware UTC), from the stored naive UTC."""
-    return stored.replace(tzinfo=UTC) if stored is not None else None
+def _utcs(stored: Iterable[datetime | None]) -> list[datetime | None]:
+    """A UTCDateTime column's values as the ORM would return them (aware UTC), from the stored naive UTC (one
+    comprehension: two per moment instead of a call per module)."""
+    return [t if t is None else t.replace(tzinfo=UTC) for t in stored]
 
 
 def _steps(ids: Sequence[int]) -> dict[int, dict[str, str]]:

@@ -157,7 +157,8 @@ def state_of(program: Program, enrollment: Any, clinician: User, unit_name: str,
         clinician=Actor("clinician", str(clinician.id), clinician.name, unit_name),
         status=enrollment.status,
         modules=modules,
-        steps=frozen_map(cast(Mapping[str, Progress], steps)),  # the rows hold only these values
+        steps=frozen_map(cast("Mapping[str, Progress]", steps)),  # the rows hold only these values (a string: no type
+        # subscripted per call)
         submitted_forms=frozenset(row.form_id for row in submitted),
         last_active=enrollment.last_active,
         ended_at=enrollment.ended_at,
@@ -299,8 +300,8 @@ def _plain(value):
     """Engine data (read-only mappings, tuples, sets) as plain JSON values."""
     if value is None or isinstance(value, (str, int, float)):  # most values: asked first (no hasattr)
         return value
-    if hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in value.items()}
+    if hasattr(value, "items"):  # its plain values taken as they are (most: a flag's type and cause)
+        return {str(k): v if v is None or isinstance(v, (str, int, float)) else _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [_plain(v) for v in value]
     return value

@@ -52,7 +52,7 @@ def _next_ids(table, n: int) -> list[int]:
 def _copy(table, rows: list[dict]) -> None:
     """COPY rows into a table (PostgreSQL), values converted as the column types would bind them."""
     keys: dict[str, None] = {}
-    for shape in dict.fromkeys(tuple(r) for r in rows):  # each row's keys, in order of first appearance
+    for shape in dict.fromkeys(map(tuple, rows)):  # each row's keys, in order of first appearance
         keys.update(dict.fromkeys(shape))
     names = list(dict.fromkeys([*keys,  # and columns left to their Python default
                                 *(c.name for c in table.columns if c.default is not None)]))

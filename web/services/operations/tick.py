@@ -22,10 +22,12 @@ the others skip evaluation and only deliver); delivery itself is safe in paralle
 """
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import Callable, Iterator
 
 from flask import current_app
 from sqlalchemy import text
@@ -128,19 +130,8 @@ def evaluate(now: datetime) -> TickReport:
             report.evaluated = False
             db.session.rollback()
             return report
-        passes = Passes(now, lambda eid, exc: _note(report, eid, exc))
-        flag_ids = candidates.union_ids(db.session, candidates.flag_candidates(
-            now, local_date(now).isoformat(),
-            {pid: p.recommended_days for pid, p in all_programs().items()}))
-        report.flag_candidates = len(flag_ids)
-        report.flags += passes.raise_flags(flag_ids, lambda eid: _guarded(
-            report, eid, lambda e: len(raise_due(e, now))))
-        report.batteries += passes.start_batteries(auto_battery_candidates(now), lambda eid: _guarded(
-            report, eid, lambda e: start_due_batteries(e, now)))
-        reminder_ids = candidates.union_ids(db.session, reminder_queries(now))
-        report.reminder_candidates = len(reminder_ids)
-        report.reminders += passes.queue_reminders(reminder_ids, lambda eid: _guarded(
-            report, eid, lambda e: len(queue_patient_reminders(e, now))))
+        with collector_paused():
+            _passes(report, now)
         report.escalated += escalate_unhandled_urgent(now)
         db.session.commit()
     except BaseException:
@@ -149,6 +140,41 @@ def evaluate(now: datetime) -> TickReport:
     if report.flags or report.reminders or report.batteries or report.escalated:
         log.info("tick %s: %s", now.isoformat(), report.summary())
     return report
+
+
+def _passes(report: TickReport, now: datetime) -> None:
+    """The candidates and the three passes over them (web.services.operations.tick_batch)."""
+    passes = Passes(now, lambda eid, exc: _note(report, eid, exc))
+    flag_ids = candidates.union_ids(db.session, candidates.flag_candidates(
+        now, local_date(now).isoformat(),
+        {pid: p.recommended_days for pid, p in all_programs().items()}))
+    report.flag_candidates = len(flag_ids)
+    report.flags += passes.raise_flags(flag_ids, lambda eid: _guarded(
+        report, eid, lambda e: len(raise_due(e, now))))
+    report.batteries += passes.start_batteries(auto_battery_candidates(now), lambda eid: _guarded(
+        report, eid, lambda e: start_due_batteries(e, now)))
+    reminder_ids = candidates.union_ids(db.session, reminder_queries(now))
+    report.reminder_candidates = len(reminder_ids)
+    report.reminders += passes.queue_reminders(reminder_ids, lambda eid: _guarded(
+        report, eid, lambda e: len(queue_patient_reminders(e, now))))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the passes, and back as it was after them.
+
+    The passes allocate millions of short-lived objects (rows, states, events) and keep few: the collector
+    ran thousands of times during a first tick, its full collections over the whole heap ~1.3 s of 8 s CPU
+    (20 000 moments), and freed next to nothing (the process's peak memory 167 MB with it, 168 MB
+    without). Reference counting still frees everything else at once; cycles wait until after the tick.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _take_tick_lock() -> bool:

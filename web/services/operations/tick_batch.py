@@ -20,6 +20,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import bindparam, text, update
@@ -372,4 +373,4 @@ class _Started:
     def _record(self, events: Iterable[EngineEvent]) -> None:
         new = list(events)
         self.events.extend(new)
-        self.stored = sorted(self.stored + new, key=lambda e: e.at)  # stable: ties keep their order
+        self.stored = sorted(self.stored + new, key=attrgetter("at"))  # stable: ties keep their order
