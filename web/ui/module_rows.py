@@ -12,10 +12,11 @@ from functools import cache, lru_cache
 from typing import Any
 
 from flask import g, url_for
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from engine.moment.rules import STATE_LABELS, STATUS_LABELS
 
+from .jinja import escape  # markupsafe.escape in one Python call for text
 from .macros import csrf, hidden_context, post_button
 
 #: a step's progress in the manual's words
