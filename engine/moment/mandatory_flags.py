@@ -17,6 +17,7 @@ from typing import Collection, Final, Iterable, Iterator
 
 from ..localtime import fmt, iso
 from ..model import Alert, Program
+from .causes import cause_key
 from .state import Event
 
 __all__ = ["ANSWER_ALERT", "ANSWER_ALERT_LABEL", "FlagFields", "MANDATORY_READS", "mandatory_flags", "alert_cause",
@@ -32,7 +33,7 @@ MANDATORY_READS: Final[frozenset[str]] = frozenset({"form_submitted", "battery_s
 
 def alert_cause(form_id: str, alert_id: str, at: datetime) -> str:
     """The cause key of the answer_alert flag of one alert of one submission."""
-    return f"{ANSWER_ALERT}:{form_id}:{alert_id}:{iso(at)}"
+    return cause_key(ANSWER_ALERT, form_id, alert_id, iso(at))
 
 
 def alert_of_cause(program: Program, cause: str) -> tuple[str, Alert] | None:
@@ -54,7 +55,7 @@ def mandatory_flags(program: Program, events: Iterable[Event], *,
             yield from _answer_alerts(program, e, raised)
         elif e.type == "battery_started" and e.actor.kind == "system":
             battery_id = e.data.get("battery")
-            cause = f"battery_started:{battery_id}:{iso(e.at)}"
+            cause = cause_key("battery_started", battery_id, iso(e.at))
             if cause in raised:
                 continue
             battery = program.battery(battery_id) if isinstance(battery_id, str) else None

@@ -9,9 +9,9 @@ and without answers, errors and hidden questions.
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
 
 from jinja2 import pass_context
+from jinja2.filters import do_int
 from jinja2.runtime import Context
 from markupsafe import Markup
 
@@ -45,17 +45,6 @@ def _describedby(*ids: str) -> str:
     return f' aria-describedby="{escape(" ".join(ids))}"' if ids else ""
 
 
-def _int(value: Any) -> int:
-    """Jinja's `int` filter for the scale's ends (a number, or 0)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        try:
-            return int(float(value))
-        except (TypeError, ValueError):
-            return 0
-
-
 @pass_context
 def question(context: Context, fv, q) -> Markup:
     """The question `q` of the form view `fv` with its label or legend, help, error and inputs."""
@@ -78,7 +67,7 @@ def question(context: Context, fv, q) -> Markup:
         out.append(f"  <fieldset{_describedby(help_id, ends_id, err_id)}>\n"
                    f"    <legend>{ptext(context, qkey + '/text', q.text)}{optional}</legend>\n{help_}{error}")
         if q.type == "scale":
-            low, high = _int(q.min), _int(q.max)
+            low, high = do_int(q.min), do_int(q.max)  # the `int` filter the macro used
             if ends_id:
                 out.append(f'<p class="scale-ends" id="{escape(ends_id)}">{low} = '
                            f"{ptext(context, qkey + '/min_label', q.min_label or '')}, {high} = "

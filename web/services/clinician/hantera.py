@@ -148,43 +148,51 @@ def version_labels(pinned: Program, installed: Program | None) -> dict[str, str 
     return {"version": pinned.version, "installed_version": installed.version}
 
 
+# The statements of `_open_flags_and_unread_messages`, `handover_choices` and `submitted_rows`, each built
+# once: building and keying an ORM statement costs more CPU than running it (as web.services.patient.program does).
+
 @cache
-def _hantera_statements() -> tuple[Any, Any, Any]:
-    """The statements of `_open_flags_and_unread_messages`, `handover_choices` and `submitted_rows`, built once:
-    building and keying an ORM statement costs more CPU than running it (as web.services.patient.program does)."""
+def _open_flags_statement() -> Any:
     unread = (db.select(db.func.count(Message.id)).join(Conversation, Message.conversation_id == Conversation.id)
               .where(Conversation.enrollment_id == Enrollment.id, Message.sender_kind == "patient",
                      Message.read_by_clinician_at.is_(None))
               .scalar_subquery())
-    flags = (db.select(unread, Flag).select_from(Enrollment)
-             .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
-             .where(Enrollment.id == db.bindparam("enrollment_id"))
-             .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc()))
+    return (db.select(unread, Flag).select_from(Enrollment)
+            .outerjoin(Flag, db.and_(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
+            .where(Enrollment.id == db.bindparam("enrollment_id"))
+            .order_by(Flag.urgent.desc(), Flag.raised_at.desc(), Flag.id.desc()))
+
+
+@cache
+def _handover_statement() -> Any:
     unit_id = db.bindparam("unit_id")
-    choices = (db.select(CareUnit, Membership, User)
-               .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
-               .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
-               .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
-               .order_by(CareUnit.name, User.name, User.id))
-    submitted = db.select(FormResponse.id, FormResponse.form_id, FormResponse.answers, FormResponse.form_title,
-                          FormResponse.submitted_at, FormResponse.opened_at).where(
+    return (db.select(CareUnit, Membership, User)
+            .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
+            .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
+            .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
+            .order_by(CareUnit.name, User.name, User.id))
+
+
+@cache
+def _submitted_statement() -> Any:
+    return db.select(FormResponse.id, FormResponse.form_id, FormResponse.answers, FormResponse.form_title,
+                     FormResponse.submitted_at, FormResponse.opened_at).where(
         FormResponse.enrollment_id == db.bindparam("enrollment_id"), FormResponse.status == "submitted"
     ).order_by(FormResponse.submitted_at.desc(), FormResponse.id.desc())
-    return flags, choices, submitted
 
 
 def submitted_rows(enrollment: Enrollment) -> list[Any]:
     """The moment's submitted answers newest first, as read-only rows of what Hantera shows and the state needs
     (id, form_id, answers, form_title, submitted_at, opened_at): not FormResponse objects with their question
     snapshots, scores and tokens (`responses.submitted_responses` loads those)."""
-    return db.session.execute(_hantera_statements()[2], {"enrollment_id": enrollment.id}).all()
+    return db.session.execute(_submitted_statement(), {"enrollment_id": enrollment.id}).all()
 
 
 def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:
     """The moment's unhandled flags (urgent first, then newest) and unread patient messages, in one statement.
 
     One row per open flag, or one row without a flag; each row carries the message count."""
-    rows = db.session.execute(_hantera_statements()[0], {"enrollment_id": enrollment.id}).all()
+    rows = db.session.execute(_open_flags_statement(), {"enrollment_id": enrollment.id}).all()
     return [flag for _, flag in rows if flag is not None], (rows[0][0] if rows else 0)
 
 
@@ -195,7 +203,7 @@ def handover_choices(enrollment: Enrollment) -> tuple[list[User], list[CareUnit]
     holding the Behandlare role are the clinicians (by name), the other units the handover targets
     (by name) — the same lists as eligible_clinicians() and other_units()."""
     unit_id = enrollment.care_unit_id
-    rows = db.session.execute(_hantera_statements()[1], {"unit_id": unit_id}).all()
+    rows = db.session.execute(_handover_statement(), {"unit_id": unit_id}).all()
     clinicians = [user for unit, member, user in rows
                   if unit.id == unit_id and user is not None and "behandlare" in member.role_set]
     units = [unit for unit, _, _ in rows if unit.id != unit_id]

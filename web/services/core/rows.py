@@ -157,8 +157,8 @@ def state_of(program: Program, enrollment: Any, clinician: User, unit_name: str,
         clinician=Actor("clinician", str(clinician.id), clinician.name, unit_name),
         status=enrollment.status,
         modules=modules,
-        steps=frozen_map(cast("Mapping[str, Progress]", steps)),  # the rows hold only these values (a string: no type
-        # subscripted per call)
+        # the rows hold only these values (the type as a string: nothing subscripted per call)
+        steps=frozen_map(cast("Mapping[str, Progress]", steps)),
         submitted_forms=frozenset(row.form_id for row in submitted),
         last_active=enrollment.last_active,
         ended_at=enrollment.ended_at,
