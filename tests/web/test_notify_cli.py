@@ -18,7 +18,7 @@ from notify_support import BASE_URL, ROOT, seed, sthlm
 from web.extensions import db
 from web.models import Notice
 from web.services.clinician import flags as flag_service
-from web.notify.worker import run_loop
+from web.notify.worker import run_loop, stop_on_signals
 from web.services.core.notices import queue_notice
 
 pytestmark = pytest.mark.app_config(BASE_URL=BASE_URL)
@@ -106,6 +106,26 @@ def test_a_failing_pass_is_reported_and_the_loop_goes_on():
 
     assert run_loop(one_pass, poll_seconds=0, stop=stop, on_error=errors.append) == 2
     assert [str(e) for e in errors] == ["databasen svarar inte"]
+
+
+def test_a_signal_landing_while_the_loop_holds_the_stop_flags_lock_still_stops_it():
+    # a signal handler runs in the main thread between any two bytecodes, also inside `stop.wait()` where
+    # the Event's lock is held for a moment; a handler that set the Event itself then waited for that lock
+    # forever (the worker never stopped). Here a thread holds the lock while the installed handler runs.
+    stop = threading.Event()
+    with stop_on_signals(stop):
+        handler = signal.getsignal(signal.SIGTERM)
+
+        def signal_inside_wait():
+            with stop._cond:
+                handler(signal.SIGTERM, None)
+
+        holder = threading.Thread(target=signal_inside_wait, daemon=True)
+        holder.start()
+        holder.join(timeout=30)
+        assert not holder.is_alive(), "the signal handler blocked on the stop flag's lock"
+        assert stop.wait(timeout=30)
+    assert signal.getsignal(signal.SIGTERM) is not handler  # the previous handler is back
 
 
 def _deliver_then_stop(tmp_path, env, stop_signal):

@@ -6,6 +6,7 @@ half-recorded) and the loop returns instead of being killed mid-send.
 from __future__ import annotations
 
 import logging
+import queue
 import signal
 import threading
 from contextlib import contextmanager
@@ -16,23 +17,36 @@ log = logging.getLogger("stegvis.worker")
 
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """Set `stop` on SIGTERM/SIGINT while inside (main thread only; elsewhere a no-op)."""
+    """Set `stop` on SIGTERM/SIGINT while inside (main thread only; elsewhere a no-op).
+
+    The handler only puts the signal number on a SimpleQueue, whose put() is safe to call from a signal
+    handler; a small thread sets `stop`. Setting the Event in the handler itself could deadlock: the
+    handler runs in the main thread, between any two bytecodes, and `Event.set()` takes the lock that the
+    main thread holds for a moment inside `stop.wait()`, so a SIGTERM landing there hung the worker.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    previous = {}
+    signals: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+
+    def relay() -> None:
+        while (signum := signals.get()) is not None:
+            log.info("signal %s: stopping after the current pass", signum)
+            stop.set()
 
     def handler(signum, frame):
-        log.info("signal %s: stopping after the current pass", signum)
-        stop.set()
+        signals.put(signum)
 
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        previous[sig] = signal.signal(sig, handler)
+    relay_thread = threading.Thread(target=relay, name="stegvis-signals", daemon=True)
+    relay_thread.start()
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
         for sig, old in previous.items():
             signal.signal(sig, old)
+        signals.put(None)
+        relay_thread.join()
 
 
 def run_loop(one_pass: Callable[[], object], *, poll_seconds: float, stop: threading.Event,
