@@ -103,16 +103,21 @@ def defaults(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def without_jit(options: Mapping[str, Any]) -> dict[str, Any]:
-    """The engine options with PostgreSQL's JIT compilation off for every connection of the app.
+def postgres_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The engine options for PostgreSQL: JIT compilation off for every connection of the app, and the
+    app's cursor class (web.ops.pg_cursor: psycopg's column descriptions built only when read).
 
-    A page's statements are short, but at a region's size the planner's cost estimate of a count over
+    JIT: a page's statements are short, but at a region's size the planner's cost estimate of a count over
     a unit passes `jit_above_cost`, and compiling took 8 ms of the overview's 42–73 ms at 100 000 moments
-    (docs/performance.md); the tick, Statistik and the exports had already turned it off per transaction."""
+    (docs/performance.md); the tick, Statistik and the exports had already turned it off per transaction.
+    An operator's own `jit=` option and `cursor_factory` win."""
+    from .ops.pg_cursor import LazyDescriptionCursor
+
     connect_args = dict(options.get("connect_args") or {})
     extra = connect_args.get("options") or ""
     if "jit=" not in extra:
         connect_args["options"] = f"{extra} -c jit=off".strip()
+    connect_args.setdefault("cursor_factory", LazyDescriptionCursor)
     return {**options, "connect_args": connect_args}
 
 
@@ -122,7 +127,7 @@ def build_config(test_config: Mapping[str, Any] | None = None, env: Mapping[str,
     cfg.update(test_config or {})
     cfg["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(cfg["SQLALCHEMY_DATABASE_URI"])
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith(POSTGRES_PREFIX):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = without_jit(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = postgres_options(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     problems: list[str] = []
     relaxed = cfg["TESTING"] or cfg["DEMO"]
     if cfg["PROGRAMS_STRICT"] is None:

@@ -78,6 +78,15 @@ def test_postgresql_connections_compile_no_jit_and_keep_given_connect_options(tm
     own = build_config({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db", "SQLALCHEMY_ENGINE_OPTIONS": {
         "connect_args": {"options": "-c jit=on"}}}, env=env)["SQLALCHEMY_ENGINE_OPTIONS"]
     assert own["connect_args"]["options"] == "-c jit=on"
+    # the app's cursor class (web.ops.pg_cursor) unless an operator chose one
+    from psycopg import ClientCursor
+
+    from web.ops.pg_cursor import LazyDescriptionCursor
+
+    assert pg["connect_args"]["cursor_factory"] is LazyDescriptionCursor
+    chosen = build_config({"SQLALCHEMY_DATABASE_URI": "postgresql+psycopg://u@h/db", "SQLALCHEMY_ENGINE_OPTIONS": {
+        "connect_args": {"cursor_factory": ClientCursor}}}, env=env)["SQLALCHEMY_ENGINE_OPTIONS"]
+    assert chosen["connect_args"]["cursor_factory"] is ClientCursor
     assert "connect_args" not in build_config(env=env)["SQLALCHEMY_ENGINE_OPTIONS"]
 
 
