@@ -109,34 +109,68 @@ def _has_open_flag():
     return exists(select(Flag.id).where(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
 
 
-def _where(membership: Membership, tab: str, program_id: str | None, text: str | None,
-           unhandled: bool = False) -> list:
-    conditions = [Enrollment.care_unit_id == membership.care_unit_id]
+def _where(tab: str, program_id: str | None, text_kind: str | None, unhandled: bool = False) -> list:
+    """The tab's conditions; the unit, the clinician, the program and the searched text are the bind parameters
+    `_params` fills, so each shape of statement is built once (see `_statement`)."""
+    conditions = [Enrollment.care_unit_id == db.bindparam("unit")]
     if unhandled:
         conditions.append(_has_open_flag())
     if tab == "mina":
-        conditions += [Enrollment.clinician_id == membership.user_id, Enrollment.status == "active"]
+        conditions += [Enrollment.clinician_id == db.bindparam("clinician"), Enrollment.status == "active"]
     elif tab == "alla":
         conditions.append(Enrollment.status == "active")
     else:
         conditions.append(Enrollment.status.in_(("ended", "maintenance")))
     if program_id:
-        conditions.append(Enrollment.program_id == program_id)
-    text = (text or "").strip()
-    if text:
-        digits = text.replace("-", "").replace(" ", "")
-        like = f"%{_escape_like(text.lower())}%"
+        conditions.append(Enrollment.program_id == db.bindparam("program"))
+    if text_kind:
         # one expression: text inside the first or the last name is also inside "first last"
-        name_match = func.lower(Patient.first_name + " " + Patient.last_name).like(like, escape="\\")
-        full = _full_number(digits)
-        if full:
-            conditions.append(Patient.personnummer == full)
-        elif digits.isdigit():
+        name_match = func.lower(Patient.first_name + " " + Patient.last_name).like(db.bindparam("like"), escape="\\")
+        if text_kind == "pnr":
+            conditions.append(Patient.personnummer == db.bindparam("pnr"))
+        elif text_kind == "digits":
             # the date part only: the last four digits are never guessed digit by digit
-            conditions.append(or_(name_match, Patient.personnummer.like(f"{digits[:8]}%")))
+            conditions.append(or_(name_match, Patient.personnummer.like(db.bindparam("pnr_prefix"))))
         else:
             conditions.append(name_match)
     return conditions
+
+
+def _text_kind(text: str | None) -> str | None:
+    """What a searched text is matched as: "pnr" (a whole valid personnummer), "digits" (a name, or the date
+    part of a personnummer), "name"; None without a text."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    digits = text.replace("-", "").replace(" ", "")
+    return "pnr" if _full_number(digits) else "digits" if digits.isdigit() else "name"
+
+
+def _params(membership: Membership, program_id: str | None, text: str | None = None, **more) -> dict:
+    """The values of `_where`'s bind parameters (and `more`)."""
+    values = {"unit": membership.care_unit_id, "clinician": membership.user_id, "program": program_id, **more}
+    text = (text or "").strip()
+    if text:
+        digits = text.replace("-", "").replace(" ", "")
+        values.update(like=f"%{_escape_like(text.lower())}%", pnr=_full_number(digits), pnr_prefix=f"{digits[:8]}%")
+    return values
+
+
+#: (what, tab, program filter?, kind of searched text, unhandled only?, how the page is reached) → its statement,
+#: built once: building the overview's statements took some 3 000 of its 10 000 Python calls per request
+_STATEMENTS: dict[tuple, object] = {}
+
+
+def built_once(cache: dict, key: tuple, build):
+    """`cache[key]`, made by `build()` the first time (statements whose values are bind parameters)."""
+    statement = cache.get(key)
+    if statement is None:
+        statement = cache[key] = build()
+    return statement
+
+
+def _statement(key: tuple, build):
+    return built_once(_STATEMENTS, key, build)
 
 
 def _escape_like(text: str) -> str:
@@ -181,14 +215,65 @@ def _beyond(anchor, forward: bool):
     return and_(last <= a_last, before)
 
 
+#: the anchor row's sort key as bind parameters (`_beyond` compares with them)
+ANCHOR = (db.bindparam("a_last"), db.bindparam("a_first"), db.bindparam("a_started"), db.bindparam("a_id"))
+
+
 def _anchor(membership: Membership, enrollment_id: int | None):
     """The sort key of a moment of the member's unit (None when there is no such moment)."""
     if enrollment_id is None:
         return None
-    return db.session.execute(
-        select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
-        .where(Enrollment.id == enrollment_id, Enrollment.care_unit_id == membership.care_unit_id)
-    ).one_or_none()
+    statement = _statement(("anchor",), lambda: select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
+                           .where(Enrollment.id == db.bindparam("anchor"), Enrollment.care_unit_id == db.bindparam("unit")))
+    return db.session.execute(statement, {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
+
+
+def _count_statement(tab: str, program_id: str | None, text_kind: str | None, unhandled: bool):
+    """The tab's total and how many of its moments have open urgent flags, in one statement."""
+    counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
+    if text_kind:  # only a name filter needs the patients (the index on unit and status counts the rest)
+        counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
+    # with the total, how many of the tab's moments have open urgent flags (listed first only when some do)
+    # (counted from the open urgent flags, which are few: their partial index, not a probe per moment)
+    urgent_moments = (select(func.count(distinct(Flag.enrollment_id))).select_from(Flag)
+                      .join(Enrollment, Flag.enrollment_id == Enrollment.id)
+                      .where(Flag.handled_at.is_(None), Flag.urgent.is_(True), *_where(tab, program_id, None))
+                      .correlate(None).scalar_subquery())
+    return counted.add_columns(urgent_moments).where(*_where(tab, program_id, text_kind, unhandled))
+
+
+def _page_statement(tab: str, program_id: str | None, text_kind: str | None, unhandled: bool, way: str,
+                    sorted_by_expression: bool):
+    """A page of rows and their counts; `way`: "start" (OFFSET from the first row), "end" (OFFSET from the
+    last row, read backwards), "after" / "before" (the anchor row's key). LIMIT and OFFSET are bind parameters."""
+    last, first, started, ident = _sort_key()
+    order = [last, first, started.desc(), ident]
+    if sorted_by_expression:
+        # Few matches: sort them (found through the trigram index, migration 0012n). Ordered by the name
+        # column itself, PostgreSQL would instead walk the name index from "A", testing every patient
+        # until the page is full — 180 ms for "Öberg" at 100 000 patients (docs/performance.md). The
+        # expression sorts exactly like the column; it only hides the index from the planner.
+        order[0] = last + ""
+    # the page's rows (and one more, to know whether the list goes on) first, then the counts for
+    # those rows only (not for every row an offset skips)
+    window = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, Enrollment.patient_id)
+              .join(Patient, Enrollment.patient_id == Patient.id).where(*_where(tab, program_id, text_kind, unhandled))
+              .limit(db.bindparam("limit")))
+    if way == "end":
+        # a page in the back half is read from the end (the name index walked backwards): page 1 400 of
+        # 1 415 then skips 350 rows instead of sorting all 35 000 to skip 35 000
+        window = window.order_by(*_backward(order[0])).offset(db.bindparam("offset"))
+    elif way == "start":
+        window = window.order_by(*order).offset(db.bindparam("offset"))
+    elif way == "after":
+        window = window.where(_beyond(ANCHOR, True)).order_by(*order)
+    else:
+        window = window.where(_beyond(ANCHOR, False)).order_by(*_backward(order[0]))
+    picked = window.subquery()
+    return (select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
+                   picked.c.started_at, picked.c.last_active, *_counts(picked.c.id), picked.c.patient_id)
+            .order_by(picked.c.last_name, picked.c.first_name, picked.c.started_at.desc(), picked.c.id))
 
 
 def overview_page(membership: Membership, *, tab: str = "alla", program_id: str | None = None,
@@ -209,56 +294,30 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
     if sort == "aldsta":
-        return _oldest_first_page(membership, _where(membership, tab, program_id, text), page, page_size,
-                                  tab=tab, text=text, now=now)
-    conditions = _where(membership, tab, program_id, text, unhandled)
-    counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
-    if (text or "").strip():  # only a name filter needs the patients (the index on unit and status counts the rest)
-        counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
-    # with the total, how many of the tab's moments have open urgent flags (listed first only when some do)
-    # (counted from the open urgent flags, which are few: their partial index, not a probe per moment)
-    urgent_moments = (select(func.count(distinct(Flag.enrollment_id))).select_from(Flag)
-                      .join(Enrollment, Flag.enrollment_id == Enrollment.id)
-                      .where(Flag.handled_at.is_(None), Flag.urgent.is_(True),
-                             *_where(membership, tab, program_id, None))
-                      .correlate(None).scalar_subquery())
+        return _oldest_first_page(membership, tab, program_id, text, page, page_size, now=now)
+    kind = _text_kind(text)
+    shape = (tab, bool(program_id), kind, unhandled)
     total, urgent_total = db.session.execute(
-        counted.add_columns(urgent_moments).where(*conditions)).one()
+        _statement(("count", *shape), lambda: _count_statement(tab, program_id, kind, unhandled)),
+        _params(membership, program_id, text)).one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    last, first, started, ident = _sort_key()
-    order = [last, first, started.desc(), ident]
-    if (text or "").strip() and total <= SORT_MATCHES_UP_TO:
-        # Few matches: sort them (found through the trigram index, migration 0012n). Ordered by the name
-        # column itself, PostgreSQL would instead walk the name index from "A", testing every patient
-        # until the page is full — 180 ms for "Öberg" at 100 000 patients (docs/performance.md). The
-        # expression sorts exactly like the column; it only hides the index from the planner.
-        order[0] = last + ""
     anchor = _anchor(membership, after if after is not None else before)
     forward = anchor is None or after is not None
-    # the page's rows (and one more, to know whether the list goes on) first, then the counts for
-    # those rows only (not for every row an offset skips)
-    window = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
-                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, Enrollment.patient_id)
-              .join(Patient, Enrollment.patient_id == Patient.id).where(*conditions).limit(page_size + 1))
     start = (page - 1) * page_size
+    values = _params(membership, program_id, text, limit=page_size + 1)
     if anchor is None and 2 * start > total:
-        # a page in the back half is read from the end (the name index walked backwards): page 1 400 of
-        # 1 415 then skips 350 rows instead of sorting all 35 000 to skip 35 000
         end = min(total, start + page_size + 1)  # the rows the forward OFFSET would read, the extra one too
-        window = window.order_by(*_backward(order[0])).offset(total - end).limit(end - start)
+        way, values["offset"], values["limit"] = "end", total - end, end - start
     elif anchor is None:
-        window = window.order_by(*order).offset(start)
-    elif forward:
-        window = window.where(_beyond(anchor, True)).order_by(*order)
+        way, values["offset"] = "start", start
     else:
-        window = window.where(_beyond(anchor, False)).order_by(*_backward(order[0]))
-    picked = window.subquery()
+        way = "after" if forward else "before"
+        values.update(zip(("a_last", "a_first", "a_started", "a_id"), anchor))
+    by_expression = kind is not None and total <= SORT_MATCHES_UP_TO
     result = db.session.execute(
-        select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
-               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id), picked.c.patient_id)
-        .order_by(picked.c.last_name, picked.c.first_name, picked.c.started_at.desc(), picked.c.id)
-    ).all()
+        _statement(("page", *shape, way, by_expression),
+                   lambda: _page_statement(tab, program_id, kind, unhandled, way, by_expression)), values).all()
     more = len(result) > page_size
     if more:  # the extra row is beyond the page: last in the forward direction, first going back
         result = result[:page_size] if forward else result[1:]
@@ -289,15 +348,20 @@ def _row(r) -> OverviewRow:
 
 def _urgent_rows(membership: Membership, tab: str, program_id: str | None) -> list[OverviewRow]:
     """The tab's moments with open urgent flags, the most urgent flags first, then the oldest such flag."""
-    urgent = _urgent_open(Enrollment.id).label("urgent")
-    oldest = (select(func.min(Flag.raised_at)).where(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None),
-                                                      Flag.urgent.is_(True)).scalar_subquery())
-    found = db.session.execute(
-        select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer, Enrollment.program_id,
-               Enrollment.started_at, Enrollment.last_active, *_counts(Enrollment.id)[:3], urgent)
-        .join(Patient, Enrollment.patient_id == Patient.id)
-        .where(*_where(membership, tab, program_id, None), urgent > 0)
-        .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED)).all()
+    def build():
+        urgent = _urgent_open(Enrollment.id).label("urgent")
+        oldest = (select(func.min(Flag.raised_at)).where(Flag.enrollment_id == Enrollment.id,
+                                                          Flag.handled_at.is_(None), Flag.urgent.is_(True))
+                  .scalar_subquery())
+        return (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                       Enrollment.program_id, Enrollment.started_at, Enrollment.last_active,
+                       *_counts(Enrollment.id)[:3], urgent)
+                .join(Patient, Enrollment.patient_id == Patient.id)
+                .where(*_where(tab, program_id, None), urgent > 0)
+                .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED))
+
+    found = db.session.execute(_statement(("urgent", tab, bool(program_id)), build),
+                               _params(membership, program_id)).all()
     return [_row(r) for r in found]
 
 
@@ -313,31 +377,45 @@ def _first_open_flag():
 FIRST_OPEN_FLAG = _first_open_flag()
 
 
-def _oldest_first_page(membership: Membership, conditions: list, page: int, page_size: int, *, tab: str,
-                       text: str | None, now: datetime | None) -> OverviewPage:
+def _oldest_first_page(membership: Membership, tab: str, program_id: str | None, text: str | None, page: int,
+                       page_size: int, *, now: datetime | None) -> OverviewPage:
     """Moments with an unhandled event, the oldest such event first.
 
     Each moment is its oldest open flag, so a page walks the open flags in the order of their index
     (ix_flag_open_raised) and stops when it is full, instead of grouping every open flag of the unit."""
-    counted = select(func.count()).select_from(Enrollment)
-    oldest = (select(Flag.enrollment_id, Flag.raised_at.label("oldest"))
-              .join(Enrollment, Flag.enrollment_id == Enrollment.id))
-    if (text or "").strip():  # only a name filter needs the patients (a join per moment otherwise)
-        oldest = oldest.join(Patient, Enrollment.patient_id == Patient.id)
-        counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
-    total = db.session.execute(counted.where(*conditions, _has_open_flag())).scalar_one()
+    kind = _text_kind(text)
+
+    def count_statement():
+        counted = select(func.count()).select_from(Enrollment)
+        if kind:  # only a name filter needs the patients (a join per moment otherwise)
+            counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
+        return counted.where(*_where(tab, program_id, kind), _has_open_flag())
+
+    def page_statement():
+        oldest = (select(Flag.enrollment_id, Flag.raised_at.label("oldest"))
+                  .join(Enrollment, Flag.enrollment_id == Enrollment.id))
+        if kind:
+            oldest = oldest.join(Patient, Enrollment.patient_id == Patient.id)
+        oldest = (oldest.where(Flag.handled_at.is_(None), FIRST_OPEN_FLAG, *_where(tab, program_id, kind))
+                  .order_by(Flag.raised_at, Flag.enrollment_id)
+                  .limit(db.bindparam("limit")).offset(db.bindparam("offset"))).subquery()
+        picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                         Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest,
+                         Enrollment.patient_id)
+                  .select_from(oldest).join(Enrollment, oldest.c.enrollment_id == Enrollment.id)
+                  .join(Patient, Enrollment.patient_id == Patient.id)).subquery()
+        return (select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer,
+                       picked.c.program_id, picked.c.started_at, picked.c.last_active, *_counts(picked.c.id),
+                       picked.c.patient_id)
+                .order_by(picked.c.oldest, picked.c.id))
+
+    shape = (tab, bool(program_id), kind)
+    total = db.session.execute(_statement(("oldest-count", *shape), count_statement),
+                               _params(membership, program_id, text)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    oldest = (oldest.where(Flag.handled_at.is_(None), FIRST_OPEN_FLAG, *conditions)
-              .order_by(Flag.raised_at, Flag.enrollment_id).limit(page_size).offset((page - 1) * page_size)).subquery()
-    picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
-                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest,
-                     Enrollment.patient_id)
-              .select_from(oldest).join(Enrollment, oldest.c.enrollment_id == Enrollment.id)
-              .join(Patient, Enrollment.patient_id == Patient.id)).subquery()
-    result = db.session.execute(
-        select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer, picked.c.program_id,
-               picked.c.started_at, picked.c.last_active, *_counts(picked.c.id), picked.c.patient_id)
-        .order_by(picked.c.oldest, picked.c.id)).all()
+    result = db.session.execute(_statement(("oldest-page", *shape), page_statement),
+                                _params(membership, program_id, text, limit=page_size,
+                                        offset=(page - 1) * page_size)).all()
     _log_search(membership, tab, text, total, now, result)
     return OverviewPage([_row(r) for r in result], total, page, pages, page > 1, page < pages)
