@@ -20,16 +20,27 @@ __all__ = ["rule_holds", "suggesting_modules", "suggestion_tests"]
 def rule_holds(form: Form, rule: SuggestRule, values: Mapping[str, Any], *, today: date | None = None) -> bool:
     """Whether a suggestion rule over `form` holds for these (typed) answers."""
     _, env, scores = _walk(form, values, today)
+    return _holds(rule, env, scores, today)
+
+
+def _holds(rule: SuggestRule, env: Mapping[str, Any], scores: Mapping[str, Any], today: date | None) -> bool:
     return truthy(evaluate(rule.when, env, scores=scores, today=today))
 
 
 def suggesting_modules(form: Form, modules: Iterable[Module], values: Mapping[str, Any], *,
                        today: date | None = None) -> tuple[tuple[Module, SuggestRule], ...]:
-    """Each module that these answers of `form` suggest, with its first rule that holds (author's order)."""
+    """Each module that these answers of `form` suggest, with its first rule that holds (author's order).
+
+    The answers are walked (show_if applied, item scores) once for all the rules, not once per rule."""
     found = []
+    walked = None
     for module in modules:
-        rule = next((r for r in module.suggest if r.form == form.id and rule_holds(form, r, values, today=today)),
-                    None)
+        rules = [r for r in module.suggest if r.form == form.id]
+        if not rules:
+            continue
+        if walked is None:
+            _, env, scores = walked = _walk(form, values, today)
+        rule = next((r for r in rules if _holds(r, env, scores, today)), None)
         if rule is not None:
             found.append((module, rule))
     return tuple(found)

@@ -131,6 +131,28 @@ def test_a_rule_reads_the_visible_answers_and_today():
     assert not forms.rule_holds(VANOR, SNART, values)  # no date known: today() is null
 
 
+def test_the_modules_suggested_are_those_whose_first_holding_rule_holds_and_the_answers_are_walked_once(
+        monkeypatch):
+    from engine.forms import suggestions
+
+    program = _program(ung=(HIDDEN, UNG), steg_2=(SNART,), avslutning=(UNG, SNART))
+    modules = [m for m in program.modules if m.suggest]
+    assert len(modules) == 3
+    walks = []
+    real_walk = suggestions._walk
+    monkeypatch.setattr(suggestions, "_walk", lambda *a: (walks.append(1), real_walk(*a))[1])
+    for values, today in (({"cigs": 5, "under_18": True}, None),
+                          ({"operation": True, "datum": date(2026, 5, 1), "under_18": True}, date(2026, 3, 2)),
+                          ({"operation": False, "datum": date(2026, 5, 1)}, date(2026, 3, 2))):
+        # one rule at a time (rule_holds) is the reference
+        expected = tuple((m, next(r for r in m.suggest if suggestions.rule_holds(VANOR, r, values, today=today)))
+                         for m in modules if any(suggestions.rule_holds(VANOR, r, values, today=today)
+                                                 for r in m.suggest))
+        walks.clear()
+        assert forms.suggesting_modules(VANOR, program.modules, values, today=today) == expected
+        assert len(walks) == 1
+
+
 def test_the_answers_suggest_an_upcoming_module_with_its_reason_and_step():
     program = _program(ung=(UNG,))
     state = lc.start(program, now=sthlm(2026, 3, 2, 9), clinician=CLINICIAN).state
