@@ -136,24 +136,22 @@ def _where(tab: str, program_id: str | None, text_kind: str | None, unhandled: b
     return conditions
 
 
-def _text_kind(text: str | None) -> str | None:
-    """What a searched text is matched as: "pnr" (a whole valid personnummer), "digits" (a name, or the date
-    part of a personnummer), "name"; None without a text."""
+def _search(text: str | None) -> tuple[str | None, dict]:
+    """What a searched text is matched as ("pnr": a whole valid personnummer; "digits": a name, or the date part
+    of a personnummer; "name"; None without a text) and the values of its bind parameters."""
     text = (text or "").strip()
     if not text:
-        return None
+        return None, {}
     digits = text.replace("-", "").replace(" ", "")
-    return "pnr" if _full_number(digits) else "digits" if digits.isdigit() else "name"
+    full = _full_number(digits)
+    kind = "pnr" if full else "digits" if digits.isdigit() else "name"
+    return kind, {"like": f"%{_escape_like(text.lower())}%", "pnr": full, "pnr_prefix": f"{digits[:8]}%"}
 
 
-def _params(membership: Membership, program_id: str | None, text: str | None = None, **more) -> dict:
-    """The values of `_where`'s bind parameters (and `more`)."""
-    values = {"unit": membership.care_unit_id, "clinician": membership.user_id, "program": program_id, **more}
-    text = (text or "").strip()
-    if text:
-        digits = text.replace("-", "").replace(" ", "")
-        values.update(like=f"%{_escape_like(text.lower())}%", pnr=_full_number(digits), pnr_prefix=f"{digits[:8]}%")
-    return values
+def _params(membership: Membership, program_id: str | None, searched: dict | None = None, **more) -> dict:
+    """The values of `_where`'s bind parameters (`searched`: the text's, from `_search`) and `more`."""
+    return {"unit": membership.care_unit_id, "clinician": membership.user_id, "program": program_id,
+            **(searched or {}), **more}
 
 
 #: (what, tab, program filter?, kind of searched text, unhandled only?, how the page is reached) → its statement,
@@ -169,7 +167,7 @@ def built_once(cache: dict, key: tuple, build):
     return statement
 
 
-def _statement(key: tuple, build):
+def built(key: tuple, build):
     return built_once(_STATEMENTS, key, build)
 
 
@@ -223,7 +221,7 @@ def _anchor(membership: Membership, enrollment_id: int | None):
     """The sort key of a moment of the member's unit (None when there is no such moment)."""
     if enrollment_id is None:
         return None
-    statement = _statement(("anchor",), lambda: select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
+    statement = built(("anchor",), lambda: select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
                            .where(Enrollment.id == db.bindparam("anchor"), Enrollment.care_unit_id == db.bindparam("unit")))
     return db.session.execute(statement, {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
 
@@ -295,17 +293,17 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         raise ValueError(f"unknown sort {sort!r}")
     if sort == "aldsta":
         return _oldest_first_page(membership, tab, program_id, text, page, page_size, now=now)
-    kind = _text_kind(text)
+    kind, searched = _search(text)
     shape = (tab, bool(program_id), kind, unhandled)
     total, urgent_total = db.session.execute(
-        _statement(("count", *shape), lambda: _count_statement(tab, program_id, kind, unhandled)),
-        _params(membership, program_id, text)).one()
+        built(("count", *shape), lambda: _count_statement(tab, program_id, kind, unhandled)),
+        _params(membership, program_id, searched)).one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     anchor = _anchor(membership, after if after is not None else before)
     forward = anchor is None or after is not None
     start = (page - 1) * page_size
-    values = _params(membership, program_id, text, limit=page_size + 1)
+    values = _params(membership, program_id, searched, limit=page_size + 1)
     if anchor is None and 2 * start > total:
         end = min(total, start + page_size + 1)  # the rows the forward OFFSET would read, the extra one too
         way, values["offset"], values["limit"] = "end", total - end, end - start
@@ -316,7 +314,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         values.update(zip(("a_last", "a_first", "a_started", "a_id"), anchor))
     by_expression = kind is not None and total <= SORT_MATCHES_UP_TO
     result = db.session.execute(
-        _statement(("page", *shape, way, by_expression),
+        built(("page", *shape, way, by_expression),
                    lambda: _page_statement(tab, program_id, kind, unhandled, way, by_expression)), values).all()
     more = len(result) > page_size
     if more:  # the extra row is beyond the page: last in the forward direction, first going back
@@ -360,7 +358,7 @@ def _urgent_rows(membership: Membership, tab: str, program_id: str | None) -> li
                 .where(*_where(tab, program_id, None), urgent > 0)
                 .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED))
 
-    found = db.session.execute(_statement(("urgent", tab, bool(program_id)), build),
+    found = db.session.execute(built(("urgent", tab, bool(program_id)), build),
                                _params(membership, program_id)).all()
     return [_row(r) for r in found]
 
@@ -383,7 +381,7 @@ def _oldest_first_page(membership: Membership, tab: str, program_id: str | None,
 
     Each moment is its oldest open flag, so a page walks the open flags in the order of their index
     (ix_flag_open_raised) and stops when it is full, instead of grouping every open flag of the unit."""
-    kind = _text_kind(text)
+    kind, searched = _search(text)
 
     def count_statement():
         counted = select(func.count()).select_from(Enrollment)
@@ -410,12 +408,12 @@ def _oldest_first_page(membership: Membership, tab: str, program_id: str | None,
                 .order_by(picked.c.oldest, picked.c.id))
 
     shape = (tab, bool(program_id), kind)
-    total = db.session.execute(_statement(("oldest-count", *shape), count_statement),
-                               _params(membership, program_id, text)).scalar_one()
+    total = db.session.execute(built(("oldest-count", *shape), count_statement),
+                               _params(membership, program_id, searched)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    result = db.session.execute(_statement(("oldest-page", *shape), page_statement),
-                                _params(membership, program_id, text, limit=page_size,
+    result = db.session.execute(built(("oldest-page", *shape), page_statement),
+                                _params(membership, program_id, searched, limit=page_size,
                                         offset=(page - 1) * page_size)).all()
     _log_search(membership, tab, text, total, now, result)
     return OverviewPage([_row(r) for r in result], total, page, pages, page > 1, page < pages)
