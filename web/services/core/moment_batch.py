@@ -257,7 +257,8 @@ def events(ids: Sequence[int], read: EventsRead | None = None) -> dict[int, list
         if read.actions:  # the patient's other events bare: no JSON to decode, no text to fetch
             query = select(*query.selected_columns[:7], *(case((whole, f)).label(f.name) for f in fields))
         query = query.where(or_(whole, c.actor_kind == "patient") if read.actions else whole)
-    rows = db.session.execute(query.where(among(c.enrollment_id, ids)).order_by(c.enrollment_id, c.at, c.id))
+    # all at once: iterating the result fetched a row at a time (a driver call per row, most of the fetching)
+    rows = db.session.execute(query.where(among(c.enrollment_id, ids)).order_by(c.enrollment_id, c.at, c.id)).all()
     grouped: dict[int, list[EngineEvent]] = defaultdict(list)
     actors: dict[tuple, Actor] = {}  # a moment's events have few actors (frozen, so shared)
     for row in rows:
