@@ -353,3 +353,27 @@ def test_a_timed_flag_is_due_from_its_instant_on_and_not_a_microsecond_before(pr
               if f.type == subscription["flag"]]
     assert fl.due_flags(program, m.state, m.events, m.subscriptions, flag.at - timedelta(microseconds=1)) == []
     assert fl.due_flags(program, m.state, m.events, m.subscriptions, flag.at) == [flag]
+
+
+@pytest.mark.parametrize("rule, kind, data", [
+    (fl.FormSaved(), "form_submitted", {}),
+    (fl.BatteryFormSaved(), "form_submitted", {"battery": "uppfoljning-3m"}),
+    (fl.BatteryStarted(), "battery_started", {"battery": "uppfoljning-3m"}),
+    (fl.NewMessage(), "message_sent", {"conversation": 1}),
+], ids=lambda v: getattr(v, "type", None))
+def test_event_driven_rules_write_no_text_for_a_raised_flag_or_one_before_the_subscription(program, started,
+                                                                                           monkeypatch, rule, kind,
+                                                                                           data):
+    # three events: the first before the subscription, the second's flag raised, the third flagged; only the
+    # third's text is written (the texts' times are what costs: fmt)
+    state, start_events = started
+    t = sthlm(2026, 3, 10, 9)
+    events = [fl.Event(kind, t + timedelta(days=i), PATIENT, form="skal", data=data) for i in range(3)]
+    rule = type(rule)(since=t + timedelta(hours=1))
+    every = fl.due_flags(program, state, [*start_events, *events], [type(rule)()], t + timedelta(days=5))
+    assert len(every) == 3
+    raised = fl.flag_event(every[1])
+    formatted = []
+    monkeypatch.setattr(fl, "fmt", lambda at: formatted.append(at) or at.isoformat())
+    due = fl.due_flags(program, state, [*start_events, *events, raised], [rule], t + timedelta(days=5))
+    assert [f.cause for f in due] == [every[2].cause] and formatted == [events[2].at]
