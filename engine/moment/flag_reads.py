@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Callable, Final, Iterable, Mapping, Sequence, TypeVar
 
 from ..model import frozen_map
-from .flags import FlagRule
+from .flags import LOCAL_DAYS_SPARE, FlagRule
 from .mandatory_flags import MANDATORY_READS
 from .schedule import REGISTRATION_EVENTS, ActivityPlan
 from .state import Event
@@ -48,7 +48,7 @@ READS: Final[Mapping[str, frozenset[str]]] = frozen_map({
 #: actor (and the actor of any event, to tell them apart)
 READS_ACTIONS: Final[frozenset[str]] = frozenset({"patient_inactivity"})
 #: to spare: a stretch of n Stockholm calendar days is n × 24 hours ± 1 hour (daylight saving time)
-SPARE: Final = timedelta(hours=2)
+SPARE: Final = LOCAL_DAYS_SPARE
 #: the start of the stretches of EventsRead.apart
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 

@@ -281,6 +281,10 @@ class DateReminder(FlagRule):
                    f"Påminnelse {self.date}{note}", current=current)
 
 
+#: `add_local_days(at, n)` is n × 24 hours from `at`, ± 1 hour (daylight saving time): two hours to spare
+LOCAL_DAYS_SPARE: Final = timedelta(hours=2)
+
+
 @dataclass(frozen=True, kw_only=True)
 class PatientInactivity(FlagRule):
     """The patient has done nothing for `days` days (since the start or their latest action)."""
@@ -294,9 +298,13 @@ class PatientInactivity(FlagRule):
         start = ctx.state.started_at
         actions = sorted(e.at for e in ctx.events if e.actor.kind == "patient" and e.at >= start)
         marks = [start, *actions]
+        # an action this soon after the last is within its stretch without converting the times (most are)
+        soon = timedelta(days=self.days) - LOCAL_DAYS_SPARE
         for i, since in enumerate(marks):
-            due = add_local_days(since, self.days)
             following = marks[i + 1] if i + 1 < len(marks) else None
+            if following is not None and following - since < soon:
+                continue
+            due = add_local_days(since, self.days)
             if following is not None and following <= due:
                 continue
             days = plural(self.days, "dag", "dagar")

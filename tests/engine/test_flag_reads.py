@@ -7,7 +7,7 @@ little there. Every event here is wrapped so that each field read (other than it
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 from typing import ClassVar
 
 import pytest
@@ -197,15 +197,17 @@ _GAPS = st.lists(st.one_of(st.integers(0, 180), *(st.integers(d * 1440 - 180, d 
 @given(gaps=_GAPS, first=st.integers(-5 * 1440, 5 * 1440), autumn=st.booleans(),
        days=st.lists(st.sampled_from([0, 1, 2, 7]), min_size=1, max_size=2, unique=True),
        since=st.one_of(st.none(), st.integers(0, 90 * 1440)), now=st.integers(0, 150 * 1440),
-       before=st.integers(-3 * 60, 3 * 60),
+       before=st.integers(-3 * 60, 3 * 60), utc=st.booleans(),
        submitted=st.sets(st.integers(0, 39), max_size=4))
 def test_inactivity_flags_are_the_same_from_the_needed_actions(program, started, gaps, first, autumn, days, since,
-                                                              now, before, submitted):
-    start = sthlm(2026, 10, 1, 9) if autumn else START
-    state = replace(started[0], started_at=start)
+                                                              now, before, utc, submitted):
+    # in UTC as the database returns them, or in Stockholm's zone (where two times subtract as wall-clock times)
+    start = sthlm(2026, 10, 18, 9) if autumn else sthlm(2026, 3, 22, 9)  # a week before daylight saving time
+    zone = UTC if utc else start.tzinfo
+    state = replace(started[0], started_at=start.astimezone(zone))
     at, events = start + timedelta(minutes=first), []
     for i, gap in enumerate(gaps):
-        at += timedelta(minutes=gap)
+        at = (at + timedelta(minutes=gap)).astimezone(zone)
         kind = "form_submitted" if i in submitted else "step_viewed"  # a read event among the bare ones
         events.append(Event(kind, at, PATIENT, form="skal" if kind == "form_submitted" else None))
         events.append(Event("form_opened", at + timedelta(minutes=5), CLINICIAN, form="skal"))
