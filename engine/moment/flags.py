@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
-from typing import Any, ClassVar, Final, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, Collection, Final, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import EngineError
 from ..localtime import add_local_days, at_local, fmt, iso, local_date
@@ -78,6 +78,8 @@ class _Context:
     state: MomentState
     events: tuple[Event, ...]
     now: datetime
+    #: the causes already raised (due_flags drops their flags; a rule may leave them out first)
+    raised: Collection[object] = frozenset()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -93,8 +95,14 @@ class FlagRule:
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:  # pragma: no cover - every subclass overrides
         """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later); a rule
-        may leave out a later one before writing its text (one of `flag_times.NOW_INDEPENDENT` may not)."""
+        may leave out a later one before writing its text (one of `flag_times.NOW_INDEPENDENT` may not), and an
+        event-driven one a flag that is raised or before `since` (`_left_out`)."""
         raise NotImplementedError
+
+    def _left_out(self, ctx: _Context, at: datetime, cause: str) -> bool:
+        """Whether an event-driven rule's flag at `at` with `cause` is one due_flags drops (raised, or before the
+        subscription: only a time-driven flag that is current fires from before it); left out before its text."""
+        return cause in ctx.raised or (self.since is not None and at < self.since and not self.time_driven)
 
     def params(self) -> dict[str, Any]:
         """The rule's parameters as plain data (for storage and `parse_subscription`)."""
@@ -129,9 +137,11 @@ class FormSaved(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "form_submitted"):
             if not e.data.get("battery") and self.form in (None, e.form):
-                yield Flag(self.type, e.at, cause_key(self.type, e.form, iso(e.at)),
-                           f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} {fmt(e.at)}.",
-                           e.module, e.form)
+                cause = cause_key(self.type, e.form, iso(e.at))
+                if not self._left_out(ctx, e.at, cause):
+                    yield Flag(self.type, e.at, cause,
+                               f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} {fmt(e.at)}.",
+                               e.module, e.form)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -170,10 +180,13 @@ class BatteryFormSaved(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "form_submitted"):
             battery_id = e.data.get("battery")
-            if battery_id and self.battery in (None, battery_id):
+            if not battery_id or self.battery not in (None, battery_id):
+                continue
+            cause = cause_key(self.type, e.form, iso(e.at))
+            if not self._left_out(ctx, e.at, cause):
                 battery = ctx.program.battery(battery_id)
                 title = battery.title if battery else battery_id
-                yield Flag(self.type, e.at, cause_key(self.type, e.form, iso(e.at)),
+                yield Flag(self.type, e.at, cause,
                            f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} "
                            f"i mätbatteriet {title} {fmt(e.at)}.", e.module, e.form)
 
@@ -189,10 +202,11 @@ class BatteryStarted(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "battery_started"):
             battery_id = e.data.get("battery")
-            if self.battery in (None, battery_id):
+            cause = cause_key(self.type, battery_id, iso(e.at))
+            if self.battery in (None, battery_id) and not self._left_out(ctx, e.at, cause):
                 battery = ctx.program.battery(battery_id) if isinstance(battery_id, str) else None
                 title = battery.title if battery else battery_id
-                yield Flag(self.type, e.at, cause_key(self.type, battery_id, iso(e.at)),
+                yield Flag(self.type, e.at, cause,
                            f"Mätbatteriet {title} startades {fmt(e.at)} av {e.actor.name}.", e.module)
 
 
@@ -267,6 +281,10 @@ class DateReminder(FlagRule):
                    f"Påminnelse {self.date}{note}", current=current)
 
 
+#: `add_local_days(at, n)` is n × 24 hours from `at`, ± 1 hour (daylight saving time): two hours to spare
+LOCAL_DAYS_SPARE: Final = timedelta(hours=2)
+
+
 @dataclass(frozen=True, kw_only=True)
 class PatientInactivity(FlagRule):
     """The patient has done nothing for `days` days (since the start or their latest action)."""
@@ -280,9 +298,13 @@ class PatientInactivity(FlagRule):
         start = ctx.state.started_at
         actions = sorted(e.at for e in ctx.events if e.actor.kind == "patient" and e.at >= start)
         marks = [start, *actions]
+        # an action this soon after the last is within its stretch without converting the times (most are)
+        soon = timedelta(days=self.days) - LOCAL_DAYS_SPARE
         for i, since in enumerate(marks):
-            due = add_local_days(since, self.days)
             following = marks[i + 1] if i + 1 < len(marks) else None
+            if following is not None and following - since < soon:
+                continue
+            due = add_local_days(since, self.days)
             if following is not None and following <= due:
                 continue
             days = plural(self.days, "dag", "dagar")
@@ -344,9 +366,12 @@ class NewMessage(FlagRule):
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "message_sent"):
-            if e.actor.kind == "patient":
+            if e.actor.kind != "patient":
+                continue
+            cause = cause_key(self.type, iso(e.at))
+            if not self._left_out(ctx, e.at, cause):
                 new = " i en ny konversation" if e.data.get("conversation") is None else ""
-                yield Flag(self.type, e.at, cause_key(self.type, iso(e.at)),
+                yield Flag(self.type, e.at, cause,
                            f"Invånaren skickade ett nytt meddelande{new} {fmt(e.at)}.")
 
 
@@ -373,7 +398,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     """Flags due at `now` whose cause has no flag_raised event yet, oldest first (pure, idempotent)."""
     events = tuple(events)
     raised = {e.data.get("cause") for e in events if e.type == "flag_raised"}
-    ctx = _Context(program, state, events, now)
+    ctx = _Context(program, state, events, now, raised)
     ended = state.ended_at
     found: dict[str, Flag] = {}
 

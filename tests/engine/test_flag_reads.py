@@ -6,16 +6,19 @@ little there. Every event here is wrapped so that each field read (other than it
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, date, timedelta
 from typing import ClassVar
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.localtime import iso
 from engine.model import frozen_map
 from engine.moment import flags as fl
-from engine.moment.flag_reads import READS, READS_ACTIONS, EventsRead, events_read
+from engine.moment.flag_reads import (ACTIONS_APART, EPOCH, READS, READS_ACTIONS, SPARE, EventsRead, events_read,
+                                      union)
+from engine.moment.flag_times import next_due_at
 from engine.moment import schedule as sc
 from engine.moment.state import EVENT_TYPES, SYSTEM, Event
 from moment_builders import CLINICIAN, PATIENT, sthlm
@@ -101,8 +104,9 @@ def test_given_only_the_events_needed_due_flags_answers_the_same_with_every_rule
     # a real restriction: other people's events of other types left out, the patient's bare
     assert read.actions and read.types < set(EVENT_TYPES)
     assert len(needed) < len(events)
-    viewed = [e for e in needed if e.type == "step_viewed"]
-    assert viewed and all(e.actor == PATIENT and e == Event("step_viewed", e.at, PATIENT) for e in viewed)
+    # (the step views among them: of the patient's actions only the first and last of each stretch are needed)
+    bare = [e for e in needed if e.type not in read.types]
+    assert bare and all(e.actor == PATIENT and e == Event(e.type, e.at, PATIENT) for e in bare)
 
 
 def test_the_plans_registrations_are_read_only_for_an_active_plan_that_flags_missed_ones():
@@ -142,3 +146,78 @@ def test_needed_keeps_the_order_and_the_read_events_whole():
     opened = Event("form_opened", START, CLINICIAN, form="skal", text="Öppnade")
     assert read.needed([viewed, opened, submitted]) == [Event("step_viewed", START, PATIENT), submitted]
     assert EventsRead(frozenset({"form_submitted"})).needed([viewed, opened, submitted]) == [submitted]
+
+
+def test_of_the_patients_actions_only_the_first_and_last_of_each_stretch_are_needed(program, started):
+    # step views every two hours for twenty days, starting long before the subscription: of those before it the
+    # first and the latest are kept (only the latest is needed), of the later ones the first and the last of each
+    # stretch of under 7 days (at most three of them); the read form among them whole
+    since = START + timedelta(days=20)
+    rule = fl.PatientInactivity(days=7, since=since)
+    read = events_read([rule])
+    assert read.apart == timedelta(days=7, hours=-2) and read.before == since
+    views = [Event("step_viewed", START + timedelta(days=6, hours=2 * i), PATIENT) for i in range(12 * 20)]
+    submitted = Event("form_submitted", START + timedelta(days=7, hours=1), PATIENT, form="skal")
+    events = sorted([*views, submitted], key=lambda e: e.at)
+    needed = read.needed(events)
+    assert submitted in needed and len(needed) <= 1 + 2 + 2 * 3
+    assert [e for e in needed if e.at < read.before] == [views[0], submitted, max(
+        (e for e in views if e.at < read.before), key=lambda e: e.at)]
+    state = started[0]
+    assert fl.due_flags(program, state, needed, [rule], NOW) == fl.due_flags(program, state, events, [rule], NOW)
+    # every action told apart: a rule of 0 days without a subscription time (with one: only those before it not)
+    assert events_read([fl.PatientInactivity(days=0)]).needed(events) == events
+    assert events_read([fl.PatientInactivity(days=0, since=since)]) == EventsRead(read.types, True, None, since)
+    assert events_read([rule, fl.PatientInactivity(days=0)]) == EventsRead(read.types, True, None, None)
+    assert union([read, events_read([fl.FormSaved()])]) == read
+    assert union([read, events_read([fl.PatientInactivity(days=1)])]).before is None
+    assert set(ACTIONS_APART) <= READS_ACTIONS
+
+
+def test_actions_just_over_a_stretch_apart_are_told_apart(program, started):
+    # two views half an hour apart at the start of a stretch, the next one 7 days and 30 minutes later: that
+    # one opens a new stretch (of `apart`, under 7 days), so the second view is kept and flagged from
+    rule = fl.PatientInactivity(days=7)
+    read = events_read([rule])
+    first = EPOCH + (START + timedelta(days=10) - EPOCH) // read.apart * read.apart + timedelta(minutes=10)
+    views = [Event("step_viewed", at, PATIENT) for at in (
+        first, first + timedelta(minutes=30), first + timedelta(days=7, minutes=60))]
+    assert read.needed(views) == views
+    assert fl.cause_key(rule.type, 7, iso(views[1].at)) in {f.cause for f in fl.due_flags(
+        program, started[0], views, [rule], NOW)}
+
+
+#: the patient's actions (minutes apart): clusters, gaps within hours of 1, 2 or 7 days (either side, across
+#: daylight saving time), and long silences
+_GAPS = st.lists(st.one_of(st.integers(0, 180), *(st.integers(d * 1440 - 180, d * 1440 + 180) for d in (1, 2, 7)),
+                           st.integers(0, 30 * 1440)), max_size=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gaps=_GAPS, first=st.integers(-5 * 1440, 5 * 1440), autumn=st.booleans(),
+       days=st.lists(st.sampled_from([0, 1, 2, 7]), min_size=1, max_size=2, unique=True),
+       since=st.one_of(st.none(), st.integers(0, 90 * 1440)), now=st.integers(0, 150 * 1440),
+       before=st.integers(-3 * 60, 3 * 60), utc=st.booleans(),
+       submitted=st.sets(st.integers(0, 39), max_size=4))
+def test_inactivity_flags_are_the_same_from_the_needed_actions(program, started, gaps, first, autumn, days, since,
+                                                              now, before, utc, submitted):
+    # in UTC as the database returns them, or in Stockholm's zone (where two times subtract as wall-clock times)
+    start = sthlm(2026, 10, 18, 9) if autumn else sthlm(2026, 3, 22, 9)  # a week before daylight saving time
+    zone = UTC if utc else start.tzinfo
+    state = replace(started[0], started_at=start.astimezone(zone))
+    at, events = start + timedelta(minutes=first), []
+    for i, gap in enumerate(gaps):
+        at = (at + timedelta(minutes=gap)).astimezone(zone)
+        kind = "form_submitted" if i in submitted else "step_viewed"  # a read event among the bare ones
+        events.append(Event(kind, at, PATIENT, form="skal" if kind == "form_submitted" else None))
+        events.append(Event("form_opened", at + timedelta(minutes=5), CLINICIAN, form="skal"))
+    events.sort(key=lambda e: e.at)
+    if since is not None and events and since % 2:  # a subscription within hours of a stretch falling due
+        since = int((events[since % len(events)].at - start) / timedelta(minutes=1)) + days[0] * 1440 + before
+    rules = [fl.PatientInactivity(days=d, since=None if since is None else start + timedelta(minutes=since))
+             for d in days]
+    read, when = events_read(rules), start + timedelta(minutes=now)
+    needed = read.needed(events)
+    assert fl.due_flags(program, state, needed, rules, when) == fl.due_flags(program, state, events, rules, when)
+    assert next_due_at(program, state, needed, rules, when, types=frozenset({"patient_inactivity"})) == next_due_at(
+        program, state, events, rules, when, types=frozenset({"patient_inactivity"}))

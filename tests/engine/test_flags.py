@@ -1,9 +1,11 @@
 """Flag rules: the manual's 11 flag types, idempotent evaluation, explanations."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from dataclasses import replace
+from datetime import UTC, date, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from engine.moment import flags as fl
 from engine.moment.flag_times import NOW_INDEPENDENT, next_due_at
@@ -353,3 +355,50 @@ def test_a_timed_flag_is_due_from_its_instant_on_and_not_a_microsecond_before(pr
               if f.type == subscription["flag"]]
     assert fl.due_flags(program, m.state, m.events, m.subscriptions, flag.at - timedelta(microseconds=1)) == []
     assert fl.due_flags(program, m.state, m.events, m.subscriptions, flag.at) == [flag]
+
+
+@pytest.mark.parametrize("rule, kind, data", [
+    (fl.FormSaved(), "form_submitted", {}),
+    (fl.BatteryFormSaved(), "form_submitted", {"battery": "uppfoljning-3m"}),
+    (fl.BatteryStarted(), "battery_started", {"battery": "uppfoljning-3m"}),
+    (fl.NewMessage(), "message_sent", {"conversation": 1}),
+], ids=lambda v: getattr(v, "type", None))
+def test_event_driven_rules_write_no_text_for_a_raised_flag_or_one_before_the_subscription(program, started,
+                                                                                           monkeypatch, rule, kind,
+                                                                                           data):
+    # three events: the first before the subscription, the second's flag raised, the third flagged; only the
+    # third's text is written (the texts' times are what costs: fmt)
+    state, start_events = started
+    t = sthlm(2026, 3, 10, 9)
+    events = [fl.Event(kind, t + timedelta(days=i), PATIENT, form="skal", data=data) for i in range(3)]
+    rule = type(rule)(since=t + timedelta(hours=1))
+    every = fl.due_flags(program, state, [*start_events, *events], [type(rule)()], t + timedelta(days=5))
+    assert len(every) == 3
+    raised = fl.flag_event(every[1])
+    formatted = []
+    monkeypatch.setattr(fl, "fmt", lambda at: formatted.append(at) or at.isoformat())
+    due = fl.due_flags(program, state, [*start_events, *events, raised], [rule], t + timedelta(days=5))
+    assert [f.cause for f in due] == [every[2].cause] and formatted == [events[2].at]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(days=st.sampled_from([0, 1, 2, 7]), autumn=st.booleans(), utc=st.booleans(), first=st.integers(-3 * 1440, 3 * 1440),
+       gaps=st.lists(st.one_of(st.integers(0, 180), st.integers(-180, 180).map(lambda m: ("days", m)),
+                               st.integers(0, 20 * 1440)), max_size=30))
+def test_inactivity_stretches_are_the_same_without_converting_the_times_of_close_actions(program, started,
+                                                                                         monkeypatch, days, autumn,
+                                                                                         utc, first, gaps):
+    # actions minutes apart, within hours of `days` days of the last (across the daylight saving time of the
+    # last Sunday of March or October), or days apart: the flags are those of converting every action's time.
+    # In UTC as the database returns them (two times in Stockholm's zone subtract as wall-clock times)
+    start = sthlm(2026, 10, 25 - days, 9) if autumn else sthlm(2026, 3, 29 - days, 9)
+    zone = UTC if utc else start.tzinfo
+    state = replace(started[0], started_at=start.astimezone(zone))
+    at, events = start + timedelta(minutes=first), []
+    for gap in gaps:
+        at = (at + (timedelta(days=days, minutes=gap[1]) if isinstance(gap, tuple) else timedelta(minutes=gap)))
+        events.append(fl.Event("step_viewed", at.astimezone(zone), PATIENT))
+    rule, now = fl.PatientInactivity(days=days), start + timedelta(days=400)
+    flags = fl.due_flags(program, state, events, [rule], now)
+    monkeypatch.setattr(fl, "LOCAL_DAYS_SPARE", timedelta(days=10_000))  # never "soon": every time converted
+    assert fl.due_flags(program, state, events, [rule], now) == flags

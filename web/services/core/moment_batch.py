@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Iterable, Iterator, Mapping, Sequence
 
-from sqlalchemy import ARRAY, Text, any_, bindparam, case, cast, null, or_, select, text
+from sqlalchemy import (ARRAY, BigInteger, CompoundSelect, Select, Text, any_, bindparam, case, cast, extract, func,
+                        not_, null, or_, select, text, union_all)
 
 from engine.model import Program, frozen_map
 from engine.moment.flag_reads import EventsRead
@@ -252,12 +253,19 @@ def events(ids: Sequence[int], read: EventsRead | None = None) -> dict[int, list
     c = Event.__table__.c
     fields: list[Any] = [c.module_id, c.step_id, c.form_id, c.data, c.text]
     query = select(c.enrollment_id, c.type, c.at, c.actor_kind, c.actor_id, c.actor_name, c.actor_unit, *fields)
+    thinned: CompoundSelect | None = None
     if read is not None:
         whole = among(c.type, sorted(read.types))
-        if read.actions:  # the patient's other events bare: no JSON to decode, no text to fetch
+        if read.actions and (read.apart is not None or read.before is not None):
+            thinned = _thinned(query.where(whole, among(c.enrollment_id, ids)), whole, ids, read)
+        elif read.actions:  # the patient's other events bare: no JSON to decode, no text to fetch
             query = select(*query.selected_columns[:7], *(case((whole, f)).label(f.name) for f in fields))
-        query = query.where(or_(whole, c.actor_kind == "patient") if read.actions else whole)
-    rows = db.session.execute(query.where(among(c.enrollment_id, ids)).order_by(c.enrollment_id, c.at, c.id))
+            query = query.where(or_(whole, c.actor_kind == "patient"))
+        else:
+            query = query.where(whole)
+    # all at once: iterating the result fetched a row at a time (a driver call per row, most of the fetching)
+    rows = db.session.execute(thinned if thinned is not None else query.where(among(c.enrollment_id, ids))
+                              .order_by(c.enrollment_id, c.at, c.id)).all()
     grouped: dict[int, list[EngineEvent]] = defaultdict(list)
     actors: dict[tuple, Actor] = {}  # a moment's events have few actors (frozen, so shared)
     for row in rows:
@@ -268,6 +276,32 @@ def events(ids: Sequence[int], read: EventsRead | None = None) -> dict[int, list
         else:
             grouped[row.enrollment_id].append(EngineEvent(row.type, row.at, actor))
     return grouped
+
+
+def _thinned(whole_events: Select, whole: Any, ids: Sequence[int], read: EventsRead) -> CompoundSelect:
+    """The events of `read.types` whole, and of the patient's other events the first and the last of each
+    `read.stretch` (bare: no JSON to decode, no text to fetch), oldest first: what `read.needed` keeps."""
+    c = Event.__table__.c
+    seconds = None if read.apart is None else read.apart // timedelta(seconds=1)
+    if read.apart is not None and read.apart % timedelta(seconds=1):
+        raise ValueError(f"a stretch of whole seconds, not {read.apart}")  # as Python's floor division
+    if seconds is None:
+        stretch: Any = c.id  # every action told apart
+    elif postgresql():
+        stretch = cast(func.floor(extract("epoch", c.at)), BigInteger) // seconds
+    else:
+        stretch = cast(func.strftime("%s", c.at), BigInteger) // seconds
+    if read.before is not None:
+        stretch = case((c.at < read.before, -1), else_=stretch)
+    window = (c.enrollment_id, stretch)
+    head = (c.enrollment_id, c.type, c.at, c.actor_kind, c.actor_id, c.actor_name, c.actor_unit, c.id)
+    actions = select(*head, func.row_number().over(partition_by=window, order_by=(c.at, c.id)).label("first"),
+                     func.row_number().over(partition_by=window, order_by=(c.at.desc(), c.id.desc())).label("last")
+                     ).where(c.actor_kind == "patient", not_(whole), among(c.enrollment_id, ids)).subquery()
+    a = actions.c
+    bare = select(*(a[col.name] for col in head[:7]), *(null().label(name) for name in (
+        "module_id", "step_id", "form_id", "data", "text")), a.id).where(or_(a.first == 1, a.last == 1))
+    return union_all(whole_events.add_columns(c.id), bare).order_by("enrollment_id", "at", "id")
 
 
 def plans(ids: Sequence[int]) -> dict[int, list[EnginePlan]]:

@@ -27,7 +27,7 @@ from sqlalchemy import bindparam, text, update
 
 from engine.moment import flags as engine_flags
 from engine.moment.batteries import due_batteries, start_battery
-from engine.moment.flag_reads import EventsRead, events_read
+from engine.moment.flag_reads import EventsRead, events_read, union
 from engine.moment.flags import FLAG_CAUSES
 from engine.moment.reminders import due_activities, due_reminders
 from engine.moment.schedule import ActivityPlan as EnginePlan
@@ -182,7 +182,8 @@ class Passes:
         """Each moment's stored events as far as its flag rules (and plans) read them (`events_read`:
         given those, `due_flags` raises the same flags as from all its events, most of which are step views);
         all of them where that is not declared. Read for the chunk at once: what one moment's rules read is
-        more than another's need, which changes nothing (EventsRead.needed of it is the same)."""
+        more than another's need, which changes nothing (EventsRead.needed of it is the same), and the patient's
+        actions are kept as the most careful of the moments' reads asks (flag_reads.union)."""
         read: dict[int, EventsRead | None] = {}
         for m in moments:
             try:
@@ -192,9 +193,7 @@ class Passes:
                 read[m.id] = None
         every = [eid for eid, what in read.items() if what is None]
         some = {eid: what for eid, what in read.items() if what is not None}
-        union = EventsRead(frozenset().union(*(what.types for what in some.values())),
-                           any(what.actions for what in some.values()))
-        return {**moment_batch.events(every), **moment_batch.events(list(some), union)}
+        return {**moment_batch.events(every), **moment_batch.events(list(some), union(some.values()))}
 
     # --- flags (as unit.raise_due) -----------------------------------------------------------------
 
