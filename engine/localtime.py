@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache, wraps
-from typing import Any, Callable, TypeVar, cast
+from typing import Any, Callable, Final, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 TZ = ZoneInfo("Europe/Stockholm")
@@ -72,6 +72,10 @@ def localize(naive: datetime) -> datetime:
 def at_local(day: date, clock: time = time(0, 0)) -> datetime:
     """The aware instant of a Stockholm date and wall-clock time."""
     return localize(datetime.combine(day, clock))
+
+
+#: `add_local_days(at, n)` is n × 24 hours from `at`, ± 1 hour (daylight saving time): two hours to spare
+LOCAL_DAYS_SPARE: Final = timedelta(hours=2)
 
 
 @_by_instant

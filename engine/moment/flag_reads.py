@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Callable, Final, Iterable, Mapping, Sequence, TypeVar
 
 from ..model import frozen_map
-from .flags import LOCAL_DAYS_SPARE, FlagRule
+from ..localtime import LOCAL_DAYS_SPARE
+from .flags import FlagRule
 from .mandatory_flags import MANDATORY_READS
 from .schedule import REGISTRATION_EVENTS, ActivityPlan
 from .state import Event

@@ -29,7 +29,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, ClassVar, Collection, Final, Iterable, Iterator, Mapping, Sequence
 
 from ..errors import EngineError
-from ..localtime import add_local_days, at_local, fmt, iso, local_date
+from ..localtime import LOCAL_DAYS_SPARE, add_local_days, at_local, fmt, iso, local_date
 from ..text import plural
 from ..model import Program, frozen_map
 from .anchors import planned_end
@@ -78,8 +78,7 @@ class _Context:
     state: MomentState
     events: tuple[Event, ...]
     now: datetime
-    #: the causes already raised (due_flags drops their flags; a rule may leave them out first)
-    raised: Collection[object] = frozenset()
+    raised: Collection[object] = frozenset()  #: the causes raised (due_flags drops them; a rule may first)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,9 +93,8 @@ class FlagRule:
     time_driven: ClassVar[bool] = False
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:  # pragma: no cover - every subclass overrides
-        """Every flag this rule would raise up to ctx.now (already-raised ones are filtered later); a rule
-        may leave out a later one before writing its text (one of `flag_times.NOW_INDEPENDENT` may not), and an
-        event-driven one a flag that is raised or before `since` (`_left_out`)."""
+        """Every flag this rule would raise up to ctx.now (raised ones are filtered later); a rule may leave out a
+        later one (not one of `flag_times.NOW_INDEPENDENT`) or, event-driven, one `_left_out`, before its text."""
         raise NotImplementedError
 
     def _left_out(self, ctx: _Context, at: datetime, cause: str) -> bool:
@@ -136,12 +134,10 @@ class FormSaved(FlagRule):
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "form_submitted"):
-            if not e.data.get("battery") and self.form in (None, e.form):
-                cause = cause_key(self.type, e.form, iso(e.at))
-                if not self._left_out(ctx, e.at, cause):
-                    yield Flag(self.type, e.at, cause,
-                               f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} {fmt(e.at)}.",
-                               e.module, e.form)
+            if (not e.data.get("battery") and self.form in (None, e.form)
+                    and not self._left_out(ctx, e.at, cause := cause_key(self.type, e.form, iso(e.at)))):
+                yield Flag(self.type, e.at, cause, f"Invånaren skickade in formuläret {_form_title(ctx, e.form)} "
+                                                  f"{fmt(e.at)}.", e.module, e.form)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,10 +176,8 @@ class BatteryFormSaved(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "form_submitted"):
             battery_id = e.data.get("battery")
-            if not battery_id or self.battery not in (None, battery_id):
-                continue
-            cause = cause_key(self.type, e.form, iso(e.at))
-            if not self._left_out(ctx, e.at, cause):
+            if (battery_id and self.battery in (None, battery_id)
+                    and not self._left_out(ctx, e.at, cause := cause_key(self.type, e.form, iso(e.at)))):
                 battery = ctx.program.battery(battery_id)
                 title = battery.title if battery else battery_id
                 yield Flag(self.type, e.at, cause,
@@ -202,8 +196,8 @@ class BatteryStarted(FlagRule):
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "battery_started"):
             battery_id = e.data.get("battery")
-            cause = cause_key(self.type, battery_id, iso(e.at))
-            if self.battery in (None, battery_id) and not self._left_out(ctx, e.at, cause):
+            if self.battery in (None, battery_id) and not self._left_out(
+                    ctx, e.at, cause := cause_key(self.type, battery_id, iso(e.at))):
                 battery = ctx.program.battery(battery_id) if isinstance(battery_id, str) else None
                 title = battery.title if battery else battery_id
                 yield Flag(self.type, e.at, cause,
@@ -279,10 +273,6 @@ class DateReminder(FlagRule):
         current = self.since is None or self.date >= local_date(self.since)
         yield Flag(self.type, at, cause_key(self.type, self.date, digest),
                    f"Påminnelse {self.date}{note}", current=current)
-
-
-#: `add_local_days(at, n)` is n × 24 hours from `at`, ± 1 hour (daylight saving time): two hours to spare
-LOCAL_DAYS_SPARE: Final = timedelta(hours=2)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -366,10 +356,7 @@ class NewMessage(FlagRule):
 
     def flags(self, ctx: _Context) -> Iterator[Flag]:
         for e in _events(ctx, "message_sent"):
-            if e.actor.kind != "patient":
-                continue
-            cause = cause_key(self.type, iso(e.at))
-            if not self._left_out(ctx, e.at, cause):
+            if e.actor.kind == "patient" and not self._left_out(ctx, e.at, cause := cause_key(self.type, iso(e.at))):
                 new = " i en ny konversation" if e.data.get("conversation") is None else ""
                 yield Flag(self.type, e.at, cause,
                            f"Invånaren skickade ett nytt meddelande{new} {fmt(e.at)}.")
@@ -414,8 +401,7 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     for plan in plans:
         if plan.flag_missed and plan.active:
             for t in missed_occurrences(plan, events, now, since=state.started_at, until=ended):
-                offer(Flag(ACTIVITY_MISSED, window_end(plan, t),
-                           cause_key(ACTIVITY_MISSED, plan.id, iso(t)),
+                offer(Flag(ACTIVITY_MISSED, window_end(plan, t), cause_key(ACTIVITY_MISSED, plan.id, iso(t)),
                            f"Invånaren missade aktiviteten {plan.name} {fmt(t)} "
                            f"(kunde fyllas i till {fmt(window_end(plan, t))})."),
                       None, True)
