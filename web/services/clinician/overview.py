@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
@@ -109,9 +110,9 @@ def _has_open_flag():
     return exists(select(Flag.id).where(Flag.enrollment_id == Enrollment.id, Flag.handled_at.is_(None)))
 
 
-def _where(tab: str, program_id: str | None, text_kind: str | None, unhandled: bool = False) -> list:
+def _where(tab: str, by_program: bool, text_kind: str | None, unhandled: bool = False) -> list:
     """The tab's conditions; the unit, the clinician, the program and the searched text are the bind parameters
-    `_params` fills, so each shape of statement is built once (see `_statement`)."""
+    `_params` fills, so each shape of statement is built once (the cached `_…_statement` functions)."""
     conditions = [Enrollment.care_unit_id == db.bindparam("unit")]
     if unhandled:
         conditions.append(_has_open_flag())
@@ -121,7 +122,7 @@ def _where(tab: str, program_id: str | None, text_kind: str | None, unhandled: b
         conditions.append(Enrollment.status == "active")
     else:
         conditions.append(Enrollment.status.in_(("ended", "maintenance")))
-    if program_id:
+    if by_program:
         conditions.append(Enrollment.program_id == db.bindparam("program"))
     if text_kind:
         # one expression: text inside the first or the last name is also inside "first last"
@@ -152,23 +153,6 @@ def _params(membership: Membership, program_id: str | None, searched: dict | Non
     """The values of `_where`'s bind parameters (`searched`: the text's, from `_search`) and `more`."""
     return {"unit": membership.care_unit_id, "clinician": membership.user_id, "program": program_id,
             **(searched or {}), **more}
-
-
-#: (what, tab, program filter?, kind of searched text, unhandled only?, how the page is reached) → its statement,
-#: built once: building the overview's statements took some 3 000 of its 10 000 Python calls per request
-_STATEMENTS: dict[tuple, object] = {}
-
-
-def built_once(cache: dict, key: tuple, build):
-    """`cache[key]`, made by `build()` the first time (statements whose values are bind parameters)."""
-    statement = cache.get(key)
-    if statement is None:
-        statement = cache[key] = build()
-    return statement
-
-
-def built(key: tuple, build):
-    return built_once(_STATEMENTS, key, build)
 
 
 def _escape_like(text: str) -> str:
@@ -221,12 +205,21 @@ def _anchor(membership: Membership, enrollment_id: int | None):
     """The sort key of a moment of the member's unit (None when there is no such moment)."""
     if enrollment_id is None:
         return None
-    statement = built(("anchor",), lambda: select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
-                           .where(Enrollment.id == db.bindparam("anchor"), Enrollment.care_unit_id == db.bindparam("unit")))
-    return db.session.execute(statement, {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
+    return db.session.execute(_anchor_statement(),
+                              {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
 
 
-def _count_statement(tab: str, program_id: str | None, text_kind: str | None, unhandled: bool):
+@cache
+def _anchor_statement():
+    return (select(*_sort_key()).join(Patient, Enrollment.patient_id == Patient.id)
+            .where(Enrollment.id == db.bindparam("anchor"), Enrollment.care_unit_id == db.bindparam("unit")))
+
+
+# The statements are built once per shape (cached): building them took some 3 000 of the overview's 10 000 Python
+# calls per request. The values are bind parameters (`_params`).
+
+@cache
+def _count_statement(tab: str, by_program: bool, text_kind: str | None, unhandled: bool):
     """The tab's total and how many of its moments have open urgent flags, in one statement."""
     counted = select(func.count()).select_from(Enrollment)  # count(*): the index on unit and status answers it
     if text_kind:  # only a name filter needs the patients (the index on unit and status counts the rest)
@@ -235,12 +228,13 @@ def _count_statement(tab: str, program_id: str | None, text_kind: str | None, un
     # (counted from the open urgent flags, which are few: their partial index, not a probe per moment)
     urgent_moments = (select(func.count(distinct(Flag.enrollment_id))).select_from(Flag)
                       .join(Enrollment, Flag.enrollment_id == Enrollment.id)
-                      .where(Flag.handled_at.is_(None), Flag.urgent.is_(True), *_where(tab, program_id, None))
+                      .where(Flag.handled_at.is_(None), Flag.urgent.is_(True), *_where(tab, by_program, None))
                       .correlate(None).scalar_subquery())
-    return counted.add_columns(urgent_moments).where(*_where(tab, program_id, text_kind, unhandled))
+    return counted.add_columns(urgent_moments).where(*_where(tab, by_program, text_kind, unhandled))
 
 
-def _page_statement(tab: str, program_id: str | None, text_kind: str | None, unhandled: bool, way: str,
+@cache
+def _page_statement(tab: str, by_program: bool, text_kind: str | None, unhandled: bool, way: str,
                     sorted_by_expression: bool):
     """A page of rows and their counts; `way`: "start" (OFFSET from the first row), "end" (OFFSET from the
     last row, read backwards), "after" / "before" (the anchor row's key). LIMIT and OFFSET are bind parameters."""
@@ -256,7 +250,7 @@ def _page_statement(tab: str, program_id: str | None, text_kind: str | None, unh
     # those rows only (not for every row an offset skips)
     window = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
                      Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, Enrollment.patient_id)
-              .join(Patient, Enrollment.patient_id == Patient.id).where(*_where(tab, program_id, text_kind, unhandled))
+              .join(Patient, Enrollment.patient_id == Patient.id).where(*_where(tab, by_program, text_kind, unhandled))
               .limit(db.bindparam("limit")))
     if way == "end":
         # a page in the back half is read from the end (the name index walked backwards): page 1 400 of
@@ -295,9 +289,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         return _oldest_first_page(membership, tab, program_id, text, page, page_size, now=now)
     kind, searched = _search(text)
     shape = (tab, bool(program_id), kind, unhandled)
-    total, urgent_total = db.session.execute(
-        built(("count", *shape), lambda: _count_statement(tab, program_id, kind, unhandled)),
-        _params(membership, program_id, searched)).one()
+    total, urgent_total = db.session.execute(_count_statement(*shape), _params(membership, program_id, searched)).one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     anchor = _anchor(membership, after if after is not None else before)
@@ -313,9 +305,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         way = "after" if forward else "before"
         values.update(zip(("a_last", "a_first", "a_started", "a_id"), anchor))
     by_expression = kind is not None and total <= SORT_MATCHES_UP_TO
-    result = db.session.execute(
-        built(("page", *shape, way, by_expression),
-                   lambda: _page_statement(tab, program_id, kind, unhandled, way, by_expression)), values).all()
+    result = db.session.execute(_page_statement(*shape, way, by_expression), values).all()
     more = len(result) > page_size
     if more:  # the extra row is beyond the page: last in the forward direction, first going back
         result = result[:page_size] if forward else result[1:]
@@ -346,21 +336,22 @@ def _row(r) -> OverviewRow:
 
 def _urgent_rows(membership: Membership, tab: str, program_id: str | None) -> list[OverviewRow]:
     """The tab's moments with open urgent flags, the most urgent flags first, then the oldest such flag."""
-    def build():
-        urgent = _urgent_open(Enrollment.id).label("urgent")
-        oldest = (select(func.min(Flag.raised_at)).where(Flag.enrollment_id == Enrollment.id,
-                                                          Flag.handled_at.is_(None), Flag.urgent.is_(True))
-                  .scalar_subquery())
-        return (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
-                       Enrollment.program_id, Enrollment.started_at, Enrollment.last_active,
-                       *_counts(Enrollment.id)[:3], urgent)
-                .join(Patient, Enrollment.patient_id == Patient.id)
-                .where(*_where(tab, program_id, None), urgent > 0)
-                .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED))
-
-    found = db.session.execute(built(("urgent", tab, bool(program_id)), build),
-                               _params(membership, program_id)).all()
+    found = db.session.execute(_urgent_statement(tab, bool(program_id)), _params(membership, program_id)).all()
     return [_row(r) for r in found]
+
+
+@cache
+def _urgent_statement(tab: str, by_program: bool):
+    urgent = _urgent_open(Enrollment.id).label("urgent")
+    oldest = (select(func.min(Flag.raised_at)).where(Flag.enrollment_id == Enrollment.id,
+                                                      Flag.handled_at.is_(None), Flag.urgent.is_(True))
+              .scalar_subquery())
+    return (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                   Enrollment.program_id, Enrollment.started_at, Enrollment.last_active,
+                   *_counts(Enrollment.id)[:3], urgent)
+            .join(Patient, Enrollment.patient_id == Patient.id)
+            .where(*_where(tab, by_program, None), urgent > 0)
+            .order_by(urgent.desc(), oldest, Enrollment.id).limit(URGENT_LISTED))
 
 
 def _first_open_flag():
@@ -382,38 +373,39 @@ def _oldest_first_page(membership: Membership, tab: str, program_id: str | None,
     Each moment is its oldest open flag, so a page walks the open flags in the order of their index
     (ix_flag_open_raised) and stops when it is full, instead of grouping every open flag of the unit."""
     kind, searched = _search(text)
-
-    def count_statement():
-        counted = select(func.count()).select_from(Enrollment)
-        if kind:  # only a name filter needs the patients (a join per moment otherwise)
-            counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
-        return counted.where(*_where(tab, program_id, kind), _has_open_flag())
-
-    def page_statement():
-        oldest = (select(Flag.enrollment_id, Flag.raised_at.label("oldest"))
-                  .join(Enrollment, Flag.enrollment_id == Enrollment.id))
-        if kind:
-            oldest = oldest.join(Patient, Enrollment.patient_id == Patient.id)
-        oldest = (oldest.where(Flag.handled_at.is_(None), FIRST_OPEN_FLAG, *_where(tab, program_id, kind))
-                  .order_by(Flag.raised_at, Flag.enrollment_id)
-                  .limit(db.bindparam("limit")).offset(db.bindparam("offset"))).subquery()
-        picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
-                         Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest,
-                         Enrollment.patient_id)
-                  .select_from(oldest).join(Enrollment, oldest.c.enrollment_id == Enrollment.id)
-                  .join(Patient, Enrollment.patient_id == Patient.id)).subquery()
-        return (select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer,
-                       picked.c.program_id, picked.c.started_at, picked.c.last_active, *_counts(picked.c.id),
-                       picked.c.patient_id)
-                .order_by(picked.c.oldest, picked.c.id))
-
     shape = (tab, bool(program_id), kind)
-    total = db.session.execute(built(("oldest-count", *shape), count_statement),
-                               _params(membership, program_id, searched)).scalar_one()
+    total = db.session.execute(_oldest_count_statement(*shape), _params(membership, program_id, searched)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    result = db.session.execute(built(("oldest-page", *shape), page_statement),
-                                _params(membership, program_id, searched, limit=page_size,
-                                        offset=(page - 1) * page_size)).all()
+    result = db.session.execute(_oldest_page_statement(*shape), _params(
+        membership, program_id, searched, limit=page_size, offset=(page - 1) * page_size)).all()
     _log_search(membership, tab, text, total, now, result)
     return OverviewPage([_row(r) for r in result], total, page, pages, page > 1, page < pages)
+
+
+@cache
+def _oldest_count_statement(tab: str, by_program: bool, text_kind: str | None):
+    counted = select(func.count()).select_from(Enrollment)
+    if text_kind:  # only a name filter needs the patients (a join per moment otherwise)
+        counted = counted.join(Patient, Enrollment.patient_id == Patient.id)
+    return counted.where(*_where(tab, by_program, text_kind), _has_open_flag())
+
+
+@cache
+def _oldest_page_statement(tab: str, by_program: bool, text_kind: str | None):
+    oldest = (select(Flag.enrollment_id, Flag.raised_at.label("oldest"))
+              .join(Enrollment, Flag.enrollment_id == Enrollment.id))
+    if text_kind:
+        oldest = oldest.join(Patient, Enrollment.patient_id == Patient.id)
+    oldest = (oldest.where(Flag.handled_at.is_(None), FIRST_OPEN_FLAG, *_where(tab, by_program, text_kind))
+              .order_by(Flag.raised_at, Flag.enrollment_id)
+              .limit(db.bindparam("limit")).offset(db.bindparam("offset"))).subquery()
+    picked = (select(Enrollment.id, Patient.first_name, Patient.last_name, Patient.personnummer,
+                     Enrollment.program_id, Enrollment.started_at, Enrollment.last_active, oldest.c.oldest,
+                     Enrollment.patient_id)
+              .select_from(oldest).join(Enrollment, oldest.c.enrollment_id == Enrollment.id)
+              .join(Patient, Enrollment.patient_id == Patient.id)).subquery()
+    return (select(picked.c.id, picked.c.first_name, picked.c.last_name, picked.c.personnummer,
+                   picked.c.program_id, picked.c.started_at, picked.c.last_active, *_counts(picked.c.id),
+                   picked.c.patient_id)
+            .order_by(picked.c.oldest, picked.c.id))

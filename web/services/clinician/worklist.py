@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from functools import cache
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +13,7 @@ from engine.text import plural
 
 from ...extensions import db
 from ...models import Enrollment, Flag, Membership, Patient
-from .overview import OverviewPage, built_once, page_links
+from .overview import OverviewPage, page_links
 
 #: the event types the list can be filtered to, in the order of "Välj flaggtyp"
 EVENT_TYPES = LABELS
@@ -60,11 +61,11 @@ def _beyond(anchor: tuple, forward: bool):
     return condition
 
 
-def _conditions(flag_type: str | None) -> list:
+def _conditions(by_type: bool) -> list:
     """The member's unhandled events; the unit, the clinician and the type are the bind parameters of `_params`."""
     conditions = [Flag.handled_at.is_(None), Enrollment.care_unit_id == db.bindparam("unit"),
                   Enrollment.clinician_id == db.bindparam("clinician"), Enrollment.status == "active"]
-    if flag_type:
+    if by_type:
         conditions.append(Flag.type == db.bindparam("flag_type"))
     return conditions
 
@@ -73,32 +74,33 @@ def _params(membership: Membership, flag_type: str | None, **more) -> dict:
     return {"unit": membership.care_unit_id, "clinician": membership.user_id, "flag_type": flag_type, **more}
 
 
-#: the worklist's statements by (what, filtered by type?, how the page is reached), built once (the values are
-#: bind parameters): building them was about a third of Att göra's Python calls, and the count runs on every tab
-_STATEMENTS: dict[tuple, object] = {}
+# The statements are built once per shape (cached; the values are bind parameters): building them was about a
+# third of Att göra's Python calls, and the count runs on every overview tab.
 
-
-def _statement(key: tuple, build):
-    return built_once(_STATEMENTS, key, build)
-
-
-def _count_statement(flag_type: str | None):
+@cache
+def _count_statement(by_type: bool):
     # count(*), not count(flag.id): the partial index on open flags answers it without the table
     return (select(func.count()).select_from(Flag).join(Enrollment, Flag.enrollment_id == Enrollment.id)
-            .where(*_conditions(flag_type)))
+            .where(*_conditions(by_type)))
 
 
 def open_count(membership: Membership) -> int:
     """How many unhandled events the member's moments have (the count in the tab)."""
-    return db.session.execute(_statement(("count", False), lambda: _count_statement(None)),
-                              _params(membership, None)).scalar_one()
+    return db.session.execute(_count_statement(False), _params(membership, None)).scalar_one()
 
 
 #: the anchor flag's sort key as bind parameters (`_beyond` compares with them)
 ANCHOR = (db.bindparam("a_urgent"), db.bindparam("a_raised"), db.bindparam("a_id"))
 
 
-def _page_statement(flag_type: str | None, way: str):
+@cache
+def _anchor_statement(by_type: bool):
+    return (select(*(column for column, _ in worklist_sort_key())).join(Enrollment, Flag.enrollment_id == Enrollment.id)
+            .where(Flag.id == db.bindparam("anchor"), *_conditions(by_type)))
+
+
+@cache
+def _page_statement(by_type: bool, way: str):
     """A page of flags with their patients' names, and one more row; `way`: "offset", "after" or "before"."""
     key = worklist_sort_key()
     forward = way != "before"
@@ -110,7 +112,7 @@ def _page_statement(flag_type: str | None, way: str):
                     Flag.raised_at, Flag.urgent)
              .join(Enrollment, Flag.enrollment_id == Enrollment.id)
              .join(Patient, Enrollment.patient_id == Patient.id)
-             .where(*_conditions(flag_type)).order_by(*order).limit(db.bindparam("limit")))
+             .where(*_conditions(by_type)).order_by(*order).limit(db.bindparam("limit")))
     if way == "offset":
         return query.offset(db.bindparam("offset"))
     return query.where(_beyond(ANCHOR, forward))
@@ -123,17 +125,13 @@ def worklist_page(membership: Membership, *, flag_type: str | None = None, page:
     `after` / `before` name the flag on the row next to the page (keyset pagination, as the overview);
     without them `page` is reached by OFFSET."""
     typed = bool(flag_type)
-    total = db.session.execute(_statement(("count", typed), lambda: _count_statement(flag_type)),
-                               _params(membership, flag_type)).scalar_one()
+    total = db.session.execute(_count_statement(typed), _params(membership, flag_type)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     anchor = None
     if after is not None or before is not None:
-        anchor = db.session.execute(
-            _statement(("anchor", typed), lambda: select(*(column for column, _ in worklist_sort_key()))
-                       .join(Enrollment, Flag.enrollment_id == Enrollment.id)
-                       .where(Flag.id == db.bindparam("anchor"), *_conditions(flag_type))),
-            _params(membership, flag_type, anchor=after if after is not None else before)).one_or_none()
+        anchor = db.session.execute(_anchor_statement(typed), _params(
+            membership, flag_type, anchor=after if after is not None else before)).one_or_none()
     forward = anchor is None or after is not None
     values = _params(membership, flag_type, limit=page_size + 1)
     if anchor is None:
@@ -141,8 +139,7 @@ def worklist_page(membership: Membership, *, flag_type: str | None = None, page:
     else:
         way = "after" if forward else "before"
         values.update(zip(("a_urgent", "a_raised", "a_id"), anchor))
-    result = db.session.execute(_statement(("page", typed, way), lambda: _page_statement(flag_type, way)),
-                                values).all()
+    result = db.session.execute(_page_statement(typed, way), values).all()
     more = len(result) > page_size
     result = result[:page_size]
     if not forward:
