@@ -15,7 +15,7 @@ import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
+from functools import cache
 
 from flask import Flask, Request, Response, g
 from flask.json.tag import TaggedJSONSerializer
@@ -125,28 +125,49 @@ def _owner_id(kind: str, dialect: str):
     return db.cast(digits, db.Integer)
 
 
-#: dialect name → the statement of `_session_row_with_owner`, built once (building and keying an ORM
-#: statement with eager loads costs more CPU than running it)
-_SESSION_STATEMENTS: dict[str, Any] = {}
+#: The first letter of a session id names its owner's kind: "s" staff, "p" patient, "a" nobody yet (before login).
+#: The id is the letter and 43 random characters (256 bits); the table stores the SHA-256 of the whole id, so a
+#: changed letter finds no row. The owner never changes under one id (a new owner means a new id, `_save`), so
+#: the letter tells which shape of `_session_row_with_owner` reads the row. Ids from before (43 characters, no
+#: letter) are read by the shape that joins both kinds.
+KINDS = {"staff": "s", "patient": "p"}
+_ANONYMOUS = "a"
+_ID_LENGTH = 44
 
 
-def _session_row_with_owner(digest: str):
-    """The web_session row, and in the same statement its owner as the user loader reads it (a staff member
-    with memberships, unit and region, or a patient), so that loader finds the owner loaded: one statement
-    for session and user on every page instead of two."""
+def new_sid(owner: str | None) -> str:
+    """A new session id for `owner` ("staff:12", "patient:7" or None): its kind's letter, then 256 random bits."""
+    kind = KINDS.get((owner or "").partition(":")[0], _ANONYMOUS)
+    return kind + secrets.token_urlsafe(32)
+
+
+@cache
+def _session_statement(dialect: str, kind: str | None):
+    """The statement of `_session_row_with_owner` for one kind of owner (None: either), built once per dialect
+    (building and keying an ORM statement with eager loads costs more CPU than running it)."""
     from ...models import CareUnit, Membership, Patient, User, WebSession
 
-    dialect = db.session.get_bind().dialect.name
-    statement = _SESSION_STATEMENTS.get(dialect)
-    if statement is None:
-        statement = _SESSION_STATEMENTS[dialect] = (
-            db.select(WebSession, User, Patient)
-            .outerjoin(User, User.id == _owner_id("staff", dialect))
-            .outerjoin(Patient, Patient.id == _owner_id("patient", dialect))
-            .options(db.joinedload(User.memberships).joinedload(Membership.care_unit).joinedload(CareUnit.region))
-            .where(WebSession.id == db.bindparam("digest")))
-    found = db.session.execute(statement, {"digest": digest}).unique().first()
-    return (found[0], found[1] or found[2]) if found else (None, None)
+    statement = db.select(WebSession)
+    if kind in ("s", None):  # staff pages read the memberships (roles, unit and its region) on every request
+        statement = statement.add_columns(User).outerjoin(User, User.id == _owner_id("staff", dialect)).options(
+            db.joinedload(User.memberships).joinedload(Membership.care_unit).joinedload(CareUnit.region))
+    if kind in ("p", None):
+        statement = statement.add_columns(Patient).outerjoin(Patient, Patient.id == _owner_id("patient", dialect))
+    return statement.where(WebSession.id == db.bindparam("digest"))
+
+
+def _session_row_with_owner(sid: str):
+    """The web_session row of this id, and in the same statement its owner as the user loader reads it (a staff
+    member with memberships, unit and region, or a patient), so that loader finds the owner loaded: one
+    statement for session and user on every page instead of two. Only the owner's kind is joined (the id's
+    letter): a patient's page reads no staff tables, a page before login no owner."""
+    kind = sid[0] if len(sid) == _ID_LENGTH and sid[0] in "spa" else None
+    statement = _session_statement(db.session.get_bind().dialect.name, kind)
+    result = db.session.execute(statement, {"digest": _digest(sid)})
+    found = (result.unique() if kind in ("s", None) else result).first()
+    if not found:
+        return None, None
+    return found[0], next((owner for owner in found[1:] if owner is not None), None)
 
 
 class DatabaseSessionInterface(SessionInterface):
@@ -174,7 +195,7 @@ class DatabaseSessionInterface(SessionInterface):
         sid = request.cookies.get(self.get_cookie_name(app))
         if not sid or len(sid) > 100:
             return ServerSession()
-        row, owner = _session_row_with_owner(_digest(sid))
+        row, owner = _session_row_with_owner(sid)
         if row is None:
             return ServerSession()
         now = clock.now()
@@ -225,7 +246,7 @@ class DatabaseSessionInterface(SessionInterface):
                 from flask_wtf.csrf import generate_csrf
 
                 generate_csrf()
-            session.sid = secrets.token_urlsafe(32)
+            session.sid = new_sid(session.owner)
             db.session.add(WebSession(id=_digest(session.sid), user_key=session.owner,
                                       data=_serializer.dumps(dict(session)),
                                       created_at=session.created_at or now, last_seen=now,
