@@ -14,6 +14,7 @@ from ...extensions import db
 from ...models import Conversation, Enrollment, Flag, FormResponse, Membership, Message, Patient
 from ...personnummer import PersonnummerError, parse
 from ..core.access import add_bulk_read, mask_search
+from ..core.reads import read
 from ..core.state_memo import commit_keeping_loaded
 
 TABS = ("mina", "alla", "avslutade")
@@ -205,7 +206,7 @@ def _anchor(membership: Membership, enrollment_id: int | None):
     """The sort key of a moment of the member's unit (None when there is no such moment)."""
     if enrollment_id is None:
         return None
-    return db.session.execute(_anchor_statement(),
+    return read(_anchor_statement(),
                               {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
 
 
@@ -289,7 +290,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         return _oldest_first_page(membership, tab, program_id, text, page, page_size, now=now)
     kind, searched = _search(text)
     shape = (tab, bool(program_id), kind, unhandled)
-    total, urgent_total = db.session.execute(_count_statement(*shape), _params(membership, program_id, searched)).one()
+    total, urgent_total = read(_count_statement(*shape), _params(membership, program_id, searched)).one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     anchor = _anchor(membership, after if after is not None else before)
@@ -305,7 +306,7 @@ def overview_page(membership: Membership, *, tab: str = "alla", program_id: str 
         way = "after" if forward else "before"
         values.update(zip(("a_last", "a_first", "a_started", "a_id"), anchor))
     by_expression = kind is not None and total <= SORT_MATCHES_UP_TO
-    result = db.session.execute(_page_statement(*shape, way, by_expression), values).all()
+    result = read(_page_statement(*shape, way, by_expression), values).all()
     more = len(result) > page_size
     if more:  # the extra row is beyond the page: last in the forward direction, first going back
         result = result[:page_size] if forward else result[1:]
@@ -336,7 +337,7 @@ def _row(r) -> OverviewRow:
 
 def _urgent_rows(membership: Membership, tab: str, program_id: str | None) -> list[OverviewRow]:
     """The tab's moments with open urgent flags, the most urgent flags first, then the oldest such flag."""
-    found = db.session.execute(_urgent_statement(tab, bool(program_id)), _params(membership, program_id)).all()
+    found = read(_urgent_statement(tab, bool(program_id)), _params(membership, program_id)).all()
     return [_row(r) for r in found]
 
 
@@ -374,10 +375,10 @@ def _oldest_first_page(membership: Membership, tab: str, program_id: str | None,
     (ix_flag_open_raised) and stops when it is full, instead of grouping every open flag of the unit."""
     kind, searched = _search(text)
     shape = (tab, bool(program_id), kind)
-    total = db.session.execute(_oldest_count_statement(*shape), _params(membership, program_id, searched)).scalar_one()
+    total = read(_oldest_count_statement(*shape), _params(membership, program_id, searched)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
-    result = db.session.execute(_oldest_page_statement(*shape), _params(
+    result = read(_oldest_page_statement(*shape), _params(
         membership, program_id, searched, limit=page_size, offset=(page - 1) * page_size)).all()
     _log_search(membership, tab, text, total, now, result)
     return OverviewPage([_row(r) for r in result], total, page, pages, page > 1, page < pages)

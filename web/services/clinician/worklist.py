@@ -13,6 +13,7 @@ from engine.text import plural
 
 from ...extensions import db
 from ...models import Enrollment, Flag, Membership, Patient
+from ..core.reads import read
 from .overview import OverviewPage, page_links
 
 #: the event types the list can be filtered to, in the order of "Välj flaggtyp"
@@ -86,7 +87,7 @@ def _count_statement(by_type: bool):
 
 def open_count(membership: Membership) -> int:
     """How many unhandled events the member's moments have (the count in the tab)."""
-    return db.session.execute(_count_statement(False), _params(membership, None)).scalar_one()
+    return read(_count_statement(False), _params(membership, None)).scalar_one()
 
 
 #: the anchor flag's sort key as bind parameters (`_beyond` compares with them)
@@ -125,12 +126,12 @@ def worklist_page(membership: Membership, *, flag_type: str | None = None, page:
     `after` / `before` name the flag on the row next to the page (keyset pagination, as the overview);
     without them `page` is reached by OFFSET."""
     typed = bool(flag_type)
-    total = db.session.execute(_count_statement(typed), _params(membership, flag_type)).scalar_one()
+    total = read(_count_statement(typed), _params(membership, flag_type)).scalar_one()
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, page), pages)
     anchor = None
     if after is not None or before is not None:
-        anchor = db.session.execute(_anchor_statement(typed), _params(
+        anchor = read(_anchor_statement(typed), _params(
             membership, flag_type, anchor=after if after is not None else before)).one_or_none()
     forward = anchor is None or after is not None
     values = _params(membership, flag_type, limit=page_size + 1)
@@ -139,7 +140,7 @@ def worklist_page(membership: Membership, *, flag_type: str | None = None, page:
     else:
         way = "after" if forward else "before"
         values.update(zip(("a_urgent", "a_raised", "a_id"), anchor))
-    result = db.session.execute(_page_statement(typed, way), values).all()
+    result = read(_page_statement(typed, way), values).all()
     more = len(result) > page_size
     result = result[:page_size]
     if not forward:

@@ -17,6 +17,7 @@ from engine.moment.state import MomentState
 from ...extensions import db
 from ...models import Enrollment, EnrollmentModule, FormResponse, StepProgress
 from . import state_memo
+from .reads import read
 from .rows import build_state
 
 
@@ -40,7 +41,7 @@ def _progress_statement() -> Any:
 def progress_of(enrollment_id: int) -> tuple[list[tuple], dict[str, str]]:
     """The moment's modules as `rows.module_states` takes them (in position order, as Enrollment.modules) and
     its step progress ("module/step" → status), as `build_state(progress=…)` takes them."""
-    rows = db.session.execute(_progress_statement(), {"enrollment_id": enrollment_id}).all()
+    rows = read(_progress_statement(), {"enrollment_id": enrollment_id}).all()
     modules = sorted((r for r in rows if r.step_id is None), key=lambda r: r.position)
     return ([(r.module_id, r.state, r.status, r.days, r.activated_at, r.completed_at) for r in modules],
             {f"{r.module_id}/{r.step_id}": r.status for r in rows if r.step_id is not None})

@@ -25,6 +25,7 @@ from engine.model import Band, Form
 
 from ...extensions import db
 from ...models import Enrollment, FormResponse, Patient
+from ..core.reads import read
 from ..core.entries import EntryTable, entry_table, stored_alert_ids, trend_points
 from ..core.trend import trend_svg
 from . import answers as form_service
@@ -144,7 +145,7 @@ def _draft_and_latest_statement() -> Any:
 def _draft_and_latest(enrollment: Enrollment, form_id: str) -> tuple[Response | None, Response | None]:
     """The unsent draft and the newest submission of a form, in one query (as draft_for and latest_submission),
     as read-only rows with FormResponse's columns."""
-    rows = db.session.execute(_draft_and_latest_statement(),
+    rows = read(_draft_and_latest_statement(),
                               {"enrollment_id": enrollment.id, "form_id": form_id}).all()
     drafts = [r for r in rows if r.status == "draft"]  # at most one: save_form keeps a single draft
     submitted = [r for r in rows if r.status == "submitted"]

@@ -23,6 +23,7 @@ from . import answers as form_service
 from .language import in_language
 from ..core.holds import holding_for, patient_moment_loads
 from ..core.moment_rows import progress_of
+from ..core.reads import read
 from ..core.rows import build_state, program_for
 from ..errors import AccessDenied
 
@@ -232,12 +233,12 @@ def _unread_statements() -> tuple[Any, Any]:
 
 def unread_messages(enrollment: Enrollment) -> int:
     """Messages from the clinician the patient has not read yet."""
-    return db.session.execute(_unread_statements()[0], {"enrollment_id": enrollment.id}).scalar_one()
+    return read(_unread_statements()[0], {"enrollment_id": enrollment.id}).scalar_one()
 
 
 def unread_by_conversation(enrollment: Enrollment) -> dict[int, int]:
     """Conversation id → messages from the clinician the patient has not read."""
-    rows = db.session.execute(_unread_statements()[1], {"enrollment_id": enrollment.id}).all()
+    rows = read(_unread_statements()[1], {"enrollment_id": enrollment.id}).all()
     return {conversation_id: count for conversation_id, count in rows}
 
 
