@@ -15,6 +15,7 @@ from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Me
 from ...content.programs import get_program
 from ..core.holds import holding_of_flags
 from ..core.moment_rows import shown_state
+from ..core.reads import read
 from ..core.rows import program_for
 
 
@@ -185,7 +186,7 @@ def submitted_rows(enrollment: Enrollment) -> list[Any]:
     """The moment's submitted answers newest first, as read-only rows of what Hantera shows and the state needs
     (id, form_id, answers, form_title, submitted_at, opened_at): not FormResponse objects with their question
     snapshots, scores and tokens (`responses.submitted_responses` loads those)."""
-    return db.session.execute(_submitted_statement(), {"enrollment_id": enrollment.id}).all()
+    return read(_submitted_statement(), {"enrollment_id": enrollment.id}).all()
 
 
 def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag], int]:

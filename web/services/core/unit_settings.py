@@ -7,6 +7,7 @@ from typing import Any
 
 from ...extensions import db
 from ...models import UnitSetting
+from .reads import read
 
 KEYS = ("welcome_text", "offered_programs", "default_flags", "quiet_hours", "maintain_days", "urgent_escalation_days")
 
@@ -34,7 +35,15 @@ def _rows_statement() -> Any:
 
 
 def rows(unit_id: int) -> dict[tuple[str, str], UnitSetting]:
+    """The unit's stored settings as UnitSetting objects (to change them)."""
     return {(r.key, r.program_id): r for r in db.session.execute(_rows_statement(), {"unit_id": unit_id}).scalars()}
+
+
+@cache
+def _values_statement() -> Any:
+    """The statement of `unit_settings`: the stored values only, as rows (read on every Hantera view)."""
+    return db.select(UnitSetting.key, UnitSetting.program_id, UnitSetting.value).where(
+        UnitSetting.care_unit_id == db.bindparam("unit_id"))
 
 
 def unit_settings(unit_id: int | None) -> UnitSettings:
@@ -42,8 +51,7 @@ def unit_settings(unit_id: int | None) -> UnitSettings:
     out = UnitSettings()
     if unit_id is None:
         return out
-    for (key, program_id), row in rows(unit_id).items():
-        value: Any = row.value
+    for key, program_id, value in read(_values_statement(), {"unit_id": unit_id}):
         if key == "welcome_text" and value:
             out.welcome_texts[program_id] = value
         elif key == "offered_programs":
