@@ -32,6 +32,11 @@ class Region(db.Model):
     units: Mapped[list["CareUnit"]] = relationship(back_populates="region", order_by="CareUnit.name")
 
 
+def unit_display_name(region: str, unit: str) -> str:
+    """`CareUnit.display_name` of a region's and a unit's names (when they are read as columns)."""
+    return f"{region}, {unit}"
+
+
 class CareUnit(db.Model):
     """A vårdenhet; moments belong to exactly one unit at a time."""
 
@@ -49,7 +54,7 @@ class CareUnit(db.Model):
     @property
     def display_name(self) -> str:
         """Region and unit as the manual shows them: "Region Jönköpings län, Utbildningsenhet"."""
-        return f"{self.region.name}, {self.name}"
+        return unit_display_name(self.region.name, self.name)
 
 
 class User(UserMixin, db.Model):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
-from typing import Any, Iterable, Mapping, Sequence, cast
+from typing import Any, Iterable, Mapping, NamedTuple, Sequence, cast
 
 from engine.errors import EngineError
 from engine.model import Form, Program, frozen_map
@@ -74,24 +74,34 @@ def moment_header_loads() -> tuple:
             db.joinedload(Enrollment.patient))
 
 
+class StaffName(NamedTuple):
+    """What a moment's state reads of its clinician (`state_of`), when read as columns with the moment."""
+
+    id: int
+    name: str
+
+
 def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | None = None,
-                progress: tuple[Iterable[tuple], Mapping[str, str]] | None = None) -> MomentState:
+                progress: tuple[Iterable[tuple], Mapping[str, str]] | None = None,
+                staff: tuple[StaffName, str] | None = None) -> MomentState:
     """A MomentState snapshot of the moment's rows (built once per transaction: web.services.core.state_memo).
 
     `submitted`: the moment's submitted FormResponse rows newest first, when the caller has read them
     anyway (saves the query for them). `progress`: the moment's modules as `module_states` takes them and its
     step progress ("module/step" → status), when the caller has read them as plain rows (saves loading the
-    EnrollmentModule and StepProgress objects).
+    EnrollmentModule and StepProgress objects). `staff`: the clinician and the unit's display name, when the
+    caller read them as columns with the moment (saves loading the User, CareUnit and Region objects).
     """
     state = state_memo.get(enrollment)
     if state is None:
-        state = _build_state(enrollment, submitted, progress)
+        state = _build_state(enrollment, submitted, progress, staff)
         state_memo.put(enrollment, state)
     return state
 
 
 def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None,
-                 progress: tuple[Iterable[tuple], Mapping[str, str]] | None) -> MomentState:
+                 progress: tuple[Iterable[tuple], Mapping[str, str]] | None,
+                 staff: tuple[StaffName, str] | None = None) -> MomentState:
     program = program_for(enrollment)
     anchors = anchor_forms(program)
     if submitted is not None:
@@ -102,8 +112,8 @@ def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | Non
         progress = ([(m.module_id, m.state, m.status, m.days, m.activated_at, m.completed_at)
                      for m in enrollment.modules], {f"{s.module_id}/{s.step_id}": s.status for s in enrollment.steps})
     modules, steps = progress
-    return state_of(program, enrollment, enrollment.clinician, enrollment.care_unit.display_name,
-                    module_states(modules), steps, rows)
+    clinician, unit_name = staff or (enrollment.clinician, enrollment.care_unit.display_name)
+    return state_of(program, enrollment, clinician, unit_name, module_states(modules), steps, rows)
 
 
 #: anchor_forms by program digest (a version's reminders and batteries never change; the tick asks per moment)
@@ -142,8 +152,8 @@ def module_states(modules: Iterable[tuple]) -> Mapping[str, ModuleState]:
     return frozen_map({m[0]: ModuleState(*m) for m in modules})
 
 
-def state_of(program: Program, enrollment: Any, clinician: User, unit_name: str, modules: Mapping[str, ModuleState],
-             steps: Mapping[str, str], submitted: Sequence[Any]) -> MomentState:
+def state_of(program: Program, enrollment: Any, clinician: User | StaffName, unit_name: str,
+             modules: Mapping[str, ModuleState], steps: Mapping[str, str], submitted: Sequence[Any]) -> MomentState:
     """The MomentState of a moment's rows (the Enrollment, or a Core row with its columns).
 
     `modules` from `module_states`, `steps` "module/step" → status, `submitted` the (form_id, answers) of

@@ -18,13 +18,14 @@ from engine.moment.holds import NO_HOLDS, Holding
 from engine.moment.state import MomentState
 
 from ...extensions import db
-from ...models import Conversation, Enrollment, Message, Patient
+from ...models import CareUnit, Conversation, Enrollment, Message, Patient, Region, User
+from ...models.people import unit_display_name
 from . import answers as form_service
 from .language import in_language
 from ..core.holds import holding_for, patient_moment_loads
 from ..core.moment_rows import progress_of
 from ..core.reads import read
-from ..core.rows import build_state, program_for
+from ..core.rows import StaffName, build_state, program_for
 from ..errors import AccessDenied
 
 
@@ -157,7 +158,12 @@ def _moment_of_statements() -> tuple[Any, Any]:
     """The statements of `moment_of`, built once: building and keying an ORM statement with eager loads costs
     more CPU than the query (as web.auth.core.sessions does for the session row)."""
     mine = (Enrollment.id == db.bindparam("enrollment_id"), Enrollment.patient_id == db.bindparam("patient_id"))
-    moment = db.select(Enrollment).options(*patient_moment_loads()).where(*mine)
+    # to show it: the clinician's id and name and the unit's region and name as columns, for the state (no User,
+    # CareUnit and Region objects: the patient's pages read nothing else of them)
+    moment = (db.select(Enrollment, User.id, User.name, Region.name, CareUnit.name)
+              .join(User, Enrollment.clinician_id == User.id).join(CareUnit, Enrollment.care_unit_id == CareUnit.id)
+              .join(Region, CareUnit.region_id == Region.id)
+              .options(db.joinedload(Enrollment.holding_flags)).where(*mine))
     to_write = db.select(Enrollment).options(*patient_moment_loads(), db.joinedload(Enrollment.modules),
                                              db.selectinload(Enrollment.steps)).where(*mine)
     return moment, to_write
@@ -172,12 +178,18 @@ def moment_of(patient: Patient, enrollment_id: int, *, to_write: bool = False) -
     the moment through the unit of work (a form's submission), which writes those objects: they are loaded
     with it."""
     moment, moment_to_write = _moment_of_statements()
-    enrollment = db.session.execute(moment_to_write if to_write else moment, {
-        "enrollment_id": enrollment_id, "patient_id": patient.id}).unique().scalar_one_or_none()
+    values = {"enrollment_id": enrollment_id, "patient_id": patient.id}
+    if to_write:
+        enrollment = db.session.execute(moment_to_write, values).unique().scalar_one_or_none()
+    else:  # read just now without its modules, steps, clinician and unit: the state from rows
+        found = db.session.execute(moment, values).unique().one_or_none()
+        enrollment = found[0] if found else None
+        if found:
+            _, clinician_id, clinician_name, region, unit = found
+            build_state(enrollment, progress=progress_of(enrollment.id),
+                        staff=(StaffName(clinician_id, clinician_name), unit_display_name(region, unit)))
     if enrollment is None:
         raise AccessDenied("Programmet finns inte.")
-    if not to_write:  # read just now without its modules and steps
-        build_state(enrollment, progress=progress_of(enrollment.id))
     return enrollment
 
 
