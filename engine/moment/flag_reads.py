@@ -48,8 +48,6 @@ READS: Final[Mapping[str, frozenset[str]]] = frozen_map({
 #: the flag types whose rule also reads the patient's actions, of every type: only their type, time and
 #: actor (and the actor of any event, to tell them apart)
 READS_ACTIONS: Final[frozenset[str]] = frozenset({"patient_inactivity"})
-#: to spare: a stretch of n Stockholm calendar days is n × 24 hours ± 1 hour (daylight saving time)
-SPARE: Final = LOCAL_DAYS_SPARE
 #: the start of the stretches of EventsRead.apart
 EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -59,7 +57,8 @@ def _inactivity_apart(rule: FlagRule) -> tuple[timedelta | None, datetime | None
     the subscription (`since`) only the latest can: an earlier one is followed by an action before `since`, so
     its stretch is due before `since` (fires only while current) or is not a stretch."""
     days = timedelta(days=getattr(rule, "days"))
-    return (days - SPARE if days else None), rule.since
+    # a stretch of n Stockholm calendar days is n × 24 hours ± 1 hour (daylight saving time)
+    return (days - LOCAL_DAYS_SPARE if days else None), rule.since
 
 
 #: flag type of READS_ACTIONS → for a rule of it, (apart, before) as EventsRead has them; a type not here

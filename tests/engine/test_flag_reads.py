@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from engine.localtime import iso
 from engine.model import frozen_map
 from engine.moment import flags as fl
-from engine.moment.flag_reads import (ACTIONS_APART, EPOCH, READS, READS_ACTIONS, SPARE, EventsRead, events_read,
+from engine.moment.flag_reads import (ACTIONS_APART, EPOCH, READS, READS_ACTIONS, EventsRead, events_read,
                                       union)
 from engine.moment.flag_times import next_due_at
 from engine.moment import schedule as sc
