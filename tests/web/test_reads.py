@@ -12,7 +12,8 @@ from web.services.patient import program as patient_program
 
 def _unread(db, moment):
     return db.select(db.func.count(Message.id)).join(Conversation).where(
-        Conversation.enrollment_id == moment.id, Message.sender_kind == "clinician", Message.read_by_patient_at.is_(None))
+        Conversation.enrollment_id == moment.id, Message.sender_kind == "clinician",
+        Message.read_by_patient_at.is_(None))
 
 
 def _pending_message(db, moment, clock):

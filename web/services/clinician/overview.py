@@ -206,8 +206,7 @@ def _anchor(membership: Membership, enrollment_id: int | None):
     """The sort key of a moment of the member's unit (None when there is no such moment)."""
     if enrollment_id is None:
         return None
-    return read(_anchor_statement(),
-                              {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
+    return read(_anchor_statement(), {"anchor": enrollment_id, "unit": membership.care_unit_id}).one_or_none()
 
 
 @cache
