@@ -96,6 +96,7 @@ def test_on_arabic_pages_a_swedish_title_keeps_its_number_first_and_disclosure_m
     form.get_by_role("button", name="إرسال", exact=True).click()
     summary = page.locator("details.answers > summary")
     expect(summary).to_have_text("إجاباتك")
+    page.wait_for_load_state("load")  # the markers are patient.css's: the page's text can be there before its styles
     marker = "s => getComputedStyle(s, '::before').content"
     assert "◂" in summary.evaluate(marker)  # closed: points along the reading direction, to the left
     summary.click()
