@@ -39,7 +39,8 @@ def next_due_at(program: Program, state: MomentState, events: Iterable[Event], s
         if not rule.time_driven or rule.type not in NOW_INDEPENDENT:
             raise ValueError(f"next_due_at cannot tell when {rule.type} falls due")
         for flag in rule.flags(ctx):
-            if flag.cause in done or not fires(flag, rule.since, True, state.ended_at):
+            if flag.cause in done or not fires(flag.at, rule.since, timed=True, current=flag.current,
+                                                   ended=state.ended_at):
                 continue
             if earliest is None or flag.at < earliest:
                 earliest = flag.at

@@ -98,9 +98,8 @@ class FlagRule:
         raise NotImplementedError
 
     def _left_out(self, ctx: _Context, at: datetime, cause: str) -> bool:
-        """Whether an event-driven rule's flag at `at` with `cause` is one due_flags drops (raised, or before the
-        subscription: only a time-driven flag that is current fires from before it); left out before its text."""
-        return cause in ctx.raised or (self.since is not None and at < self.since and not self.time_driven)
+        """Whether due_flags would drop this event-driven flag (its cause raised, or not `fires`): before its text."""
+        return cause in ctx.raised or not fires(at, self.since, timed=False)
 
     def params(self) -> dict[str, Any]:
         """The rule's parameters as plain data (for storage and `parse_subscription`)."""
@@ -243,11 +242,9 @@ class ModuleReminder(FlagRule):
             return
         module = ctx.program.module(self.module)
         title = module.title if module else self.module
-        yield Flag(self.type, at,
-                   cause_key(self.type, self.module, self.days_before, iso(activated_at), last_day),
+        yield Flag(self.type, at, cause_key(self.type, self.module, self.days_before, iso(activated_at), last_day),
                    f"Modul {title} har {plural(self.days_before, 'dag', 'dagar')} kvar "
-                   f"(dagar kvar tar slut {last_day}).",
-                   self.module, current=True)
+                   f"(dagar kvar tar slut {last_day}).", self.module, current=True)
 
 
 # --- Moment -----------------------------------------------------------------------------------
@@ -390,7 +387,8 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     found: dict[str, Flag] = {}
 
     def offer(flag: Flag, since: datetime | None, timed: bool) -> None:
-        if flag.at <= now and flag.cause not in raised and flag.cause not in found and fires(flag, since, timed, ended):
+        if flag.at <= now and flag.cause not in raised and flag.cause not in found and fires(
+                flag.at, since, timed=timed, current=flag.current, ended=ended):
             found[flag.cause] = flag
 
     for fields_ in mandatory_flags(program, events, raised=raised):  # never opt-in; first, so their texts win
@@ -408,9 +406,11 @@ def due_flags(program: Program, state: MomentState, events: Iterable[Event],
     return sorted(found.values(), key=lambda f: (f.at, f.cause))
 
 
-def fires(flag: Flag, since: datetime | None, timed: bool, ended: datetime | None) -> bool:
-    """Whether an unraised flag fires when due: not before `since` unless current; a timed one not after the end."""
-    return (since is None or flag.at >= since or (timed and flag.current)) and not (timed and ended and flag.at > ended)
+def fires(at: datetime, since: datetime | None, *, timed: bool, current: bool = False,
+          ended: datetime | None = None) -> bool:
+    """Whether an unraised flag at `at` fires when due: not before `since` unless timed and current; timed, not after
+    the end."""
+    return (since is None or at >= since or (timed and current)) and not (timed and ended and at > ended)
 
 
 def flag_event(flag: Flag) -> Event:
