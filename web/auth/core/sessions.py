@@ -133,6 +133,8 @@ def _owner_id(kind: str, dialect: str):
 KINDS = {"staff": "s", "patient": "p"}
 _ANONYMOUS = "a"
 _ID_LENGTH = 44
+#: the shapes that join a staff member, whose memberships come as a joined collection (rows need `unique()`)
+_WITH_STAFF = ("s", None)
 
 
 def new_sid(owner: str | None) -> str:
@@ -148,7 +150,7 @@ def _session_statement(dialect: str, kind: str | None):
     from ...models import CareUnit, Membership, Patient, User, WebSession
 
     statement = db.select(WebSession)
-    if kind in ("s", None):  # staff pages read the memberships (roles, unit and its region) on every request
+    if kind in _WITH_STAFF:  # staff pages read the memberships (roles, unit and its region) on every request
         statement = statement.add_columns(User).outerjoin(User, User.id == _owner_id("staff", dialect)).options(
             db.joinedload(User.memberships).joinedload(Membership.care_unit).joinedload(CareUnit.region))
     if kind in ("p", None):
@@ -164,7 +166,7 @@ def _session_row_with_owner(sid: str):
     kind = sid[0] if len(sid) == _ID_LENGTH and sid[0] in "spa" else None
     statement = _session_statement(db.session.get_bind().dialect.name, kind)
     result = db.session.execute(statement, {"digest": _digest(sid)})
-    found = (result.unique() if kind in ("s", None) else result).first()
+    found = (result.unique() if kind in _WITH_STAFF else result).first()
     if not found:
         return None, None
     return found[0], next((owner for owner in found[1:] if owner is not None), None)
