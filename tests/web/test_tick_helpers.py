@@ -15,7 +15,7 @@ from engine.model import frozen_map
 from engine.moment.state import SYSTEM, Actor, Event, ModuleState, MomentState
 from notify_support import personnummer, seed_unit, start
 from web.extensions import db
-from web.models import Enrollment, Event as EventRow
+from web.models import Enrollment, Event as EventRow, StepProgress
 from web.content.programs import get_program
 from web.services.core import moment_batch
 from web.services.core.flags import Rules, rules_for
@@ -69,18 +69,26 @@ def test_the_subscribers_of_a_flag_type_are_its_subscriptions_users_each_once_in
 
 
 def test_moments_read_for_the_tick_keep_their_batteries_and_links_and_read_empty_ones_as_empty(app):
-    """The tick reads empty JSON lists as NULL (nothing to decode): the states equal those built one by one."""
+    """The tick reads empty JSON lists as NULL (nothing to decode): the states equal those built one by one,
+    but for the step progress, which no decision of the tick reads (tests/engine/test_tick_reads.py)."""
     _, user = seed_unit()
     now = datetime(2026, 3, 2, 8, tzinfo=UTC)
     linked, plain = start(user, now, personnummer(1)), start(user, now, personnummer(2))
     linked.batteries, linked.linked = ["uppfoljning-3-manader"], [str(plain.id)]
+    module = linked.modules[0].module_id
+    db.session.add(StepProgress(enrollment_id=plain.id, module_id=module, step_id="s1", status="done"))
     db.session.commit()
     moments, broken = moment_batch.load([linked.id, plain.id], moment_batch.Cache())
     assert broken == {}
     assert moments[0].state.batteries == frozenset({"uppfoljning-3-manader"})
     assert moments[0].state.linked == (str(plain.id),)
     assert (moments[1].state.batteries, moments[1].state.linked) == (frozenset(), ())
-    assert [m.state for m in moments] == [build_state(linked), build_state(plain)]
+    assert build_state(plain).steps == {f"{module}/s1": "done"} and moments[1].state.steps == {}
+    assert [m.state for m in moments] == [replace(build_state(e), steps=frozen_map()) for e in (linked, plain)]
+    # without the modules (the battery pass): the same but for them
+    bare, _ = moment_batch.load([linked.id, plain.id], moment_batch.Cache(), modules=False)
+    assert [m.state for m in bare] == [replace(m.state, modules=frozen_map()) for m in moments]
+    assert all(m.state.modules for m in moments)
 
 
 @pytest.mark.sqlite_only

@@ -3,7 +3,8 @@
 The per-moment functions (`rows.build_state`, `rows.engine_events`, `flags.raise_flags`) read one moment
 through the ORM, a handful of statements each. These read a chunk of moments with one Core select per
 kind of row and build the same engine values with the same helpers (`rows.state_of`,
-`rows.event_of`, `rows.complete_plans`), without an ORM object per moment, module or event.
+`rows.event_of`, `rows.complete_plans`), without an ORM object per moment, module or event, and leave out
+what no decision of the tick reads (the step progress; see `load`).
 """
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from engine.moment.state import Actor, Event as EngineEvent, ModuleState, Moment
 
 from ...extensions import db
 from ...models import (ActivityPlan, CareUnit, Enrollment, EnrollmentModule, Event, Flag, FlagSubscription,
-                       FormResponse, Patient, StepProgress, User)
+                       FormResponse, Patient, User)
 from .flags import Rules, rules_for
 from .rows import (anchor_forms, complete_plans, event_of, program_version, state_of,
                    submitted_forms_query)
@@ -145,13 +146,15 @@ def empty_as_null(column: Any) -> Any:
     return case((cast(column, Text) == "[]", null()), else_=column).label(column.name)
 
 
-def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
+def load(ids: Sequence[int], cache: Cache, *, modules: bool = True
          ) -> tuple[list[Moment], dict[int, tuple[Any, Exception]]]:
-    """The moments with these ids (in this order) and their states; by id, the rows of those that cannot be
-    built, with why (a moment deleted meanwhile is in neither).
+    """The moments with these ids (in this order) and their states for the tick; by id, the rows of those that
+    cannot be built, with why (a moment deleted meanwhile is in neither).
 
-    `progress=False` leaves the modules and steps out of the states (empty): for decisions that read
-    neither (the self-starting batteries: the moment row, its batteries and its submitted forms).
+    The states are `rows.build_state`'s without the step progress (`MomentState.steps` empty): none of the
+    tick's decisions reads it (tests/engine/test_tick_reads.py). `modules=False` leaves the modules out too,
+    for decisions that read neither (the self-starting batteries: the moment row, its batteries and its
+    submitted forms).
     """
     rows = {r.id: r for r in db.session.execute(select(
         _E.id, _E.patient_id, _E.program_id, _E.program_version, _E.program_digest, _E.care_unit_id, _E.clinician_id,
@@ -169,7 +172,7 @@ def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
         except Exception as exc:  # noqa: BLE001 - reported per moment, as the one-by-one tick did
             broken[eid] = (row, exc)
     found = sorted(programs)
-    modules, steps = (_modules(found), _steps(found)) if progress else ({}, {})
+    progress = _modules(found) if modules else {}
     submitted = _group(_submitted(found, programs))
     moments = []
     for eid in ids:
@@ -178,7 +181,7 @@ def load(ids: Sequence[int], cache: Cache, *, progress: bool = True
         row, program = rows[eid], programs[eid]
         try:
             state = state_of(program, row, cache.users[row.clinician_id], cache.units[row.care_unit_id],
-                             cache.module_states(modules.get(eid, ())), steps.get(eid, {}), submitted.get(eid, ()))
+                             cache.module_states(progress.get(eid, ())), {}, submitted.get(eid, ()))
         except Exception as exc:  # noqa: BLE001
             broken[eid] = (row, exc)
             continue
@@ -222,18 +225,6 @@ def _utcs(stored: Iterable[datetime | None]) -> list[datetime | None]:
     """A UTCDateTime column's values as the ORM would return them (aware UTC), from the stored naive UTC (one
     comprehension: two per moment instead of a call per module)."""
     return [t if t is None else t.replace(tzinfo=UTC) for t in stored]
-
-
-def _steps(ids: Sequence[int]) -> dict[int, dict[str, str]]:
-    """Each moment's "module/step" → progress."""
-    c = StepProgress.__table__.c
-    grouped: dict[int, dict[str, str]] = defaultdict(dict)
-    if ids:
-        for eid, module_id, step_id, status in db.session.execute(
-                select(c.enrollment_id, c.module_id, c.step_id, c.status).where(among(c.enrollment_id, ids))
-                .order_by(c.enrollment_id, c.id)).all():
-            grouped[eid][f"{module_id}/{step_id}"] = status
-    return grouped
 
 
 def _submitted(ids: Sequence[int], programs: dict[int, Program]) -> Iterable[Any]:

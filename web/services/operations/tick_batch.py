@@ -157,9 +157,9 @@ class Passes:
         db.session.flush()
         return total
 
-    def _loaded(self, chunk: list[int], progress: bool = True) -> list[Moment]:
+    def _loaded(self, chunk: list[int], modules: bool = True) -> list[Moment]:
         """The chunk's moments; the ones that cannot be built are reported."""
-        moments, broken = moment_batch.load(chunk, self.cache, progress=progress)
+        moments, broken = moment_batch.load(chunk, self.cache, modules=modules)
         for eid in chunk:
             if eid in broken:
                 self.note(eid, broken[eid][1])
@@ -234,9 +234,9 @@ class Passes:
 
     def _batteries(self, chunk: list[int], writes: _Writes) -> None:
         # read again, not taken from the flag pass (a clinician may have started a battery meanwhile), but
-        # without modules and steps: due_batteries, start_battery, the event-driven flag rules and
-        # battery_schedule read neither
-        moments = self._loaded(chunk, progress=False)
+        # without modules: due_batteries, start_battery, the event-driven flag rules and battery_schedule
+        # read neither modules nor steps (tests/engine/test_tick_reads.py)
+        moments = self._loaded(chunk, modules=False)
         due = {}
         for m in moments:
             try:
