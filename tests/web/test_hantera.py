@@ -235,6 +235,9 @@ def test_one_statement_gives_the_same_handover_choices_and_unhandled_items(
     assert [u.name for u in clinicians] == ["Anders Ek", "Marita Andersson"]
     assert [u.id for u in units] == [u.id for u in pages.other_units(moment)]
     assert [u.name for u in units] == ["Aardvarkenheten", "Vårdcentralen Ekhagen"]
+    # read as columns: the names Överlämna shows are the units' own, with their regions
+    assert [u.display_name for u in units] == [u.display_name for u in pages.other_units(moment)]
+    assert units[0].display_name == "Region Örebro län, Aardvarkenheten"
 
     assert pages._open_flags_and_unread_messages(moment) == ([], 0)
     for minutes, cause in ((1, "a"), (2, "b")):

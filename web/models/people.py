@@ -37,6 +37,11 @@ def unit_display_name(region: str, unit: str) -> str:
     return f"{region}, {unit}"
 
 
+def role_codes(roles: str) -> frozenset[str]:
+    """`Membership.role_set` of its stored roles (when they are read as a column)."""
+    return frozenset(roles.split())
+
+
 class CareUnit(db.Model):
     """A vårdenhet; moments belong to exactly one unit at a time."""
 
@@ -122,7 +127,7 @@ class Membership(db.Model):
     @property
     def role_set(self) -> frozenset[str]:
         """The role codes as a set."""
-        return frozenset(self.roles.split())
+        return role_codes(self.roles)
 
     @property
     def role_names(self) -> list[str]:

@@ -4,19 +4,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from engine.moment import lifecycle
 from engine.moment.holds import held_text
 from engine.model import Program
 
 from ...extensions import db
-from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, User
+from ...models import CareUnit, Conversation, Enrollment, Flag, FormResponse, Membership, Message, Region, User
+from ...models.people import role_codes, unit_display_name
 from ...content.programs import get_program
 from ..core.holds import holding_of_flags
 from ..core.moment_rows import shown_state
 from ..core.reads import read
-from ..core.rows import program_for
+from ..core.rows import StaffName, program_for
 
 
 @dataclass
@@ -167,8 +168,8 @@ def _open_flags_statement() -> Any:
 @cache
 def _handover_statement() -> Any:
     unit_id = db.bindparam("unit_id")
-    return (db.select(CareUnit, Membership, User)
-            .join(CareUnit.region).options(db.contains_eager(CareUnit.region))
+    return (db.select(CareUnit.id, CareUnit.name, Region.name, Membership.roles, User.id, User.name)
+            .join(CareUnit.region)
             .outerjoin(Membership, db.and_(Membership.care_unit_id == CareUnit.id, CareUnit.id == unit_id))
             .outerjoin(User, db.and_(User.id == Membership.user_id, User.active.is_(True)))
             .order_by(CareUnit.name, User.name, User.id))
@@ -197,17 +198,26 @@ def _open_flags_and_unread_messages(enrollment: Enrollment) -> tuple[list[Flag],
     return [flag for _, flag in rows if flag is not None], (rows[0][0] if rows else 0)
 
 
-def handover_choices(enrollment: Enrollment) -> tuple[list[User], list[CareUnit]]:
-    """(clinicians, units) for Hantera's Byte av behandlare and Överlämna, in one statement.
+class UnitChoice(NamedTuple):
+    """A unit Överlämna offers: what the page shows of it (`CareUnit.display_name`) and its id."""
+
+    id: int
+    name: str
+    display_name: str
+
+
+def handover_choices(enrollment: Enrollment) -> tuple[list[StaffName], list[UnitChoice]]:
+    """(clinicians, units) for Hantera's Byte av behandlare and Överlämna, in one statement, as columns.
 
     Every unit once with its region, and the moment's own unit once per active member: the members
     holding the Behandlare role are the clinicians (by name), the other units the handover targets
     (by name) — the same lists as eligible_clinicians() and other_units()."""
     unit_id = enrollment.care_unit_id
-    rows = db.session.execute(_handover_statement(), {"unit_id": unit_id}).all()
-    clinicians = [user for unit, member, user in rows
-                  if unit.id == unit_id and user is not None and "behandlare" in member.role_set]
-    units = [unit for unit, _, _ in rows if unit.id != unit_id]
+    rows = read(_handover_statement(), {"unit_id": unit_id}).all()
+    clinicians = [StaffName(user_id, user_name) for unit, _, _, roles, user_id, user_name in rows
+                  if unit == unit_id and user_id is not None and "behandlare" in role_codes(roles)]
+    units = [UnitChoice(unit, name, unit_display_name(region, name)) for unit, name, region, *_ in rows
+             if unit != unit_id]
     return clinicians, units
 
 
