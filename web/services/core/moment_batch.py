@@ -172,7 +172,7 @@ def load(ids: Sequence[int], cache: Cache, *, modules: bool = True
         except Exception as exc:  # noqa: BLE001 - reported per moment, as the one-by-one tick did
             broken[eid] = (row, exc)
     found = sorted(programs)
-    progress = _modules(found) if modules else {}
+    module_rows = _modules(found) if modules else {}
     submitted = _group(_submitted(found, programs))
     moments = []
     for eid in ids:
@@ -181,7 +181,7 @@ def load(ids: Sequence[int], cache: Cache, *, modules: bool = True
         row, program = rows[eid], programs[eid]
         try:
             state = state_of(program, row, cache.users[row.clinician_id], cache.units[row.care_unit_id],
-                             cache.module_states(progress.get(eid, ())), {}, submitted.get(eid, ()))
+                             cache.module_states(module_rows.get(eid, ())), {}, submitted.get(eid, ()))
         except Exception as exc:  # noqa: BLE001
             broken[eid] = (row, exc)
             continue
