@@ -72,6 +72,27 @@ def test_the_filter_finds_by_name_and_by_personnummer(client, login, clinician, 
     assert "Visar 1 invånare som matchar filtret" in by_name
 
 
+def test_the_name_filter_follows_a_changed_name_and_the_first_name_too(client, login, clinician, make_moment, db):
+    """The filter matches the names as they are now, "first last" as one text (a stored copy of the names
+    would have to follow every change)."""
+    from web.models import Patient
+
+    make_moment()
+    make_moment("197503121233", first_name="Anna", last_name="Andersson")
+    anna = db.session.execute(db.select(Patient).where(Patient.last_name == "Andersson")).scalar_one()
+    anna.last_name, anna.first_name = "Berg-Lind", "Annika"
+    db.session.commit()
+    login(clinician)
+
+    def found(text: str) -> str:
+        return client.post("/oversikt/alla", data={"q": text}, follow_redirects=True).get_data(as_text=True)
+
+    assert "Berg-Lind, Annika" in found("g-li") and "Doe, Jane" not in found("g-li")
+    assert "Berg-Lind, Annika" in found("nika berg")  # "first last"
+    assert "Visar 0 invånare som matchar filtret" in found("ander")  # the old name no longer matches
+    assert "Doe, Jane" in found("jane d")
+
+
 def _bulk_moments(db, unit, clinician, count, now, start_at=0):
     """Insert moments straight into the tables (the service path is tested elsewhere)."""
     patients = [{"personnummer": f"1{i:011d}", "first_name": f"Förnamn{i}", "last_name": f"Efternamn{i:04d}",
