@@ -132,9 +132,12 @@ def _owner_id(kind: str, dialect: str):
 #: letter) are read by the shape that joins both kinds.
 KINDS = {"staff": "s", "patient": "p"}
 _ANONYMOUS = "a"
+_LETTERS = frozenset({*KINDS.values(), _ANONYMOUS})
 _ID_LENGTH = 44
 #: the shapes that join a staff member, whose memberships come as a joined collection (rows need `unique()`)
-_WITH_STAFF = ("s", None)
+_WITH_STAFF = (KINDS["staff"], None)
+#: the shapes that join a patient
+_WITH_PATIENT = (KINDS["patient"], None)
 
 
 def new_sid(owner: str | None) -> str:
@@ -153,7 +156,7 @@ def _session_statement(dialect: str, kind: str | None):
     if kind in _WITH_STAFF:  # staff pages read the memberships (roles, unit and its region) on every request
         statement = statement.add_columns(User).outerjoin(User, User.id == _owner_id("staff", dialect)).options(
             db.joinedload(User.memberships).joinedload(Membership.care_unit).joinedload(CareUnit.region))
-    if kind in ("p", None):
+    if kind in _WITH_PATIENT:
         statement = statement.add_columns(Patient).outerjoin(Patient, Patient.id == _owner_id("patient", dialect))
     return statement.where(WebSession.id == db.bindparam("digest"))
 
@@ -163,7 +166,7 @@ def _session_row_with_owner(sid: str):
     member with memberships, unit and region, or a patient), so that loader finds the owner loaded: one
     statement for session and user on every page instead of two. Only the owner's kind is joined (the id's
     letter): a patient's page reads no staff tables, a page before login no owner."""
-    kind = sid[0] if len(sid) == _ID_LENGTH and sid[0] in "spa" else None
+    kind = sid[0] if len(sid) == _ID_LENGTH and sid[0] in _LETTERS else None
     statement = _session_statement(db.session.get_bind().dialect.name, kind)
     result = db.session.execute(statement, {"digest": _digest(sid)})
     found = (result.unique() if kind in _WITH_STAFF else result).first()

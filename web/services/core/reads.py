@@ -4,7 +4,7 @@ For a select of columns (no ORM entities, no loader options) the ORM's execution
 rows but costs about 85 of the ~240 Python calls of a one-row select (its execute events, compile-state and
 result set-up). `read` does what that layer does that matters here — the autoflush, so pending changes are
 seen — and runs the statement on the session's connection, in the session's transaction. The hot pages'
-reads use it (the overview, Att göra, the patient's step progress, forms and unread count).
+column reads use it.
 
 Not for statements that select ORM entities or carry loader options (those need the ORM to build objects),
 and not for writes (web.services.core.state_memo hears of writes through the ORM's execute event).

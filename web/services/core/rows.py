@@ -101,7 +101,7 @@ def build_state(enrollment: Enrollment, *, submitted: Sequence[FormResponse] | N
 
 def _build_state(enrollment: Enrollment, submitted: Sequence[FormResponse] | None,
                  progress: tuple[Iterable[tuple], Mapping[str, str]] | None,
-                 staff: tuple[StaffName, str] | None = None) -> MomentState:
+                 staff: tuple[StaffName, str] | None) -> MomentState:
     program = program_for(enrollment)
     anchors = anchor_forms(program)
     if submitted is not None:

@@ -179,17 +179,16 @@ def moment_of(patient: Patient, enrollment_id: int, *, to_write: bool = False) -
     with it."""
     moment, moment_to_write = _moment_of_statements()
     values = {"enrollment_id": enrollment_id, "patient_id": patient.id}
-    if to_write:
-        enrollment = db.session.execute(moment_to_write, values).unique().scalar_one_or_none()
-    else:  # read just now without its modules, steps, clinician and unit: the state from rows
-        found = db.session.execute(moment, values).unique().one_or_none()
-        enrollment = found[0] if found else None
-        if found:
-            _, clinician_id, clinician_name, region, unit = found
-            build_state(enrollment, progress=progress_of(enrollment.id),
-                        staff=(StaffName(clinician_id, clinician_name), unit_display_name(region, unit)))
-    if enrollment is None:
+    found = (db.session.execute(moment_to_write, values).unique().scalars() if to_write
+             else db.session.execute(moment, values).unique()).one_or_none()
+    if found is None:
         raise AccessDenied("Programmet finns inte.")
+    if to_write:
+        return found
+    # read just now without its modules, steps, clinician and unit: the state from rows
+    enrollment, clinician_id, clinician_name, region, unit = found
+    build_state(enrollment, progress=progress_of(enrollment.id),
+                staff=(StaffName(clinician_id, clinician_name), unit_display_name(region, unit)))
     return enrollment
 
 
