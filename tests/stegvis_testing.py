@@ -37,3 +37,18 @@ def reload_moment(db, moment):
 
     db.session.expire_all()
     return db.session.get(Enrollment, moment.id)
+
+
+def closing(app):
+    """The app, its response bodies closed even when the browser drops the connection (werkzeug's dev server
+    then skips `close()`, and a sent file left open warned in a later test's teardown as an unclosed file)."""
+
+    def serve(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            yield from body
+        finally:  # also when the server drops this generator unfinished (its close() on collection)
+            if hasattr(body, "close"):
+                body.close()
+
+    return serve

@@ -6,6 +6,9 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from stegvis_testing import closing
+
+
 @pytest.fixture
 def app_config(app_config):
     """Browser tests run with CSRF protection on, as in production."""
@@ -34,7 +37,7 @@ def live_server(app, html_pages):
                 html_pages.add(body, f"{request.method} {request.full_path.rstrip('?')}")
         return response
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
