@@ -121,9 +121,15 @@ def _least(values: Iterable[_Limit | None]) -> _Limit | None:
     return None if not known or len(known) < len(listed) else min(known)
 
 
-def events_read(rules: Iterable[FlagRule], *, plans: Sequence[ActivityPlan] = ()) -> EventsRead | None:
-    """What `due_flags` reads of the events with these rules and plans (None: any field of any event)."""
-    types, actions = {"flag_raised", *MANDATORY_READS}, []  # the raised causes; the never-opt-in flags
+def events_read(rules: Iterable[FlagRule], *, plans: Sequence[ActivityPlan] = (),
+                raised_given: bool = False) -> EventsRead | None:
+    """What `due_flags` reads of the events with these rules and plans (None: any field of any event).
+
+    `raised_given`: the caller hands `due_flags` (and `next_due_at`) every cause raised as `raised`, so the
+    flag_raised events, read only for their causes, are not needed (no rule reads them: READS).
+    """
+    # the raised causes (unless given); the never-opt-in flags
+    types, actions = {*(() if raised_given else {"flag_raised"}), *MANDATORY_READS}, []
     for rule in rules:
         if rule.type not in READS:
             return None

@@ -3,8 +3,8 @@
 A clinician subscribes to rules (with parameters); `due_flags` answers, for a moment's state and
 events at `now`, which flags have become due and not been raised yet. It is pure and idempotent:
 every flag has a stable `cause` key, and a cause that already has a `flag_raised` event in
-`events` never fires again — the caller stores `flag_event(flag)` for each returned flag (the web
-can put a unique constraint on the cause).
+`events` (or is given as `raised`: the web's Flag rows) never fires again — the caller stores
+`flag_event(flag)` for each returned flag (the web puts a unique constraint on the cause).
 
 Event-driven rules fire from the events themselves (at the event's time). Time-driven rules fire at
 the instant their condition became true, so it does not matter how often they are evaluated:
@@ -378,20 +378,20 @@ LABELS: Mapping[str, str] = frozen_map(
 
 def due_flags(program: Program, state: MomentState, events: Iterable[Event],
               subscriptions: Sequence[FlagRule], now: datetime, *,
-              plans: Sequence[ActivityPlan] = ()) -> list[Flag]:
-    """Flags due at `now` whose cause has no flag_raised event yet, oldest first (pure, idempotent)."""
+              plans: Sequence[ActivityPlan] = (), raised: Iterable[str] = ()) -> list[Flag]:
+    """Flags due at `now` whose cause has no flag_raised event and is not in `raised`, oldest first (pure)."""
     events = tuple(events)
-    raised = {e.data.get("cause") for e in events if e.type == "flag_raised"}
-    ctx = _Context(program, state, events, now, raised)
+    done = {e.data.get("cause") for e in events if e.type == "flag_raised"} | set(raised)
+    ctx = _Context(program, state, events, now, done)
     ended = state.ended_at
     found: dict[str, Flag] = {}
 
     def offer(flag: Flag, since: datetime | None, timed: bool) -> None:
-        if flag.at <= now and flag.cause not in raised and flag.cause not in found and fires(
+        if flag.at <= now and flag.cause not in done and flag.cause not in found and fires(
                 flag.at, since, timed=timed, current=flag.current, ended=ended):
             found[flag.cause] = flag
 
-    for fields_ in mandatory_flags(program, events, raised=raised):  # never opt-in; first, so their texts win
+    for fields_ in mandatory_flags(program, events, raised=done):  # never opt-in; first, so their texts win
         offer(Flag(*fields_[:6], urgent=fields_[6]), None, False)
     for rule in subscriptions:
         for flag in rule.flags(ctx):

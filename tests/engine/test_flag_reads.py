@@ -18,7 +18,7 @@ from engine.model import frozen_map
 from engine.moment import flags as fl
 from engine.moment.flag_reads import (ACTIONS_APART, EPOCH, READS, READS_ACTIONS, EventsRead, events_read,
                                       union)
-from engine.moment.flag_times import next_due_at
+from engine.moment.flag_times import NOW_INDEPENDENT, next_due_at
 from engine.moment import schedule as sc
 from engine.moment.state import EVENT_TYPES, SYSTEM, Event
 from moment_builders import CLINICIAN, PATIENT, sthlm
@@ -221,3 +221,26 @@ def test_inactivity_flags_are_the_same_from_the_needed_actions(program, started,
     assert fl.due_flags(program, state, needed, rules, when) == fl.due_flags(program, state, events, rules, when)
     assert next_due_at(program, state, needed, rules, when, types=frozenset({"patient_inactivity"})) == next_due_at(
         program, state, events, rules, when, types=frozenset({"patient_inactivity"}))
+
+
+def test_with_the_raised_causes_given_the_flag_raised_events_are_not_needed(program, started):
+    # the web hands due_flags its Flag rows' causes (every flag_raised event is written with its Flag row), so
+    # the tick reads no flag_raised events back: half the rows of a first tick's battery starts
+    state, events = started[0], history()
+    due = fl.due_flags(program, state, events, RULES, NOW, plans=[PLAN])
+    assert len(due) > 3
+    events = sorted([*events, *(fl.flag_event(f) for f in due[::2])], key=lambda e: e.at)  # half of them raised
+    causes = {e.data.get("cause") for e in events if e.type == "flag_raised"}
+    left = fl.due_flags(program, state, events, RULES, NOW, plans=[PLAN])
+    assert left == due[1::2]
+    read = events_read(RULES, plans=[PLAN], raised_given=True)
+    assert read.types == events_read(RULES, plans=[PLAN]).types - {"flag_raised"}
+    needed = read.needed(events)
+    assert not [e for e in needed if e.type == "flag_raised"]
+    assert fl.due_flags(program, state, needed, RULES, NOW, plans=[PLAN], raised=causes) == left
+    # without the causes the raised flags would be raised again
+    assert fl.due_flags(program, state, needed, RULES, NOW, plans=[PLAN]) == due
+    # and next_due_at, which the tick asks with the same events, the same
+    inactivity = [r for r in RULES if r.type in NOW_INDEPENDENT]
+    assert next_due_at(program, state, needed, inactivity, NOW, types=NOW_INDEPENDENT, raised=causes) == next_due_at(
+        program, state, events, inactivity, NOW, types=NOW_INDEPENDENT)

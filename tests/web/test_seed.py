@@ -102,6 +102,7 @@ def test_the_first_tick_after_seeding_raises_no_flag_a_seeded_one_already_stands
 
     db = seeded
     seeded_flags = _count(db, Flag)
+    assert _raised_causes(db) == _flag_causes(db)
     report = evaluate(clock())
     assert report.flag_candidates > 20 and not report.errors  # the seeded moments' subscriptions are evaluated
     twice = db.session.execute(
@@ -115,6 +116,18 @@ def test_the_first_tick_after_seeding_raises_no_flag_a_seeded_one_already_stands
         .group_by(Flag.enrollment_id, Flag.text).having(db.func.count() > 1)).all()
     assert stretches == []
     assert _count(db, Flag) >= seeded_flags
+    assert _raised_causes(db) == _flag_causes(db)
+
+
+def _raised_causes(db) -> set[tuple[int, str]]:
+    """The causes of the flag_raised events, by moment. The tick reads the Flag rows' causes instead of these
+    events (web.services.core.flags.flags_to_raise), so each must have its Flag row."""
+    return {(eid, data["cause"]) for eid, data in db.session.execute(
+        db.select(Event.enrollment_id, Event.data).where(Event.type == "flag_raised"))}
+
+
+def _flag_causes(db) -> set[tuple[int, str]]:
+    return {(eid, cause) for eid, cause in db.session.execute(db.select(Flag.enrollment_id, Flag.cause_key))}
 
 
 @pytest.mark.parametrize("backend", ["postgresql"], indirect=True)

@@ -189,6 +189,10 @@ def test_the_chunked_tick_writes_what_the_unit_of_work_per_moment_writes(app, tm
     assert chunked_reports == single_reports
     for kind in single:
         assert chunked[kind] == single[kind], kind
+    # every flag_raised event has its Flag row: the chunks read the rows' causes instead of those events
+    assert {(e["enrollment_id"], e["data"]["cause"]) for e in single["events"] if e["type"] == "flag_raised"} == {
+        (f["enrollment_id"], f["cause_key"]) for f in single["flags"]}
+    assert not any(what is not None and "flag_raised" in what.types for _, what in read)
     # the world exercised what it should: time-driven, event-driven and mandatory flags, started batteries
     # with their flags, patient reminders, batched staff notices and the broken moment
     types = {f["type"] for f in single["flags"]}

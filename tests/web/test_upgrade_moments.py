@@ -344,3 +344,32 @@ def test_the_cli_unit_option_leaves_other_units_alone(app, db, moments, install,
                                           "0 skulle flyttas, 0 vägrade."]
     result = _cli(app, "vaner", "--from", "1.0.0", "--dry-run", "--unit", str(unit))
     assert result.output.splitlines()[-1] == "2 skulle flyttas, 0 vägrade."
+
+
+def test_a_module_reminder_raised_before_the_move_is_not_raised_again_under_the_new_module_id(
+        db, moments, install, versions, clock, as_staff):
+    # the flag keeps its cause under the new module id; its flag_raised event keeps the old one, and the tick
+    # reads the Flag rows' causes, not those events (web.services.core.flags.flags_to_raise)
+    from datetime import timedelta
+
+    from web.models import Flag
+    from web.services.clinician import flags
+    from web.services.operations.tick import run_tick
+
+    _, john = moments
+    flags.add_subscription(as_staff["user"], john, "module_reminder", {"module": "extra", "days_before": 3},
+                           all_moments=False, now=clock())
+    db.session.commit()
+    at = clock() + timedelta(days=5)  # extra was activated for 7 days: two days left
+    assert run_tick(at, deliver=False).flags == 1
+    raised = db.session.execute(db.select(Flag).where(Flag.enrollment_id == john.id)).scalar_one()
+    assert raised.type == "module_reminder" and ":extra:" in f"{raised.cause_key}:"
+    install(versions["v2"])
+    _upgrade(john, clock, as_staff)
+    db.session.commit()
+    assert ":individuellt:" in f"{raised.cause_key}:" and ":extra:" not in f"{raised.cause_key}:"
+    assert [e.data["cause"] for e in _events(db, john, "flag_raised")] != [raised.cause_key]  # the event's old id
+    assert run_tick(at + timedelta(hours=1), deliver=False).flags == 0
+    assert run_tick(at + timedelta(days=1), deliver=False).flags == 0
+    assert db.session.execute(db.select(db.func.count()).select_from(Flag)
+                              .where(Flag.enrollment_id == john.id)).scalar_one() == 1

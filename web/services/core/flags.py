@@ -85,11 +85,12 @@ def flags_to_raise(program: Program, state: MomentState, events: Sequence[Engine
                    clinician: Callable[[], User]) -> list[DueFlag]:
     """The due flags whose cause has no Flag row yet (`existing`), oldest first, each with whom to tell
     (the subscribers, or else the responsible clinician, asked for only then)."""
-    due = engine_flags.due_flags(program, state, events, rules.rules, now, plans=plans)
+    # the Flag rows' causes given as raised, so the tick need not read the flag_raised events back (tick_batch:
+    # events_read(raised_given=True)): each is written and purged with its Flag row, and an upgrade renames a
+    # module reminder's row to the module's new id, the cause the rule gives from then on
+    due = engine_flags.due_flags(program, state, events, rules.rules, now, plans=plans, raised=existing)
     raised = []
     for flag in due:
-        if flag.cause in existing:
-            continue
         subscription_id, users = rules.subscribers.get(flag.type, (None, ()))
         raised.append(DueFlag(flag, subscription_id, list(users) or [clinician()]))
     return raised

@@ -179,8 +179,9 @@ class Passes:
 
     def _events(self, moments: Sequence[Moment], subs: dict[int, list], event_driven_only: bool,
                 plans: dict[int, list[EnginePlan]] | None = None) -> dict[int, list[EngineEvent]]:
-        """Each moment's stored events as far as its flag rules (and plans) read them (`events_read`:
-        given those, `due_flags` raises the same flags as from all its events, most of which are step views);
+        """Each moment's stored events as far as its flag rules (and plans) read them (`events_read`: given
+        those and its Flag rows' causes as raised, as `flags_to_raise` hands them, `due_flags` raises the same
+        flags as from all its events, most of which are step views and flag_raised events);
         all of them where that is not declared. Read for the chunk at once: what one moment's rules read is
         more than another's need, which changes nothing (EventsRead.needed of it is the same), and the patient's
         actions are kept as the most careful of the moments' reads asks (flag_reads.union)."""
@@ -188,7 +189,7 @@ class Passes:
         for m in moments:
             try:
                 rules = self.cache.rules_of(m.program, subs[m.id], event_driven_only)
-                read[m.id] = events_read(rules.rules, plans=(plans or {}).get(m.id, ()))
+                read[m.id] = events_read(rules.rules, plans=(plans or {}).get(m.id, ()), raised_given=True)
             except Exception:  # noqa: BLE001 - all its events; the error is reported where the rules are used
                 read[m.id] = None
         every = [eid for eid, what in read.items() if what is None]
