@@ -327,7 +327,13 @@ def main() -> int:
             url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
         started = time.perf_counter()
         ids = bench_pages.seed(url, str(folder), args.moments, reuse=args.seeded)
-        if not args.seeded:
+        if args.seeded:  # its own size, not --moments (which a seeded database ignores)
+            counter = create_engine(url)
+            with counter.connect() as conn:
+                moments = f"{conn.execute(text('SELECT count(*) FROM enrollment')).scalar_one()} moments in all"
+            counter.dispose()
+        else:
+            moments = f"demo + {args.moments} moments"
             print(f"seeded the demo + {args.moments} moments in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
         port = free_port()
@@ -386,7 +392,7 @@ def main() -> int:
         log_lines = (folder / "serve.log").read_text(errors="replace").splitlines()
         where = "SQLite" if url.startswith("sqlite") else "PostgreSQL"
         kind = "gthread" if args.threads > 1 else "sync"
-        print(f"\n{where}, demo + {args.moments} moments; stegvis serve: {args.workers} workers × {args.threads} "
+        print(f"\n{where}, {moments}; stegvis serve: {args.workers} workers × {args.threads} "
               f"threads ({kind}); {args.clients} clients, {len(plan)} pages in turn; warm-up {args.warmup:.0f} s, "
               f"measured {ran / 60:.1f} min; load average before {load_before[0]:.1f} "
               f"(5 min {load_before[1]:.1f}), after {os.getloadavg()[0]:.1f}")
