@@ -346,7 +346,8 @@ class _Started:
     def __init__(self, passes: Passes, moment: Moment, events: list[EngineEvent], causes: set[str], subs: list):
         self.passes, self.moment = passes, moment
         self.state = moment.state
-        self.stored = list(events)  # as engine_events would read them back: by time, then as written
+        # as the chunk read them back (by time, then as written; no flag_raised events: `existing` has their causes)
+        self.stored = list(events)
         self.existing = set(causes)
         self.subs = subs
         self.events: list[EngineEvent] = []
