@@ -128,8 +128,8 @@ def events_read(rules: Iterable[FlagRule], *, plans: Sequence[ActivityPlan] = ()
     `raised_given`: the caller hands `due_flags` (and `next_due_at`) every cause raised as `raised`, so the
     flag_raised events, read only for their causes, are not needed (no rule reads them: READS).
     """
-    # the raised causes (unless given); the never-opt-in flags
-    types, actions = {*(() if raised_given else {"flag_raised"}), *MANDATORY_READS}, []
+    # the never-opt-in flags; the raised causes, unless given
+    types, actions = {*MANDATORY_READS, *(() if raised_given else ("flag_raised",))}, []
     for rule in rules:
         if rule.type not in READS:
             return None

@@ -325,10 +325,9 @@ def engine_events(enrollment: Enrollment) -> list[EngineEvent]:
     return [engine_event(r) for r in rows]
 
 
-def engine_event(r: Any, actor: Actor | None = None) -> EngineEvent:
-    """A stored event (an Event or a Core row with its columns) as the engine's event (`actor`: its actor,
-    already built)."""
-    return event_of(r.type, r.at, actor or Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
+def engine_event(r: Any) -> EngineEvent:
+    """A stored event (an Event or a Core row with its columns) as the engine's event."""
+    return event_of(r.type, r.at, Actor(r.actor_kind, r.actor_id, r.actor_name, r.actor_unit),
                     r.module_id, r.step_id, r.form_id, r.data, r.text)
 
 

@@ -367,11 +367,12 @@ class _Started:
         rules = self.passes.cache.rules_of(m.program, self.subs, True)
         raised = flags_to_raise(m.program, self.state, self.stored, rules, [], self.existing, at,
                                 self.passes._clinician(m))
-        self._record([engine_flags.flag_event(due.flag) for due in raised])
-        self.existing.update(due.flag.cause for due in raised)
+        self.events.extend(engine_flags.flag_event(due.flag) for due in raised)  # written, not read back:
+        self.existing.update(due.flag.cause for due in raised)  # their causes are what the next start needs
         self.raised.extend((due, at) for due in raised)
 
     def _record(self, events: Iterable[EngineEvent]) -> None:
+        """Events to write that the next start reads too."""
         new = list(events)
         self.events.extend(new)
         self.stored = sorted(self.stored + new, key=attrgetter("at"))  # stable: ties keep their order
