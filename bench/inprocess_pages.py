@@ -14,7 +14,6 @@ import cProfile
 import io
 import os
 import pstats
-import re
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--only", help="Run only pages whose name contains this text.")
     parser.add_argument("--profile", type=int, metavar="N",
-                        help="Print each page's N most expensive functions (cProfile, own time).")
+                        help="Print each page's N most expensive functions (cProfile, own time; PROFILE_SORT=cumulative in the environment sorts by time with callees).")
     parser.add_argument("--batches", type=int, default=1,
                         help="Time this many batches of --requests and report the fastest (CPU time on a "
                              "shared machine varies by tens of percent between batches).")
@@ -44,7 +43,6 @@ def main() -> int:
     from sqlalchemy.engine import make_url
 
     from web import create_app
-    from commands.operators import demo_data as demo
     from web.extensions import db
 
     if not (args.database or args.url):
@@ -53,20 +51,11 @@ def main() -> int:
     # DEMO as bench_pages.py serves it (every demo staff member may open the author preview)
     app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
 
-    def client(staff: bool):
-        c = app.test_client()
-        path = "/logga-in" if staff else "/invanare/logga-in"
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', c.get(path).get_data(as_text=True))
-        who = {"username": "marita.andersson"} if staff else {"personnummer": "19610831-2460"}
-        answer = c.post(path, data={**who, "password": demo.PASSWORD, "csrf_token": token.group(1) if token else ""})
-        assert answer.status_code == 302, answer.status_code
-        return c
-
     with app.app_context():
         ids = bench_pages.page_ids()
         statements = [0]
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.__setitem__(0, statements[0] + 1))
-    staff, patient = client(True), client(False)
+    staff, patient = bench_pages.logged_in_client(app, True), bench_pages.logged_in_client(app, False)
 
     def search(text: str) -> str:
         token = bench_pages.csrf_token(staff.get("/oversikt/alla").get_data(as_text=True))
@@ -102,7 +91,7 @@ def main() -> int:
                 c.get(path)
             profiler.disable()
             out = io.StringIO()
-            pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
+            pstats.Stats(profiler, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(args.profile)
             print("\n".join(line for line in out.getvalue().splitlines()[6:] if line.strip()), "\n")
     print(f"\nload average after: {os.getloadavg()[0]:.1f}")
     return 0

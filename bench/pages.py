@@ -76,3 +76,31 @@ def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page ("" if none)."""
     found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
     return found.group(1) if found else ""
+
+
+def logged_in_client(app, staff: bool):
+    """A test client of `app` logged in as Marita (behandlare, `staff`) or Jane Doe (invånare)."""
+    from commands.operators import demo_data as demo
+
+    client = app.test_client()
+    path = "/logga-in" if staff else "/invanare/logga-in"
+    who = {"username": "marita.andersson"} if staff else {"personnummer": "19610831-2460"}
+    answer = client.post(path, data={**who, "password": demo.PASSWORD,
+                                     "csrf_token": csrf_token(client.get(path).get_data(as_text=True))})
+    assert answer.status_code == 302, answer.status_code
+    return client
+
+
+def cpu_per_request(client, path: str, requests: int, batches: int) -> float:
+    """The fastest of `batches` batches' process CPU per request of GET `path`, in ms (after 20 to warm up)."""
+    import time
+
+    for _ in range(20):
+        assert client.get(path).status_code == 200, path
+    best = float("inf")
+    for _ in range(batches):
+        start = time.process_time()
+        for _ in range(requests):
+            client.get(path)
+        best = min(best, (time.process_time() - start) / requests * 1000)
+    return best
