@@ -8,8 +8,10 @@ Each line is the fastest batch's process CPU per request (Flask's test client, a
 `/healthz` without and with a login cookie (the difference is opening the session: its row and owner in one
 statement, with the pool's checkout, pre-ping and the rollback at the end), then the cheapest logged-in page,
 and then the same two with the session statement's answer remembered from an earlier request (no statement:
-what the page costs beside it). The remembered rows are an experiment of this script only; the app never
-reuses them across requests. bench/pg_floor.py gives the same measure for minimal Flask pages and the peer.
+what the page costs beside it), and with only the owner remembered while the session row is read by a real
+Core statement (`web.services.core.reads.read`: what reading the owner as rows instead of ORM objects could
+save at most). The remembered rows are an experiment of this script only; the app never reuses them across
+requests. bench/pg_floor.py gives the same measure for minimal Flask pages and the peer.
 """
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ def main() -> int:
 
     from web import create_app
     from web.auth.core import sessions
+    from web.extensions import db
+    from web.models import WebSession
+    from web.services.core import reads
 
     url = make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
     app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(),
@@ -64,10 +69,21 @@ def main() -> int:
             remembered[sid] = read(sid)
         return remembered[sid]
 
-    sessions._session_row_with_owner = remember
+    row_only = db.select(*WebSession.__table__.c).where(WebSession.id == db.bindparam("digest"))
+
+    def row_by_core(sid: str):
+        return reads.read(row_only, {"digest": sessions._digest(sid)}).first(), remember(sid)[1]
+
     try:
+        sessions._session_row_with_owner = remember
         for label, client, path in [("/healthz, a staff member's cookie, session statement remembered", staff, "/healthz"),
                                     ("the cheapest logged-in page, session statement remembered", staff, floor)]:
+            print(f"| {label} | {cpu(client, path):.2f} |", flush=True)
+        sessions._session_row_with_owner = row_by_core
+        for label, client, path in [
+                ("/healthz, a staff member's cookie, the row by a Core statement, the owner remembered", staff, "/healthz"),
+                ("/healthz, a patient's cookie, the row by a Core statement, the owner remembered", patient, "/healthz"),
+                ("the cheapest logged-in page, the row by a Core statement, the owner remembered", staff, floor)]:
             print(f"| {label} | {cpu(client, path):.2f} |", flush=True)
     finally:
         sessions._session_row_with_owner = read
