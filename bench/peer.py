@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any, Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 #: where the peer is kept: beside the main checkout (../shared) or beside the worktrees (../../shared)
@@ -40,22 +41,38 @@ def environment(copy: Path) -> dict:
     return {**env, "PYTHONPATH": str(copy)}
 
 
+def _log_in_with_posts(post: Callable[[str, dict], int], index: Callable[[], str], posts: int) -> None:
+    """Register and log in a user, write `posts` posts and check that the index shows them: `post(path, data)`
+    answers the status, `index()` the index's HTML (over HTTP or through a test client)."""
+    user = {"username": "bench", "password": "bench-password"}
+    for path in ("/auth/register", "/auth/login"):
+        if (status := post(path, user)) != 302:
+            raise SystemExit(f"peer {path} failed: {status}")
+    for n in range(posts):
+        if (status := post("/create", {"title": f"Inlägg {n + 1}", "body": f"Text nummer {n + 1}. " * 8})) != 302:
+            raise SystemExit(f"peer /create failed: {status}")
+    page = index()
+    if page.count('<article class="post">') != posts or "Log Out" not in page:
+        raise SystemExit("the peer's index does not show the logged-in user's posts")
+
+
 def log_in_with_posts(base: str, posts: int = POSTS) -> str:
-    """Register and log in a user, write `posts` posts; returns the Cookie header of the logged-in session."""
+    """Log in a user with `posts` posts on the peer served at `base`; returns the Cookie header of its session."""
     import requests
 
     s = requests.Session()
-    user = {"username": "bench", "password": "bench-password"}
-    for path in ("/auth/register", "/auth/login"):
-        answer = s.post(base + path, data=user, allow_redirects=False)
-        if answer.status_code != 302:
-            raise SystemExit(f"peer {path} failed: {answer.status_code}")
-    for n in range(posts):
-        answer = s.post(base + "/create", data={"title": f"Inlägg {n + 1}", "body": f"Text nummer {n + 1}. " * 8},
-                        allow_redirects=False)
-        if answer.status_code != 302:
-            raise SystemExit(f"peer /create failed: {answer.status_code}")
-    page = s.get(base + "/").text
-    if page.count('<article class="post">') != posts or "Log Out" not in page:
-        raise SystemExit("the peer's index does not show the logged-in user's posts")
+    _log_in_with_posts(lambda path, data: s.post(base + path, data=data, allow_redirects=False).status_code,
+                       lambda: s.get(base + "/").text, posts)
     return "; ".join(f"{k}={v}" for k, v in s.cookies.items())
+
+
+def in_process_client(copy: Path, posts: int = POSTS) -> Any:
+    """A test client of the peer built in this process from `copy` (a fresh `prepare`: its index then shows
+    exactly these posts, as the served peer's does), logged in as a user with `posts` posts."""
+    sys.path.insert(0, str(copy))
+    from flaskr import create_app  # the tutorial app, from the temporary copy only
+
+    client = create_app().test_client()
+    _log_in_with_posts(lambda path, data: client.post(path, data=data).status_code,
+                       lambda: client.get("/").get_data(as_text=True), posts)
+    return client

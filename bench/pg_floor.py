@@ -34,11 +34,10 @@ BENCH = Path(__file__).resolve().parent
 def _create(admin, name: str) -> str:
     """A throw-away database with an `account` table of 1 000 rows; its URL."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(bench_pages.PG_URL).set(database=name).render_as_string(hide_password=False)
+    url = bench_page_list.database_url(name)
     engine = create_engine(url)
     with engine.begin() as conn:
         conn.execute(text("CREATE TABLE account (id integer PRIMARY KEY, name text NOT NULL)"))
@@ -46,21 +45,6 @@ def _create(admin, name: str) -> str:
         conn.execute(text("ANALYZE account"))
     engine.dispose()
     return url
-
-
-def _peer_client(copy: Path):
-    """The peer app built in this process from its prepared copy, a user with its posts logged in."""
-    sys.path.insert(0, str(copy))
-    from flaskr import create_app  # the tutorial app, from the temporary copy only
-
-    client = create_app().test_client()
-    user = {"username": "inprocess", "password": "bench-password"}
-    for path in ("/auth/register", "/auth/login"):
-        assert client.post(path, data=user).status_code == 302, path
-    for n in range(bench_peer.POSTS):
-        client.post("/create", data={"title": f"Inlägg {n + 1}", "body": f"Text nummer {n + 1}. " * 8})
-    assert client.get("/").get_data(as_text=True).count('<article class="post">') >= bench_peer.POSTS
-    return client
 
 
 def main() -> int:
@@ -75,7 +59,7 @@ def main() -> int:
 
     from sqlalchemy import create_engine, text
 
-    admin = create_engine(bench_pages.PG_URL, isolation_level="AUTOCOMMIT")
+    admin = create_engine(bench_page_list.PG_URL, isolation_level="AUTOCOMMIT")
     name = f"stegvis_floor_{uuid.uuid4().hex[:8]}"
     folder = Path(tempfile.mkdtemp())
     procs = []
@@ -106,7 +90,9 @@ def main() -> int:
             print(f"| {label} | {rps:.0f} ({rounds}) | {rps / peer:.2f} | {statistics.median(p for _, p in results):.0f} |")
         print(f"\nIn process (Flask test client, best of {args.batches} × {args.requests} requests):\n")
         print("| page | CPU ms per request |\n|---|---|")
-        print(f"| the peer page | {bench_page_list.cpu_per_request(_peer_client(copy), '/', args.requests, args.batches):.2f} |")
+        # a copy of its own: the served one's index shows the posts of the user logged in there
+        own = bench_peer.in_process_client(bench_peer.prepare(args.peer, Path(tempfile.mkdtemp())))
+        print(f"| the peer page | {bench_page_list.cpu_per_request(own, '/', args.requests, args.batches):.2f} |")
         client = pg_floor_app.app.test_client()
         for label, path in pg_floor_app.PAGES:
             print(f"| {label} | {bench_page_list.cpu_per_request(client, path, args.requests, args.batches):.2f} |")
