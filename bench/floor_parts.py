@@ -25,8 +25,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as bench_pages  # noqa: E402  (bench/pages.py, beside this script)
 
-PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -35,17 +33,14 @@ def main() -> int:
     parser.add_argument("--batches", type=int, default=3)
     args = parser.parse_args()
 
-    from sqlalchemy.engine import make_url
-
     from web import create_app
     from web.auth.core import sessions
     from web.extensions import db
     from web.models import WebSession
     from web.services.core import reads
 
-    url = make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
-    app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(),
-                      "SECRET_KEY": "e" * 64})
+    app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": bench_pages.database_url(args.database),
+                      "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
 
     anonymous, staff, patient = (app.test_client(), bench_pages.logged_in_client(app, True),
                                  bench_pages.logged_in_client(app, False))

@@ -23,8 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pages as bench_pages  # noqa: E402  (bench/pages.py, beside this script)
 
-PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -33,21 +31,21 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--only", help="Run only pages whose name contains this text.")
     parser.add_argument("--profile", type=int, metavar="N",
-                        help="Print each page's N most expensive functions (cProfile, own time; PROFILE_SORT=cumulative in the environment sorts by time with callees).")
+                        help="Print each page's N most expensive functions (cProfile, own time; "
+                             "PROFILE_SORT=cumulative in the environment sorts by time with callees).")
     parser.add_argument("--batches", type=int, default=1,
                         help="Time this many batches of --requests and report the fastest (CPU time on a "
                              "shared machine varies by tens of percent between batches).")
     args = parser.parse_args()
 
     from sqlalchemy import event
-    from sqlalchemy.engine import make_url
 
     from web import create_app
     from web.extensions import db
 
     if not (args.database or args.url):
         parser.error("--database or --url is required")
-    url = args.url or make_url(PG_URL).set(database=args.database).render_as_string(hide_password=False)
+    url = args.url or bench_pages.database_url(args.database)
     # DEMO as bench_pages.py serves it (every demo staff member may open the author preview)
     app = create_app({"DEMO": True, "SQLALCHEMY_DATABASE_URI": url, "DATA_DIR": tempfile.mkdtemp(), "SECRET_KEY": "e" * 64})
 

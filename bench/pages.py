@@ -2,8 +2,19 @@
 inprocess_pages.py, so both measure exactly the same list)."""
 from __future__ import annotations
 
+import os
 import re
 from typing import Callable
+
+#: the PostgreSQL server the benchmarks use (its `postgres` database; a benchmark's own databases beside it)
+PG_URL = os.environ.get("STEGVIS_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def database_url(name: str) -> str:
+    """The URL of database `name` on the benchmarks' server."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def page_ids() -> dict:
